@@ -1,0 +1,2 @@
+export * from './model/parsed-message.model';
+export * from './message.exception';
