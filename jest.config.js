@@ -26,6 +26,7 @@ const common = {
 };
 
 module.exports = {
+  testTimeout: 180000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {
@@ -33,14 +34,12 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/apps/*/test/integration/**/*.int-spec.ts', '<rootDir>/libs/*/test/integration/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 120000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 180000,
     },
   ],
 };

@@ -1,0 +1,31 @@
+import { ConfigException, loadHubConfig } from './hub-config';
+
+describe('loadHubConfig', () => {
+  const dev = { HENDELSESLAGER_DEV_ISSUER: 'true' };
+
+  it('gives working local defaults when the dev issuer is on', () => {
+    const config = loadHubConfig(dev);
+    expect(config.port).toBe(3000);
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.auth.issuer).toBe('urn:hendelseslager:dev-issuer');
+  });
+
+  it('lists every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadHubConfig({ PORT: 'abc', LOG_LEVEL: 'loud', KAFKA_TOPIC_PARTITIONS: '0' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigException);
+    const problems = (error as ConfigException).problems.join('\n');
+    expect(problems).toContain('PORT=abc');
+    expect(problems).toContain('LOG_LEVEL=loud');
+    expect(problems).toContain('KAFKA_TOPIC_PARTITIONS=0');
+    expect(problems).toContain('AUTH_JWKS_URI');
+  });
+
+  it('refuses the dev issuer and a missing pseudonym key in production', () => {
+    expect(() => loadHubConfig({ ...dev, NODE_ENV: 'production' })).toThrow(/HENDELSESLAGER_DEV_ISSUER.*|PSEUDONYM/);
+  });
+});

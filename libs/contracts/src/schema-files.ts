@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { TopicKind } from './topics.constant';
+
+/** Which schema file describes the values of each kind of topic. */
+export const SCHEMA_FILES: Record<TopicKind, string> = {
+  raw: 'raw-message.avsc',
+  events: 'document-event.avsc',
+  deadletter: 'dead-letter.avsc',
+  audit: 'audit-event.avsc',
+};
+
+/** The repository's `schemas/` folder, found from this file both in sources and in dist/. */
+export function schemasDir(): string {
+  for (const candidate of [resolve(__dirname, '../../../schemas'), resolve(__dirname, '../../../../schemas'), resolve(process.cwd(), 'schemas')]) {
+    try {
+      readFileSync(resolve(candidate, SCHEMA_FILES.raw));
+      return candidate;
+    } catch {
+      // try the next layout
+    }
+  }
+  throw new Error('schemas/ folder not found next to the application');
+}
+
+export function loadSchema(kind: TopicKind): string {
+  return readFileSync(resolve(schemasDir(), SCHEMA_FILES[kind]), 'utf8');
+}

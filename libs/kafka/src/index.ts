@@ -1,0 +1,2 @@
+export * from './kafka.port';
+export * from './kafkajs.adapter';

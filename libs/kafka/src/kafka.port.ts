@@ -1,0 +1,108 @@
+/**
+ * The hub's own small Kafka port. Apps and other libs depend on these interfaces only, so the
+ * client library (kafkajs today, which is no longer actively maintained) can be replaced by
+ * another adapter without touching them. Nothing here imports NestJS.
+ */
+
+export interface OutgoingRecord {
+  /** Partition key. Never a fødselsnummer: use the patient pseudonym. */
+  key: string | null;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are int64; kept as a decimal string. */
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface ProducerPort {
+  /** Resolves only when every record is acknowledged by all in-sync replicas (acks=all). */
+  send(topic: string, records: OutgoingRecord[]): Promise<void>;
+  /** Sends to several topics in one request; same durability guarantee. */
+  sendMany(batches: Array<{ topic: string; records: OutgoingRecord[] }>): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  records: IncomingRecord[];
+  /** Keeps the group membership alive during long batches. */
+  heartbeat(): Promise<void>;
+  /** True when the consumer is stopping or rebalancing; the handler should return early. */
+  isStale(): boolean;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** Topics to subscribe: explicit names or a pattern (resolved when the consumer (re)starts). */
+  topics: string[] | RegExp;
+  /** Where to start when the group has no committed offset and no startOffsets answer. */
+  fromBeginning: boolean;
+  /**
+   * Called after every partition assignment; the returned offsets are sought before fetching.
+   * Projections use this to resume from the offsets they stored in their own database.
+   */
+  startOffsets?: (assigned: Array<{ topic: string; partition: number }>) => Promise<TopicPartitionOffset[]>;
+  /**
+   * Handles one batch. Returns the offset of the last record fully processed; records after it
+   * are delivered again. Throwing stops the consumer (it is restarted by the caller).
+   */
+  handleBatch: (batch: BatchContext) => Promise<string | undefined>;
+  /** Commit offsets to the Kafka group after each batch (lag monitoring; projections own their offsets). */
+  commitToGroup: boolean;
+}
+
+export interface ConsumerPort {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+  config?: Record<string, string>;
+}
+
+export interface AdminPort {
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  /** Latest (high-watermark) offset of each partition. */
+  endOffsets(topic: string): Promise<TopicPartitionOffset[]>;
+  /** The committed offsets of a group for a topic (-1 when none). */
+  groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  /** First offset at or after a timestamp, per partition. */
+  offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]>;
+  deleteGroup(groupId: string): Promise<void>;
+  /** Cheap round trip to a broker; throws when the cluster is not reachable. */
+  ping(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaPort {
+  producer(): Promise<ProducerPort>;
+  consumer(options: ConsumerOptions): ConsumerPort;
+  admin(): Promise<AdminPort>;
+}
+
+/** Thrown by adapters when the cluster cannot be reached or did not acknowledge in time. */
+export class KafkaUnavailableException extends Error {
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'KafkaUnavailableException';
+  }
+}

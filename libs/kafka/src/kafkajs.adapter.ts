@@ -1,0 +1,262 @@
+import {
+  Admin,
+  CompressionTypes,
+  Consumer,
+  IHeaders,
+  Kafka,
+  KafkaJSError,
+  logLevel,
+  Producer,
+} from 'kafkajs';
+import {
+  AdminPort,
+  ConsumerOptions,
+  ConsumerPort,
+  IncomingRecord,
+  KafkaPort,
+  KafkaUnavailableException,
+  OutgoingRecord,
+  ProducerPort,
+  TopicPartitionOffset,
+  TopicSpec,
+} from './kafka.port';
+
+export interface KafkajsAdapterOptions {
+  brokers: string[];
+  clientId: string;
+  /** Upper bound for one produce round trip before the caller is told Kafka is unavailable. */
+  requestTimeoutMs?: number;
+  logger?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+}
+
+/** kafkajs implementation of the Kafka port. */
+export class KafkajsAdapter implements KafkaPort {
+  private readonly kafka: Kafka;
+
+  constructor(private readonly options: KafkajsAdapterOptions) {
+    const log = options.logger;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: options.requestTimeoutMs ?? 10000,
+      // Fail fast so intake can answer 503 quickly; callers (gateways, consumers) retry.
+      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => {
+        const { message, ...extra } = entry.log;
+        const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'info';
+        log?.(level, `kafkajs: ${message}`, { namespace: entry.namespace, ...pickSafe(extra) });
+      },
+    });
+  }
+
+  async producer(): Promise<ProducerPort> {
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await wrap('connect producer', () => producer.connect());
+    return new KafkajsProducer(producer);
+  }
+
+  consumer(options: ConsumerOptions): ConsumerPort {
+    return new KafkajsConsumer(this.kafka, options);
+  }
+
+  async admin(): Promise<AdminPort> {
+    const admin = this.kafka.admin();
+    await wrap('connect admin', () => admin.connect());
+    return new KafkajsAdmin(admin);
+  }
+}
+
+class KafkajsProducer implements ProducerPort {
+  constructor(private readonly producer: Producer) {}
+
+  send(topic: string, records: OutgoingRecord[]): Promise<void> {
+    return this.sendMany([{ topic, records }]);
+  }
+
+  async sendMany(batches: Array<{ topic: string; records: OutgoingRecord[] }>): Promise<void> {
+    await wrap('produce', () =>
+      this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: batches.map((b) => ({
+          topic: b.topic,
+          messages: b.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        })),
+      }),
+    );
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
+
+class KafkajsConsumer implements ConsumerPort {
+  private consumer?: Consumer;
+  private stopping = false;
+
+  constructor(private readonly kafka: Kafka, private readonly options: ConsumerOptions) {}
+
+  async start(): Promise<void> {
+    const options = this.options;
+    this.stopping = false;
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxBytes: 32 * 1024 * 1024,
+      maxBytesPerPartition: 26 * 1024 * 1024,
+      maxWaitTimeInMs: 200,
+    });
+    this.consumer = consumer;
+    await wrap('connect consumer', () => consumer.connect());
+    await consumer.subscribe({ topics: options.topics instanceof RegExp ? [options.topics] : options.topics, fromBeginning: options.fromBeginning });
+
+    if (options.startOffsets) {
+      const startOffsets = options.startOffsets;
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        const assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
+          (partitions as number[]).map((partition) => ({ topic, partition })),
+        );
+        // Seek before the first fetch of the new generation; kafkajs applies pending seeks on fetch.
+        void startOffsets(assigned).then(
+          (offsets) => offsets.forEach((o) => consumer.seek({ topic: o.topic, partition: o.partition, offset: o.offset })),
+          () => undefined,
+        );
+      });
+    }
+
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
+        const records: IncomingRecord[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value,
+          headers: headersToStrings(m.headers),
+          timestamp: m.timestamp,
+        }));
+        const last = await options.handleBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          records,
+          heartbeat,
+          isStale: () => this.stopping || !isRunning() || isStale(),
+        });
+        if (last !== undefined) {
+          resolveOffset(last);
+          if (options.commitToGroup) {
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          }
+        }
+        await commitOffsetsIfNecessary();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+}
+
+class KafkajsAdmin implements AdminPort {
+  constructor(private readonly admin: Admin) {}
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          replicationFactor: s.replicationFactor,
+          configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      // Another instance may have created them at the same time.
+      const after = new Set(await this.admin.listTopics());
+      if (missing.some((s) => !after.has(s.topic))) throw error;
+    }
+  }
+
+  listTopics(): Promise<string[]> {
+    return wrap('list topics', () => this.admin.listTopics());
+  }
+
+  async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
+    const offsets = await wrap('fetch topic offsets', () => this.admin.fetchTopicOffsets(topic));
+    return offsets.map((o) => ({ topic, partition: o.partition, offset: o.high }));
+  }
+
+  async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+    const result = await wrap('fetch group offsets', () => this.admin.fetchOffsets({ groupId, topics: [topic] }));
+    return result.flatMap((t) => t.partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset })));
+  }
+
+  async offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {
+    const offsets = await wrap('fetch offsets by time', () => this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs));
+    return offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset }));
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    try {
+      await this.admin.deleteGroups([groupId]);
+    } catch (error) {
+      if (!(error instanceof KafkaJSError) || !/does not exist|GROUP_ID_NOT_FOUND/i.test(String(error.message))) throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await wrap('describe cluster', () => this.admin.describeCluster());
+  }
+
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? String(value[0]) : value.toString();
+  }
+  return out;
+}
+
+/** Keeps only connection metadata from kafkajs log entries (never message contents). */
+function pickSafe(extra: Record<string, unknown>): Record<string, unknown> {
+  const safe: Record<string, unknown> = {};
+  for (const key of ['broker', 'clientId', 'groupId', 'topic', 'partition', 'error', 'retryCount', 'retryTime']) {
+    if (key in extra) safe[key] = extra[key];
+  }
+  return safe;
+}
+
+async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof KafkaJSError) {
+      throw new KafkaUnavailableException(`Kafka ${what} failed: ${error.message}`, error);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,34 @@
+import { DataSource } from 'typeorm';
+import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
+
+/**
+ * The hub's one PostgreSQL DataSource. Migrations never run when an app boots
+ * (`migrationsRun: false`); they run from `hendelseslager migrate` / the stack scripts.
+ */
+export const MIGRATIONS = [InitialSchema1763900000000];
+
+export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    entities: [],
+    logging: false,
+    extra: { max: options.poolSize ?? 10, application_name: options.applicationName ?? 'hendelseslager', connectionTimeoutMillis: 3000 },
+  });
+}
+
+/** Applies pending migrations; used by the ops CLI, the stack scripts and test setup. */
+export async function runMigrations(url: string): Promise<string[]> {
+  const dataSource = createDataSource(url, { poolSize: 1, applicationName: 'hendelseslager-migrate' });
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}

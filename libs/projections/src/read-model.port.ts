@@ -1,0 +1,61 @@
+import type { DocumentEvent } from '@hub/contracts';
+
+/**
+ * What the read-model projector needs from storage, inside one transaction. The PostgreSQL
+ * implementation lives in libs/persistence; unit tests use an in-memory one.
+ */
+export interface StoredVersion {
+  msgId: string;
+  eventType: string;
+  msgType: string;
+  status: string | null;
+  refToParent: string | null;
+  docKey: string | null;
+  chainDepth: number | null;
+  patient: string | null;
+  genDate: string;
+  senderName: string | null;
+  senderHerIds: string[];
+  facts: VersionFacts;
+}
+
+export interface VersionFacts {
+  services: DocumentEvent['services'];
+  serviceNeeds: DocumentEvent['serviceNeeds'];
+  diagnoses: DocumentEvent['diagnoses'];
+  patientEvents: DocumentEvent['patientEvents'];
+}
+
+export interface NewVersion extends StoredVersion {
+  eventId: string;
+  standard: string;
+  standardVersion: string;
+  explicitDocId: string | null;
+  refToConversation: string | null;
+  recordedAt: number;
+  source: { topic: string; partition: number; offset: string };
+}
+
+export interface DocumentState {
+  docKey: string;
+  msgType: string;
+  patient: string | null;
+  state: 'ACTIVE' | 'CANCELLED' | 'PENDING';
+  currentMsgId: string | null;
+  versionCount: number;
+}
+
+export interface ReadModelTx {
+  /** Inserts or, on replay, refreshes a version (never touching its resolved doc key). */
+  upsertVersion(kommunenummer: string, version: NewVersion): Promise<void>;
+  getVersion(kommunenummer: string, msgId: string): Promise<StoredVersion | undefined>;
+  /** Versions still waiting for their parent `parentMsgId`. */
+  pendingChildren(kommunenummer: string, parentMsgId: string): Promise<StoredVersion[]>;
+  setDocKey(kommunenummer: string, msgId: string, docKey: string, chainDepth: number): Promise<void>;
+  versionsOfDocument(kommunenummer: string, docKey: string): Promise<StoredVersion[]>;
+  saveDocument(kommunenummer: string, document: DocumentState): Promise<void>;
+  /** Replaces every fact row of a document with the facts of one version (or none). */
+  replaceFacts(kommunenummer: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void>;
+  upsertPatient(kommunenummer: string, patient: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void>;
+  saveOffset(topic: string, partition: number, nextOffset: string): Promise<void>;
+}

@@ -1,0 +1,114 @@
+import type { DocumentEvent } from '@hub/contracts';
+import { documentOutcome } from './document-chain';
+import type { NewVersion, ReadModelTx } from './read-model.port';
+
+export interface SourcePosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Applies document events to the clinical read model (services, needs, diagnoses, patient
+ * events, patients). Idempotent: applying an event again (a duplicate, a redelivery after a
+ * crash, or a replay with corrected mapping) leaves the same rows. See document-chain.ts for
+ * the N / M / C rules.
+ */
+export class ReadModelProjector {
+  async apply(tx: ReadModelTx, event: DocumentEvent, source: SourcePosition): Promise<void> {
+    const knr = event.envelope.kommunenummer;
+    const doc = event.document;
+    const version: NewVersion = {
+      msgId: doc.msgId,
+      eventId: event.envelope.eventId,
+      eventType: event.envelope.eventType,
+      msgType: doc.msgType,
+      standard: doc.standard,
+      standardVersion: doc.standardVersion,
+      status: doc.status,
+      explicitDocId: doc.explicitDocumentId,
+      refToParent: doc.refToParent,
+      refToConversation: doc.refToConversation,
+      docKey: null,
+      chainDepth: null,
+      patient: event.patient?.pseudonym ?? null,
+      genDate: doc.genDate,
+      recordedAt: event.envelope.recordedAt,
+      senderName: doc.senderName,
+      senderHerIds: doc.senderHerIds,
+      facts: {
+        services: event.services,
+        serviceNeeds: event.serviceNeeds,
+        diagnoses: event.diagnoses,
+        patientEvents: event.patientEvents,
+      },
+      source,
+    };
+    await tx.upsertVersion(knr, version);
+    if (event.patient) await tx.upsertPatient(knr, event.patient, doc.genDate);
+
+    const existing = await tx.getVersion(knr, doc.msgId);
+    const affected = new Set<string>();
+    if (existing?.docKey) {
+      // Already placed (duplicate or replay): only its content may have changed.
+      affected.add(existing.docKey);
+    } else {
+      const placement = await this.place(tx, knr, event);
+      if (placement) {
+        await tx.setDocKey(knr, doc.msgId, placement.docKey, placement.depth);
+        affected.add(placement.docKey);
+        await this.adoptPendingChildren(tx, knr, doc.msgId, placement.docKey, placement.depth, affected);
+      }
+    }
+    for (const docKey of affected) await this.recompute(tx, knr, docKey);
+  }
+
+  /** Where a version belongs, or undefined while its parent is unknown (parked). */
+  private async place(tx: ReadModelTx, knr: string, event: DocumentEvent): Promise<{ docKey: string; depth: number } | undefined> {
+    const doc = event.document;
+    const type = event.envelope.eventType;
+    if (type === 'NOT_PROJECTED' || type === 'APPREC_RECEIVED' || doc.status === 'H') {
+      return { docKey: `msg:${doc.msgId}`, depth: 0 };
+    }
+    if (doc.explicitDocumentId) {
+      const sender = doc.senderHerIds[0] ?? 'unknown';
+      return { docKey: `doc:${sender}:${doc.explicitDocumentId}`, depth: doc.status === 'N' ? 0 : 1 };
+    }
+    if (doc.status === null || doc.status === 'N') return { docKey: `msg:${doc.msgId}`, depth: 0 };
+    if (!doc.refToParent) {
+      // A change without a reference cannot be linked; it stands alone and is visible for review.
+      return { docKey: `msg:${doc.msgId}`, depth: 0 };
+    }
+    const parent = await tx.getVersion(knr, doc.refToParent);
+    if (parent?.docKey) return { docKey: parent.docKey, depth: (parent.chainDepth ?? 0) + 1 };
+    return undefined;
+  }
+
+  private async adoptPendingChildren(tx: ReadModelTx, knr: string, msgId: string, docKey: string, depth: number, affected: Set<string>): Promise<void> {
+    const queue: Array<{ msgId: string; depth: number }> = [{ msgId, depth }];
+    while (queue.length > 0) {
+      const parent = queue.shift()!;
+      for (const child of await tx.pendingChildren(knr, parent.msgId)) {
+        await tx.setDocKey(knr, child.msgId, docKey, parent.depth + 1);
+        affected.add(docKey);
+        queue.push({ msgId: child.msgId, depth: parent.depth + 1 });
+      }
+    }
+  }
+
+  private async recompute(tx: ReadModelTx, knr: string, docKey: string): Promise<void> {
+    const versions = await tx.versionsOfDocument(knr, docKey);
+    const { cancelled, current } = documentOutcome(versions);
+    const first = versions[0];
+    await tx.saveDocument(knr, {
+      docKey,
+      msgType: current?.msgType ?? first?.msgType ?? 'UNKNOWN',
+      patient: current?.patient ?? first?.patient ?? null,
+      state: cancelled ? 'CANCELLED' : current ? 'ACTIVE' : 'PENDING',
+      currentMsgId: current?.msgId ?? null,
+      versionCount: versions.length,
+    });
+    const projectable = current && current.patient && current.eventType !== 'NOT_PROJECTED' && current.eventType !== 'APPREC_RECEIVED';
+    await tx.replaceFacts(knr, docKey, projectable ? current : undefined, cancelled);
+  }
+}
