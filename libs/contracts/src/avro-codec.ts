@@ -1,4 +1,4 @@
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { loadSchema } from './schema-files';
 import { parseTopic, TopicKind } from './topics.constant';
 
@@ -8,10 +8,10 @@ import { parseTopic, TopicKind } from './topics.constant';
  * compatibility level set on the subject, so an incompatible change is refused by the registry
  * before anything is written.
  */
-export const SUBJECT_COMPATIBILITY = 'FULL_TRANSITIVE';
+export const SUBJECT_COMPATIBILITY = COMPATIBILITY.FULL_TRANSITIVE;
 
 export class RegistryUnavailableException extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'RegistryUnavailableException';
   }
@@ -22,7 +22,7 @@ export class AvroCodec {
   private readonly schemaIds = new Map<string, Promise<number>>();
 
   constructor(private readonly url: string) {
-    this.registry = new SchemaRegistry({ host: url, retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 } });
+    this.registry = new SchemaRegistry({ host: url, retry: { retries: 1, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 0.5 } });
   }
 
   /** Encodes a value for a hub topic (registering the topic's schema the first time). */
@@ -67,7 +67,8 @@ export class AvroCodec {
   async registerSchema(subject: string, kind: TopicKind, schema = loadSchema(kind)): Promise<number> {
     try {
       await this.setCompatibility(subject, SUBJECT_COMPATIBILITY);
-      const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject });
+      // The compatibility is also passed here: the client refuses to register when the subject's level differs.
+      const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: SUBJECT_COMPATIBILITY });
       return id;
     } catch (error) {
       if (isNetworkError(error)) throw new RegistryUnavailableException(`Schema registry unavailable: ${errorText(error)}`, error);

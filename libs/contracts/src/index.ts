@@ -6,3 +6,4 @@ export * from './events/raw-message.event';
 export * from './events/document.event';
 export * from './events/dead-letter.event';
 export * from './events/audit.event';
+export * from './topic-specs';

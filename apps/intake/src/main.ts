@@ -1,0 +1,4 @@
+import { bootstrapHttpApp } from '@hub/platform';
+import { IntakeAppModule } from './intake-app.module';
+
+void bootstrapHttpApp(IntakeAppModule, { name: 'intake' });

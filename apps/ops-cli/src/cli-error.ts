@@ -1,0 +1,12 @@
+/** An expected failure with a message for the operator (no stack trace). */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Prints a result as JSON (with --json) or as text lines. */
+export function output(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}

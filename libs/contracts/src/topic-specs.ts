@@ -1,0 +1,26 @@
+import type { TopicSpec } from '@hub/kafka';
+import { TOPICS } from './topics.constant';
+
+/**
+ * Topic settings for a kommune. Health records are kept for many years, so nothing expires by
+ * default; raw and dead-letter topics take messages up to 25 MB (the intake limit is 20 MB).
+ */
+export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { partitions: number; replicationFactor: number } }): TopicSpec[] {
+  const base = {
+    partitions: config.kafka.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+  };
+  const keepForever = {
+    'retention.ms': '-1',
+    'retention.bytes': '-1',
+    'min.insync.replicas': String(Math.min(2, config.kafka.replicationFactor)),
+  };
+  const large = { 'max.message.bytes': String(25 * 1024 * 1024) };
+  return [
+    { topic: TOPICS.raw(kommunenummer), ...base, config: { ...keepForever, ...large } },
+    { topic: TOPICS.events(kommunenummer), ...base, config: { ...keepForever, ...large } },
+    { topic: TOPICS.deadletter(kommunenummer), ...base, config: { ...keepForever, ...large } },
+    { topic: TOPICS.audit(kommunenummer), ...base, config: keepForever },
+  ];
+}
+

@@ -1,0 +1,15 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { IntakeService } from './intake.service';
+import { MessagesController } from './messages.controller';
+import { RawBodyMiddleware } from './raw-body.middleware';
+
+/** Intake: gateways push e-meldinger; answers with AppRec after the raw record is durable in Kafka. */
+@Module({
+  controllers: [MessagesController],
+  providers: [IntakeService, RawBodyMiddleware],
+})
+export class IntakeModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RawBodyMiddleware).forRoutes({ path: 'v1/messages', method: RequestMethod.POST });
+  }
+}

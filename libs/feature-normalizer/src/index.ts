@@ -1,0 +1,2 @@
+export * from './normalizer.module';
+export * from './normalizer.service';

@@ -1,0 +1,125 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AvroCodec, CONSUMER_GROUPS, DocumentEvent, parseTopic, RegistryUnavailableException, TOPICS, uuidV5 } from '@hub/contracts';
+import type { BatchContext, KafkaPort } from '@hub/kafka';
+import { HubLogger, HubMetrics } from '@hub/observability';
+import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
+import { KAFKA_PORT, PatternConsumerRunner, SharedProducer } from '@hub/platform';
+import { ReadModelProjector } from '@hub/projections';
+
+/**
+ * Projects every kommune's event topic into the live read-model generation. Each batch is one
+ * PostgreSQL transaction holding both the rows and the next offsets, and the consumer resumes
+ * from those stored offsets after any restart, so a crash at any point neither loses nor
+ * doubles an event. Undecodable events go to the dead-letter topic; database or registry
+ * outages stop the batch and it is retried from the stored offsets.
+ */
+@Injectable()
+export class ReadModelProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new HubLogger(ReadModelProjectorService.name);
+  private readonly runner: PatternConsumerRunner;
+  private readonly state: ProjectionStateRepository;
+  private readonly projector = new ReadModelProjector();
+
+  constructor(
+    @Inject(KAFKA_PORT) kafka: KafkaPort,
+    private readonly codec: AvroCodec,
+    private readonly producer: SharedProducer,
+    private readonly metrics: HubMetrics,
+    private readonly dataSource: DataSource,
+  ) {
+    this.state = new ProjectionStateRepository(dataSource);
+    this.runner = new PatternConsumerRunner(
+      kafka,
+      TOPICS.pattern('events'),
+      {
+        groupId: CONSUMER_GROUPS.projector(READ_MODEL_PROJECTION),
+        fromBeginning: true,
+        commitToGroup: true,
+        startOffsets: (assigned) => this.storedOffsets(assigned),
+        handleBatch: (b) => this.handleBatch(b),
+      },
+      ReadModelProjectorService.name,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  private async storedOffsets(assigned: Array<{ topic: string; partition: number }>) {
+    await this.ensureDb();
+    const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
+    const stored = await this.state.offsets(schema, [...new Set(assigned.map((a) => a.topic))]);
+    // Partitions with no stored offset start from the beginning of the topic.
+    return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+  }
+
+  async handleBatch(batch: BatchContext): Promise<string | undefined> {
+    const knr = parseTopic(batch.topic)?.kommunenummer;
+    if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
+    await this.ensureDb();
+    const decoded: Array<{ event?: DocumentEvent; offset: string; error?: string; value: Buffer | null; key: string | null }> = [];
+    for (const record of batch.records) {
+      try {
+        decoded.push({ event: await this.codec.decode<DocumentEvent>(record.value ?? Buffer.alloc(0)), offset: record.offset, value: record.value, key: record.key });
+      } catch (error) {
+        if (error instanceof RegistryUnavailableException) throw error;
+        decoded.push({ offset: record.offset, error: error instanceof Error ? error.message : String(error), value: record.value, key: record.key });
+      }
+    }
+    const poisoned = decoded.filter((d) => d.error);
+    if (poisoned.length > 0) await this.deadLetter(batch.topic, batch.partition, knr, poisoned);
+
+    const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
+    const last = batch.records.at(-1)!.offset;
+    const stored = await this.state.offsets(schema, [batch.topic]);
+    const next = BigInt(stored.find((s) => s.partition === batch.partition)?.offset ?? '0');
+    await this.state.transaction(async (manager) => {
+      const tx = new ReadModelWriteRepository(manager, schema);
+      for (const item of decoded) {
+        // Skip what this generation already applied (a redelivery after a crash or rebalance).
+        if (!item.event || BigInt(item.offset) < next) continue;
+        await this.projector.apply(tx, item.event, { topic: batch.topic, partition: batch.partition, offset: item.offset });
+      }
+      await tx.saveOffset(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
+    });
+    this.metrics.projected.inc({ projection: READ_MODEL_PROJECTION, kommune: knr }, decoded.length - poisoned.length);
+    return last;
+  }
+
+  private async deadLetter(topic: string, partition: number, knr: string, items: Array<{ offset: string; error?: string; value: Buffer | null; key: string | null }>) {
+    const dlq = TOPICS.deadletter(knr);
+    const records = await Promise.all(
+      items.map(async (item) => ({
+        key: item.key,
+        value: await this.codec.encode(dlq, {
+          deadLetterId: uuidV5(`${topic}|${partition}|${item.offset}|dead-letter`),
+          kommunenummer: knr,
+          sourceTopic: topic,
+          sourcePartition: partition,
+          sourceOffset: item.offset,
+          errorCode: 'EVENT_UNDECODABLE',
+          reason: `Event is not a decodable Avro value: ${item.error}`,
+          failedAt: 0,
+          stage: 'projector',
+          originalKey: item.key,
+          originalValue: item.value ?? Buffer.alloc(0),
+        }),
+      })),
+    );
+    await this.producer.sendMany([{ topic: dlq, records }]);
+    for (const item of items) {
+      this.metrics.deadLetters.inc({ kommune: knr, stage: 'projector', error_code: 'EVENT_UNDECODABLE' });
+      this.log.warn('Event sent to dead-letter topic', { topic, partition, offset: item.offset });
+    }
+  }
+
+  private async ensureDb(): Promise<void> {
+    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './read-api.module';
+export * from './audit.service';
+export * from './patient-read.service';

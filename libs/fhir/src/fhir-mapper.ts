@@ -1,0 +1,168 @@
+import type { DiagnosisView, ServiceView, SourceRef, TimelineEntry } from '@hub/projections';
+import { codeSystemUri, HUB_EXTENSION_BASE, IPLOS_SYSTEM } from './identifier-systems.constant';
+
+/**
+ * FHIR R4 resources from the patient overview. The patient is referenced by the identifier the
+ * client searched with (a logical reference), so no patient id or number appears in any URL.
+ * Every resource names its source message in meta.source.
+ */
+export type FhirResource = Record<string, unknown> & { resourceType: string; id?: string };
+
+export interface PatientReference {
+  identifier: { system: string; value: string };
+}
+
+function metaFor(sources: SourceRef[], lastUpdated?: string): Record<string, unknown> {
+  const latest = sources[sources.length - 1];
+  const meta: Record<string, unknown> = {};
+  if (latest) meta.source = msgIdUri(latest.msgId);
+  if (lastUpdated) meta.lastUpdated = lastUpdated;
+  return meta;
+}
+
+/** urn:uuid for UUID MsgIds (the standard requires them), else a hub-local URI. */
+export function msgIdUri(msgId: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(msgId) ? `urn:uuid:${msgId.toLowerCase()}` : `urn:hendelseslager:msgid:${encodeURIComponent(msgId)}`;
+}
+
+export function episodeOfCare(service: ServiceView, patient: PatientReference): FhirResource {
+  const extension: Array<Record<string, unknown>> = [];
+  if (service.amount !== null && /^-?\d+(\.\d+)?$/.test(service.amount)) extension.push({ url: `${HUB_EXTENSION_BASE}/service-amount`, valueDecimal: Number(service.amount) });
+  if (service.unit) extension.push({ url: `${HUB_EXTENSION_BASE}/service-unit`, valueString: service.unit });
+  if (service.privateService !== null) extension.push({ url: `${HUB_EXTENSION_BASE}/service-private`, valueBoolean: service.privateService });
+  if (service.endedBy) extension.push({ url: `${HUB_EXTENSION_BASE}/service-ended-by`, valueCode: service.endedBy });
+  for (const source of service.sources) extension.push({ url: `${HUB_EXTENSION_BASE}/source-message`, valueString: source.msgId });
+  const coding = service.iplosCode ? [{ system: IPLOS_SYSTEM, code: service.iplosCode, ...(service.iplosText ? { display: service.iplosText } : {}) }] : [];
+  const resource: FhirResource = {
+    resourceType: 'EpisodeOfCare',
+    id: service.id,
+    meta: metaFor(service.sources),
+    ...(extension.length ? { extension } : {}),
+    status: service.status === 'active' ? 'active' : service.status === 'ended' ? 'finished' : 'entered-in-error',
+    type: [{ ...(coding.length ? { coding } : {}), ...(service.description || service.iplosText ? { text: service.description ?? service.iplosText } : {}) }],
+    patient,
+  };
+  const period: Record<string, string> = {};
+  if (service.startDate) period.start = service.startDate;
+  if (service.endDate) period.end = service.endDate;
+  if (Object.keys(period).length) resource.period = period;
+  if (service.providedBy) resource.managingOrganization = { display: service.providedBy };
+  return resource;
+}
+
+export function condition(diagnosis: DiagnosisView, patient: PatientReference): FhirResource {
+  const system = codeSystemUri(diagnosis.codeSystem);
+  const coding = diagnosis.code ? [{ ...(system ? { system } : {}), code: diagnosis.code, ...(diagnosis.display ? { display: diagnosis.display } : {}) }] : [];
+  const text = diagnosis.text ?? diagnosis.display ?? undefined;
+  const resource: FhirResource = {
+    resourceType: 'Condition',
+    id: diagnosis.id,
+    meta: metaFor(diagnosis.sources),
+    extension: diagnosis.sources.map((s) => ({ url: `${HUB_EXTENSION_BASE}/source-message`, valueString: s.msgId })),
+    verificationStatus: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: diagnosis.retracted ? 'entered-in-error' : 'confirmed' }],
+    },
+    category: [
+      {
+        coding: [
+          diagnosis.contexts.every((c) => c === 'PLO_HISTORY')
+            ? { system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item' }
+            : { system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'encounter-diagnosis' },
+        ],
+      },
+    ],
+    code: { ...(coding.length ? { coding } : {}), ...(text ? { text } : {}) },
+    subject: patient,
+    recordedDate: toFhirDateTime(diagnosis.firstReported),
+  };
+  // FHIR con-3/con-5: clinicalStatus is required unless the record was entered in error, and must then be absent.
+  if (!diagnosis.retracted) {
+    resource.clinicalStatus = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: diagnosis.endDate ? 'resolved' : 'active' }],
+    };
+  }
+  if (diagnosis.startDate) resource.onsetDateTime = toFhirDateTime(diagnosis.startDate);
+  if (diagnosis.endDate) resource.abatementDateTime = toFhirDateTime(diagnosis.endDate);
+  if (diagnosis.isMain !== 'unknown') {
+    (resource.extension as unknown[]).push({ url: `${HUB_EXTENSION_BASE}/main-diagnosis`, valueBoolean: diagnosis.isMain === 'true' });
+  }
+  return resource;
+}
+
+/** Admission/discharge pairs from the timeline, one Encounter per stay. */
+export function encounters(timeline: TimelineEntry[], patient: PatientReference): FhirResource[] {
+  const live = timeline.filter((e) => !e.retracted && (e.kind === 'ADMITTED' || e.kind === 'DISCHARGED' || e.kind === 'DISCHARGE_READY'));
+  const sorted = [...live].sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''));
+  const stays: Array<{ admitted?: TimelineEntry; discharged?: TimelineEntry; other: TimelineEntry[] }> = [];
+  let open: (typeof stays)[number] | undefined;
+  for (const e of sorted) {
+    if (e.kind === 'ADMITTED') {
+      if (open?.admitted && open.admitted.time === e.time) {
+        open.other.push(e);
+        continue;
+      }
+      open = { admitted: e, other: [] };
+      stays.push(open);
+    } else if (e.kind === 'DISCHARGED') {
+      if (open && !open.discharged) open.discharged = e;
+      else stays.push({ discharged: e, other: [] });
+      open = undefined;
+    } else if (open) {
+      open.other.push(e);
+    }
+  }
+  return stays.map((stay) => {
+    const sources = [stay.admitted, stay.discharged, ...stay.other].filter((x): x is TimelineEntry => Boolean(x)).map((e) => e.source);
+    const period: Record<string, string> = {};
+    if (stay.admitted?.time) period.start = toFhirDateTime(stay.admitted.time);
+    if (stay.discharged?.time) period.end = toFhirDateTime(stay.discharged.time);
+    return {
+      resourceType: 'Encounter',
+      id: sources[0] ? `${sources[0].msgId.replace(/[^A-Za-z0-9-.]/g, '').slice(0, 50)}-${stay.admitted ? 'a' : 'd'}` : 'unknown',
+      meta: metaFor(sources),
+      status: stay.discharged ? 'finished' : 'in-progress',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' },
+      subject: patient,
+      ...(Object.keys(period).length ? { period } : {}),
+      ...(stay.discharged?.dischargedTo
+        ? { hospitalization: { dischargeDisposition: { coding: [{ system: 'urn:oid:2.16.578.1.12.4.1.1.8408', code: stay.discharged.dischargedTo }] } } }
+        : {}),
+    };
+  });
+}
+
+export function searchsetBundle(resources: FhirResource[], total: number, baseUrl: string, links: Array<{ relation: string; url: string }>): FhirResource {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total,
+    link: links,
+    entry: resources.map((resource) => ({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
+  };
+}
+
+export function operationOutcome(severity: 'error' | 'warning' | 'information', code: string, diagnostics: string): FhirResource {
+  return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics }] };
+}
+
+/**
+ * FHIR dateTime from the lexical values the standards send. Dates stay dates; a dateTime
+ * without zone is local Norwegian time, so it is given the Europe/Oslo offset of that instant.
+ */
+export function toFhirDateTime(value: string): string {
+  const v = value.trim();
+  if (/^\d{4}(-\d{2}(-\d{2})?)?$/.test(v)) return v;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]\d{2}:\d{2})?$/.exec(v);
+  if (!m) return v.slice(0, 10);
+  const time = m[2].length === 5 ? `${m[2]}:00` : m[2];
+  if (m[5]) return `${m[1]}T${time}${m[5]}`;
+  return `${m[1]}T${time}${osloOffset(`${m[1]}T${time}`)}`;
+}
+
+function osloOffset(localIso: string): string {
+  const asUtc = new Date(`${localIso.slice(0, 19)}Z`);
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', timeZoneName: 'shortOffset' }).formatToParts(asUtc);
+  const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT+1';
+  const hours = Number(/GMT([+-]\d+)/.exec(name)?.[1] ?? '0');
+  return `${hours >= 0 ? '+' : '-'}${String(Math.abs(hours)).padStart(2, '0')}:00`;
+}

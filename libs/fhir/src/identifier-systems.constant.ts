@@ -1,0 +1,28 @@
+/** Norwegian person identifier systems (HIS 1001 OIDs), as FHIR identifier.system URIs. */
+export const IDENTIFIER_SYSTEMS = {
+  FNR: 'urn:oid:2.16.578.1.12.4.1.4.1',
+  DNR: 'urn:oid:2.16.578.1.12.4.1.4.2',
+  FHN: 'urn:oid:2.16.578.1.12.4.1.4.3',
+} as const;
+
+export const IPLOS_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.1.9151';
+export const HUB_EXTENSION_BASE = 'https://hendelseslager.no/fhir/StructureDefinition';
+
+export type SearchableIdentifierType = keyof typeof IDENTIFIER_SYSTEMS;
+
+/** Parses a FHIR token `system|value` for a patient identifier; undefined when not one we serve. */
+export function parseIdentifierToken(token: string): { type: SearchableIdentifierType; system: string; value: string } | undefined {
+  const bar = token.indexOf('|');
+  if (bar < 0) return undefined;
+  const system = token.slice(0, bar).trim();
+  const value = token.slice(bar + 1).trim();
+  const type = (Object.keys(IDENTIFIER_SYSTEMS) as SearchableIdentifierType[]).find((t) => IDENTIFIER_SYSTEMS[t] === system);
+  if (!type || !/^\d{11}$/.test(value)) return undefined;
+  return { type, system, value };
+}
+
+/** Code-list OID (as sent in @S) to a FHIR system URI. */
+export function codeSystemUri(oid: string | null): string | undefined {
+  if (!oid) return undefined;
+  return /^[0-2](\.\d+)+$/.test(oid) ? `urn:oid:${oid}` : undefined;
+}

@@ -1,0 +1,3 @@
+export * from './identifier-systems.constant';
+export * from './fhir-mapper';
+export * from './capability-statement';

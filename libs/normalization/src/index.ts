@@ -1,0 +1,2 @@
+export * from './patient-identity';
+export * from './document-event.mapper';

@@ -1,0 +1,2 @@
+export * from './hub-logger';
+export * from './metrics';

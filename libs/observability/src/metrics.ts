@@ -1,0 +1,75 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The hub's Prometheus metrics. Labels carry only kommunenummer, message types, outcomes and
+ * codes: never identifiers, names or diagnoses.
+ */
+export class HubMetrics {
+  readonly registry = new Registry();
+
+  readonly messagesReceived = new Counter({
+    name: 'hendelseslager_intake_messages_total',
+    help: 'Messages received by intake, by message type and outcome',
+    labelNames: ['msg_type', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly appRecs = new Counter({
+    name: 'hendelseslager_intake_apprec_total',
+    help: 'AppRecs answered, by status (1 OK, 2 Avvist) and error code',
+    labelNames: ['status', 'error_code'],
+    registers: [this.registry],
+  });
+  readonly intakeDuration = new Histogram({
+    name: 'hendelseslager_intake_duration_seconds',
+    help: 'Time from request to AppRec',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly normalized = new Counter({
+    name: 'hendelseslager_normalizer_records_total',
+    help: 'Raw records normalized, by kommune and outcome',
+    labelNames: ['kommune', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly notProjected = new Counter({
+    name: 'hendelseslager_normalizer_not_projected_total',
+    help: 'Accepted messages kept on the raw topic with nothing to project, by message type',
+    labelNames: ['msg_type'],
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'hendelseslager_dead_letters_total',
+    help: 'Records sent to a dead-letter topic, by kommune, stage and error code',
+    labelNames: ['kommune', 'stage', 'error_code'],
+    registers: [this.registry],
+  });
+  readonly projected = new Counter({
+    name: 'hendelseslager_projector_events_total',
+    help: 'Events applied to read models, by projection and kommune',
+    labelNames: ['projection', 'kommune'],
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'hendelseslager_consumer_lag_records',
+    help: 'Records behind the end of the topic, by consumer group and topic',
+    labelNames: ['group', 'topic'],
+    registers: [this.registry],
+  });
+  readonly readDuration = new Histogram({
+    name: 'hendelseslager_read_duration_seconds',
+    help: 'Read API latency by route',
+    labelNames: ['route'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly auditWrites = new Counter({
+    name: 'hendelseslager_audit_writes_total',
+    help: 'Audit events written, by outcome of the write',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'hendelseslager_process_' });
+  }
+}

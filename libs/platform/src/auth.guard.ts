@@ -1,0 +1,55 @@
+import { CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { AuthenticationException, Principal, Scope } from '@hub/auth';
+import { TokenVerifierProvider } from './token-verifier.provider';
+
+export const REQUIRED_SCOPES = 'hub:required-scopes';
+
+/** Routes declare the scopes they need; the guard verifies the token and checks them. */
+export const RequireScopes = (...scopes: Scope[]) => SetMetadata(REQUIRED_SCOPES, scopes);
+
+export interface AuthenticatedRequest extends Request {
+  principal: Principal;
+}
+
+/**
+ * Bearer JWT authentication and scope check for every route that declares scopes, plus the
+ * kommune check for routes with a `:kommunenummer` parameter (tenant isolation).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(private readonly verifier: TokenVerifierProvider, private readonly reflector: Reflector) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]);
+    if (!scopes) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    let principal: Principal;
+    try {
+      principal = await this.verifier.verify(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof AuthenticationException) throw problem(401, 'unauthorized', error.message, { 'WWW-Authenticate': 'Bearer' });
+      throw error;
+    }
+    if (!scopes.some((s) => principal.scopes.has(s))) {
+      throw problem(403, 'insufficient_scope', `Token lacks scope ${scopes.join(' or ')}`);
+    }
+    const knr = request.params?.kommunenummer as string | undefined;
+    if (knr !== undefined && !mayAccessKommune(principal, knr)) {
+      throw problem(403, 'forbidden_kommune', `Token is not valid for kommune ${knr}`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}
+
+export function mayAccessKommune(principal: Principal, kommunenummer: string): boolean {
+  return principal.kommuner.has(kommunenummer) || principal.kommuner.has('*');
+}
+
+export function problem(status: number, code: string, detail: string, headers: Record<string, string> = {}): HttpException {
+  const error = new HttpException({ status, code, detail }, status);
+  (error as HttpException & { headers?: Record<string, string> }).headers = headers;
+  return error;
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NextFunction, Request, Response } from 'express';
+import { loadHubConfig } from '@hub/config';
+import { configureLogging, HubLogger, NestLoggerAdapter } from '@hub/observability';
+import { HttpErrorFilter } from './http-error.filter';
+
+/**
+ * Starts one Nest application (a single app or the all-in-one hub) with the hub's logging,
+ * security headers, error filter and graceful shutdown. Returns the app so tests can stop it.
+ */
+export async function bootstrapHttpApp(module: Type<unknown>, options: { port?: number; name: string }): Promise<INestApplication> {
+  const config = loadHubConfig();
+  configureLogging({ level: config.log.level, json: config.log.json });
+  const log = new HubLogger(options.name);
+  const app = await NestFactory.create(module, { logger: new NestLoggerAdapter(), bodyParser: false });
+  app.use(securityHeaders);
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  const port = options.port ?? config.port;
+  await app.listen(port, '0.0.0.0');
+  log.info('Listening', { port });
+  return app;
+}
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Security-Policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+  res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+  next();
+}

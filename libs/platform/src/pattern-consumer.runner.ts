@@ -1,0 +1,110 @@
+import type { ConsumerOptions, ConsumerPort, KafkaPort } from '@hub/kafka';
+import { HubLogger } from '@hub/observability';
+
+/**
+ * Runs a consumer over every topic matching a pattern, restarting it when a new matching topic
+ * appears (a kommune was onboarded) and, with backoff, when it fails (Kafka, the registry or
+ * PostgreSQL down). kafkajs resolves a pattern only when subscribing, hence the restarts.
+ */
+export class PatternConsumerRunner {
+  private readonly log: HubLogger;
+  private consumer?: ConsumerPort;
+  private subscribed = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private restarting?: Promise<void>;
+  private failures = 0;
+
+  constructor(
+    private readonly kafka: KafkaPort,
+    private readonly pattern: RegExp,
+    private readonly options: Omit<ConsumerOptions, 'topics'>,
+    name: string,
+    private readonly pollMs = 3000,
+  ) {
+    this.log = new HubLogger(name);
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.restart('start');
+    this.timer = setInterval(() => void this.checkTopics(), this.pollMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.restarting?.catch(() => undefined);
+    await this.consumer?.stop().catch(() => undefined);
+    this.consumer = undefined;
+  }
+
+  private async matchingTopics(): Promise<string[]> {
+    const admin = await this.kafka.admin();
+    try {
+      return (await admin.listTopics()).filter((t) => this.pattern.test(t)).sort();
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async checkTopics(): Promise<void> {
+    if (this.stopped || this.restarting) return;
+    try {
+      const topics = await this.matchingTopics();
+      if (topics.some((t) => !this.subscribed.has(t)) || (!this.consumer && topics.length > 0)) await this.restart('new topics');
+    } catch {
+      // Kafka unreachable: the next poll tries again.
+    }
+  }
+
+  private restart(reason: string): Promise<void> {
+    if (!this.restarting) {
+      this.restarting = this.doRestart(reason).finally(() => (this.restarting = undefined));
+    }
+    return this.restarting;
+  }
+
+  private async doRestart(reason: string): Promise<void> {
+    await this.consumer?.stop().catch(() => undefined);
+    this.consumer = undefined;
+    if (this.stopped) return;
+    try {
+      const topics = await this.matchingTopics();
+      if (topics.length === 0) return;
+      const consumer = this.kafka.consumer({
+        ...this.options,
+        topics,
+        handleBatch: async (batch) => {
+          try {
+            const last = await this.options.handleBatch(batch);
+            this.failures = 0;
+            return last;
+          } catch (error) {
+            this.onFailure(error);
+            throw error;
+          }
+        },
+      });
+      this.consumer = consumer;
+      this.subscribed = new Set(topics);
+      await consumer.start();
+      this.log.info('Consumer started', { groupId: this.options.groupId, topics: topics.length, reason });
+    } catch (error) {
+      this.onFailure(error);
+    }
+  }
+
+  private onFailure(error: unknown): void {
+    this.failures += 1;
+    const delay = Math.min(30000, 500 * 2 ** Math.min(this.failures, 6));
+    this.log.warn('Consumer failed; restarting', { groupId: this.options.groupId, delayMs: delay, error: error instanceof Error ? error.message : String(error) });
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    setTimeout(() => {
+      void consumer?.stop().catch(() => undefined);
+      if (!this.stopped) void this.restart('failure');
+    }, delay).unref();
+  }
+}

@@ -1,0 +1,57 @@
+import { Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { loadHubConfig, HubConfig } from '@hub/config';
+import { AvroCodec } from '@hub/contracts';
+import { KommuneDirectory } from '@hub/directory';
+import { KafkajsAdapter, KafkaPort } from '@hub/kafka';
+import { HubLogger, HubMetrics } from '@hub/observability';
+import { createDataSource } from '@hub/persistence';
+import { HealthController } from './health.controller';
+import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
+import { ReadinessService } from './readiness.service';
+import { SharedProducer } from './shared-producer.service';
+import { AuthGuard } from './auth.guard';
+import { TokenVerifierProvider } from './token-verifier.provider';
+
+const kafkaLog = new HubLogger('Kafka');
+
+/**
+ * Everything every app needs: configuration, Kafka, the schema registry codec, PostgreSQL,
+ * the kommune directory, metrics, health and authentication. Global, imported once per process.
+ */
+@Global()
+@Module({
+  controllers: [HealthController],
+  providers: [
+    { provide: HUB_CONFIG, useFactory: (): HubConfig => loadHubConfig() },
+    {
+      provide: KAFKA_PORT,
+      inject: [HUB_CONFIG],
+      useFactory: (config: HubConfig): KafkaPort =>
+        new KafkajsAdapter({
+          brokers: config.kafka.brokers,
+          clientId: config.kafka.clientId,
+          logger: (level, message, extra) => kafkaLog[level === 'debug' ? 'debug' : level](message, extra),
+        }),
+    },
+    { provide: AvroCodec, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new AvroCodec(config.schemaRegistry.url) },
+    {
+      provide: DataSource,
+      inject: [HUB_CONFIG],
+      useFactory: async (config: HubConfig) => {
+        const dataSource = createDataSource(config.database.url, { poolSize: 20 });
+        // Start even when PostgreSQL is down; readiness reports it and requests answer 503.
+        await dataSource.initialize().catch(() => undefined);
+        return dataSource;
+      },
+    },
+    { provide: KommuneDirectory, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new KommuneDirectory(config.directoryPath) },
+    { provide: HubMetrics, useValue: new HubMetrics() },
+    TokenVerifierProvider,
+    AuthGuard,
+    SharedProducer,
+    ReadinessService,
+  ],
+  exports: [HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService],
+})
+export class PlatformModule {}

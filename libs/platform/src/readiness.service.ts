@@ -1,0 +1,80 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AvroCodec } from '@hub/contracts';
+import type { AdminPort, KafkaPort } from '@hub/kafka';
+import { KAFKA_PORT } from './platform.tokens';
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; error?: string }>;
+}
+
+/** Checks the three servers the hub cannot work without. */
+@Injectable()
+export class ReadinessService implements OnApplicationShutdown {
+  private admin?: Promise<AdminPort>;
+
+  constructor(
+    @Inject(KAFKA_PORT) private readonly kafka: KafkaPort,
+    private readonly codec: AvroCodec,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async check(): Promise<ReadinessReport> {
+    const checks = {
+      kafka: await this.probe(async () => {
+        try {
+          await (await this.kafkaAdmin()).ping();
+        } catch (error) {
+          // Reconnect on the next check: kafkajs admin clients do not recover by themselves.
+          this.admin = undefined;
+          throw error;
+        }
+      }),
+      schemaRegistry: await this.probe(() => this.codec.ping()),
+      postgres: await this.probe(async () => {
+        if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+        await this.dataSource.query('SELECT 1');
+      }),
+    };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  private kafkaAdmin(): Promise<AdminPort> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin();
+      this.admin.catch(() => (this.admin = undefined));
+    }
+    return this.admin;
+  }
+
+  private async probe(fn: () => Promise<void>): Promise<{ ok: boolean; error?: string }> {
+    try {
+      await withTimeout(fn(), 4000);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const admin = await this.admin?.catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
