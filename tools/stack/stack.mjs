@@ -419,10 +419,12 @@ async function startRegistry() {
     'quarkus.management.port': r.managementPort,
     'quarkus.http.access-log.enabled': r.accessLog,
     'quarkus.log.console.format': '%d{yyyy-MM-dd HH:mm:ss,SSS} %p [%c{3.}] (%t) %m%n',
-    // in-memory storage (H2 mem), small pool
+    // H2 file storage beside Kafka's data: schema ids are written into every Kafka record, so
+    // they must survive a registry restart (an in-memory registry would hand out the same ids
+    // to different schemas after a restart and old records would decode wrongly).
     'apicurio.storage.kind': 'sql',
     'apicurio.storage.sql.kind': 'h2',
-    'apicurio.datasource.url': 'jdbc:h2:mem:registry',
+    'apicurio.datasource.url': `jdbc:h2:file:${path.join(cfg.dataDir, 'registry', 'registry')}`,
     'apicurio.datasource.jdbc.initial-size': 2,
     'apicurio.datasource.jdbc.min-size': 2,
     'apicurio.datasource.jdbc.max-size': 10,
