@@ -1,2 +1,15 @@
 export * from './model/parsed-message.model';
 export * from './message.exception';
+export * from './parse-message';
+export { assertPatientIdentified, isUsablePatientIdentifier } from './identifiers/patient-identification.util';
+export * from './identifiers/norwegian-id.util';
+export { NS as MESSAGE_NAMESPACES } from './xml/namespaces.constant';
+export { decodeXmlBytes, type DecodedXml } from './xml/xml-decoding.util';
+export { parseXml, XML_LIMITS } from './xml/xml-tree.util';
+export type { XmlElement } from './xml/xml-element.model';
+export * as xmlNav from './xml/xml-navigation.util';
+export { normalizeCode, isCodeSystemMismatch, CODE_SYSTEM } from './diagnoses/diagnosis.util';
+export { PLO_TYPE_ROOTS } from './plo/plo.mapper';
+export * from './apprec/apprec.builder';
+export * from './apprec/apprec.constant';
+export * from './apprec/apprec.exception';

@@ -61,8 +61,10 @@ export class MessageException extends Error {
     message: string,
     /** What could be read before failing; lets the AppRec mirror the original's parties and MsgId. */
     readonly partial?: { msgId?: string; msgType?: string; genDate?: string; namespace?: string },
+    /** `cause`: the underlying error when an unexpected failure was wrapped (for logs, never for the AppRec). */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'MessageException';
   }
 }

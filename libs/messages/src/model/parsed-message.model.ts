@@ -20,12 +20,26 @@ export interface OrganisationLevel {
   herId?: string;
   /** Organisasjonsnummer (Ident TypeId ENH). */
   orgNumber?: string;
+  /**
+   * Every identifier sent for this level, HER and ENH included (RSH, LAV, AVD, …), in document order.
+   * An AppRec must mirror all of them (guide §4.1).
+   */
+  identifiers?: PartyIdentifier[];
+}
+
+/** One Ident (MsgHead) or Id + TypeId / AdditionalId (bare messages, AppRec). */
+export interface PartyIdentifier {
+  /** TypeId/@V as sent (9051 / 8116 / 8268), e.g. HER, ENH, HPR, RSH. */
+  type: string;
+  id: string;
 }
 
 export interface HealthcareProfessionalRef {
   name?: string;
   herId?: string;
   hprNumber?: string;
+  /** Every identifier sent for the person, in document order. */
+  identifiers?: PartyIdentifier[];
 }
 
 /** A communication party (Sender, Receiver, OtherReceiver, or a bare message's Inst/Dept). */
@@ -45,6 +59,13 @@ export interface PatientIdentifier {
   value: string;
   /** Result of the HIS 1001 mod-11 check for FNR/DNR/HNR/FHN; undefined for other types. */
   checksumValid?: boolean;
+  /**
+   * Checksum, calendar date and declared type all fit (FNR/DNR/HNR/FHN only). A DNR can pass the
+   * checksum and still be invalid (no real date).
+   */
+  valid?: boolean;
+  /** A synthetic test number (month +80 Tenor, +40 NAV on FNR/DNR); never route to production projections. */
+  synthetic?: boolean;
 }
 
 export interface PatientInfo {
@@ -121,6 +142,11 @@ export interface DiagnosisFact {
   context: DiagnosisContext;
   /** Set when the code's format does not fit the claimed code system (e.g. K77 sent as ICD-10). */
   codeSystemMismatch?: boolean;
+  /**
+   * Set on an ICD-10 asterisk/supplementary code sent as CodedDescr/Modifier (Name S) or Diagnosis/Modifier:
+   * the normalised code of the diagnosis it qualifies. Such a fact is never a main diagnosis.
+   */
+  modifierOf?: string;
 }
 
 export type PatientEventKind =
@@ -194,4 +220,6 @@ export interface ParsedMessage {
   attachments: Attachment[];
   /** Non-fatal findings (checksum failures, comma decimals, unknown codes); contain no health data. */
   warnings: string[];
+  /** Character encoding the bytes were decoded with (utf-8, iso-8859-1, windows-1252, utf-16le/be). */
+  encoding?: string;
 }
