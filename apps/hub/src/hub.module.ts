@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PlatformModule, TopicProvisioner } from '@hub/platform';
+import { PlatformModule } from '@hub/platform';
 import { IntakeModule } from '@hub/feature-intake';
 import { NormalizerModule } from '@hub/feature-normalizer';
 import { ProjectorModule } from '@hub/feature-projector';
@@ -11,6 +11,5 @@ import { ReadApiModule } from '@hub/feature-read-api';
  */
 @Module({
   imports: [PlatformModule, IntakeModule, NormalizerModule, ProjectorModule, ReadApiModule],
-  providers: [TopicProvisioner],
 })
 export class HubModule {}

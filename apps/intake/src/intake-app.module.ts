@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { PlatformModule, TopicProvisioner } from '@hub/platform';
+import { PlatformModule } from '@hub/platform';
 import { IntakeModule } from '@hub/feature-intake';
 
-@Module({ imports: [PlatformModule, IntakeModule], providers: [TopicProvisioner] })
+@Module({ imports: [PlatformModule, IntakeModule] })
 export class IntakeAppModule {}

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommands } from './commands/demo.command';
 import { registerKommuneCommands } from './commands/kommune.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerTokenCommand } from './commands/token.command';
@@ -18,6 +19,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerMigrateCommand(program);
   registerTokenCommand(program);
   registerKommuneCommands(program);
+  registerDemoCommands(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -12,6 +12,8 @@ export interface HubConfig {
   kafka: {
     brokers: string[];
     clientId: string;
+    /** Prefix of every topic and consumer group (separates test runs from demo data). */
+    namespace: string;
     /** Partitions for newly provisioned kommune topics. */
     partitions: number;
     replicationFactor: number;
@@ -81,6 +83,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     kafka: {
       brokers: str('KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
       clientId: str('KAFKA_CLIENT_ID', 'hendelseslager'),
+      namespace: str('HENDELSESLAGER_NAMESPACE', 'hendelseslager'),
       partitions: int('KAFKA_TOPIC_PARTITIONS', 3, 1),
       replicationFactor: int('KAFKA_REPLICATION_FACTOR', 1, 1),
     },
@@ -104,6 +107,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   };
   if (!config.auth.issuer) problems.push('AUTH_ISSUER (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!config.auth.devIssuer.enabled && !config.auth.jwksUri) problems.push('AUTH_JWKS_URI (required unless HENDELSESLAGER_DEV_ISSUER=true)');
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(config.kafka.namespace)) problems.push(`HENDELSESLAGER_NAMESPACE=${config.kafka.namespace} (lower-case letters, digits, dashes)`);
   if (config.kafka.brokers.length === 0) problems.push('KAFKA_BROKERS (at least one broker)');
   if (problems.length > 0) throw new ConfigException(problems);
   return config;

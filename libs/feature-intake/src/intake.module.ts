@@ -1,4 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { TopicProvisioner } from '@hub/platform';
 import { IntakeService } from './intake.service';
 import { MessagesController } from './messages.controller';
 import { RawBodyMiddleware } from './raw-body.middleware';
@@ -6,7 +7,7 @@ import { RawBodyMiddleware } from './raw-body.middleware';
 /** Intake: gateways push e-meldinger; answers with AppRec after the raw record is durable in Kafka. */
 @Module({
   controllers: [MessagesController],
-  providers: [IntakeService, RawBodyMiddleware],
+  providers: [IntakeService, RawBodyMiddleware, TopicProvisioner],
 })
 export class IntakeModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -17,7 +17,7 @@ import {
 import { allPartyHerIds, resolvePatientPseudonyms } from '@hub/normalization';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { IntakeReceiptRepository } from '@hub/persistence';
-import { HUB_CONFIG, mayAccessKommune, SharedProducer } from '@hub/platform';
+import { HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
 import type { Principal } from '@hub/auth';
 import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
 
@@ -56,6 +56,7 @@ export class IntakeService {
     private readonly directory: KommuneDirectory,
     private readonly codec: AvroCodec,
     private readonly producer: SharedProducer,
+    private readonly provisioner: TopicProvisioner,
     private readonly metrics: HubMetrics,
     private readonly dataSource: DataSource,
   ) {
@@ -78,6 +79,7 @@ export class IntakeService {
     const existing = await this.db(() => this.receipts.find(parsed.msgId));
     if (existing) return this.duplicate(existing.appRecXml, parsed, existing.kommuner);
 
+    await this.infra(() => this.provisioner.ensure(kommuner));
     const receivedAt = Date.now();
     const sha256 = sha256Hex(body);
     const pseudonyms = new Map(kommuner.map((knr) => [knr, resolvePatientPseudonyms(this.config.pseudonymKey, knr, parsed.patient, senderTopHer(parsed))]));

@@ -40,7 +40,7 @@ export class NormalizerService implements OnApplicationBootstrap, OnApplicationS
     this.runner = new PatternConsumerRunner(
       kafka,
       TOPICS.pattern('raw'),
-      { groupId: CONSUMER_GROUPS.normalizer, fromBeginning: true, commitToGroup: true, handleBatch: (b) => this.handleBatch(b) },
+      { groupId: CONSUMER_GROUPS.normalizer(), fromBeginning: true, commitToGroup: true, handleBatch: (b) => this.handleBatch(b) },
       NormalizerService.name,
     );
   }

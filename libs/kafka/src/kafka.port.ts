@@ -101,7 +101,7 @@ export interface KafkaPort {
 
 /** Thrown by adapters when the cluster cannot be reached or did not acknowledge in time. */
 export class KafkaUnavailableException extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'KafkaUnavailableException';
   }

@@ -33,7 +33,7 @@ export interface KafkajsAdapterOptions {
 export class KafkajsAdapter implements KafkaPort {
   private readonly kafka: Kafka;
 
-  constructor(private readonly options: KafkajsAdapterOptions) {
+  constructor(options: KafkajsAdapterOptions) {
     const log = options.logger;
     this.kafka = new Kafka({
       clientId: options.clientId,

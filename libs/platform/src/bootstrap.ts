@@ -15,13 +15,18 @@ export async function bootstrapHttpApp(module: Type<unknown>, options: { port?: 
   configureLogging({ level: config.log.level, json: config.log.json });
   const log = new HubLogger(options.name);
   const app = await NestFactory.create(module, { logger: new NestLoggerAdapter(), bodyParser: false });
-  app.use(securityHeaders);
-  app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
+  configureHttpApp(app);
   const port = options.port ?? config.port;
   await app.listen(port, '0.0.0.0');
   log.info('Listening', { port });
   return app;
+}
+
+/** Security headers, the error filter and graceful shutdown: shared by every app and by tests. */
+export function configureHttpApp(app: INestApplication): void {
+  app.use(securityHeaders);
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
 }
 
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {

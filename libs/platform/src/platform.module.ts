@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { loadHubConfig, HubConfig } from '@hub/config';
-import { AvroCodec } from '@hub/contracts';
+import { AvroCodec, setTopicNamespace } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkajsAdapter, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
@@ -11,6 +11,7 @@ import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
 import { SharedProducer } from './shared-producer.service';
 import { AuthGuard } from './auth.guard';
+import { DatabaseLifecycle } from './database-lifecycle.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
 
 const kafkaLog = new HubLogger('Kafka');
@@ -23,7 +24,14 @@ const kafkaLog = new HubLogger('Kafka');
 @Module({
   controllers: [HealthController],
   providers: [
-    { provide: HUB_CONFIG, useFactory: (): HubConfig => loadHubConfig() },
+    {
+      provide: HUB_CONFIG,
+      useFactory: (): HubConfig => {
+        const config = loadHubConfig();
+        setTopicNamespace(config.kafka.namespace);
+        return config;
+      },
+    },
     {
       provide: KAFKA_PORT,
       inject: [HUB_CONFIG],
@@ -51,6 +59,7 @@ const kafkaLog = new HubLogger('Kafka');
     AuthGuard,
     SharedProducer,
     ReadinessService,
+    DatabaseLifecycle,
   ],
   exports: [HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService],
 })

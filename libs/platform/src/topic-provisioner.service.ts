@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import type { HubConfig } from '@hub/config';
 import { kommuneTopicSpecs } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
-import type { KafkaPort } from '@hub/kafka';
+import { KafkaPort, KafkaUnavailableException } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 
@@ -27,6 +27,14 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
     void this.provisionNew();
     this.timer = setInterval(() => void this.provisionNew(), 3000);
     this.timer.unref();
+  }
+
+  /** Resolves once the given kommuner's topics exist (provisioning them first if needed). */
+  async ensure(kommuner: string[]): Promise<void> {
+    if (kommuner.every((k) => this.provisioned.has(k))) return;
+    await this.provisionNew();
+    const missing = kommuner.filter((k) => !this.provisioned.has(k));
+    if (missing.length > 0) throw new KafkaUnavailableException(`Topics for kommune ${missing.join(', ')} could not be provisioned`);
   }
 
   /** Ensures topics for kommuner not yet provisioned by this process; safe to call concurrently. */

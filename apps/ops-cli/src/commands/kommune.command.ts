@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadHubConfig } from '@hub/config';
+import { cliConfig } from '../cli-config';
 import { kommuneTopicSpecs } from '@hub/contracts';
 import { KommuneEntry, parseDirectory } from '@hub/directory';
 import { KafkajsAdapter } from '@hub/kafka';
@@ -14,7 +14,7 @@ export function registerKommuneCommands(program: Command): void {
     .command('list')
     .description('List the kommuner in the directory')
     .action(() => {
-      const config = loadHubConfig();
+      const config = cliConfig();
       const entries = parseDirectory(readFileSync(config.directoryPath, 'utf8'));
       output(program.opts().json, entries, () => entries.map((e) => `${e.kommunenummer}  ${e.navn.padEnd(20)} HER-ids: ${e.herIds.join(', ')}`).join('\n'));
     });
@@ -26,7 +26,7 @@ export function registerKommuneCommands(program: Command): void {
     .requiredOption('--navn <name>', 'name of the kommune')
     .requiredOption('--her-ids <ids>', 'comma-separated HER-ids of the kommune and its services')
     .action(async (kommunenummer: string, options: { navn: string; herIds: string }) => {
-      const config = loadHubConfig();
+      const config = cliConfig();
       if (!/^\d{4}$/.test(kommunenummer)) throw new CliError('kommunenummer must be 4 digits');
       const herIds = options.herIds.split(',').map((h) => h.trim()).filter(Boolean);
       if (herIds.length === 0 || herIds.some((h) => !/^\d+$/.test(h))) throw new CliError('--her-ids must be digits separated by commas');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadHubConfig } from '@hub/config';
+import { cliConfig } from '../cli-config';
 import { runMigrations } from '@hub/persistence';
 import { output } from '../cli-error';
 
@@ -8,7 +8,7 @@ export function registerMigrateCommand(program: Command): void {
     .command('migrate')
     .description('Apply pending PostgreSQL migrations (apps never migrate on boot)')
     .action(async () => {
-      const config = loadHubConfig();
+      const config = cliConfig();
       const applied = await runMigrations(config.database.url);
       output(program.opts().json, { applied }, () => (applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date'));
     });

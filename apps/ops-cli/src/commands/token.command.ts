@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadHubConfig } from '@hub/config';
+import { cliConfig } from '../cli-config';
 import { mintDevToken } from '@hub/auth';
 import { CliError } from '../cli-error';
 
@@ -18,7 +18,7 @@ export function registerTokenCommand(program: Command): void {
     .option('--pid <identifier>', "the citizen's own identifier (for scope patient:self)")
     .option('--ttl <seconds>', 'lifetime in seconds', '3600')
     .action(async (options: { client: string; scope: string[]; kommune: string[]; org?: string; hpr?: string; name?: string; pid?: string; ttl: string }) => {
-      const config = loadHubConfig();
+      const config = cliConfig();
       if (!config.auth.devIssuer.enabled) throw new CliError('The development issuer is off; set HENDELSESLAGER_DEV_ISSUER=true (never in production)');
       if (options.scope.length === 0) throw new CliError('Give at least one --scope');
       const token = await mintDevToken(config.auth.devIssuer.keyFile, {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm test`: typecheck, unit tests, then integration and end-to-end tests against the real
+# local stack (Kafka, schema registry, PostgreSQL), which this script starts when needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/ensure-system-packages.sh
+
+echo "== typecheck"
+npx tsc -p tsconfig.json --noEmit
+
+echo "== unit tests"
+npx jest --selectProjects unit --ci
+
+echo "== local stack"
+node tools/stack/stack.mjs up
+
+echo "== integration and end-to-end tests"
+npx jest --selectProjects integration e2e --runInBand --ci
