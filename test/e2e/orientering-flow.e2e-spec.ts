@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildMessage, fnr } from '@hub/testing';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
+import { TEST_KAFKA_BROKERS, TEST_NAMESPACE } from '../support/test-env';
 
 /**
  * The foundation's promise, end to end against the real Kafka, schema registry and PostgreSQL:
@@ -82,12 +83,12 @@ describe('Orientering om tjenestetilbud, gateway to FHIR', () => {
 
   it('keys the raw and event records by a pseudonym, never by the fødselsnummer', async () => {
     const { Kafka, logLevel } = await import('kafkajs');
-    const kafka = new Kafka({ clientId: 'hltest-inspect', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `hltest.inspect.${randomUUID()}` });
+    const kafka = new Kafka({ clientId: 'hltest-inspect', brokers: TEST_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `${TEST_NAMESPACE}.inspect.${randomUUID()}` });
     await consumer.connect();
     const keys: string[] = [];
     try {
-      await consumer.subscribe({ topics: [`hltest.kommune.${kommune.kommunenummer}.raw.v1`, `hltest.kommune.${kommune.kommunenummer}.events.v1`], fromBeginning: true });
+      await consumer.subscribe({ topics: [`${TEST_NAMESPACE}.kommune.${kommune.kommunenummer}.raw.v1`, `${TEST_NAMESPACE}.kommune.${kommune.kommunenummer}.events.v1`], fromBeginning: true });
       await consumer.run({ eachMessage: async ({ message }) => void keys.push(message.key?.toString() ?? '') });
       await eventually(async () => (keys.length >= 2 ? true : undefined), 20000);
     } finally {

@@ -5,11 +5,13 @@ import { Client } from 'pg';
  * Where the integration tiers find the local stack, and the namespace that keeps test topics,
  * consumer groups and schema subjects apart from demo data on the same servers.
  */
-export const TEST_DATABASE_NAME = 'hendelseslager_test';
+/** HLTEST_SUFFIX lets several test runs share one stack without touching each other's data. */
+const SUFFIX = process.env.HLTEST_SUFFIX ? `_${process.env.HLTEST_SUFFIX.replace(/[^a-z0-9]/g, '')}` : '';
+export const TEST_DATABASE_NAME = `hendelseslager_test${SUFFIX}`;
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${TEST_DATABASE_NAME}`;
 export const TEST_KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const TEST_REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
-export const TEST_NAMESPACE = 'hltest';
+export const TEST_NAMESPACE = `hltest${SUFFIX.replace('_', '-')}`;
 
 export async function resetTestDatabase(): Promise<void> {
   const admin = new Client({ connectionString: TEST_DATABASE_URL.replace(/\/[^/]+$/, '/postgres') });

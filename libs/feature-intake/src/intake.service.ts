@@ -70,7 +70,7 @@ export class IntakeService {
     try {
       parsed = parseMessage(body);
       if (parsed.standard !== 'APPREC' && parsed.standard !== 'OTHER') assertPatientIdentified(parsed);
-      kommuner = this.kommunerFor(parsed, principal);
+      kommuner = await this.kommunerFor(parsed, principal);
     } catch (error) {
       if (error instanceof MessageException) return this.reject(error, undefined);
       throw error;
@@ -141,8 +141,9 @@ export class IntakeService {
     return this.reject(new MessageException(code, reason), code === MessageExceptionCode.TOO_LARGE ? 413 : 422);
   }
 
-  private kommunerFor(parsed: ParsedMessage, principal: Principal): string[] {
-    const all = this.directory.kommunerFor(allPartyHerIds(parsed));
+  private async kommunerFor(parsed: ParsedMessage, principal: Principal): Promise<string[]> {
+    let all = this.directory.kommunerFor(allPartyHerIds(parsed));
+    if (all.length === 0 && parsed.appRec) all = await this.appRecKommuner(parsed.appRec.originalMsgId, principal);
     if (all.length === 0) {
       throw new MessageException(
         MessageExceptionCode.UNKNOWN_RECEIVER,
@@ -155,6 +156,16 @@ export class IntakeService {
       throw new IntakeForbiddenException(`Token of client ${principal.clientId} may not deliver messages for kommune ${all.join(', ')}`);
     }
     return allowed;
+  }
+
+  /**
+   * An AppRec often names no party the directory knows (NAV, Helfo): it belongs where the
+   * message it answers went, or else to the kommuner the delivering gateway is limited to.
+   */
+  private async appRecKommuner(originalMsgId: string, principal: Principal): Promise<string[]> {
+    const original = await this.db(() => this.receipts.find(originalMsgId));
+    if (original) return original.kommuner;
+    return [...principal.kommuner].filter((k) => k !== '*' && this.directory.has(k)).sort();
   }
 
   private duplicate(appRecXml: string, parsed: ParsedMessage, kommuner: string[]): IntakeResult {
