@@ -12,6 +12,9 @@ npx tsc -p tsconfig.json --noEmit
 echo "== unit tests"
 npx jest --selectProjects unit --ci
 
+echo "== build (integration tests start the compiled apps as processes)"
+npm run build --silent
+
 echo "== local stack"
 node tools/stack/stack.mjs up
 

@@ -6,6 +6,7 @@ import {
   Kafka,
   KafkaJSError,
   logLevel,
+  Partitioners,
   Producer,
 } from 'kafkajs';
 import {
@@ -56,6 +57,8 @@ export class KafkajsAdapter implements KafkaPort {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // murmur2, the same partitioning as the Java client, so other clients agree on key placement.
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
     await wrap('connect producer', () => producer.connect());
     return new KafkajsProducer(producer);
