@@ -1,2 +1,4 @@
 export * from './token-verifier';
 export * from './dev-issuer';
+export * from './constant-time.util';
+export * from './rate-limiter';

@@ -8,6 +8,14 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, JSONWebKeySet, jwtVerify
  */
 export const ALLOWED_ALGORITHMS = ['RS256', 'PS256', 'ES256'];
 
+/** HelseID's names for the claims the hub reads, accepted beside the dev issuer's short names. */
+export const HELSEID_CLAIMS = {
+  parentOrganisation: 'helseid://claims/client/claims/orgnr_parent',
+  childOrganisation: 'helseid://claims/client/claims/orgnr_child',
+  hpr: 'helseid://claims/hpr/hpr_number',
+  pid: 'helseid://claims/identity/pid',
+} as const;
+
 export type Scope = 'messages:write' | 'patients:read' | 'audit:read' | 'ops:admin' | 'patient:self';
 
 export interface Principal {
@@ -37,6 +45,8 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds: number;
   jwksUri?: string;
   localJwks?: JSONWebKeySet;
+  /** Least time between two JWKS fetches triggered by unknown `kid`s (default 30 s). */
+  jwksCooldownMs?: number;
 }
 
 export class TokenVerifier {
@@ -47,7 +57,7 @@ export class TokenVerifier {
       this.keys = createLocalJWKSet(options.localJwks);
     } else if (options.jwksUri) {
       // jose caches the key set and refetches on an unknown `kid` (rotation), at most every 30 s.
-      this.keys = createRemoteJWKSet(new URL(options.jwksUri), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 });
+      this.keys = createRemoteJWKSet(new URL(options.jwksUri), { cacheMaxAge: 10 * 60_000, cooldownDuration: options.jwksCooldownMs ?? 30_000 });
     } else {
       throw new Error('TokenVerifier needs a JWKS URI or a local key set');
     }
@@ -66,16 +76,19 @@ export class TokenVerifier {
       });
       const clientId = typeof payload.client_id === 'string' ? payload.client_id : typeof payload.sub === 'string' ? payload.sub : undefined;
       if (!clientId) throw new AuthenticationException('Token has no client_id');
-      const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);
-      const kommuner = new Set(Array.isArray(payload.kommuner) ? payload.kommuner.map(String) : []);
+      const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : Array.isArray(payload.scope) ? payload.scope.map(String) : []);
+      // Only well-formed kommunenummer (or '*' for cross-kommune operators) grant anything.
+      const kommuner = new Set((Array.isArray(payload.kommuner) ? payload.kommuner.map(String) : []).filter((k) => /^\d{4}$/.test(k) || k === '*'));
+      const claim = (...names: string[]) => names.map((n) => stringClaim(payload[n])).find((v) => v !== undefined);
       return {
         clientId,
         scopes,
         kommuner,
-        organisation: stringClaim(payload.org),
-        hpr: stringClaim(payload.hpr),
-        actorName: stringClaim(payload.name),
-        patientIdentifier: stringClaim(payload.pid),
+        // The short names are the dev issuer's; the URIs are HelseID's claim names.
+        organisation: claim('org', HELSEID_CLAIMS.childOrganisation, HELSEID_CLAIMS.parentOrganisation),
+        hpr: claim('hpr', HELSEID_CLAIMS.hpr),
+        actorName: claim('name'),
+        patientIdentifier: claim('pid', HELSEID_CLAIMS.pid),
       };
     } catch (error) {
       if (error instanceof AuthenticationException) throw error;
