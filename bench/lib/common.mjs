@@ -1,0 +1,136 @@
+// Shared helpers for the benchmarks: compiled libs, processes, percentiles, the bench namespace.
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { readFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const OUT = join(ROOT, 'bench', 'out');
+mkdirSync(OUT, { recursive: true });
+const require = createRequire(import.meta.url);
+
+/** The compiled libraries (`npm run build` first). */
+export function dist(lib) {
+  const path = join(ROOT, 'dist', 'libs', lib, 'src', 'index.js');
+  if (!existsSync(path)) throw new Error(`${path} missing: run \`npm run build\` first`);
+  return require(path);
+}
+
+export const BENCH = {
+  namespace: process.env.BENCH_NAMESPACE ?? 'hlbench',
+  database: process.env.BENCH_DATABASE ?? 'hendelseslager_bench',
+  brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  registry: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+};
+export const BENCH_DB_URL = `postgres://postgres@127.0.0.1:5432/${BENCH.database}`;
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Peak resident memory (VmHWM) of a process in MiB, from /proc. */
+export function peakRssMiB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A fresh bench database with the real migrations, and no topics or groups of the bench namespace. */
+export async function resetBenchState() {
+  const { Client } = require('pg');
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${BENCH.database} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${BENCH.database}`);
+  await admin.end();
+  await dist('persistence').runMigrations(BENCH_DB_URL);
+  const { Kafka, logLevel } = require('kafkajs');
+  const kafkaAdmin = new Kafka({ clientId: 'bench-reset', brokers: BENCH.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await kafkaAdmin.connect();
+  const groups = (await kafkaAdmin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${BENCH.namespace}.`));
+  if (groups.length) await kafkaAdmin.deleteGroups(groups).catch(() => undefined);
+  const topics = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(`${BENCH.namespace}.`));
+  if (topics.length) await kafkaAdmin.deleteTopics({ topics, timeout: 60000 });
+  await kafkaAdmin.disconnect();
+}
+
+/** Environment for the hub's apps in the benchmark, with a directory covering the message builder's parties. */
+export function benchEnv(extra = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const keyFile = join(dir, 'dev-key.json');
+  return {
+    NODE_ENV: 'benchmark',
+    DATABASE_URL: BENCH_DB_URL,
+    KAFKA_BROKERS: BENCH.brokers,
+    SCHEMA_REGISTRY_URL: BENCH.registry,
+    HENDELSESLAGER_NAMESPACE: BENCH.namespace,
+    HENDELSESLAGER_DIRECTORY: join(ROOT, 'config', 'directory.demo.yaml'),
+    HENDELSESLAGER_DEV_ISSUER: 'true',
+    HENDELSESLAGER_DEV_ISSUER_KEY: keyFile,
+    HENDELSESLAGER_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789',
+    LOG_LEVEL: 'warn',
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    ...extra,
+  };
+}
+
+/** Starts a compiled app as a process and waits for /health/live. */
+export async function startApp(app, env, port) {
+  const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+  const child = spawn(process.execPath, [main], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${app} exited: ${stderr}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health/live`)).ok) return child;
+    } catch {
+      // not yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${app} did not start`);
+}
+
+export function stopApp(child) {
+  return new Promise((r) => {
+    if (child.exitCode !== null) return r();
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 15000).unref();
+  });
+}
+
+/** The benchmark's message mix: the project's own builder, seeded. */
+export function messageMix(count, seed = 7) {
+  const testing = dist('testing');
+  const rng = testing.createRng(seed);
+  const messages = [];
+  for (let i = 0; i < count; i++) messages.push(testing.randomMessage(rng).bytes);
+  return messages;
+}
+
+export function writeJson(name, value) {
+  writeFileSync(join(OUT, name), JSON.stringify(value, null, 2));
+}
+
+export function javaBin() {
+  try {
+    return execFileSync('bash', ['-lc', 'command -v java']).toString().trim();
+  } catch {
+    return 'java';
+  }
+}

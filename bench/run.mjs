@@ -1,0 +1,60 @@
+// `npm run bench` (full) and `npm run bench -- --quick` (CI: checks every benchmark runs, small N).
+// Prints a table, writes bench/out/results.json and bench/out/throughput.svg. Timings that are
+// compared are measured side by side in the same run on the same machine.
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { throughputChartSvg } from './lib/chart.mjs';
+import { messageMix, OUT, writeJson } from './lib/common.mjs';
+import { intakeToQueryable } from './intake-to-queryable.mjs';
+import { kafkaProducerPerf } from './kafka-perf.mjs';
+import { measureParseRate } from './parse-rate.mjs';
+
+const quick = process.argv.includes('--quick');
+const count = quick ? 300 : Number(process.env.BENCH_MESSAGES ?? 20000);
+const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+
+const messages = messageMix(count);
+const avgSize = Math.round(messages.reduce((a, m) => a + m.length, 0) / messages.length);
+log(`${count} messages from the project's builder, average ${avgSize} bytes`);
+
+log('parse rate (one core)');
+const parse = measureParseRate(messages, quick ? 1 : 5);
+log('kafka-producer-perf-test (acks=all, same record size)');
+const kafka = kafkaProducerPerf({ records: quick ? 2000 : 50000, recordSize: avgSize, topic: 'hlbench.producer-perf' });
+log('intake to queryable (intake, normalizer, projector as processes)');
+const e2e = await intakeToQueryable({ messages, concurrency: quick ? 4 : 16, log });
+
+const results = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  mode: quick ? 'quick' : 'full',
+  averageMessageBytes: avgSize,
+  parse,
+  kafka,
+  intakeToQueryable: e2e,
+  ratios: {
+    hubVsHalfParseRate: e2e.endToEndRate / (parse.messagesPerSecond / 2),
+    hubVsParseRate: e2e.endToEndRate / parse.messagesPerSecond,
+    hubVsKafkaProducer: e2e.endToEndRate / kafka.recordsPerSecond,
+  },
+};
+writeJson('results.json', results);
+writeFileSync(join(OUT, 'throughput.svg'), throughputChartSvg(e2e.series, `Intake to queryable, ${count} messages, ${e2e.concurrency} concurrent gateways`));
+
+const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const rows = [
+  ['Parse rate, one core (parseMessage)', `${f(parse.messagesPerSecond)} msg/s`, `${f(parse.megabytesPerSecond, 1)} MB/s`],
+  ['Kafka ProducerPerformance, acks=all', `${f(kafka.recordsPerSecond)} rec/s`, `p50 ${f(kafka.p50Ms)} ms, p99 ${f(kafka.p99Ms)} ms`],
+  ['Hub: accepted (AppRec OK) rate', `${f(e2e.acceptRate)} msg/s`, `${e2e.accepted}/${e2e.messages} accepted`],
+  ['Hub: intake to queryable, sustained', `${f(e2e.endToEndRate)} msg/s`, `p50 ${f(e2e.latencyP50Ms)} ms, p99 ${f(e2e.latencyP99Ms)} ms`],
+  ['Hub / (parse rate / 2)  [target >= 1]', f(results.ratios.hubVsHalfParseRate, 2), ''],
+  ['Hub / Kafka producer', f(results.ratios.hubVsKafkaProducer, 3), ''],
+  ['Lost (accepted, never visible)', String(e2e.lost), ''],
+  ['Peak RSS MiB intake / normalizer / projector', `${f(e2e.peakRssMiB.intake)} / ${f(e2e.peakRssMiB.normalizer)} / ${f(e2e.peakRssMiB.projector)}`, ''],
+];
+const width = Math.max(...rows.map((r) => r[0].length));
+console.log(`\nHendelseslager benchmark (${results.mode}), ${results.date}\n${results.machine}\n`);
+for (const [a, b, c] of rows) console.log(`${a.padEnd(width)}  ${b.padEnd(18)}  ${c}`);
+console.log(`\nresults: bench/out/results.json   chart: bench/out/throughput.svg`);
+if (e2e.lost > 0) process.exitCode = 1;
