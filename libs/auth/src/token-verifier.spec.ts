@@ -1,14 +1,14 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, generateKeyPair, JWK, SignJWT } from 'jose';
+import { exportJWK, exportSPKI, generateKeyPair, JWK, KeyLike, SignJWT } from 'jose';
 import { AuthenticationException, HELSEID_CLAIMS, TokenVerifier } from './token-verifier';
 
 const ISSUER = 'https://helseid-sts.test.nhn.no';
 const AUDIENCE = 'hendelseslager';
 
-type Keys = { privateKey: CryptoKey; publicJwk: JWK; kid: string };
+type Keys = { privateKey: KeyLike; publicJwk: JWK; kid: string };
 
-async function keyPair(kid: string, alg: 'RS256' | 'ES256' = 'RS256'): Promise<Keys & { publicKey: CryptoKey }> {
+async function keyPair(kid: string, alg: 'RS256' | 'ES256' = 'RS256'): Promise<Keys & { publicKey: KeyLike }> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   return { privateKey, publicKey, kid, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }

@@ -33,6 +33,8 @@ export interface HubConfig {
     clockToleranceSeconds: number;
   };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; json: boolean };
+  /** Per-client request rate limit of authenticated routes (token bucket per client_id; 0 = off). */
+  rateLimit: { perSecond: number; burst: number };
 }
 
 export class ConfigException extends Error {
@@ -104,6 +106,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       clockToleranceSeconds: int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0),
     },
     log: { level: level as HubConfig['log']['level'], json: bool('LOG_JSON', true) },
+    rateLimit: { perSecond: int('RATE_LIMIT_PER_CLIENT_PER_SECOND', 100, 0), burst: int('RATE_LIMIT_PER_CLIENT_BURST', 500, 1) },
   };
   if (!config.auth.issuer) problems.push('AUTH_ISSUER (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!config.auth.devIssuer.enabled && !config.auth.jwksUri) problems.push('AUTH_JWKS_URI (required unless HENDELSESLAGER_DEV_ISSUER=true)');

@@ -1,7 +1,9 @@
-import { CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpException, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthenticationException, Principal, Scope } from '@hub/auth';
+import { AuthenticationException, Principal, RateLimiter, Scope } from '@hub/auth';
+import type { HubConfig } from '@hub/config';
+import { HUB_CONFIG } from './platform.tokens';
 import { TokenVerifierProvider } from './token-verifier.provider';
 
 export const REQUIRED_SCOPES = 'hub:required-scopes';
@@ -15,11 +17,18 @@ export interface AuthenticatedRequest extends Request {
 
 /**
  * Bearer JWT authentication and scope check for every route that declares scopes, plus the
- * kommune check for routes with a `:kommunenummer` parameter (tenant isolation).
+ * kommune check for routes with a `:kommunenummer` parameter (tenant isolation), and a
+ * per-client rate limit on every route except intake. Intake is exempt on purpose: only
+ * gateways write, a burst after a gateway outage is legitimate, and its size limit and the
+ * gateway's own throttling bound it; the limit is there against bulk reading of patient data.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly verifier: TokenVerifierProvider, private readonly reflector: Reflector) {}
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly verifier: TokenVerifierProvider, private readonly reflector: Reflector, @Inject(HUB_CONFIG) config: HubConfig) {
+    this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]);
@@ -31,6 +40,10 @@ export class AuthGuard implements CanActivate {
     } catch (error) {
       if (error instanceof AuthenticationException) throw problem(401, 'unauthorized', error.message, { 'WWW-Authenticate': 'Bearer' });
       throw error;
+    }
+    if (!scopes.includes('messages:write')) {
+      const retryAfter = this.limiter.take(principal.clientId);
+      if (retryAfter > 0) throw problem(429, 'rate_limited', 'Too many requests from this client', { 'Retry-After': String(retryAfter) });
     }
     if (!scopes.some((s) => principal.scopes.has(s))) {
       throw problem(403, 'insufficient_scope', `Token lacks scope ${scopes.join(' or ')}`);
