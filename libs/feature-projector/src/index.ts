@@ -1,2 +1,3 @@
 export * from './projector.module';
 export * from './read-model-projector.service';
+export * from './raw-archive-projector.service';

@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
+import { RawMessageArchive1763900400000 } from './migrations/1763900400000-RawMessageArchive';
 
 /**
  * The hub's one PostgreSQL DataSource. Migrations never run when an app boots
  * (`migrationsRun: false`); they run from `hendelseslager migrate` / the stack scripts.
  */
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const MIGRATIONS = [InitialSchema1763900000000, RawMessageArchive1763900400000];
 
 export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

@@ -5,3 +5,4 @@ export * from './sql.util';
 export * from './intake-receipt.repository';
 export * from './projection-state.repository';
 export * from './read-model-query.repository';
+export * from './raw-archive.repository';
