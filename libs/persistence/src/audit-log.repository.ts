@@ -1,0 +1,170 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** One audit event as stored by the audit projection (mirrors AuditRecord plus its position). */
+export interface AuditLogRow {
+  auditId: string;
+  kommunenummer: string;
+  occurredAt: number;
+  action: string;
+  resource: string;
+  patientPseudonym: string | null;
+  clientId: string;
+  organisation: string | null;
+  actorHpr: string | null;
+  actorName: string | null;
+  purposeOfUse: string | null;
+  outcome: string;
+  correlationId: string;
+}
+
+export interface LogPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** A change of a patient's blocking (sperring); the newest (time, auditId) wins. */
+export interface BlockChange {
+  kommunenummer: string;
+  patientPseudonym: string;
+  blocked: boolean;
+  changedAtMs: number;
+  auditId: string;
+  clientId: string;
+}
+
+export interface BlockState {
+  blocked: boolean;
+  changedAt: string;
+  auditId: string;
+}
+
+/**
+ * The audit projection's tables: audit_log, patient_blocks and its offsets. Raw SQL because
+ * the upserts need ON CONFLICT with a condition (the newest block change wins, whatever the
+ * order in which the projection and the blocking endpoint's write-through arrive).
+ */
+export class AuditLogRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async offsets(topics: string[]): Promise<LogPosition[]> {
+    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await this.dataSource.query(
+      'SELECT topic, partition, next_offset::text AS next_offset FROM audit_projection_offsets WHERE topic = ANY($1)',
+      [topics],
+    );
+    return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+  }
+
+  /** Runs `work` in one transaction, so audit rows, block changes and offsets commit together. */
+  transaction<T>(work: (writer: AuditLogWriter) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => work(new AuditLogWriter(manager)));
+  }
+
+  /** Applies one block change outside the projection (the endpoint's read-your-write). */
+  applyBlock(change: BlockChange): Promise<void> {
+    return new AuditLogWriter(this.dataSource.manager).applyBlock(change);
+  }
+
+  /** The block state of the first blocked pseudonym among `pseudonyms` (a linked group), if any. */
+  async blockedAmong(kommunenummer: string, pseudonyms: string[]): Promise<BlockState | undefined> {
+    const rows: Array<{ changed_at: Date; audit_id: string }> = await this.dataSource.query(
+      'SELECT changed_at, audit_id FROM patient_blocks WHERE kommunenummer = $1 AND patient_pseudonym = ANY($2) AND blocked ORDER BY changed_at_ms DESC LIMIT 1',
+      [kommunenummer, pseudonyms],
+    );
+    return rows[0] ? { blocked: true, changedAt: rows[0].changed_at.toISOString(), auditId: rows[0].audit_id } : undefined;
+  }
+
+  /** Audit events about any of `pseudonyms` in one kommune, newest first. */
+  async accessLog(kommunenummer: string, pseudonyms: string[], limit: number): Promise<AuditLogRow[]> {
+    const rows: AuditRowSql[] = await this.dataSource.query(
+      `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE kommunenummer = $1 AND patient_pseudonym = ANY($2) ORDER BY occurred_at DESC, audit_id LIMIT $3`,
+      [kommunenummer, pseudonyms, limit],
+    );
+    return rows.map(toAuditRow);
+  }
+
+  /** One audit event by id (tests and operators check that a read was audited). */
+  async byId(auditId: string): Promise<AuditLogRow | undefined> {
+    const rows: AuditRowSql[] = await this.dataSource.query(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE audit_id = $1`, [auditId]);
+    return rows[0] ? toAuditRow(rows[0]) : undefined;
+  }
+}
+
+const AUDIT_COLUMNS =
+  'audit_id, kommunenummer, occurred_at, action, resource, patient_pseudonym, client_id, organisation, actor_hpr, actor_name, purpose_of_use, outcome, correlation_id';
+
+interface AuditRowSql {
+  audit_id: string;
+  kommunenummer: string;
+  occurred_at: Date;
+  action: string;
+  resource: string;
+  patient_pseudonym: string | null;
+  client_id: string;
+  organisation: string | null;
+  actor_hpr: string | null;
+  actor_name: string | null;
+  purpose_of_use: string | null;
+  outcome: string;
+  correlation_id: string;
+}
+
+function toAuditRow(r: AuditRowSql): AuditLogRow {
+  return {
+    auditId: r.audit_id,
+    kommunenummer: r.kommunenummer,
+    occurredAt: r.occurred_at.getTime(),
+    action: r.action,
+    resource: r.resource,
+    patientPseudonym: r.patient_pseudonym,
+    clientId: r.client_id,
+    organisation: r.organisation,
+    actorHpr: r.actor_hpr,
+    actorName: r.actor_name,
+    purposeOfUse: r.purpose_of_use,
+    outcome: r.outcome,
+    correlationId: r.correlation_id,
+  };
+}
+
+/** Writes of one projection batch, inside its transaction. */
+export class AuditLogWriter {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** Idempotent by auditId: a redelivered or replayed event leaves the same row. */
+  async insert(row: AuditLogRow, position: LogPosition): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO audit_log (audit_id, kommunenummer, occurred_at, action, resource, patient_pseudonym, client_id, organisation, actor_hpr,
+                              actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset")
+       VALUES ($1, $2, to_timestamp($3::double precision / 1000), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       ON CONFLICT (audit_id) DO NOTHING`,
+      [row.auditId, row.kommunenummer, row.occurredAt, row.action, row.resource, row.patientPseudonym, row.clientId, row.organisation, row.actorHpr,
+        row.actorName, row.purposeOfUse, row.outcome, row.correlationId, position.topic, position.partition, position.offset],
+    );
+  }
+
+  /**
+   * The newest change wins by (time, auditId), not by arrival: the blocking endpoint writes
+   * its change through at once and the projection applies the same event later, possibly
+   * after an older one, which must then not undo the newer state.
+   */
+  async applyBlock(change: BlockChange): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO patient_blocks (kommunenummer, patient_pseudonym, blocked, changed_at, changed_at_ms, audit_id, changed_by_client)
+       VALUES ($1, $2, $3, to_timestamp($4::double precision / 1000), $4, $5, $6)
+       ON CONFLICT (kommunenummer, patient_pseudonym) DO UPDATE
+          SET blocked = EXCLUDED.blocked, changed_at = EXCLUDED.changed_at, changed_at_ms = EXCLUDED.changed_at_ms,
+              audit_id = EXCLUDED.audit_id, changed_by_client = EXCLUDED.changed_by_client
+        WHERE (patient_blocks.changed_at_ms, patient_blocks.audit_id) < (EXCLUDED.changed_at_ms, EXCLUDED.audit_id)`,
+      [change.kommunenummer, change.patientPseudonym, change.blocked, change.changedAtMs, change.auditId, change.clientId],
+    );
+  }
+
+  async saveOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO audit_projection_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
+       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
+      [topic, partition, nextOffset],
+    );
+  }
+}
