@@ -687,7 +687,14 @@ async function cmdUp() {
   if (!cfg.pg.skip) console.log(`  DATABASE_URL=postgres://${cfg.pg.user}@${cfg.pg.host}:${cfg.pg.port}/${cfg.pg.databases[0]}`);
 }
 
-async function cmdDown() {
+async function cmdDown(which) {
+  // `down kafka` / `down registry` stop one service (fault drills); `up` starts what is missing.
+  if (which) {
+    const svc = SERVICES[which];
+    if (!svc) fail(`unknown service '${which}' (kafka | registry)`);
+    await stopService(svc);
+    return;
+  }
   // registry first (it does not depend on Kafka, but this keeps the order symmetric to up)
   await stopService(SERVICES.registry);
   await stopService(SERVICES.kafka);
@@ -749,7 +756,7 @@ function cmdVerify(args) {
 function usage() {
   console.log(`usage: node tools/stack/stack.mjs <command>
   up               start PostgreSQL check + Kafka ${cfg.kafka.version} + Apicurio Registry ${cfg.registry.version} (idempotent)
-  down             stop what 'up' started (pid files; SIGTERM, SIGKILL after ${secs(cfg.stopTimeoutMs)}); PostgreSQL is left running
+  down [service]   stop what 'up' started, or only kafka | registry (pid files; SIGTERM, SIGKILL after ${secs(cfg.stopTimeoutMs)}); PostgreSQL is left running
   status           show each service (state, pid, address); exit 1 if something is down
   logs [service]   tail logs (kafka | registry | postgres | all); follows on a terminal (STACK_LOGS_FOLLOW=0|1)
   verify [--kafka-only|--registry-only|--no-large]   run tools/stack/verify.mjs against the stack
@@ -763,7 +770,7 @@ try {
       await cmdUp();
       break;
     case 'down':
-      await cmdDown();
+      await cmdDown(rest[0]);
       break;
     case 'status':
       await cmdStatus();
