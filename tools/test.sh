@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 bash tools/ensure-system-packages.sh
 
-echo "== typecheck"
+echo "== typecheck and lint"
 npx tsc -p tsconfig.json --noEmit
+npx eslint . --max-warnings=50
 
 echo "== unit tests"
 npx jest --selectProjects unit --ci

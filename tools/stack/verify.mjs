@@ -359,7 +359,7 @@ async function verifyRegistry() {
     let rejected = false;
     try {
       await registry.register({ type: SchemaType.AVRO, schema: v3Incompatible }, { subject });
-    } catch (e) {
+    } catch {
       rejected = true;
     }
     assert(rejected, 'library register of incompatible schema succeeded');

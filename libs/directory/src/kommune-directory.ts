@@ -78,7 +78,7 @@ export class KommuneDirectory {
     let mtime: number;
     try {
       mtime = statSync(this.path).mtimeMs;
-    } catch (error) {
+    } catch {
       if (initial) throw new DirectoryException(`Kommune directory not found at ${this.path}`);
       return;
     }

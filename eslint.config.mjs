@@ -1,0 +1,51 @@
+// One lint setup for the monorepo. Beyond the recommended TypeScript rules it checks the
+// architecture's own rules: environment access only in libs/config, TypeORM only in
+// repositories, entities and migrations, and no app importing another app.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.stack/**', 'bench/out/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'warn',
+      // XML 1.0 character validation needs control characters in regular expressions.
+      'no-control-regex': 'off',
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Read configuration through libs/config (HubConfig), not process.env.' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../../*/src/*', '**/apps/*'], message: 'Apps do not import other apps; move shared code to a lib.' }] },
+      ],
+    },
+  },
+  {
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    ignores: ['**/*.repository.ts', '**/*.entity.ts', '**/migrations/**', '**/*.spec.ts', 'libs/persistence/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          // DataSource may be injected for wiring; queries and query builders stay in repositories.
+          paths: [{ name: 'typeorm', importNames: ['Repository', 'EntityManager', 'QueryRunner', 'SelectQueryBuilder', 'getRepository'], message: 'Only repositories, entities and migrations touch TypeORM.', allowTypeImports: true }],
+        },
+      ],
+    },
+  },
+  {
+    // Configuration, tests and tooling may read the environment.
+    files: ['libs/config/**', '**/*.spec.ts', 'test/**', 'bench/**', 'tools/**'],
+    rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off', 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', AbortSignal: 'readonly', URL: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', document: 'readonly', window: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);
