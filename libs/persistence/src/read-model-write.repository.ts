@@ -17,8 +17,8 @@ export class ReadModelWriteRepository implements ReadModelTx {
     this.s = `"${schema}"`;
   }
 
-  async upsertVersion(knr: string, v: NewVersion): Promise<void> {
-    await this.manager.query(
+  async upsertVersion(knr: string, v: NewVersion): Promise<{ docKey: string | null; chainDepth: number | null }> {
+    const rows: Array<{ doc_key: string | null; chain_depth: number | null }> = await this.manager.query(
       `INSERT INTO ${this.s}.message_versions (kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version,
          status, explicit_doc_id, ref_to_parent, ref_to_conversation, patient, gen_date, recorded_at, sender_her_ids, sender_name,
          facts, source_topic, source_partition, source_offset)
@@ -26,13 +26,15 @@ export class ReadModelWriteRepository implements ReadModelTx {
        ON CONFLICT (kommunenummer, msg_id) DO UPDATE SET event_id = EXCLUDED.event_id, event_type = EXCLUDED.event_type,
          msg_type = EXCLUDED.msg_type, standard = EXCLUDED.standard, standard_version = EXCLUDED.standard_version, status = EXCLUDED.status,
          explicit_doc_id = EXCLUDED.explicit_doc_id, patient = EXCLUDED.patient, gen_date = EXCLUDED.gen_date,
-         sender_her_ids = EXCLUDED.sender_her_ids, sender_name = EXCLUDED.sender_name, facts = EXCLUDED.facts`,
+         sender_her_ids = EXCLUDED.sender_her_ids, sender_name = EXCLUDED.sender_name, facts = EXCLUDED.facts
+       RETURNING doc_key, chain_depth`,
       [
         knr, v.msgId, v.eventId, v.eventType, v.msgType, v.standard, v.standardVersion, v.status, v.explicitDocId, v.refToParent,
         v.refToConversation, v.patient, v.genDate, v.recordedAt, v.senderHerIds, v.senderName, JSON.stringify(v.facts),
         v.source.topic, v.source.partition, v.source.offset,
       ],
     );
+    return { docKey: rows[0]?.doc_key ?? null, chainDepth: rows[0]?.chain_depth ?? null };
   }
 
   async getVersion(knr: string, msgId: string): Promise<StoredVersion | undefined> {
@@ -70,32 +72,51 @@ export class ReadModelWriteRepository implements ReadModelTx {
   }
 
   async replaceFacts(knr: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void> {
-    for (const table of ['service_facts', 'service_need_facts', 'diagnosis_facts', 'patient_event_facts']) {
-      await this.manager.query(`DELETE FROM ${this.s}.${table} WHERE kommunenummer = $1 AND doc_key = $2`, [knr, docKey]);
-    }
+    // One statement for the four deletes and one for the inserts: a projector spends its time in
+    // round trips, not in PostgreSQL. (A single statement cannot do both: data-modifying CTEs see
+    // the same snapshot, so an insert would collide with the row its sibling deletes.)
+    await this.manager.query(
+      `WITH s AS (DELETE FROM ${this.s}.service_facts WHERE kommunenummer = $1 AND doc_key = $2),
+            n AS (DELETE FROM ${this.s}.service_need_facts WHERE kommunenummer = $1 AND doc_key = $2),
+            d AS (DELETE FROM ${this.s}.diagnosis_facts WHERE kommunenummer = $1 AND doc_key = $2)
+       DELETE FROM ${this.s}.patient_event_facts WHERE kommunenummer = $1 AND doc_key = $2`,
+      [knr, docKey],
+    );
     if (!version || !version.patient) return;
     const base = (i: number) => [knr, docKey, i, version.msgId, version.patient, version.msgType];
     const f = version.facts;
-    await this.insert(
-      'service_facts',
-      'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, iplos_code, iplos_text, description, private_service, provided_by, amount, unit, start_date, end_date, note, reported_at, sender_name, sender_her_ids, retracted',
-      f.services.map((x, i) => [...base(i), x.iplosCode, x.iplosText, x.description, x.privateService, x.providedBy, x.amount, x.unit, x.startDate, x.endDate, x.note, version.genDate, version.senderName, version.senderHerIds, retracted]),
-    );
-    await this.insert(
-      'service_need_facts',
-      'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, iplos_code, iplos_text, description, at_institution, amount_requested, unit, reported_at, sender_name, retracted',
-      f.serviceNeeds.map((x, i) => [...base(i), x.iplosCode, x.iplosText, x.description, x.atInstitution, x.amountRequested, x.unit, version.genDate, version.senderName, retracted]),
-    );
-    await this.insert(
-      'diagnosis_facts',
-      'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, code_system, code, normalized_code, display, text, is_main, start_date, end_date, context, code_system_mismatch, reported_at, sender_name, retracted',
-      f.diagnoses.map((x, i) => [...base(i), x.codeSystemOid, x.code, x.normalizedCode, x.display, x.text, x.isMain, x.startDate, x.endDate, x.context, x.codeSystemMismatch, version.genDate, version.senderName, retracted]),
-    );
-    await this.insert(
-      'patient_event_facts',
-      'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, kind, event_code, description, time, estimated, discharged_to, discharge_condition, reported_at, sender_name, retracted',
-      f.patientEvents.map((x, i) => [...base(i), x.kind, x.eventCode, x.description, x.time, x.estimated, x.dischargedTo, x.dischargeCondition, version.genDate, version.senderName, retracted]),
-    );
+    const inserts: Array<{ table: string; columns: string; rows: unknown[][] }> = [
+      {
+        table: 'service_facts',
+        columns: 'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, iplos_code, iplos_text, description, private_service, provided_by, amount, unit, start_date, end_date, note, reported_at, sender_name, sender_her_ids, retracted',
+        rows: f.services.map((x, i) => [...base(i), x.iplosCode, x.iplosText, x.description, x.privateService, x.providedBy, x.amount, x.unit, x.startDate, x.endDate, x.note, version.genDate, version.senderName, version.senderHerIds, retracted]),
+      },
+      {
+        table: 'service_need_facts',
+        columns: 'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, iplos_code, iplos_text, description, at_institution, amount_requested, unit, reported_at, sender_name, retracted',
+        rows: f.serviceNeeds.map((x, i) => [...base(i), x.iplosCode, x.iplosText, x.description, x.atInstitution, x.amountRequested, x.unit, version.genDate, version.senderName, retracted]),
+      },
+      {
+        table: 'diagnosis_facts',
+        columns: 'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, code_system, code, normalized_code, display, text, is_main, start_date, end_date, context, code_system_mismatch, reported_at, sender_name, retracted',
+        rows: f.diagnoses.map((x, i) => [...base(i), x.codeSystemOid, x.code, x.normalizedCode, x.display, x.text, x.isMain, x.startDate, x.endDate, x.context, x.codeSystemMismatch, version.genDate, version.senderName, retracted]),
+      },
+      {
+        table: 'patient_event_facts',
+        columns: 'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, kind, event_code, description, time, estimated, discharged_to, discharge_condition, reported_at, sender_name, retracted',
+        rows: f.patientEvents.map((x, i) => [...base(i), x.kind, x.eventCode, x.description, x.time, x.estimated, x.dischargedTo, x.dischargeCondition, version.genDate, version.senderName, retracted]),
+      },
+    ].filter((i) => i.rows.length > 0);
+    if (inserts.length === 0) return;
+    const params: unknown[] = [];
+    const statements = inserts.map((i) => {
+      const values = multiRowValues(i.rows, params.length + 1);
+      params.push(...values.params);
+      return `INSERT INTO ${this.s}.${i.table} (${i.columns}) VALUES ${values.sql}`;
+    });
+    const [last, ...others] = statements.reverse();
+    const sql = others.length ? `WITH ${others.map((st, n) => `i${n} AS (${st})`).join(', ')} ${last}` : last;
+    await this.manager.query(sql, params);
   }
 
   async upsertPatient(knr: string, p: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void> {
@@ -127,11 +148,6 @@ export class ReadModelWriteRepository implements ReadModelTx {
     );
   }
 
-  private async insert(table: string, columns: string, rows: unknown[][]): Promise<void> {
-    if (rows.length === 0) return;
-    const values = multiRowValues(rows);
-    await this.manager.query(`INSERT INTO ${this.s}.${table} (${columns}) VALUES ${values.sql}`, values.params);
-  }
 }
 
 const VERSION_COLUMNS =

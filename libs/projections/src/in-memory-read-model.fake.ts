@@ -9,10 +9,12 @@ export class InMemoryReadModel implements ReadModelTx {
   readonly patients = new Map<string, DocumentEvent['patient']>();
   readonly offsets = new Map<string, string>();
 
-  async upsertVersion(knr: string, version: NewVersion): Promise<void> {
+  async upsertVersion(knr: string, version: NewVersion): Promise<{ docKey: string | null; chainDepth: number | null }> {
     const key = `${knr}|${version.msgId}`;
     const existing = this.versions.get(key);
-    this.versions.set(key, existing ? { ...version, docKey: existing.docKey, chainDepth: existing.chainDepth } : { ...version });
+    const stored = existing ? { ...version, docKey: existing.docKey, chainDepth: existing.chainDepth } : { ...version };
+    this.versions.set(key, stored);
+    return { docKey: stored.docKey, chainDepth: stored.chainDepth };
   }
   async getVersion(knr: string, msgId: string): Promise<StoredVersion | undefined> {
     return this.versions.get(`${knr}|${msgId}`);

@@ -46,8 +46,11 @@ export interface DocumentState {
 }
 
 export interface ReadModelTx {
-  /** Inserts or, on replay, refreshes a version (never touching its resolved doc key). */
-  upsertVersion(kommunenummer: string, version: NewVersion): Promise<void>;
+  /**
+   * Inserts or, on replay, refreshes a version (never touching its resolved doc key), and
+   * returns where the version already belongs (docKey null while unplaced).
+   */
+  upsertVersion(kommunenummer: string, version: NewVersion): Promise<{ docKey: string | null; chainDepth: number | null }>;
   getVersion(kommunenummer: string, msgId: string): Promise<StoredVersion | undefined>;
   /** Versions still waiting for their parent `parentMsgId`. */
   pendingChildren(kommunenummer: string, parentMsgId: string): Promise<StoredVersion[]>;

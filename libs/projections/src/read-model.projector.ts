@@ -44,12 +44,11 @@ export class ReadModelProjector {
       },
       source,
     };
-    await tx.upsertVersion(knr, version);
+    const existing = await tx.upsertVersion(knr, version);
     if (event.patient) await tx.upsertPatient(knr, event.patient, doc.genDate);
 
-    const existing = await tx.getVersion(knr, doc.msgId);
     const affected = new Set<string>();
-    if (existing?.docKey) {
+    if (existing.docKey) {
       // Already placed (duplicate or replay): only its content may have changed.
       affected.add(existing.docKey);
     } else {
