@@ -3,6 +3,11 @@ import { registerDemoCommands } from './commands/demo.command';
 import { registerKommuneCommands } from './commands/kommune.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerTokenCommand } from './commands/token.command';
+import { registerReplayCommand } from './commands/replay.command';
+import { registerRebuildCommand } from './commands/rebuild.command';
+import { registerDlqCommands } from './commands/dlq.command';
+import { registerStatusCommand } from './commands/status.command';
+import { OpsException, opsExitCode } from '@hub/ops';
 import { CliError } from './cli-error';
 
 /**
@@ -20,6 +25,10 @@ export async function runCli(argv: string[]): Promise<number> {
   registerTokenCommand(program);
   registerKommuneCommands(program);
   registerDemoCommands(program);
+  registerReplayCommand(program);
+  registerRebuildCommand(program);
+  registerDlqCommands(program);
+  registerStatusCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;
@@ -28,6 +37,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     if (program.opts().json) process.stderr.write(`${JSON.stringify({ error: message })}\n`);
     else process.stderr.write(`hendelseslager: ${message}\n`);
+    if (error instanceof OpsException) return opsExitCode(error.code);
     return error instanceof CliError ? error.exitCode : 1;
   }
 }

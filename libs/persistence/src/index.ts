@@ -6,4 +6,5 @@ export * from './intake-receipt.repository';
 export * from './projection-state.repository';
 export * from './read-model-query.repository';
 export * from './raw-archive.repository';
+export * from './ops-state.repository';
 export * from './audit-log.repository';

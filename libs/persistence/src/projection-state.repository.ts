@@ -4,6 +4,11 @@ import { assertSchemaName } from './read-model.schema';
 /**
  * Which schema generation of a projection is live, and the offsets each generation has
  * applied. Raw SQL: the schema name is data (per generation), not a TypeORM entity.
+ *
+ * Switching generations is guarded by a row lock on the projection's `projection_generations`
+ * row: every live projector batch holds it FOR SHARE for the whole batch transaction
+ * (`lockActiveSchema`), and a switch takes it FOR UPDATE (`switchActiveSchema`). So a batch is
+ * either entirely in the old generation before the switch, or entirely in the new one after.
  */
 export class ProjectionStateRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -14,13 +19,64 @@ export class ProjectionStateRepository {
     return rows[0].active_schema;
   }
 
+  /** The live generation and when it became live. */
+  async generation(projection: string): Promise<{ activeSchema: string; switchedAt: Date } | undefined> {
+    const rows = await this.dataSource.query('SELECT active_schema, switched_at FROM projection_generations WHERE projection = $1', [projection]);
+    return rows[0] ? { activeSchema: rows[0].active_schema, switchedAt: rows[0].switched_at } : undefined;
+  }
+
   async offsets(schema: string, topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+    return this.offsetsIn(this.dataSource.manager, schema, topics);
+  }
+
+  /** Every offset a generation has stored (all topics). */
+  async allOffsets(schema: string): Promise<Array<{ topic: string; partition: number; offset: string }>> {
     assertSchemaName(schema);
     const rows: Array<{ topic: string; partition: number; next_offset: string }> = await this.dataSource.query(
+      `SELECT topic, partition, next_offset::text AS next_offset FROM "${schema}".projection_offsets`,
+    );
+    return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+  }
+
+  /** Offsets read inside a caller's transaction (consistent with the lock it holds). */
+  async offsetsIn(manager: EntityManager, schema: string, topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+    assertSchemaName(schema);
+    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await manager.query(
       `SELECT topic, partition, next_offset::text AS next_offset FROM "${schema}".projection_offsets WHERE topic = ANY($1)`,
       [topics],
     );
     return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+  }
+
+  /**
+   * The live generation, read FOR SHARE inside the caller's transaction: a switch cannot commit
+   * until this transaction ends, so rows written in it belong to the generation returned here.
+   */
+  async lockActiveSchema(manager: EntityManager, projection: string): Promise<string> {
+    const rows = await manager.query('SELECT active_schema FROM projection_generations WHERE projection = $1 FOR SHARE', [projection]);
+    if (!rows[0]) throw new Error(`Projection ${projection} has no active generation; run the migrations`);
+    return rows[0].active_schema;
+  }
+
+  /**
+   * Makes `target` the live generation if `ready` (called with the lock held FOR UPDATE, so no
+   * live batch can commit meanwhile) says it has caught up with the live one. Returns whether
+   * it switched, and the previous generation.
+   */
+  async switchActiveSchema(
+    projection: string,
+    target: string,
+    ready: (manager: EntityManager, liveSchema: string) => Promise<boolean>,
+  ): Promise<{ switched: boolean; previous: string }> {
+    assertSchemaName(target);
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query('SELECT active_schema FROM projection_generations WHERE projection = $1 FOR UPDATE', [projection]);
+      if (!rows[0]) throw new Error(`Projection ${projection} has no active generation; run the migrations`);
+      const previous: string = rows[0].active_schema;
+      if (!(await ready(manager, previous))) return { switched: false, previous };
+      await manager.query('UPDATE projection_generations SET active_schema = $2, switched_at = now() WHERE projection = $1', [projection, target]);
+      return { switched: true, previous };
+    });
   }
 
   /** Runs `work` in one transaction (rows and offsets commit together). */

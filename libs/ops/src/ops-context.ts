@@ -1,0 +1,44 @@
+import type { DataSource } from 'typeorm';
+import type { HubConfig } from '@hub/config';
+import { AvroCodec, setTopicNamespace } from '@hub/contracts';
+import { KafkajsAdapter, KafkaPort, ProducerPort } from '@hub/kafka';
+import { createDataSource } from '@hub/persistence';
+
+/** Progress of long work (replay, rebuild, redrive); the CLI renders it as a progress bar. */
+export interface ProgressReporter {
+  setTotal(total: number): void;
+  tick(n?: number): void;
+}
+
+export const NO_PROGRESS: ProgressReporter = { setTotal: () => undefined, tick: () => undefined };
+
+/**
+ * The servers an operations command talks to, opened once per command and closed after it.
+ * Built from the same HubConfig as the apps, so the CLI sees the same namespace and database.
+ */
+export class OpsContext {
+  private producer_?: Promise<ProducerPort>;
+
+  private constructor(readonly config: HubConfig, readonly kafka: KafkaPort, readonly codec: AvroCodec, readonly dataSource: DataSource) {}
+
+  /** Connects to PostgreSQL (Kafka and the registry are connected on first use). */
+  static async open(config: HubConfig, options: { poolSize?: number } = {}): Promise<OpsContext> {
+    setTopicNamespace(config.kafka.namespace);
+    const kafka = new KafkajsAdapter({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ops` });
+    const dataSource = createDataSource(config.database.url, { poolSize: options.poolSize ?? 4, applicationName: 'hendelseslager-ops' });
+    await dataSource.initialize();
+    return new OpsContext(config, kafka, new AvroCodec(config.schemaRegistry.url), dataSource);
+  }
+
+  /** One idempotent acks=all producer for the command. */
+  producer(): Promise<ProducerPort> {
+    if (!this.producer_) this.producer_ = this.kafka.producer();
+    return this.producer_;
+  }
+
+  async close(): Promise<void> {
+    const producer = await this.producer_?.catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

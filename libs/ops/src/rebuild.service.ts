@@ -1,0 +1,291 @@
+import { DocumentEvent, parseTopic, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import type { BatchContext, ConsumerPort } from '@hub/kafka';
+import { HubLogger } from '@hub/observability';
+import { OpsStateRepository, ProjectionStateRepository, READ_MODEL_PROJECTION, readModelSchemaName, ReadModelWriteRepository, RebuildRow } from '@hub/persistence';
+import { ReadModelProjector } from '@hub/projections';
+import { randomUUID } from 'node:crypto';
+import { topicNamespace } from '@hub/contracts';
+import { NO_PROGRESS, OpsContext, ProgressReporter } from './ops-context';
+import { OpsException, OpsExceptionCode } from './ops.exception';
+
+export interface RebuildOptions {
+  /** Kommuner rebuilt from offset zero; the others are carried over from the live generation. Empty or omitted: all. */
+  kommuner?: string[];
+  /** Drop the rebuild under way instead; the live generation is untouched. */
+  abort?: boolean;
+  /** Generations kept after a switch (the new live one included); at least 1, default 2. */
+  keep?: number;
+  progress?: ProgressReporter;
+  signal?: AbortSignal;
+  /** How often catch-up is checked (ms). */
+  pollMs?: number;
+}
+
+export interface RebuildResult {
+  status: 'switched' | 'interrupted' | 'aborted';
+  targetSchema: string;
+  previousSchema: string | null;
+  kommuner: string[] | 'all';
+  resumed: boolean;
+  applied: number;
+  undecodable: number;
+  droppedSchemas: string[];
+  seconds: number;
+}
+
+/**
+ * Rebuilds the clinical read model into a new generation schema (readmodel_g<N+1>) from the
+ * event topics while the live generation keeps serving, then switches the live pointer
+ * atomically.
+ *
+ * - Scope: the new generation always holds every kommune. With `kommuner`, those are rebuilt
+ *   from offset zero and every other kommune's rows and offsets are copied from the live
+ *   generation in one snapshot and continued from there; without, all are rebuilt from zero.
+ * - Switch: once the new generation has reached the topics' end offsets, the projection's row
+ *   in projection_generations is locked FOR UPDATE (the live projector holds it FOR SHARE for
+ *   each batch, so no live batch is half-way), and the pointer moves only if the new
+ *   generation's offsets are at or past the live one's on every partition. Otherwise it keeps
+ *   catching up and tries again. The live projector's next batch then runs on the new
+ *   generation and skips what it already holds.
+ * - Interrupt (signal): the consumer stops after its batch; the new generation and its offsets
+ *   stay, and the next `rebuild` resumes it. Abort drops it. The live one is never touched.
+ * - After a switch the previous generation is kept (reads that looked up the old name a moment
+ *   before the switch still find their tables); older ones are dropped (`keep`).
+ */
+export class RebuildService {
+  private readonly log = new HubLogger(RebuildService.name);
+  private readonly ops: OpsStateRepository;
+  private readonly generations: ProjectionStateRepository;
+  private readonly projector = new ReadModelProjector();
+
+  constructor(private readonly ctx: OpsContext) {
+    this.ops = new OpsStateRepository(ctx.dataSource);
+    this.generations = new ProjectionStateRepository(ctx.dataSource);
+  }
+
+  async rebuild(options: RebuildOptions = {}): Promise<RebuildResult> {
+    const started = Date.now();
+    const projection = READ_MODEL_PROJECTION;
+    let build = await this.ops.currentRebuild(projection);
+    if (options.abort) return this.abort(build, started);
+    const kommuner = options.kommuner && options.kommuner.length > 0 ? [...new Set(options.kommuner)].sort() : null;
+    const resumed = Boolean(build);
+    if (build) {
+      if (kommuner && JSON.stringify(kommuner) !== JSON.stringify(build.kommuner ?? null)) {
+        throw new OpsException(OpsExceptionCode.CONFLICT, `A rebuild of ${build.kommuner?.join(', ') ?? 'all kommuner'} into ${build.targetSchema} is under way; resume it (same scope) or abort it first`);
+      }
+    } else {
+      build = await this.start(projection, kommuner);
+    }
+    const target = build.targetSchema;
+    const progress = options.progress ?? NO_PROGRESS;
+    const counts = { applied: 0, undecodable: 0 };
+    let consumer: ConsumerPort | undefined;
+    let subscribed: string[] = [];
+    let consumerError: unknown;
+    const startConsumer = async (topics: string[]) => {
+      await consumer?.stop().catch(() => undefined);
+      subscribed = topics;
+      consumer = topics.length === 0 ? undefined : this.ctx.kafka.consumer({
+        groupId: `${topicNamespace()}.ops.rebuild.${target}.${randomUUID()}`,
+        topics,
+        fromBeginning: true,
+        commitToGroup: false,
+        startOffsets: async (assigned) => {
+          const stored = await this.generations.offsets(target, [...new Set(assigned.map((a) => a.topic))]);
+          return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+        },
+        handleBatch: async (batch) => {
+          try {
+            const n = await this.applyBatch(target, batch, counts);
+            progress.tick(n);
+            return batch.records.at(-1)?.offset;
+          } catch (error) {
+            consumerError = error;
+            throw error;
+          }
+        },
+      });
+      await consumer?.start();
+    };
+
+    try {
+      let total = -1;
+      await startConsumer(await this.eventTopics());
+      while (true) {
+        if (options.signal?.aborted) {
+          this.log.info('Rebuild interrupted; run it again to resume', { target });
+          return this.result('interrupted', build, null, resumed, counts, [], started);
+        }
+        if (consumerError) throw consumerError;
+        await sleep(options.pollMs ?? 500, options.signal);
+        const topics = await this.eventTopics();
+        if (topics.join() !== subscribed.join()) await startConsumer(topics);
+        const ends = await this.endOffsets(topics);
+        const stored = await this.generations.allOffsets(target);
+        const behind = ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(offsetOf(stored, e.topic, e.partition)))), 0);
+        if (total < 0) {
+          total = behind + counts.applied + counts.undecodable;
+          progress.setTotal(total);
+        }
+        if (behind > 0) {
+          progress.setTotal(Math.max(total, counts.applied + counts.undecodable + behind));
+          continue;
+        }
+        const { switched, previous } = await this.generations.switchActiveSchema(projection, target, async (manager, live) => {
+          if (!(await this.ops.isBuilding(manager, build!.id))) throw new OpsException(OpsExceptionCode.CONFLICT, `Rebuild into ${target} was aborted meanwhile`);
+          const liveOffsets = await this.generations.offsetsIn(manager, live, topics);
+          const targetOffsets = await this.generations.offsetsIn(manager, target, topics);
+          return liveOffsets.every((l) => BigInt(offsetOf(targetOffsets, l.topic, l.partition)) >= BigInt(l.offset));
+        });
+        if (!switched) continue;
+        await this.ops.finishRebuild(build.id, 'switched');
+        await consumer?.stop().catch(() => undefined);
+        consumer = undefined;
+        this.log.info('Read model generation switched', { from: previous, to: target });
+        const dropped = await this.dropOld(target, previous, options.keep ?? 2);
+        return this.result('switched', build, previous, resumed, counts, dropped, started);
+      }
+    } finally {
+      await consumer?.stop().catch(() => undefined);
+    }
+  }
+
+  private async start(projection: string, kommuner: string[] | null): Promise<RebuildRow> {
+    const live = await this.generations.activeSchema(projection);
+    const target = readModelSchemaName((await this.ops.highestGeneration()) + 1);
+    let build: RebuildRow;
+    try {
+      build = await this.ops.startRebuild(projection, target, live, kommuner);
+    } catch (error) {
+      if (/ops_rebuilds_one_building|duplicate key|already exists/i.test(String((error as Error).message))) {
+        throw new OpsException(OpsExceptionCode.CONFLICT, 'Another rebuild started at the same time');
+      }
+      throw error;
+    }
+    if (kommuner) {
+      const copied = await this.ops.carryOver(live, target, kommuner, (topic) => kommuner.includes(parseTopic(topic)?.kommunenummer ?? ''));
+      this.log.info('Other kommuner carried over into the new generation', { target, rows: copied });
+    }
+    this.log.info('Rebuild started', { source: live, target, kommuner: kommuner ?? 'all' });
+    return build;
+  }
+
+  private async abort(build: RebuildRow | undefined, started: number): Promise<RebuildResult> {
+    if (!build) throw new OpsException(OpsExceptionCode.NOT_FOUND, 'No rebuild is under way');
+    if ((await this.generations.activeSchema(READ_MODEL_PROJECTION)) === build.targetSchema) {
+      // The switch committed but the run stopped before recording it: the target is live now.
+      throw new OpsException(OpsExceptionCode.CONFLICT, `${build.targetSchema} is already live; run rebuild again to finish recording the switch`);
+    }
+    await this.ops.finishRebuild(build.id, 'aborted');
+    await this.ops.dropGeneration(build.targetSchema);
+    this.log.info('Rebuild aborted; live generation untouched', { target: build.targetSchema });
+    return this.result('aborted', build, null, true, { applied: 0, undecodable: 0 }, [build.targetSchema], started);
+  }
+
+  /** Applies one batch to the target generation: rows and offsets in one transaction. */
+  private async applyBatch(target: string, batch: BatchContext, counts: { applied: number; undecodable: number }): Promise<number> {
+    if (batch.records.length === 0) return 0;
+    const decoded: Array<{ offset: string; event?: DocumentEvent }> = [];
+    for (const record of batch.records) {
+      try {
+        decoded.push({ offset: record.offset, event: await this.ctx.codec.decode<DocumentEvent>(record.value ?? Buffer.alloc(0)) });
+      } catch (error) {
+        if (error instanceof RegistryUnavailableException) throw error;
+        // The live projector has dead-lettered it already; a rebuild skips it the same way.
+        decoded.push({ offset: record.offset });
+      }
+    }
+    let applied = 0;
+    await this.generations.transaction(async (manager) => {
+      const stored = await this.generations.offsetsIn(manager, target, [batch.topic]);
+      const next = BigInt(offsetOf(stored, batch.topic, batch.partition));
+      if (BigInt(batch.records[0].offset) > next) throw new Error(`Rebuild consumer is past the stored offset of ${batch.topic}[${batch.partition}]`);
+      const tx = new ReadModelWriteRepository(manager, target);
+      for (const item of decoded) {
+        if (BigInt(item.offset) < next) continue;
+        applied += 1;
+        if (!item.event) {
+          counts.undecodable += 1;
+          continue;
+        }
+        await this.projector.apply(tx, item.event, { topic: batch.topic, partition: batch.partition, offset: item.offset });
+        counts.applied += 1;
+      }
+      const after = BigInt(batch.records.at(-1)!.offset) + 1n;
+      if (after > next) await tx.saveOffset(batch.topic, batch.partition, after.toString());
+    });
+    return applied;
+  }
+
+  private async dropOld(target: string, previous: string, keep: number): Promise<string[]> {
+    const keepSet = new Set([target, ...(keep >= 2 ? [previous] : [])]);
+    const all = await this.ops.generationSchemas();
+    const others = all.filter((s) => !keepSet.has(s)).sort((a, b) => generationOf(b) - generationOf(a));
+    const extra = Math.max(0, keep - keepSet.size);
+    const drop = others.slice(extra);
+    // With keep=1 the previous generation goes too: give reads that looked it up a moment to finish.
+    if (keep < 2 && drop.includes(previous)) await sleep(5000);
+    for (const schema of drop) await this.ops.dropGeneration(schema);
+    return drop;
+  }
+
+  private async eventTopics(): Promise<string[]> {
+    const admin = await this.ctx.kafka.admin();
+    try {
+      const pattern = TOPICS.pattern('events');
+      return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async endOffsets(topics: string[]) {
+    const admin = await this.ctx.kafka.admin();
+    try {
+      return (await Promise.all(topics.map((t) => admin.endOffsets(t)))).flat();
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private result(
+    status: RebuildResult['status'],
+    build: RebuildRow,
+    previous: string | null,
+    resumed: boolean,
+    counts: { applied: number; undecodable: number },
+    droppedSchemas: string[],
+    started: number,
+  ): RebuildResult {
+    return {
+      status,
+      targetSchema: build.targetSchema,
+      previousSchema: previous,
+      kommuner: build.kommuner ?? 'all',
+      resumed,
+      applied: counts.applied,
+      undecodable: counts.undecodable,
+      droppedSchemas,
+      seconds: (Date.now() - started) / 1000,
+    };
+  }
+}
+
+function offsetOf(offsets: Array<{ topic: string; partition: number; offset: string }>, topic: string, partition: number): string {
+  return offsets.find((o) => o.topic === topic && o.partition === partition)?.offset ?? '0';
+}
+
+function generationOf(schema: string): number {
+  return Number(/(\d+)$/.exec(schema)?.[1] ?? 0);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

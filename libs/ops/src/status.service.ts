@@ -1,0 +1,128 @@
+import { CONSUMER_GROUPS, TOPICS } from '@hub/contracts';
+import { parseDirectory } from '@hub/directory';
+import { readConfigFile } from '@hub/config';
+import type { AdminPort, TopicPartitionOffset } from '@hub/kafka';
+import { OpsStateRepository, ProjectionStateRepository, READ_MODEL_PROJECTION } from '@hub/persistence';
+import type { OpsContext } from './ops-context';
+
+export interface GroupLag {
+  group: string;
+  topic: string;
+  /** Records between the group's position and the end of the topic (summed over partitions). */
+  lag: number;
+  end: number;
+}
+
+export interface KommuneStatus {
+  kommunenummer: string;
+  navn: string | null;
+  inDirectory: boolean;
+  topicsProvisioned: boolean;
+  rawRecords: number;
+  eventRecords: number;
+  deadLetters: number;
+  deadLettersRedriven: number;
+  lag: GroupLag[];
+  lastEventRecordedAt: string | null;
+  projectedMessages: number;
+}
+
+export interface HubStatus {
+  namespace: string;
+  projection: {
+    name: string;
+    activeSchema: string;
+    switchedAt: string;
+    generations: string[];
+    rebuild: { targetSchema: string; kommuner: string[] | 'all'; startedAt: string } | null;
+  };
+  kommuner: KommuneStatus[];
+}
+
+/**
+ * Per kommune and consumer group: lag (group or stored offsets vs end offsets), last event
+ * time, dead-letter count and the read-model generation. The projector's lag is measured from
+ * the offsets stored with the live generation (its source of truth), the normalizer's from its
+ * Kafka consumer group.
+ */
+export class StatusService {
+  constructor(private readonly ctx: OpsContext) {}
+
+  async status(kommunenummer?: string): Promise<HubStatus> {
+    const ops = new OpsStateRepository(this.ctx.dataSource);
+    const generations = new ProjectionStateRepository(this.ctx.dataSource);
+    const generation = await generations.generation(READ_MODEL_PROJECTION);
+    if (!generation) throw new Error('No read-model generation; run `hendelseslager migrate`');
+    const schema = generation.activeSchema;
+    const directory = parseDirectory(readConfigFile(this.ctx.config.directoryPath));
+    const admin = await this.ctx.kafka.admin();
+    try {
+      const topics = new Set(await admin.listTopics());
+      const fromTopics = [...topics].map((t) => /\.kommune\.(\d{4})\.raw\.v1$/.exec(t)?.[1]).filter((k): k is string => Boolean(k) && topics.has(TOPICS.raw(k!)));
+      let knrs = [...new Set([...directory.map((d) => d.kommunenummer), ...fromTopics])].sort();
+      if (kommunenummer) knrs = knrs.filter((k) => k === kommunenummer);
+      const stored = await generations.allOffsets(schema);
+      const lastTimes = await ops.lastEventTimes(schema);
+      const counts = await ops.versionCounts(schema);
+      const kommuner: KommuneStatus[] = [];
+      for (const knr of knrs) {
+        const provisioned = TOPICS.all(knr).every((t) => topics.has(t));
+        const entry = directory.find((d) => d.kommunenummer === knr);
+        const status: KommuneStatus = {
+          kommunenummer: knr,
+          navn: entry?.navn ?? null,
+          inDirectory: Boolean(entry),
+          topicsProvisioned: provisioned,
+          rawRecords: 0,
+          eventRecords: 0,
+          deadLetters: 0,
+          deadLettersRedriven: (await ops.redrives(knr)).size,
+          lag: [],
+          lastEventRecordedAt: lastTimes.get(knr)?.toISOString() ?? null,
+          projectedMessages: counts.get(knr) ?? 0,
+        };
+        if (provisioned) {
+          const rawEnd = await admin.endOffsets(TOPICS.raw(knr));
+          const eventsEnd = await admin.endOffsets(TOPICS.events(knr));
+          status.rawRecords = sum(rawEnd);
+          status.eventRecords = sum(eventsEnd);
+          status.deadLetters = sum(await admin.endOffsets(TOPICS.deadletter(knr)));
+          status.lag.push(await groupLag(admin, CONSUMER_GROUPS.normalizer(), TOPICS.raw(knr), rawEnd));
+          const projectorGroup = CONSUMER_GROUPS.projector(READ_MODEL_PROJECTION);
+          const projected = eventsEnd.map((e) => ({ ...e, offset: stored.find((s) => s.topic === e.topic && s.partition === e.partition)?.offset ?? '0' }));
+          status.lag.push({ group: `${projectorGroup} (${schema})`, topic: TOPICS.events(knr), lag: lagOf(eventsEnd, projected), end: sum(eventsEnd) });
+        }
+        kommuner.push(status);
+      }
+      const rebuild = await ops.currentRebuild(READ_MODEL_PROJECTION);
+      return {
+        namespace: this.ctx.config.kafka.namespace,
+        projection: {
+          name: READ_MODEL_PROJECTION,
+          activeSchema: schema,
+          switchedAt: new Date(generation.switchedAt).toISOString(),
+          generations: await ops.generationSchemas(),
+          rebuild: rebuild ? { targetSchema: rebuild.targetSchema, kommuner: rebuild.kommuner ?? 'all', startedAt: new Date(rebuild.startedAt).toISOString() } : null,
+        },
+        kommuner,
+      };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+async function groupLag(admin: AdminPort, group: string, topic: string, end: TopicPartitionOffset[]): Promise<GroupLag> {
+  const committed = await admin.groupOffsets(group, topic);
+  // -1: the group has committed nothing on that partition yet, so everything is lag.
+  const positions = end.map((e) => ({ ...e, offset: committed.find((c) => c.partition === e.partition && BigInt(c.offset) >= 0n)?.offset ?? '0' }));
+  return { group, topic, lag: lagOf(end, positions), end: sum(end) };
+}
+
+function lagOf(end: TopicPartitionOffset[], positions: TopicPartitionOffset[]): number {
+  return end.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(positions.find((p) => p.partition === e.partition)?.offset ?? '0'))), 0);
+}
+
+function sum(offsets: TopicPartitionOffset[]): number {
+  return offsets.reduce((n, o) => n + Number(o.offset), 0);
+}

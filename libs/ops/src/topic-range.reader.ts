@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { topicNamespace } from '@hub/contracts';
+import type { IncomingRecord, KafkaPort } from '@hub/kafka';
+
+export interface PartitionRange {
+  topic: string;
+  partition: number;
+  /** First offset to read. */
+  start: string;
+  /** Offset after the last one to read (the end offset captured when the work started). */
+  end: string;
+}
+
+export interface RangeBatch {
+  topic: string;
+  partition: number;
+  records: IncomingRecord[];
+}
+
+/**
+ * Reads fixed offset ranges of some topics once, with a throwaway consumer group that commits
+ * nothing and is deleted afterwards (the hub's own groups are never touched). Resolves with
+ * completed=false when aborted; a batch being handled is always finished first, so callers can
+ * store their progress after each batch and resume from it.
+ */
+export async function readTopicRanges(
+  kafka: KafkaPort,
+  purpose: string,
+  ranges: PartitionRange[],
+  onBatch: (batch: RangeBatch) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<{ completed: boolean }> {
+  const open = new Map(ranges.filter((r) => BigInt(r.start) < BigInt(r.end)).map((r) => [`${r.topic}|${r.partition}`, r]));
+  if (open.size === 0) return { completed: true };
+  if (signal?.aborted) return { completed: false };
+  const position = new Map([...open].map(([k, r]) => [k, BigInt(r.start)]));
+  let finish!: (completed: boolean) => void;
+  let fail!: (error: unknown) => void;
+  const finished = new Promise<boolean>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const onAbort = () => finish(false);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const groupId = `${topicNamespace()}.ops.${purpose}.${randomUUID()}`;
+  const consumer = kafka.consumer({
+    groupId,
+    topics: [...new Set([...open.values()].map((r) => r.topic))],
+    fromBeginning: true,
+    commitToGroup: false,
+    startOffsets: async (assigned) =>
+      assigned.map((a) => ({ ...a, offset: open.get(`${a.topic}|${a.partition}`)?.start ?? ranges.find((r) => r.topic === a.topic && r.partition === a.partition)?.end ?? '0' })),
+    handleBatch: async (batch) => {
+      const key = `${batch.topic}|${batch.partition}`;
+      const range = open.get(key);
+      if (!range || signal?.aborted) return batch.records.at(-1)?.offset;
+      const from = position.get(key)!;
+      const end = BigInt(range.end);
+      // The seek to the start may land after the first fetch, so records outside the range are dropped here.
+      const records = batch.records.filter((r) => BigInt(r.offset) >= from && BigInt(r.offset) < end);
+      try {
+        if (records.length > 0) await onBatch({ topic: batch.topic, partition: batch.partition, records });
+      } catch (error) {
+        fail(error);
+        return undefined;
+      }
+      const last = records.at(-1);
+      if (last) position.set(key, BigInt(last.offset) + 1n);
+      if (position.get(key)! >= end) {
+        open.delete(key);
+        if (open.size === 0) finish(true);
+      }
+      return batch.records.at(-1)?.offset;
+    },
+  });
+  try {
+    await consumer.start();
+    return { completed: await finished };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await consumer.stop().catch(() => undefined);
+    const admin = await kafka.admin().catch(() => undefined);
+    await admin?.deleteGroup(groupId).catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
+  }
+}
+
+/** Partition ranges from `start` offsets (per partition) to the current end offsets. */
+export async function rangesToEnd(kafka: KafkaPort, topic: string, start: (partition: number, end: string) => string): Promise<PartitionRange[]> {
+  const admin = await kafka.admin();
+  try {
+    const ends = await admin.endOffsets(topic);
+    return ends.map((e) => ({ topic, partition: e.partition, start: start(e.partition, e.offset), end: e.offset })).sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
