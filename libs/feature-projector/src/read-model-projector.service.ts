@@ -75,19 +75,33 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
     const poisoned = decoded.filter((d) => d.error);
     if (poisoned.length > 0) await this.deadLetter(batch.topic, batch.partition, knr, poisoned);
 
-    const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
     const last = batch.records.at(-1)!.offset;
-    const stored = await this.state.offsets(schema, [batch.topic]);
-    const next = BigInt(stored.find((s) => s.partition === batch.partition)?.offset ?? '0');
-    await this.state.transaction(async (manager) => {
+    const first = BigInt(batch.records[0].offset);
+    // The generation row is held FOR SHARE for the whole transaction, so a rebuild's switch
+    // (FOR UPDATE) waits for this batch and the batch's rows and offsets land in one generation.
+    const outcome = await this.state.transaction(async (manager) => {
+      const schema = await this.state.lockActiveSchema(manager, READ_MODEL_PROJECTION);
+      const stored = await this.state.offsetsIn(manager, schema, [batch.topic]);
+      const next = BigInt(stored.find((s) => s.partition === batch.partition)?.offset ?? '0');
+      // A gap means the live generation changed to one that has not applied the records before
+      // this batch; applying it would skip them. The consumer restarts from the stored offsets.
+      if (first > next) return { gap: true as const, schema, next };
       const tx = new ReadModelWriteRepository(manager, schema);
       for (const item of decoded) {
-        // Skip what this generation already applied (a redelivery after a crash or rebalance).
+        // Skip what this generation already applied (a redelivery after a crash or rebalance, or
+        // events a rebuilt generation applied before it became live).
         if (!item.event || BigInt(item.offset) < next) continue;
         await this.projector.apply(tx, item.event, { topic: batch.topic, partition: batch.partition, offset: item.offset });
+        this.log.info('Event projected', { correlationId: item.event.envelope.correlationId, eventId: item.event.envelope.eventId, topic: batch.topic, partition: batch.partition, offset: item.offset, schema });
       }
-      await tx.saveOffset(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
+      // Never move a generation's offset back (a rebuilt generation may be ahead of the consumer).
+      if (BigInt(last) + 1n > next) await tx.saveOffset(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
+      return { gap: false as const, schema, next };
     });
+    if (outcome.gap) {
+      this.log.warn('Stored offset is behind the batch; restarting from the stored offsets', { topic: batch.topic, partition: batch.partition, schema: outcome.schema, storedNext: outcome.next.toString(), batchFirst: first.toString() });
+      throw new GenerationGapException(batch.topic, batch.partition);
+    }
     this.metrics.projected.inc({ projection: READ_MODEL_PROJECTION, kommune: knr }, decoded.length - poisoned.length);
     return last;
   }
@@ -121,5 +135,13 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
 
   private async ensureDb(): Promise<void> {
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+  }
+}
+
+/** The live generation has not applied the records before a batch (it changed under the consumer). */
+export class GenerationGapException extends Error {
+  constructor(topic: string, partition: number) {
+    super(`Read-model generation is behind the consumer on ${topic}[${partition}]; re-seeking`);
+    this.name = 'GenerationGapException';
   }
 }
