@@ -85,6 +85,7 @@ export class NormalizerService implements OnApplicationBootstrap, OnApplicationS
         this.metrics.notProjected.inc({ msg_type: parsed.msgType });
         this.log.info('Message kept, nothing to project', { correlationId: parsed.msgId, msgType: parsed.msgType, reason: event.notProjectedReason });
       }
+      this.log.info('Event produced', { correlationId: parsed.msgId, eventId: event.envelope.eventId, eventType: event.envelope.eventType, topic: record.topic, partition: record.partition, offset: record.offset });
       return {
         topic: eventsTopic,
         records: [

@@ -55,6 +55,19 @@ export class HubMetrics {
     labelNames: ['group', 'topic'],
     registers: [this.registry],
   });
+  readonly deadLetterTopicRecords = new Gauge({
+    name: 'hendelseslager_dead_letter_topic_records',
+    help: "Records in a kommune's dead-letter topic (its end offsets; dead letters are kept)",
+    labelNames: ['kommune'],
+    registers: [this.registry],
+  });
+  readonly batchDuration = new Histogram({
+    name: 'hendelseslager_consumer_batch_duration_seconds',
+    help: 'Time to handle one consumed batch, by consumer group',
+    labelNames: ['group'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly readDuration = new Histogram({
     name: 'hendelseslager_read_duration_seconds',
     help: 'Read API latency by route',

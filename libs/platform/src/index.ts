@@ -7,3 +7,4 @@ export * from './bootstrap';
 export * from './token-verifier.provider';
 export * from './topic-provisioner.service';
 export * from './pattern-consumer.runner';
+export * from './lag-monitor.service';

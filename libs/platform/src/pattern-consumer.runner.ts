@@ -1,6 +1,9 @@
 import type { ConsumerOptions, ConsumerPort, KafkaPort } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 
+/** Consumer groups running in this process and their topics (read by the LagMonitor). */
+export const runningConsumerGroups = new Map<string, { topics: string[]; observeBatch?: (seconds: number) => void }>();
+
 /**
  * Runs a consumer over every topic matching a pattern, restarting it when a new matching topic
  * appears (a kommune was onboarded) and, with backoff, when it fails (Kafka, the registry or
@@ -34,6 +37,7 @@ export class PatternConsumerRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    runningConsumerGroups.delete(this.options.groupId);
     if (this.timer) clearInterval(this.timer);
     await this.restarting?.catch(() => undefined);
     await this.consumer?.stop().catch(() => undefined);
@@ -77,9 +81,11 @@ export class PatternConsumerRunner {
         ...this.options,
         topics,
         handleBatch: async (batch) => {
+          const started = process.hrtime.bigint();
           try {
             const last = await this.options.handleBatch(batch);
             this.failures = 0;
+            runningConsumerGroups.get(this.options.groupId)?.observeBatch?.(Number(process.hrtime.bigint() - started) / 1e9);
             return last;
           } catch (error) {
             this.onFailure(error);
@@ -89,6 +95,7 @@ export class PatternConsumerRunner {
       });
       this.consumer = consumer;
       this.subscribed = new Set(topics);
+      runningConsumerGroups.set(this.options.groupId, { ...runningConsumerGroups.get(this.options.groupId), topics });
       await consumer.start();
       this.log.info('Consumer started', { groupId: this.options.groupId, topics: topics.length, reason });
     } catch (error) {

@@ -12,6 +12,7 @@ import { ReadinessService } from './readiness.service';
 import { SharedProducer } from './shared-producer.service';
 import { AuthGuard } from './auth.guard';
 import { DatabaseLifecycle } from './database-lifecycle.service';
+import { LagMonitor } from './lag-monitor.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
 
 const kafkaLog = new HubLogger('Kafka');
@@ -60,7 +61,8 @@ const kafkaLog = new HubLogger('Kafka');
     SharedProducer,
     ReadinessService,
     DatabaseLifecycle,
+    LagMonitor,
   ],
-  exports: [HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService],
+  exports: [HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}

@@ -1,0 +1,60 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { TOPICS, parseTopic } from '@hub/contracts';
+import type { KafkaPort } from '@hub/kafka';
+import { HubMetrics } from '@hub/observability';
+import { runningConsumerGroups } from './pattern-consumer.runner';
+import { KAFKA_PORT } from './platform.tokens';
+
+/**
+ * Keeps the lag and dead-letter gauges current: every interval, for each consumer group running
+ * in this process, records behind the end of each topic (end offsets minus the group's
+ * committed offsets), and each kommune's dead-letter topic size. Only ids and counts, never
+ * record contents. Failures are ignored: the next round tries again and readiness reports Kafka.
+ */
+@Injectable()
+export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(@Inject(KAFKA_PORT) private readonly kafka: KafkaPort, private readonly metrics: HubMetrics) {}
+
+  onApplicationBootstrap(): void {
+    for (const [group, entry] of runningConsumerGroups) entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
+    this.timer = setInterval(() => void this.refresh(), 10000);
+    this.timer.unref();
+  }
+
+  /** One round of measurements (also called by tests). */
+  refresh(): Promise<void> {
+    if (!this.running) this.running = this.measure().catch(() => undefined).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async measure(): Promise<void> {
+    const admin = await this.kafka.admin();
+    try {
+      for (const [group, entry] of runningConsumerGroups) {
+        entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
+        for (const topic of entry.topics) {
+          const [end, committed] = await Promise.all([admin.endOffsets(topic), admin.groupOffsets(group, topic)]);
+          const lag = end.reduce((n, e) => {
+            const c = committed.find((x) => x.partition === e.partition)?.offset ?? '-1';
+            return n + Math.max(0, Number(BigInt(e.offset) - (BigInt(c) < 0n ? 0n : BigInt(c))));
+          }, 0);
+          this.metrics.consumerLag.set({ group, topic }, lag);
+        }
+      }
+      const pattern = TOPICS.pattern('deadletter');
+      for (const topic of (await admin.listTopics()).filter((t) => pattern.test(t))) {
+        const size = (await admin.endOffsets(topic)).reduce((n, o) => n + Number(o.offset), 0);
+        this.metrics.deadLetterTopicRecords.set({ kommune: parseTopic(topic)!.kommunenummer }, size);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
