@@ -1,33 +1,95 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { HubConfig } from '@hub/config';
-import { capabilityStatement, operationOutcome, parseIdentifierToken, searchsetBundle } from '@hub/fhir';
+import { binaryResource, capabilityStatement, operationOutcome, parseIdentifierToken, provenances, searchsetBundle } from '@hub/fhir';
 import { HubMetrics } from '@hub/observability';
 import { AuthenticatedRequest, AuthGuard, HUB_CONFIG, RequireScopes } from '@hub/platform';
 import { AuditUnavailableException } from './audit.service';
 import { filterResources, readSearchParameters, resourcesFor, SEARCHABLE_RESOURCES, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
+import { OriginalMessageService } from './original-message.service';
 import { PageTokenCodec } from './page-token';
 import { InvalidPatientIdentifierException, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** What a page token seals: the search plus where it may be continued. */
+interface SealedSearch extends SearchParameters {
+  knr: string;
+  type: string;
+}
 
 /**
- * FHIR R4 search for one kommune: EpisodeOfCare (services), Condition (diagnoses) and
- * Encounter (stays). Search by POST `_search` keeps the patient identifier out of URLs; GET is
- * supported for FHIR clients that need it. Paging links carry an encrypted page token.
+ * FHIR R4 for one kommune: search EpisodeOfCare (services), Condition (diagnoses) and
+ * Encounter (stays) by patient identifier; read Binary (the original message). Search by POST
+ * `_search` keeps the patient identifier out of URLs; GET is supported for FHIR clients that
+ * need it. Paging links carry an encrypted page token, so they can be followed with GET
+ * without putting the identifier in a URL. Provenance comes with `_revinclude=Provenance:target`.
  */
 @Controller('fhir/:kommunenummer')
 @UseGuards(AuthGuard)
 export class FhirController {
   private readonly pages: PageTokenCodec;
 
-  constructor(@Inject(HUB_CONFIG) config: HubConfig, private readonly reads: PatientReadService, private readonly metrics: HubMetrics) {
+  constructor(
+    @Inject(HUB_CONFIG) config: HubConfig,
+    private readonly reads: PatientReadService,
+    private readonly originals: OriginalMessageService,
+    private readonly metrics: HubMetrics,
+  ) {
     this.pages = new PageTokenCodec(config.pseudonymKey);
   }
 
   @Get('metadata')
   metadata(@Param('kommunenummer') knr: string, @Req() req: AuthenticatedRequest, @Res() res: Response): void {
     res.type(FHIR_JSON).json(capabilityStatement(baseUrl(req, knr), { name: 'Hendelseslager', version: '0.1.0' }));
+  }
+
+  @Get('Binary/:id')
+  @RequireScopes('patients:read')
+  async binary(
+    @Param('kommunenummer') knr: string,
+    @Param('id') id: string,
+    @Headers('x-purpose-of-use') purpose: string | undefined,
+    @Headers('accept') accept: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const started = process.hrtime.bigint();
+    if (!purpose || !PURPOSES_OF_USE.has(purpose)) {
+      res.status(403).type(FHIR_JSON).json(operationOutcome('error', 'forbidden', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`));
+      return;
+    }
+    if (!FHIR_ID.test(id)) {
+      res.status(400).type(FHIR_JSON).json(operationOutcome('error', 'invalid', 'Not a FHIR id'));
+      return;
+    }
+    try {
+      const { message, auditId } = await this.originals.read({ kommunenummer: knr, originalId: id, principal: req.principal, purposeOfUse: purpose });
+      res.setHeader('X-Audit-Id', auditId);
+      if (!message) {
+        res.status(404).type(FHIR_JSON).json(operationOutcome('error', 'not-found', `No original message Binary/${id} in kommune ${knr}`));
+        return;
+      }
+      res.setHeader('ETag', `"${message.sha256}"`);
+      res.setHeader('X-Content-SHA256', message.sha256);
+      if (wantsFhirJson(accept)) {
+        res.status(200).type(FHIR_JSON).json(binaryResource(message.binaryId, message.contentType, message.payload, message.msgId));
+        return;
+      }
+      // The bytes exactly as received, with the content type the gateway declared; never rendered by a browser.
+      res.setHeader('Content-Disposition', `attachment; filename="${message.binaryId}.xml"`);
+      res.status(200).type(message.contentType).end(message.payload);
+    } catch (error) {
+      if (error instanceof AuditUnavailableException) {
+        res.status(503).setHeader('Retry-After', '5');
+        res.type(FHIR_JSON).json(operationOutcome('error', 'transient', 'The audit log is unavailable, so no patient data can be read right now'));
+        return;
+      }
+      throw error;
+    } finally {
+      this.metrics.readDuration.observe({ route: 'fhir.Binary' }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
 
   @Get(':resourceType')
@@ -96,12 +158,13 @@ export class FhirController {
       const all = filterResources(resourcesFor(type as SearchableResource, result.overview, patient), params);
       const page = all.slice(params.offset, params.offset + params.count);
       const base = baseUrl(req, knr);
-      const links = [{ relation: 'self', url: `${base}/${type}/_search?_page=${this.pages.seal({ ...params, knr, type })}` }];
-      if (params.offset + params.count < all.length) {
-        links.push({ relation: 'next', url: `${base}/${type}/_search?_page=${this.pages.seal({ ...params, offset: params.offset + params.count, knr, type })}` });
-      }
+      const link = (offset: number) => `${base}/${type}?_page=${this.pages.seal({ ...params, offset, knr, type } satisfies SealedSearch)}`;
+      const links = [{ relation: 'self', url: link(params.offset) }];
+      if (params.count > 0 && params.offset > 0) links.push({ relation: 'previous', url: link(Math.max(0, params.offset - params.count)) });
+      if (params.count > 0 && params.offset + params.count < all.length) links.push({ relation: 'next', url: link(params.offset + params.count) });
+      const included = params.revincludeProvenance ? provenances(page) : [];
       res.setHeader('X-Audit-Id', result.auditId);
-      res.status(200).type(FHIR_JSON).json(searchsetBundle(page, all.length, base, links));
+      res.status(200).type(FHIR_JSON).json(searchsetBundle(page.map((m) => m.resource), all.length, base, links, included));
     } catch (error) {
       if (error instanceof InvalidPatientIdentifierException) {
         res.status(400).type(FHIR_JSON).json(operationOutcome('error', 'invalid', error.message));
@@ -118,9 +181,10 @@ export class FhirController {
     }
   }
 
+  /** A `_page` token continues a search exactly as it was asked (same kommune and type only). */
   private resolveParameters(raw: Record<string, unknown>, knr: string, type: string): SearchParameters {
-    if (typeof raw._page === 'string') {
-      const sealed = this.pages.open<SearchParameters & { knr: string; type: string }>(raw._page);
+    if (raw._page !== undefined) {
+      const sealed = typeof raw._page === 'string' ? this.pages.open<SealedSearch>(raw._page) : undefined;
       if (!sealed || sealed.knr !== knr || sealed.type !== type) throw new SearchParameterException('Invalid or expired _page token; repeat the search');
       return sealed;
     }
@@ -130,4 +194,8 @@ export class FhirController {
 
 function baseUrl(req: AuthenticatedRequest, knr: string): string {
   return `${req.protocol}://${req.get('host')}/fhir/${knr}`;
+}
+
+function wantsFhirJson(accept: string | undefined): boolean {
+  return /application\/(fhir\+)?json/i.test(accept ?? '');
 }

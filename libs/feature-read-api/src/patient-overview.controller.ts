@@ -45,7 +45,8 @@ export class PatientOverviewController {
         resource: 'patient-overview',
       });
       res.setHeader('X-Audit-Id', result.auditId);
-      res.status(200).json({ kommunenummer: knr, found: result.found, ...result.overview });
+      // Every source names its original message; this is where its bytes are read (audited too).
+      res.status(200).json({ kommunenummer: knr, found: result.found, ...result.overview, links: { originalMessage: `/fhir/${knr}/Binary/{originalId}` } });
     } catch (error) {
       if (error instanceof InvalidPatientIdentifierException) throw problem(400, 'invalid_identifier', error.message);
       if (error instanceof AuditUnavailableException) throw problem(503, 'audit_unavailable', 'The audit log is unavailable, so no patient data can be read right now', { 'Retry-After': '5' });

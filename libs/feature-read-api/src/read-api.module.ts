@@ -1,20 +1,26 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { json, urlencoded } from 'express';
 import { AuditService } from './audit.service';
+import { DevLoginController } from './dev-login.controller';
 import { FhirController } from './fhir.controller';
+import { OriginalMessageService } from './original-message.service';
 import { PatientOverviewController } from './patient-overview.controller';
 import { PatientReadService } from './patient-read.service';
+import { WebPageController } from './web-page.controller';
 
-/** Read API: FHIR R4 and JSON reads of the read models, every patient read audited first. */
+/**
+ * Read API: FHIR R4 and JSON reads of the read models and of the original messages, every
+ * patient read audited first, and the patient overview web page at `/`.
+ */
 @Module({
-  controllers: [FhirController, PatientOverviewController],
-  providers: [AuditService, PatientReadService],
+  controllers: [FhirController, PatientOverviewController, WebPageController, DevLoginController],
+  providers: [AuditService, PatientReadService, OriginalMessageService],
 })
 export class ReadApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Small bodies only: searches and lookups, never documents.
     consumer
       .apply(urlencoded({ extended: false, limit: '32kb', type: 'application/x-www-form-urlencoded' }), json({ limit: '32kb', type: ['application/json', 'application/fhir+json'] }))
-      .forRoutes('fhir', 'api');
+      .forRoutes('fhir', 'api', 'dev');
   }
 }

@@ -1,14 +1,20 @@
 /** The CapabilityStatement served at /fhir/{kommunenummer}/metadata. */
 export function capabilityStatement(baseUrl: string, software: { name: string; version: string }): Record<string, unknown> {
   const patientSearch = [
-    { name: 'patient.identifier', type: 'token', documentation: 'Required. system|value with FNR (urn:oid:2.16.578.1.12.4.1.4.1) or D-number (urn:oid:2.16.578.1.12.4.1.4.2). Prefer POST _search so the identifier stays out of URLs.' },
-    { name: 'status', type: 'token' },
-    { name: 'date', type: 'date' },
-    { name: '_count', type: 'number' },
+    {
+      name: 'patient.identifier',
+      type: 'token',
+      documentation:
+        'Required. system|value with FNR (urn:oid:2.16.578.1.12.4.1.4.1) or D-number (urn:oid:2.16.578.1.12.4.1.4.2). Prefer POST _search so the identifier stays out of URLs.',
+    },
+    { name: 'status', type: 'token', documentation: 'EpisodeOfCare and Encounter status, or Condition clinical status (entered-in-error for a retracted diagnosis).' },
+    { name: 'date', type: 'date', documentation: 'Against period (EpisodeOfCare, Encounter) or onset/abatement, else recordedDate (Condition). Prefixes eq, ne, gt, ge, lt, le, sa, eb.' },
+    { name: '_count', type: 'number', documentation: 'Page size (default 50, at most 200). The next link carries an encrypted page token, never the identifier.' },
   ];
-  const resource = (type: string) => ({
+  const searchable = (type: string) => ({
     type,
     interaction: [{ code: 'search-type' }],
+    searchRevInclude: ['Provenance:target'],
     searchParam: patientSearch,
   });
   return {
@@ -25,9 +31,23 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
         mode: 'server',
         security: {
           cors: false,
-          description: 'Bearer access token (HelseID-style JWT) with scope patients:read for this kommune, and header X-Purpose-Of-Use (HL7 PurposeOfUse, e.g. TREAT, ETREAT). Every read is audited.',
+          description:
+            'Bearer access token (HelseID-style JWT) with scope patients:read for this kommune, and header X-Purpose-Of-Use (HL7 PurposeOfUse, e.g. TREAT, ETREAT). Every read is audited before it is answered.',
         },
-        resource: [resource('EpisodeOfCare'), resource('Condition'), resource('Encounter')],
+        resource: [
+          searchable('EpisodeOfCare'),
+          searchable('Condition'),
+          searchable('Encounter'),
+          {
+            type: 'Provenance',
+            documentation: 'Returned with a search by _revinclude=Provenance:target: one per source message, entity.what = Binary/{id} of the original message.',
+          },
+          {
+            type: 'Binary',
+            interaction: [{ code: 'read' }],
+            documentation: 'The original message exactly as received. Accept application/fhir+json gives a Binary resource; any other Accept the raw bytes with their original content type. Audited.',
+          },
+        ],
       },
     ],
   };

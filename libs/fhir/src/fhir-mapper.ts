@@ -12,6 +12,12 @@ export interface PatientReference {
   identifier: { system: string; value: string };
 }
 
+/** A served resource and the source messages whose facts it shows (for Provenance). */
+export interface MappedResource {
+  resource: FhirResource;
+  sources: SourceRef[];
+}
+
 function metaFor(sources: SourceRef[], lastUpdated?: string): Record<string, unknown> {
   const latest = sources[sources.length - 1];
   const meta: Record<string, unknown> = {};
@@ -33,13 +39,17 @@ export function episodeOfCare(service: ServiceView, patient: PatientReference): 
   if (service.endedBy) extension.push({ url: `${HUB_EXTENSION_BASE}/service-ended-by`, valueCode: service.endedBy });
   for (const source of service.sources) extension.push({ url: `${HUB_EXTENSION_BASE}/source-message`, valueString: source.msgId });
   const coding = service.iplosCode ? [{ system: IPLOS_SYSTEM, code: service.iplosCode, ...(service.iplosText ? { display: service.iplosText } : {}) }] : [];
+  const type = { ...(coding.length ? { coding } : {}), ...(service.description || service.iplosText ? { text: service.description ?? service.iplosText } : {}) };
+  // A cancelled service is one whose reporting message was withdrawn (ServType/Forsendelsesstatus C),
+  // so the record was made in error; EpisodeOfCare 'cancelled' would claim it never started.
   const resource: FhirResource = {
     resourceType: 'EpisodeOfCare',
     id: service.id,
     meta: metaFor(service.sources),
     ...(extension.length ? { extension } : {}),
     status: service.status === 'active' ? 'active' : service.status === 'ended' ? 'finished' : 'entered-in-error',
-    type: [{ ...(coding.length ? { coding } : {}), ...(service.description || service.iplosText ? { text: service.description ?? service.iplosText } : {}) }],
+    // FHIR JSON forbids empty objects, so a service without code or text has no type.
+    ...(Object.keys(type).length ? { type: [type] } : {}),
     patient,
   };
   const period: Record<string, string> = {};
@@ -58,7 +68,7 @@ export function condition(diagnosis: DiagnosisView, patient: PatientReference): 
     resourceType: 'Condition',
     id: diagnosis.id,
     meta: metaFor(diagnosis.sources),
-    extension: diagnosis.sources.map((s) => ({ url: `${HUB_EXTENSION_BASE}/source-message`, valueString: s.msgId })),
+    ...(diagnosis.sources.length ? { extension: diagnosis.sources.map((s) => ({ url: `${HUB_EXTENSION_BASE}/source-message`, valueString: s.msgId })) } : {}),
     verificationStatus: {
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: diagnosis.retracted ? 'entered-in-error' : 'confirmed' }],
     },
@@ -71,7 +81,7 @@ export function condition(diagnosis: DiagnosisView, patient: PatientReference): 
         ],
       },
     ],
-    code: { ...(coding.length ? { coding } : {}), ...(text ? { text } : {}) },
+    ...(coding.length || text ? { code: { ...(coding.length ? { coding } : {}), ...(text ? { text } : {}) } } : {}),
     subject: patient,
     recordedDate: toFhirDateTime(diagnosis.firstReported),
   };
@@ -84,13 +94,18 @@ export function condition(diagnosis: DiagnosisView, patient: PatientReference): 
   if (diagnosis.startDate) resource.onsetDateTime = toFhirDateTime(diagnosis.startDate);
   if (diagnosis.endDate) resource.abatementDateTime = toFhirDateTime(diagnosis.endDate);
   if (diagnosis.isMain !== 'unknown') {
-    (resource.extension as unknown[]).push({ url: `${HUB_EXTENSION_BASE}/main-diagnosis`, valueBoolean: diagnosis.isMain === 'true' });
+    resource.extension = [...((resource.extension as unknown[] | undefined) ?? []), { url: `${HUB_EXTENSION_BASE}/main-diagnosis`, valueBoolean: diagnosis.isMain === 'true' }];
   }
   return resource;
 }
 
 /** Admission/discharge pairs from the timeline, one Encounter per stay. */
 export function encounters(timeline: TimelineEntry[], patient: PatientReference): FhirResource[] {
+  return encounterResources(timeline, patient).map((m) => m.resource);
+}
+
+/** Like {@link encounters}, with the source messages of each stay. */
+export function encounterResources(timeline: TimelineEntry[], patient: PatientReference): MappedResource[] {
   const live = timeline.filter((e) => !e.retracted && (e.kind === 'ADMITTED' || e.kind === 'DISCHARGED' || e.kind === 'DISCHARGE_READY'));
   const sorted = [...live].sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''));
   const stays: Array<{ admitted?: TimelineEntry; discharged?: TimelineEntry; other: TimelineEntry[] }> = [];
@@ -104,7 +119,10 @@ export function encounters(timeline: TimelineEntry[], patient: PatientReference)
       open = { admitted: e, other: [] };
       stays.push(open);
     } else if (e.kind === 'DISCHARGED') {
-      if (open && !open.discharged) open.discharged = e;
+      const last = stays[stays.length - 1];
+      // The same discharge reported twice (logistics message and epikrise) is one stay, not two.
+      if (!open && last?.discharged && last.discharged.time === e.time) last.other.push(e);
+      else if (open && !open.discharged) open.discharged = e;
       else stays.push({ discharged: e, other: [] });
       open = undefined;
     } else if (open) {
@@ -116,7 +134,7 @@ export function encounters(timeline: TimelineEntry[], patient: PatientReference)
     const period: Record<string, string> = {};
     if (stay.admitted?.time) period.start = toFhirDateTime(stay.admitted.time);
     if (stay.discharged?.time) period.end = toFhirDateTime(stay.discharged.time);
-    return {
+    const resource: FhirResource = {
       resourceType: 'Encounter',
       id: sources[0] ? `${sources[0].msgId.replace(/[^A-Za-z0-9-.]/g, '').slice(0, 50)}-${stay.admitted ? 'a' : 'd'}` : 'unknown',
       meta: metaFor(sources),
@@ -128,16 +146,87 @@ export function encounters(timeline: TimelineEntry[], patient: PatientReference)
         ? { hospitalization: { dischargeDisposition: { coding: [{ system: 'urn:oid:2.16.578.1.12.4.1.1.8408', code: stay.discharged.dischargedTo }] } } }
         : {}),
     };
+    return { resource, sources };
   });
 }
 
-export function searchsetBundle(resources: FhirResource[], total: number, baseUrl: string, links: Array<{ relation: string; url: string }>): FhirResource {
+/**
+ * One Provenance per source message of the given resources: `target` names every resource on
+ * the page whose facts came from that message, `entity.what` is the original message as
+ * received (`Binary/{id}`, served by this API byte for byte), `agent.who` its sender. Served
+ * through `_revinclude=Provenance:target` (search mode `include`).
+ */
+export function provenances(mapped: MappedResource[]): FhirResource[] {
+  const bySource = new Map<string, { source: SourceRef; targets: Set<string> }>();
+  for (const { resource, sources } of mapped) {
+    for (const source of sources) {
+      const entry = bySource.get(source.msgId) ?? { source, targets: new Set<string>() };
+      entry.targets.add(`${resource.resourceType}/${resource.id}`);
+      bySource.set(source.msgId, entry);
+    }
+  }
+  return [...bySource.values()].map(({ source, targets }) => ({
+    resourceType: 'Provenance',
+    id: provenanceId(source.originalId),
+    meta: { source: msgIdUri(source.msgId) },
+    target: [...targets].sort().map((reference) => ({ reference })),
+    recorded: toFhirInstant(source.receivedAt ?? source.reportedAt),
+    activity: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE', display: 'create' }],
+      text: `Reported in e-melding ${source.msgType}`,
+    },
+    agent: [
+      {
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'author', display: 'Author' }] },
+        who: { display: source.reportedBy ?? 'Unknown sender' },
+      },
+    ],
+    entity: [
+      {
+        role: 'source',
+        what: {
+          reference: `Binary/${source.originalId}`,
+          identifier: { system: 'urn:ietf:rfc:3986', value: msgIdUri(source.msgId) },
+          display: `Original message ${source.msgType}`,
+        },
+      },
+    ],
+  }));
+}
+
+/** Provenance ids stay within FHIR's 64 characters whatever the Binary id. */
+function provenanceId(originalId: string): string {
+  return `p-${originalId}`.slice(0, 64);
+}
+
+/** The original message as a FHIR Binary (for clients that ask for application/fhir+json). */
+export function binaryResource(id: string, contentType: string, payload: Buffer, msgId: string): FhirResource {
+  return { resourceType: 'Binary', id, meta: { source: msgIdUri(msgId) }, contentType, data: payload.toString('base64') };
+}
+
+/** A FHIR instant (with seconds and zone) from an ISO instant or a lexical local date(-time). */
+export function toFhirInstant(value: string): string {
+  const v = toFhirDateTime(value);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return v;
+  const date = /^\d{4}-\d{2}-\d{2}/.exec(v)?.[0] ?? (v.length === 4 ? `${v}-01-01` : `${v}-01`);
+  return toFhirDateTime(`${date}T00:00:00`);
+}
+
+export function searchsetBundle(
+  resources: FhirResource[],
+  total: number,
+  baseUrl: string,
+  links: Array<{ relation: string; url: string }>,
+  included: FhirResource[] = [],
+): FhirResource {
+  const entry = (mode: 'match' | 'include') => (resource: FhirResource) => ({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode } });
+  const entries = [...resources.map(entry('match')), ...included.map(entry('include'))];
   return {
     resourceType: 'Bundle',
     type: 'searchset',
     total,
     link: links,
-    entry: resources.map((resource) => ({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
+    ...(entries.length ? { entry: entries } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { originalMessageId } from './original-message.ref';
 import type { PatientRecordRows } from './patient-record.rows';
 
 /**
@@ -11,8 +12,13 @@ export type ServiceStatus = 'active' | 'ended' | 'cancelled';
 export interface SourceRef {
   msgId: string;
   msgType: string;
+  /** GenDate of the message, as sent (lexical, may lack a zone). */
   reportedAt: string;
   reportedBy: string | null;
+  /** When the hub received the message (ISO instant), if the message is in this patient's record. */
+  receivedAt: string | null;
+  /** Id of the original bytes: `Binary/{originalId}` in FHIR. */
+  originalId: string;
 }
 
 export interface ServiceView {
@@ -28,6 +34,10 @@ export interface ServiceView {
   endDate: string | null;
   status: ServiceStatus;
   endedBy: 'sluttdato' | 'death' | null;
+  /** Sender of the newest report of this service. */
+  reportedBy: string | null;
+  firstReported: string;
+  lastReported: string;
   /** Orientering om tjenestetilbud (the kommune's own decision) or a snapshot at admission. */
   sourceType: string;
   sources: SourceRef[];
@@ -61,6 +71,7 @@ export interface DiagnosisView {
 }
 
 export interface TimelineEntry {
+  /** ADMITTED, DISCHARGED, DISCHARGE_READY, DEATH, … from the messages, or MESSAGE_RECEIVED. */
   kind: string;
   time: string | null;
   eventCode: string | null;
@@ -81,6 +92,22 @@ export interface ReceivedMessageView {
   sender: string | null;
   documentState: string | null;
   projected: boolean;
+  originalId: string;
+}
+
+/**
+ * What a reader needs to judge completeness at a glance: how much the hub holds and how fresh
+ * it is, and what it holds but could not (yet) show.
+ */
+export interface OverviewSummary {
+  messages: number;
+  newestMessageReceivedAt: string | null;
+  activeServices: number;
+  services: number;
+  diagnoses: number;
+  retractedDiagnoses: number;
+  /** Messages kept but not turned into facts (unsupported type, or waiting for their original). */
+  messagesWithoutFacts: number;
 }
 
 export interface PatientOverview {
@@ -91,11 +118,14 @@ export interface PatientOverview {
   diagnoses: DiagnosisView[];
   timeline: TimelineEntry[];
   messages: ReceivedMessageView[];
+  summary: OverviewSummary;
 }
 
 export function buildPatientOverview(rows: PatientRecordRows, primaryPseudonym: string, today: string): PatientOverview {
+  const received = new Map(rows.messages.map((m) => [m.msg_id, new Date(m.recorded_at).toISOString()]));
   const ref = (r: { msg_id: string; msg_type: string; reported_at: string; sender_name: string | null }): SourceRef => ({
     msgId: r.msg_id, msgType: r.msg_type, reportedAt: r.reported_at, reportedBy: r.sender_name,
+    receivedAt: received.get(r.msg_id) ?? null, originalId: originalMessageId(r.msg_id),
   });
   const death = rows.events.filter((e) => e.kind === 'DEATH' && !e.retracted).sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''))[0];
 
@@ -107,7 +137,8 @@ export function buildPatientOverview(rows: PatientRecordRows, primaryPseudonym: 
   }
   const services: ServiceView[] = [...serviceGroups.entries()].map(([key, facts]) => {
     const live = facts.filter((f) => !f.retracted);
-    const basis = (live.length > 0 ? live : facts).slice().sort((a, b) => a.reported_at.localeCompare(b.reported_at)).pop()!;
+    const reports = (live.length > 0 ? live : facts).slice().sort((a, b) => a.reported_at.localeCompare(b.reported_at));
+    const basis = reports[reports.length - 1];
     let status: ServiceStatus = 'active';
     let endedBy: ServiceView['endedBy'] = null;
     if (live.length === 0) status = 'cancelled';
@@ -123,6 +154,7 @@ export function buildPatientOverview(rows: PatientRecordRows, primaryPseudonym: 
       iplosCode: basis.iplos_code, iplosText: basis.iplos_text, description: basis.description, privateService: basis.private_service,
       providedBy: basis.provided_by, amount: basis.amount, unit: basis.unit, startDate: basis.start_date, endDate: basis.end_date,
       status, endedBy,
+      reportedBy: basis.sender_name, firstReported: reports[0].reported_at, lastReported: basis.reported_at,
       sourceType: basis.msg_type,
       sources: (live.length > 0 ? live : facts).map(ref),
     };
@@ -155,6 +187,25 @@ export function buildPatientOverview(rows: PatientRecordRows, primaryPseudonym: 
   });
   diagnoses.sort((a, b) => Number(a.retracted) - Number(b.retracted) || b.lastReported.localeCompare(a.lastReported));
 
+  const messages: ReceivedMessageView[] = rows.messages.map((m) => ({
+    msgId: m.msg_id, msgType: m.msg_type, standard: m.standard, standardVersion: m.standard_version, status: m.status, genDate: m.gen_date,
+    receivedAt: new Date(m.recorded_at).toISOString(), sender: m.sender_name, documentState: m.document_state,
+    projected: m.event_type !== 'NOT_PROJECTED' && m.event_type !== 'APPREC_RECEIVED',
+    originalId: originalMessageId(m.msg_id),
+  }));
+  const timeline: TimelineEntry[] = [
+    ...rows.events.map((e) => ({
+      kind: e.kind, time: e.time, eventCode: e.event_code, description: e.description, dischargedTo: e.discharged_to, retracted: e.retracted, source: ref(e),
+    })),
+    ...messages.map((m) => ({
+      kind: 'MESSAGE_RECEIVED', time: m.receivedAt, eventCode: m.msgType, description: null, dischargedTo: null,
+      retracted: m.documentState === 'CANCELLED',
+      source: { msgId: m.msgId, msgType: m.msgType, reportedAt: m.genDate, reportedBy: m.sender, receivedAt: m.receivedAt, originalId: m.originalId },
+    })),
+  ];
+  // Chronological by instant; lexical local times sort with ISO instants well enough for a day view.
+  timeline.sort((a, b) => (a.time ?? a.source.reportedAt).localeCompare(b.time ?? b.source.reportedAt));
+
   const p = rows.patients.find((x) => x.pseudonym === primaryPseudonym) ?? rows.patients[0];
   return {
     patient: p ? { id: primaryPseudonym, familyName: p.family_name, givenName: p.given_name, birthDate: p.birth_date, sex: p.sex } : null,
@@ -164,14 +215,17 @@ export function buildPatientOverview(rows: PatientRecordRows, primaryPseudonym: 
       iplosCode: n.iplos_code, iplosText: n.iplos_text, description: n.description, amountRequested: n.amount_requested, unit: n.unit, retracted: n.retracted, source: ref(n),
     })),
     diagnoses,
-    timeline: rows.events.map((e) => ({
-      kind: e.kind, time: e.time, eventCode: e.event_code, description: e.description, dischargedTo: e.discharged_to, retracted: e.retracted, source: ref(e),
-    })),
-    messages: rows.messages.map((m) => ({
-      msgId: m.msg_id, msgType: m.msg_type, standard: m.standard, standardVersion: m.standard_version, status: m.status, genDate: m.gen_date,
-      receivedAt: new Date(m.recorded_at).toISOString(), sender: m.sender_name, documentState: m.document_state,
-      projected: m.event_type !== 'NOT_PROJECTED' && m.event_type !== 'APPREC_RECEIVED',
-    })),
+    timeline,
+    messages,
+    summary: {
+      messages: messages.length,
+      newestMessageReceivedAt: messages.map((m) => m.receivedAt).sort().pop() ?? null,
+      activeServices: services.filter((s) => s.status === 'active').length,
+      services: services.length,
+      diagnoses: diagnoses.filter((d) => !d.retracted).length,
+      retractedDiagnoses: diagnoses.filter((d) => d.retracted).length,
+      messagesWithoutFacts: messages.filter((m) => !m.projected || m.documentState === 'PENDING' || m.documentState === null).length,
+    },
   };
 }
 
