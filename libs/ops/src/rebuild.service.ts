@@ -119,6 +119,7 @@ export class RebuildService {
         }
         if (consumerError) throw consumerError;
         await sleep(options.pollMs ?? 500, options.signal);
+        if (options.signal?.aborted) continue;
         const topics = await this.eventTopics();
         if (topics.join() !== subscribed.join()) await startConsumer(topics);
         const ends = await this.endOffsets(topics);
