@@ -32,7 +32,13 @@ export class AuditUnavailableException extends Error {
 export class AuditService {
   constructor(private readonly codec: AvroCodec, private readonly producer: SharedProducer, private readonly metrics: HubMetrics) {}
 
+  /** Writes the audit event and returns its id once it is durable. */
   async record(entry: AuditEntry): Promise<string> {
+    return (await this.recordEvent(entry)).auditId;
+  }
+
+  /** Writes the audit event and returns it as written (its id and time), once it is durable. */
+  async recordEvent(entry: AuditEntry): Promise<AuditRecord> {
     const auditId = randomUUID();
     const record: AuditRecord = {
       auditId,
@@ -54,7 +60,7 @@ export class AuditService {
       const value = await this.codec.encode(topic, record);
       await this.producer.sendMany([{ topic, records: [{ key: entry.patientPseudonym ?? `client:${entry.principal.clientId}`, value }] }]);
       this.metrics.auditWrites.inc({ result: 'ok' });
-      return auditId;
+      return record;
     } catch (error) {
       this.metrics.auditWrites.inc({ result: 'failed' });
       throw new AuditUnavailableException(`Audit log unavailable: ${error instanceof Error ? error.message : String(error)}`);

@@ -7,6 +7,7 @@ import { AuthenticatedRequest, AuthGuard, HUB_CONFIG, RequireScopes } from '@hub
 import { AuditUnavailableException } from './audit.service';
 import { filterResources, readSearchParameters, resourcesFor, SEARCHABLE_RESOURCES, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
 import { OriginalMessageService } from './original-message.service';
+import { blockedSearchBundle } from './blocked-record';
 import { PageTokenCodec } from './page-token';
 import { InvalidPatientIdentifierException, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
 
@@ -154,6 +155,11 @@ export class FhirController {
         action: 'SEARCH',
         resource: type,
       });
+      if (result.blocked) {
+        res.setHeader('X-Audit-Id', result.auditId);
+        res.status(200).type(FHIR_JSON).json(blockedSearchBundle(`${baseUrl(req, knr)}/${type}`));
+        return;
+      }
       const patient = { identifier: { system: identifier.system, value: identifier.value } };
       const all = filterResources(resourcesFor(type as SearchableResource, result.overview, patient), params);
       const page = all.slice(params.offset, params.offset + params.count);

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { HubMetrics } from '@hub/observability';
 import { AuthenticatedRequest, AuthGuard, problem, RequireScopes } from '@hub/platform';
 import { AuditUnavailableException } from './audit.service';
+import { BLOCKED_DETAIL } from './blocked-record';
 import { InvalidPatientIdentifierException, PatientIdentifierType, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
 
 interface OverviewRequest {
@@ -44,6 +45,11 @@ export class PatientOverviewController {
         action: 'READ',
         resource: 'patient-overview',
       });
+      if (result.blocked) {
+        res.setHeader('X-Audit-Id', result.auditId);
+        res.status(200).json({ kommunenummer: knr, blocked: true, detail: BLOCKED_DETAIL });
+        return;
+      }
       res.setHeader('X-Audit-Id', result.auditId);
       // Every source names its original message; this is where its bytes are read (audited too).
       res.status(200).json({ kommunenummer: knr, found: result.found, ...result.overview, links: { originalMessage: `/fhir/${knr}/Binary/{originalId}` } });

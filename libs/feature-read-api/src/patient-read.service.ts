@@ -5,10 +5,10 @@ import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import { AuditAction, patientPseudonym } from '@hub/contracts';
 import { isValidDnr, isValidFnr } from '@hub/messages';
-import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
-import { buildPatientOverview, PatientOverview } from '@hub/projections';
+import { AuditLogRepository, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
+import { buildPatientOverview, PatientOverview, PatientRecordRows } from '@hub/projections';
 import { HUB_CONFIG } from '@hub/platform';
-import { AuditService } from './audit.service';
+import { AuditEntry, AuditService } from './audit.service';
 
 export type PatientIdentifierType = 'FNR' | 'DNR' | 'FHN';
 
@@ -24,6 +24,11 @@ export interface PatientQuery {
 export interface PatientReadResult {
   overview: PatientOverview;
   found: boolean;
+  /**
+   * The patient has blocked sharing (sperring) in this kommune: `overview` is then empty and
+   * `found` false, and the answer must say the record is blocked.
+   */
+  blocked: boolean;
   auditId: string;
 }
 
@@ -45,10 +50,12 @@ export const PURPOSES_OF_USE = new Set(['TREAT', 'ETREAT', 'COC', 'CAREMGT', 'PA
 export class PatientReadService {
   private readonly state: ProjectionStateRepository;
   private readonly queries: ReadModelQueryRepository;
+  private readonly blocks: AuditLogRepository;
 
   constructor(@Inject(HUB_CONFIG) private readonly config: HubConfig, private readonly audit: AuditService, private readonly dataSource: DataSource) {
     this.state = new ProjectionStateRepository(dataSource);
     this.queries = new ReadModelQueryRepository(dataSource);
+    this.blocks = new AuditLogRepository(dataSource);
   }
 
   async read(query: PatientQuery): Promise<PatientReadResult> {
@@ -58,22 +65,33 @@ export class PatientReadService {
     const pseudonym = patientPseudonym(this.config.pseudonymKey, query.kommunenummer, type, value);
     const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
     const group = await this.queries.linkedPseudonyms(schema, query.kommunenummer, [pseudonym]);
+    // A block on any identity of the patient (FNR, D-nummer linked to it) blocks the whole record;
+    // the clinical rows are then never read, and the attempt is audited as BLOCKED.
+    if (await this.blocks.blockedAmong(query.kommunenummer, group)) {
+      const auditId = await this.audit.record({ ...this.auditEntry(query, pseudonym), outcome: 'BLOCKED' });
+      return { overview: buildPatientOverview(EMPTY_RECORD, pseudonym, todayInOslo()), found: false, blocked: true, auditId };
+    }
     const rows = await this.queries.patientRecord(schema, query.kommunenummer, group);
     const overview = buildPatientOverview(rows, pseudonym, todayInOslo());
     const found = rows.patients.length > 0 || rows.messages.length > 0;
-    const auditId = await this.audit.record({
+    const auditId = await this.audit.record({ ...this.auditEntry(query, pseudonym), outcome: found ? 'SUCCESS' : 'NOT_FOUND' });
+    return { overview, found, blocked: false, auditId };
+  }
+
+  private auditEntry(query: PatientQuery, pseudonym: string): Omit<AuditEntry, 'outcome'> {
+    return {
       kommunenummer: query.kommunenummer,
       action: query.action,
       resource: query.resource,
       patientPseudonym: pseudonym,
       principal: query.principal,
       purposeOfUse: query.purposeOfUse,
-      outcome: found ? 'SUCCESS' : 'NOT_FOUND',
       correlationId: randomUUID(),
-    });
-    return { overview, found, auditId };
+    };
   }
 }
+
+const EMPTY_RECORD: PatientRecordRows = { patients: [], services: [], serviceNeeds: [], diagnoses: [], events: [], messages: [] };
 
 export function todayInOslo(): string {
   return new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Oslo' });

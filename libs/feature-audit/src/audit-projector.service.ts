@@ -1,0 +1,132 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditRecord, AvroCodec, CONSUMER_GROUPS, parseTopic, RegistryUnavailableException, TOPICS, uuidV5 } from '@hub/contracts';
+import type { BatchContext, KafkaPort } from '@hub/kafka';
+import { HubLogger, HubMetrics } from '@hub/observability';
+import { AuditLogRepository } from '@hub/persistence';
+import { KAFKA_PORT, PatternConsumerRunner, SharedProducer } from '@hub/platform';
+
+/** Name of the audit projection (consumer group suffix and metrics label). */
+export const AUDIT_PROJECTION = 'audit';
+
+/**
+ * Projects every kommune's audit topic into PostgreSQL: one audit_log row per audit event and,
+ * for BLOCK/UNBLOCK events, the patient's current block. Rows and the next offsets commit in
+ * one transaction and the consumer resumes from the stored offsets, so nothing is lost or
+ * doubled; replaying the topic from offset zero rebuilds the same rows and the same blocks.
+ */
+@Injectable()
+export class AuditProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new HubLogger(AuditProjectorService.name);
+  private readonly runner: PatternConsumerRunner;
+  private readonly repository: AuditLogRepository;
+
+  constructor(
+    @Inject(KAFKA_PORT) kafka: KafkaPort,
+    private readonly codec: AvroCodec,
+    private readonly producer: SharedProducer,
+    private readonly metrics: HubMetrics,
+    private readonly dataSource: DataSource,
+  ) {
+    this.repository = new AuditLogRepository(dataSource);
+    this.runner = new PatternConsumerRunner(
+      kafka,
+      TOPICS.pattern('audit'),
+      {
+        groupId: CONSUMER_GROUPS.projector(AUDIT_PROJECTION),
+        fromBeginning: true,
+        commitToGroup: true,
+        startOffsets: (assigned) => this.storedOffsets(assigned),
+        handleBatch: (b) => this.handleBatch(b),
+      },
+      AuditProjectorService.name,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  private async storedOffsets(assigned: Array<{ topic: string; partition: number }>) {
+    await this.ensureDb();
+    const stored = await this.repository.offsets([...new Set(assigned.map((a) => a.topic))]);
+    return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+  }
+
+  async handleBatch(batch: BatchContext): Promise<string | undefined> {
+    const knr = parseTopic(batch.topic)?.kommunenummer;
+    if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
+    await this.ensureDb();
+    const decoded: Array<{ record?: AuditRecord; offset: string; error?: string; value: Buffer | null; key: string | null }> = [];
+    for (const item of batch.records) {
+      try {
+        decoded.push({ record: await this.codec.decode<AuditRecord>(item.value ?? Buffer.alloc(0)), offset: item.offset, value: item.value, key: item.key });
+      } catch (error) {
+        if (error instanceof RegistryUnavailableException) throw error;
+        decoded.push({ offset: item.offset, error: error instanceof Error ? error.message : String(error), value: item.value, key: item.key });
+      }
+    }
+    const poisoned = decoded.filter((d) => d.error);
+    if (poisoned.length > 0) await this.deadLetter(batch.topic, batch.partition, knr, poisoned);
+
+    const last = batch.records.at(-1)!.offset;
+    const next = BigInt((await this.repository.offsets([batch.topic])).find((s) => s.partition === batch.partition)?.offset ?? '0');
+    await this.repository.transaction(async (tx) => {
+      for (const item of decoded) {
+        // Already applied (a redelivery after a crash or rebalance).
+        if (!item.record || BigInt(item.offset) < next) continue;
+        // occurredAt is timestamp-millis: a number, or a Date if a logical-type reader is ever added.
+        const record = { ...item.record, occurredAt: Number(item.record.occurredAt) };
+        await tx.insert(record, { topic: batch.topic, partition: batch.partition, offset: item.offset });
+        if ((record.action === 'BLOCK' || record.action === 'UNBLOCK') && record.outcome === 'SUCCESS' && record.patientPseudonym) {
+          await tx.applyBlock({
+            kommunenummer: record.kommunenummer,
+            patientPseudonym: record.patientPseudonym,
+            blocked: record.action === 'BLOCK',
+            changedAtMs: record.occurredAt,
+            auditId: record.auditId,
+            clientId: record.clientId,
+          });
+        }
+      }
+      await tx.saveOffset(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
+    });
+    this.metrics.projected.inc({ projection: AUDIT_PROJECTION, kommune: knr }, decoded.length - poisoned.length);
+    return last;
+  }
+
+  private async deadLetter(topic: string, partition: number, knr: string, items: Array<{ offset: string; error?: string; value: Buffer | null; key: string | null }>) {
+    const dlq = TOPICS.deadletter(knr);
+    const records = await Promise.all(
+      items.map(async (item) => ({
+        key: item.key,
+        value: await this.codec.encode(dlq, {
+          deadLetterId: uuidV5(`${topic}|${partition}|${item.offset}|dead-letter`),
+          kommunenummer: knr,
+          sourceTopic: topic,
+          sourcePartition: partition,
+          sourceOffset: item.offset,
+          errorCode: 'AUDIT_UNDECODABLE',
+          reason: `Audit event is not a decodable Avro value: ${item.error}`,
+          failedAt: 0,
+          stage: 'audit-projector',
+          originalKey: item.key,
+          originalValue: item.value ?? Buffer.alloc(0),
+        }),
+      })),
+    );
+    await this.producer.sendMany([{ topic: dlq, records }]);
+    for (const item of items) {
+      this.metrics.deadLetters.inc({ kommune: knr, stage: 'audit-projector', error_code: 'AUDIT_UNDECODABLE' });
+      this.log.warn('Audit event sent to dead-letter topic', { topic, partition, offset: item.offset });
+    }
+  }
+
+  private async ensureDb(): Promise<void> {
+    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+  }
+}

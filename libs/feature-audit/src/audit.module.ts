@@ -1,0 +1,21 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { json } from 'express';
+import { AuditService } from '@hub/feature-read-api';
+import { AccessLogController, PatientSelfController } from './access-log.controller';
+import { AuditProjectorService } from './audit-projector.service';
+import { PatientAccessService } from './patient-access.service';
+
+/**
+ * Audit feature: the audit topics projected into PostgreSQL, the patient's access log and
+ * blocking (sperring), and the privacy officer's access log. Needs PlatformModule.
+ */
+@Module({
+  controllers: [PatientSelfController, AccessLogController],
+  providers: [AuditService, PatientAccessService, AuditProjectorService],
+})
+export class AuditModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Only a tiny JSON body (an identifier) is ever accepted here.
+    consumer.apply(json({ limit: '4kb' })).forRoutes({ path: 'api/v1/kommuner/:kommunenummer/access-log', method: RequestMethod.POST });
+  }
+}
