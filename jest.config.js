@@ -19,7 +19,12 @@ const swc = [
   },
 ];
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: {
+    '^.+\\.ts$': swc,
+    // ESM-only dependencies (the @platformatic/kafka adapter), turned into CommonJS for jest.
+    '/node_modules/@platformatic/.+\\.js$': '<rootDir>/tools/jest/esm-package.transform.js',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@platformatic/)'],
   moduleNameMapper: pathsToModuleNameMapper(),
   testEnvironment: 'node',
   rootDir: __dirname,

@@ -8,6 +8,12 @@ describe('loadHubConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.auth.issuer).toBe('urn:hendelseslager:dev-issuer');
+    expect(config.kafka.client).toBe('kafkajs');
+  });
+
+  it('chooses the Kafka client and refuses an unknown one', () => {
+    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('platformatic');
+    expect(() => loadHubConfig({ ...dev, KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT=rdkafka/);
   });
 
   it('lists every bad variable in one error', () => {

@@ -17,6 +17,13 @@ export interface HubConfig {
     /** Partitions for newly provisioned kommune topics. */
     partitions: number;
     replicationFactor: number;
+    /**
+     * retention.ms of newly provisioned kommune topics; -1 (the default) keeps records forever,
+     * since raw and event topics are the health record's source of truth for many years.
+     */
+    retentionMs: number;
+    /** Kafka client behind the port: kafkajs (default) or @platformatic/kafka (see bench/README.md). */
+    client: 'kafkajs' | 'platformatic';
   };
   schemaRegistry: { url: string };
   database: { url: string };
@@ -88,6 +95,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       namespace: str('HENDELSESLAGER_NAMESPACE', 'hendelseslager'),
       partitions: int('KAFKA_TOPIC_PARTITIONS', 3, 1),
       replicationFactor: int('KAFKA_REPLICATION_FACTOR', 1, 1),
+      retentionMs: int('KAFKA_TOPIC_RETENTION_MS', -1, -1),
+      client: str('KAFKA_CLIENT', 'kafkajs') as HubConfig['kafka']['client'],
     },
     schemaRegistry: { url: str('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7') },
     database: { url: str('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/hendelseslager') },
@@ -111,6 +120,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   if (!config.auth.issuer) problems.push('AUTH_ISSUER (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!config.auth.devIssuer.enabled && !config.auth.jwksUri) problems.push('AUTH_JWKS_URI (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!/^[a-z][a-z0-9-]{0,30}$/.test(config.kafka.namespace)) problems.push(`HENDELSESLAGER_NAMESPACE=${config.kafka.namespace} (lower-case letters, digits, dashes)`);
+  if (!['kafkajs', 'platformatic'].includes(config.kafka.client)) problems.push(`KAFKA_CLIENT=${config.kafka.client} (kafkajs or platformatic)`);
   if (config.kafka.brokers.length === 0) problems.push('KAFKA_BROKERS (at least one broker)');
   if (problems.length > 0) throw new ConfigException(problems);
   return config;

@@ -1,2 +1,3 @@
 export * from './kafka.port';
 export * from './kafkajs.adapter';
+export * from './platformatic.adapter';

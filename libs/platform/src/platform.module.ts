@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { loadHubConfig, HubConfig } from '@hub/config';
 import { AvroCodec, setTopicNamespace } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
-import { KafkajsAdapter, KafkaPort } from '@hub/kafka';
+import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { createDataSource } from '@hub/persistence';
 import { HealthController } from './health.controller';
@@ -36,12 +36,15 @@ const kafkaLog = new HubLogger('Kafka');
     {
       provide: KAFKA_PORT,
       inject: [HUB_CONFIG],
-      useFactory: (config: HubConfig): KafkaPort =>
-        new KafkajsAdapter({
+      useFactory: (config: HubConfig): KafkaPort => {
+        const options = {
           brokers: config.kafka.brokers,
           clientId: config.kafka.clientId,
-          logger: (level, message, extra) => kafkaLog[level === 'debug' ? 'debug' : level](message, extra),
-        }),
+          logger: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) =>
+            kafkaLog[level === 'debug' ? 'debug' : level](message, extra),
+        };
+        return config.kafka.client === 'platformatic' ? new PlatformaticAdapter(options) : new KafkajsAdapter(options);
+      },
     },
     { provide: AvroCodec, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new AvroCodec(config.schemaRegistry.url) },
     {

@@ -1,0 +1,523 @@
+import type { Admin, Consumer, Producer } from '@platformatic/kafka';
+import {
+  AdminPort,
+  ConsumerOptions,
+  ConsumerPort,
+  IncomingRecord,
+  KafkaPort,
+  KafkaUnavailableException,
+  OutgoingRecord,
+  ProducerPort,
+  TopicPartitionOffset,
+  TopicSpec,
+} from './kafka.port';
+import {
+  FetchedBatch,
+  hasProtocolError,
+  headersToBuffers,
+  isKafkaFailure,
+  javaCompatiblePartitioner,
+  nextOffsetAfter,
+  toIncomingRecords,
+} from './platformatic.mapping';
+
+type Lib = typeof import('@platformatic/kafka');
+type Log = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+
+export interface PlatformaticAdapterOptions {
+  brokers: string[];
+  clientId: string;
+  /** Upper bound for one request round trip before the caller is told Kafka is unavailable. */
+  requestTimeoutMs?: number;
+  logger?: Log;
+}
+
+/**
+ * @platformatic/kafka is ESM-only. It is loaded on first use, not when this file is imported, so
+ * importing `@hub/kafka` never loads it unless this adapter is chosen. Under `module: commonjs`
+ * tsc turns `import()` into `require()`, which Node 20.19+ resolves for ESM packages natively;
+ * jest loads it through tools/jest/esm-package.transform.js.
+ */
+let lib: Promise<Lib> | undefined;
+function load(): Promise<Lib> {
+  lib ??= import('@platformatic/kafka');
+  return lib;
+}
+
+const LIST_EARLIEST = -2n;
+const LIST_LATEST = -1n;
+/** READ_COMMITTED, like kafkajs' default: records of aborted transactions are never delivered. */
+const READ_COMMITTED = 1;
+
+/**
+ * @platformatic/kafka implementation of the Kafka port (a maintained, pure JavaScript client).
+ * Chosen with `KAFKA_CLIENT=platformatic`. Producers are idempotent with acks=all and partition
+ * keyed records exactly like kafkajs and the Java client. Consumers run their own fetch loop on
+ * the client's group membership so the port's batch semantics hold exactly: one batch per
+ * partition, the handler's returned offset is the position (later records come again), and
+ * every assignment is resolved through `startOffsets` before the first fetch of that assignment.
+ */
+export class PlatformaticAdapter implements KafkaPort {
+  constructor(private readonly options: PlatformaticAdapterOptions) {}
+
+  /** Connection settings shared by every client: fail fast so intake can answer 503 quickly. */
+  private base(suffix: string) {
+    return {
+      clientId: `${this.options.clientId}-${suffix}`,
+      bootstrapBrokers: this.options.brokers,
+      connectTimeout: 3000,
+      timeout: this.options.requestTimeoutMs ?? 10000,
+      retries: 3,
+      retryDelay: 250,
+    };
+  }
+
+  async producer(): Promise<ProducerPort> {
+    const { Producer, murmur2 } = await load();
+    const producer = new Producer({
+      ...this.base('producer'),
+      idempotent: true,
+      acks: -1,
+      autocreateTopics: false,
+      partitioner: javaCompatiblePartitioner((key) => murmur2(key)),
+    });
+    try {
+      // One round trip that also obtains the producer id, so a producer is only handed out
+      // when the cluster answers (like kafkajs' connect()).
+      await wrap('connect producer', () => producer.initIdempotentProducer({ acks: -1 }));
+    } catch (error) {
+      await forceClose(producer);
+      throw error;
+    }
+    return new PlatformaticProducer(producer);
+  }
+
+  consumer(options: ConsumerOptions): ConsumerPort {
+    return new PlatformaticConsumer(() => this.base('consumer'), options, this.options.logger);
+  }
+
+  async admin(): Promise<AdminPort> {
+    const { Admin } = await load();
+    return new PlatformaticAdmin(new Admin(this.base('admin')));
+  }
+}
+
+class PlatformaticProducer implements ProducerPort {
+  constructor(private readonly producer: Producer) {}
+
+  send(topic: string, records: OutgoingRecord[]): Promise<void> {
+    return this.sendMany([{ topic, records }]);
+  }
+
+  async sendMany(batches: Array<{ topic: string; records: OutgoingRecord[] }>): Promise<void> {
+    const messages = batches.flatMap((b) =>
+      b.records.map((r) => ({
+        topic: b.topic,
+        key: r.key === null ? undefined : Buffer.from(r.key, 'utf8'),
+        value: r.value,
+        headers: headersToBuffers(r.headers),
+      })),
+    );
+    if (messages.length === 0) return;
+    await wrap('produce', () => this.producer.send({ messages, acks: -1 }));
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.close();
+  }
+}
+
+interface Assigned {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * Group membership, heartbeats and rebalances are the client's (`joinGroup`; heartbeats run on a
+ * timer, so long batches do not lose the membership). Fetching is done here with `fetch` rather
+ * than the client's message stream: the stream reads ahead and has no seek, so it could not give
+ * the port's guarantees (redelivery after the returned offset, seeking to `startOffsets` after
+ * every rebalance).
+ */
+class PlatformaticConsumer implements ConsumerPort {
+  private client?: Consumer;
+  private running = false;
+  private loop?: Promise<void>;
+  /** Incremented on every group join; a batch from an older generation is stale. */
+  private generation = 0;
+  private resolvedGeneration = -1;
+  private positions = new Map<string, bigint>();
+  private topics: string[] = [];
+
+  constructor(
+    private readonly base: () => Record<string, unknown> & { clientId: string; bootstrapBrokers: string[] },
+    private readonly options: ConsumerOptions,
+    private readonly log?: Log,
+  ) {}
+
+  async start(): Promise<void> {
+    const { Consumer, Admin } = await load();
+    const options = this.options;
+    if (options.topics instanceof RegExp) {
+      const pattern = options.topics;
+      const admin = new Admin(this.base());
+      try {
+        this.topics = (await wrap('list topics', () => admin.listTopics())).filter((t) => pattern.test(t));
+      } finally {
+        await admin.close().catch(() => undefined);
+      }
+    } else {
+      this.topics = [...options.topics];
+    }
+    const client = new Consumer({
+      ...this.base(),
+      groupId: options.groupId,
+      autocommit: false,
+      sessionTimeout: 30000,
+      rebalanceTimeout: 60000,
+      heartbeatInterval: 3000,
+      maxWaitTime: 200,
+      minBytes: 1,
+      maxBytes: 32 * 1024 * 1024,
+      isolationLevel: READ_COMMITTED,
+    });
+    this.client = client;
+    this.running = true;
+    client.on('consumer:group:join', () => {
+      this.generation += 1;
+    });
+    client.topics.trackAll(...this.topics);
+    try {
+      await wrap('join group', () => client.joinGroup({}));
+    } catch (error) {
+      this.running = false;
+      this.client = undefined;
+      await forceClose(client);
+      throw error;
+    }
+    this.loop = this.run(client);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop?.catch(() => undefined);
+    this.loop = undefined;
+    const client = this.client;
+    this.client = undefined;
+    await client?.close().catch(() => forceClose(client));
+  }
+
+  private assigned(client: Consumer): Assigned[] {
+    return (client.assignments ?? [])
+      .filter((a) => this.topics.includes(a.topic))
+      .flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
+  }
+
+  private async run(client: Consumer): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        if (this.resolvedGeneration !== this.generation) {
+          await this.resolvePositions(client);
+          continue;
+        }
+        const handled = await this.fetchAndHandle(client);
+        failures = 0;
+        if (!handled) await sleep(50);
+      } catch (error) {
+        if (error instanceof HandlerError) {
+          // The port's contract: a throwing handler stops the consumer; the caller restarts it.
+          this.log?.('warn', 'platformatic consumer: handler failed; consumer stops', { groupId: this.options.groupId });
+          this.running = false;
+          await forceClose(client);
+          return;
+        }
+        // Broker, network or metadata trouble: back off and fetch again (kafkajs retries too).
+        failures += 1;
+        client.clearMetadata();
+        this.log?.('warn', 'platformatic consumer: fetch failed; retrying', {
+          groupId: this.options.groupId,
+          error: error instanceof Error ? error.message : String(error),
+          retryCount: failures,
+        });
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  /**
+   * Where to read each newly assigned partition: the `startOffsets` answer, else the group's
+   * committed offset, else the beginning or the end of the partition per `fromBeginning`.
+   */
+  private async resolvePositions(client: Consumer): Promise<void> {
+    const generation = this.generation;
+    const assigned = this.assigned(client);
+    const positions = new Map<string, bigint>();
+    if (assigned.length > 0) {
+      const fromCallback = this.options.startOffsets ? await this.options.startOffsets(assigned) : [];
+      for (const o of fromCallback) positions.set(tp(o.topic, o.partition), BigInt(o.offset));
+      let missing = assigned.filter((a) => !positions.has(tp(a.topic, a.partition)));
+      if (missing.length > 0) {
+        const byTopic = new Map<string, number[]>();
+        for (const a of missing) byTopic.set(a.topic, [...(byTopic.get(a.topic) ?? []), a.partition]);
+        const committed = await client.listCommittedOffsets({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+        for (const a of missing) {
+          const offset = committed.get(a.topic)?.[a.partition];
+          if (offset !== undefined && offset >= 0n) positions.set(tp(a.topic, a.partition), offset);
+        }
+        missing = missing.filter((a) => !positions.has(tp(a.topic, a.partition)));
+      }
+      if (missing.length > 0) await this.resetToFallback(client, missing, positions);
+    }
+    // A rebalance while resolving: resolve again for the newer assignment.
+    if (generation !== this.generation) return;
+    this.positions = positions;
+    this.resolvedGeneration = generation;
+  }
+
+  private async resetToFallback(client: Consumer, partitions: Assigned[], positions: Map<string, bigint>): Promise<void> {
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    const listed = await client.listOffsets({ topics, timestamp: this.options.fromBeginning ? LIST_EARLIEST : LIST_LATEST });
+    for (const p of partitions) {
+      const offset = listed.get(p.topic)?.[p.partition];
+      if (offset === undefined) throw new Error(`no offset listed for ${p.topic}[${p.partition}]`);
+      positions.set(tp(p.topic, p.partition), offset);
+    }
+  }
+
+  /** One fetch per partition leader, then one handler call per partition with records. */
+  private async fetchAndHandle(client: Consumer): Promise<boolean> {
+    const generation = this.generation;
+    const assigned = this.assigned(client).filter((a) => this.positions.has(tp(a.topic, a.partition)));
+    if (assigned.length === 0) return false;
+    const metadata = await client.metadata({ topics: this.topics });
+    const byLeader = new Map<number, Map<string, Assigned[]>>();
+    const topicNames = new Map<string, string>();
+    for (const a of assigned) {
+      const topic = metadata.topics.get(a.topic);
+      const leader = topic?.partitions[a.partition]?.leader;
+      if (!topic || leader === undefined || leader < 0) continue;
+      topicNames.set(topic.id, a.topic);
+      const forLeader = byLeader.get(leader) ?? new Map<string, Assigned[]>();
+      forLeader.set(topic.id, [...(forLeader.get(topic.id) ?? []), a]);
+      byLeader.set(leader, forLeader);
+    }
+    const responses = await Promise.all(
+      [...byLeader].map(async ([node, topics]) => {
+        const requested = [...topics].map(([topicId, parts]) => ({
+          topicId,
+          partitions: parts.map((p) => ({
+            partition: p.partition,
+            fetchOffset: this.positions.get(tp(p.topic, p.partition))!,
+            partitionMaxBytes: 26 * 1024 * 1024,
+            currentLeaderEpoch: -1,
+            lastFetchedEpoch: -1,
+          })),
+        }));
+        try {
+          return await client.fetch({ node, topics: requested, maxWaitTime: 200, minBytes: 1, maxBytes: 32 * 1024 * 1024 });
+        } catch (error) {
+          if (hasProtocolError(error, 'OFFSET_OUT_OF_RANGE')) {
+            // A stored position before the log start (retention) or past the end: start over
+            // from the fallback for these partitions, like kafkajs does.
+            await this.resetToFallback(client, [...topics.values()].flat(), this.positions);
+            return undefined;
+          }
+          throw error;
+        }
+      }),
+    );
+    let handled = false;
+    for (const response of responses) {
+      for (const topicResponse of response?.responses ?? []) {
+        const topic = topicNames.get(topicResponse.topicId);
+        if (!topic) continue;
+        for (const partition of topicResponse.partitions) {
+          if (!this.running || generation !== this.generation) return handled;
+          const key = tp(topic, partition.partitionIndex);
+          const from = this.positions.get(key);
+          if (from === undefined) continue;
+          const batches = partition.records as unknown as Array<FetchedBatch & { lastOffsetDelta: number }> | undefined;
+          const records = toIncomingRecords(topic, partition.partitionIndex, batches, from);
+          if (records.length === 0) {
+            // Only control batches or records before the position: step over them.
+            const next = nextOffsetAfter(batches);
+            if (next !== undefined && next > from) this.positions.set(key, next);
+            continue;
+          }
+          handled = true;
+          await this.handle(client, generation, topic, partition.partitionIndex, records);
+        }
+      }
+    }
+    return handled;
+  }
+
+  private async handle(client: Consumer, generation: number, topic: string, partition: number, records: IncomingRecord[]): Promise<void> {
+    let last: string | undefined;
+    try {
+      last = await this.options.handleBatch({
+        topic,
+        partition,
+        records,
+        // Heartbeats run on the client's own timer, independent of this loop.
+        heartbeat: async () => undefined,
+        isStale: () => !this.running || generation !== this.generation,
+      });
+    } catch (error) {
+      throw new HandlerError(error);
+    }
+    if (last === undefined) return; // nothing processed: the same records are fetched again
+    const next = BigInt(last) + 1n;
+    if (generation === this.generation) this.positions.set(tp(topic, partition), next);
+    if (this.options.commitToGroup) {
+      try {
+        await client.commit({ offsets: [{ topic, partition, offset: next, leaderEpoch: -1 }] });
+      } catch (error) {
+        // Group offsets are for lag monitoring; a commit lost to a rebalance is made good by the next one.
+        this.log?.('warn', 'platformatic consumer: commit failed', {
+          groupId: this.options.groupId,
+          topic,
+          partition,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+}
+
+class HandlerError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'HandlerError';
+  }
+}
+
+class PlatformaticAdmin implements AdminPort {
+  constructor(private readonly admin: Admin) {}
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    const existing = new Set(await this.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    for (const spec of missing) {
+      try {
+        await this.admin.createTopics({
+          topics: [spec.topic],
+          partitions: spec.partitions,
+          replicas: spec.replicationFactor,
+          configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        });
+      } catch (error) {
+        // Another instance may have created it at the same time.
+        if (!hasProtocolError(error, 'TOPIC_ALREADY_EXISTS')) throw wrapError('create topics', error);
+      }
+    }
+    if (missing.length > 0) await this.waitForLeaders(missing.map((s) => s.topic));
+  }
+
+  /** Like kafkajs' `waitForLeaders`: new topics are usable once every partition has a leader. */
+  private async waitForLeaders(topics: string[]): Promise<void> {
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      try {
+        const metadata = await this.admin.metadata({ topics, forceUpdate: true });
+        const ready = topics.every((t) => {
+          const m = metadata.topics.get(t);
+          return m !== undefined && m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0);
+        });
+        if (ready) return;
+      } catch (error) {
+        if (Date.now() > deadline) throw wrapError('wait for leaders', error);
+      }
+      if (Date.now() > deadline) throw new KafkaUnavailableException('Kafka wait for leaders failed: timed out');
+      await sleep(100);
+    }
+  }
+
+  listTopics(): Promise<string[]> {
+    return wrap('list topics', () => this.admin.listTopics({ includeInternals: true }));
+  }
+
+  private async partitionsOf(topic: string): Promise<number[]> {
+    const metadata = await wrap('fetch metadata', () => this.admin.metadata({ topics: [topic], forceUpdate: true }));
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+    return Array.from({ length: count }, (_, i) => i);
+  }
+
+  private async listOffsets(topic: string, timestamp: bigint): Promise<Map<number, bigint>> {
+    const partitions = await this.partitionsOf(topic);
+    const listed = await wrap('list offsets', () =>
+      this.admin.listOffsets({ topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }] }),
+    );
+    const out = new Map<number, bigint>();
+    for (const t of listed) for (const p of t.partitions) out.set(p.partitionIndex, p.offset);
+    return out;
+  }
+
+  async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
+    const ends = await this.listOffsets(topic, LIST_LATEST);
+    return [...ends].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ topic, partition, offset: offset.toString() }));
+  }
+
+  async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+    const partitions = await this.partitionsOf(topic);
+    const result = await wrap('fetch group offsets', () =>
+      this.admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: partitions }] }] }),
+    );
+    const committed = new Map<number, bigint>();
+    for (const g of result) for (const t of g.topics) if (t.name === topic) for (const p of t.partitions) committed.set(p.partitionIndex, p.committedOffset);
+    return partitions.map((partition) => ({ topic, partition, offset: (committed.get(partition) ?? -1n).toString() }));
+  }
+
+  async offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {
+    const byTime = await this.listOffsets(topic, BigInt(timestampMs));
+    // No record at or after the time: the end of the partition, as kafkajs answers.
+    const needEnds = [...byTime.values()].some((o) => o < 0n);
+    const ends = needEnds ? await this.listOffsets(topic, LIST_LATEST) : new Map<number, bigint>();
+    return [...byTime]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, offset]) => ({ topic, partition, offset: (offset < 0n ? (ends.get(partition) ?? 0n) : offset).toString() }));
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    try {
+      await this.admin.deleteGroups({ groups: [groupId] });
+    } catch (error) {
+      if (hasProtocolError(error, 'GROUP_ID_NOT_FOUND')) return;
+      throw wrapError('delete group', error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await wrap('describe cluster', () => this.admin.metadata({ topics: [], forceUpdate: true }));
+  }
+
+  disconnect(): Promise<void> {
+    return this.admin.close();
+  }
+}
+
+function tp(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/** Closes without waiting for in-flight requests; never throws (used on failure paths). */
+function forceClose(client: { close(force?: boolean): Promise<void> }): Promise<void> {
+  return client.close(true).catch(() => undefined);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function wrapError(what: string, error: unknown): unknown {
+  return isKafkaFailure(error) ? new KafkaUnavailableException(`Kafka ${what} failed: ${(error as Error).message}`, error) : error;
+}
+
+async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw wrapError(what, error);
+  }
+}
