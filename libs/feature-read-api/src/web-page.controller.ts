@@ -7,6 +7,7 @@ const TYPES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'styles.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 
 /**
@@ -27,6 +28,12 @@ export class WebPageController {
   @Get()
   index(@Res() res: Response): void {
     this.send('index.html', res);
+  }
+
+  /** Browsers ask for it whatever the page says; answering keeps their consoles clean. */
+  @Get('favicon.ico')
+  favicon(@Res() res: Response): void {
+    this.send('favicon.svg', res);
   }
 
   @Get('web/:file')

@@ -40,12 +40,39 @@
     return node;
   }
 
+  const MESSAGE_LABELS = {
+    ORIENTERING_TJENESTETILBUD: 'Orientering om tjenestetilbud',
+    INNLEGGELSESRAPPORT: 'Innleggelsesrapport',
+    UTSKRIVNINGSRAPPORT: 'Utskrivningsrapport',
+    HELSEOPPLYSNINGER_LEGE: 'Helseopplysninger til lege',
+    MEDISINSKE_OPPLYSNINGER: 'Medisinske opplysninger',
+    HELSEOPPL_SOKNAD: 'Helseopplysninger ved søknad',
+    LOG_INNLAGT: 'Melding om innlagt pasient',
+    LOG_UTSKRIVNINGSKLAR: 'Melding om utskrivningsklar pasient',
+    LOG_AVMELDING: 'Avmelding utskrivningsklar',
+    LOG_UTSKREVET: 'Melding om utskrevet pasient',
+    LOG_DOD: 'Orientering om død',
+    EPIKRISE: 'Epikrise',
+    HENVISNING: 'Henvisning',
+    DIALOG_FORESPORSEL: 'Dialogmelding, forespørsel',
+    DIALOG_SVAR: 'Dialogmelding, svar',
+    DIALOG_NOTAT: 'Dialogmelding, notat',
+    APPREC: 'Applikasjonskvittering',
+  };
+
+  function messageLabel(msgType) {
+    return MESSAGE_LABELS[msgType] || msgType;
+  }
+
   function formatDate(value) {
     if (!value) return '–';
     if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
       const [y, m, d] = value.split('-');
       return `${d}.${m}.${y}`;
     }
+    // Times without a zone are Norwegian local time as the sender wrote them: show them as they are.
+    const local = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2}(\.\d+)?)?$/.exec(value);
+    if (local) return `${local[3]}.${local[2]}.${local[1]}, ${local[4]}:${local[5]}`;
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) return value;
     return date.toLocaleString('nb-NO', { timeZone: 'Europe/Oslo', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -225,19 +252,31 @@
 
     const timeline = $('timeline');
     timeline.replaceChildren();
-    const entries = o.timeline.slice().reverse();
-    for (const e of entries) {
-      const what = e.kind === 'MESSAGE_RECEIVED' ? `${e.source.msgType}${e.source.reportedBy ? ` fra ${e.source.reportedBy}` : ''}` : e.description || (e.dischargedTo ? `Utskrevet til ${e.dischargedTo}` : e.source.reportedBy || '');
+    // The same admission or discharge is often reported twice (logistics message and epikrise): one line, every source.
+    const merged = [];
+    for (const e of o.timeline.slice().reverse()) {
+      const same = e.kind !== 'MESSAGE_RECEIVED' && merged.find((m) => m.kind === e.kind && m.time === e.time && m.retracted === e.retracted);
+      if (same) same.sources.push(e.source);
+      else merged.push({ ...e, sources: [e.source] });
+    }
+    for (const e of merged) {
+      const reporters = [...new Set(e.sources.map((s) => s.reportedBy).filter(Boolean))].join(', ');
+      const what =
+        e.kind === 'MESSAGE_RECEIVED'
+          ? `${messageLabel(e.source.msgType)}${e.source.reportedBy ? ` fra ${e.source.reportedBy}` : ''}`
+          : [e.description, reporters, e.sources.length > 1 ? `${e.sources.length} meldinger` : null].filter(Boolean).join(' · ');
+      const links = el('span', { className: 'links' });
+      for (const source of e.sources) links.appendChild(sourceButton(source));
       timeline.appendChild(
         el('li', { className: `kind-${e.kind}${e.kind === 'MESSAGE_RECEIVED' ? ' message' : ''}${e.retracted ? ' retracted' : ''}` }, [
           el('span', { text: formatDate(e.time) }),
           el('span', { className: 'kind', text: KIND_LABELS[e.kind] || e.kind }),
           el('span', { className: 'what', text: what }),
-          sourceButton(e.source),
+          links,
         ]),
       );
     }
-    $('timeline-count').textContent = String(entries.filter((e) => e.kind !== 'MESSAGE_RECEIVED').length);
+    $('timeline-count').textContent = String(merged.filter((e) => e.kind !== 'MESSAGE_RECEIVED').length);
     show($('result'), true);
   }
 
