@@ -22,12 +22,13 @@ describe('Security and audit', () => {
   let hub: HubHarness;
   let db: Client;
 
-  const message = (kommune: typeof A, patient: string, family: string) =>
+  const msgIdA = randomUUID();
+  const message = (kommune: typeof A, patient: string, family: string, msgId = randomUUID()) =>
     buildMessage({
       kind: 'ORIENTERING_TJENESTETILBUD',
       version: '1.6',
       status: 'N',
-      msgId: randomUUID(),
+      msgId,
       sender: { organisation: [{ name: `${kommune.navn} kommune`, herId: kommune.herIds[0] }] },
       receiver,
       patient: { familyName: family, givenName: 'Test', birthDate: '1951-07-14', sex: '1', fnr: patient },
@@ -55,6 +56,8 @@ describe('Security and audit', () => {
     });
   const me = (knr: string, token: string, path: string, method = 'GET') =>
     fetch(`${hub.baseUrl}/api/v1/kommuner/${knr}/me/${path}`, { method, headers: { Authorization: `Bearer ${token}` } });
+  const original = (knr: string, token: string, id: string) =>
+    fetch(`${hub.baseUrl}/fhir/${knr}/Binary/${id}`, { headers: { Authorization: `Bearer ${token}`, 'X-Purpose-Of-Use': 'TREAT' } });
   const auditRow = (auditId: string) =>
     eventually(async () => (await db.query('SELECT * FROM audit_log WHERE audit_id = $1', [auditId])).rows[0], 30000);
 
@@ -78,7 +81,7 @@ describe('Security and audit', () => {
     await db.connect();
     const gatewayA = await hub.token({ client: 'gateway-a', scopes: ['messages:write'], kommuner: [A.kommunenummer] });
     const gatewayB = await hub.token({ client: 'gateway-b', scopes: ['messages:write'], kommuner: [B.kommunenummer] });
-    expect((await post(gatewayA, message(A, patientA, 'Alfasen'))).status).toBe(202);
+    expect((await post(gatewayA, message(A, patientA, 'Alfasen', msgIdA))).status).toBe(202);
     expect((await post(gatewayB, message(B, patientB, 'Betasen'))).status).toBe(202);
     const reader = await hub.token({ client: 'setup-reader', scopes: ['patients:read'], kommuner: [A.kommunenummer, B.kommunenummer] });
     for (const [knr, patient] of [[A.kommunenummer, patientA], [B.kommunenummer, patientB]]) {
@@ -152,14 +155,20 @@ describe('Security and audit', () => {
   });
 
   it('audits every read before answering, with who, which organisation, person, patient pseudonym, purpose and outcome', async () => {
-    const reader = await hub.token({ client: 'epj-legevakt', scopes: ['patients:read'], kommuner: [A.kommunenummer], hpr: '9144900', name: 'Lege Legesen' });
+    // HelseID claim names for organisation and HPR, as a HelseID token would carry them.
+    const reader = await forge({
+      client_id: 'epj-legevakt',
+      name: 'Lege Legesen',
+      'helseid://claims/client/claims/orgnr_parent': '974600951',
+      'helseid://claims/hpr/hpr_number': '9144900',
+    });
     const fhir = await fhirSearch(A.kommunenummer, reader, patientA, 'ETREAT');
     const json = await overview(A.kommunenummer, reader, patientA, 'TREAT');
     expect(fhir.status).toBe(200);
     expect(json.status).toBe(200);
     const fhirRow = await auditRow(fhir.headers.get('x-audit-id')!);
     const jsonRow = await auditRow(json.headers.get('x-audit-id')!);
-    expect(fhirRow).toMatchObject({ kommunenummer: A.kommunenummer, action: 'SEARCH', resource: 'EpisodeOfCare', client_id: 'epj-legevakt', actor_hpr: '9144900', actor_name: 'Lege Legesen', purpose_of_use: 'ETREAT', outcome: 'SUCCESS' });
+    expect(fhirRow).toMatchObject({ kommunenummer: A.kommunenummer, action: 'SEARCH', resource: 'EpisodeOfCare', client_id: 'epj-legevakt', organisation: '974600951', actor_hpr: '9144900', actor_name: 'Lege Legesen', purpose_of_use: 'ETREAT', outcome: 'SUCCESS' });
     expect(jsonRow).toMatchObject({ action: 'READ', resource: 'patient-overview', purpose_of_use: 'TREAT', outcome: 'SUCCESS' });
     expect(fhirRow.patient_pseudonym).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(fhirRow.patient_pseudonym).toBe(jsonRow.patient_pseudonym);
@@ -206,6 +215,8 @@ describe('Security and audit', () => {
   it('blocks: no clinical data while blocked, the attempt audited as BLOCKED, and unblocking restores access', async () => {
     const self = await hub.token({ client: 'helsenorge', scopes: ['patient:self'], kommuner: [A.kommunenummer], pid: patientA });
     const reader = await hub.token({ client: 'epj', scopes: ['patients:read'], kommuner: [A.kommunenummer] });
+    // The original message is readable before the block (the archive fills asynchronously).
+    await eventually(async () => ((await original(A.kommunenummer, reader, msgIdA)).status === 200 ? true : undefined));
     const blocked = await me(A.kommunenummer, self, 'blocking', 'PUT');
     expect(blocked.status).toBe(200);
     expect(await blocked.json()).toMatchObject({ kommunenummer: A.kommunenummer, blocked: true });
@@ -223,6 +234,12 @@ describe('Security and audit', () => {
     expect(JSON.stringify(body)).not.toMatch(/Alfasen|Praktisk/);
     expect((await auditRow(fhir.headers.get('x-audit-id')!)).outcome).toBe('BLOCKED');
     expect((await auditRow(json.headers.get('x-audit-id')!)).outcome).toBe('BLOCKED');
+    const binary = await original(A.kommunenummer, reader, msgIdA);
+    const binaryBody = await binary.text();
+    expect(binary.status).toBe(403);
+    expect(binaryBody).toContain('suppressed');
+    expect(binaryBody).not.toMatch(/Alfasen|Praktisk|MsgHead/);
+    expect((await auditRow(binary.headers.get('x-audit-id')!)).outcome).toBe('BLOCKED');
     // Patient B in kommune B is not affected by A's block.
     const readerB = await hub.token({ client: 'epj', scopes: ['patients:read'], kommuner: [B.kommunenummer] });
     expect(((await (await fhirSearch(B.kommunenummer, readerB, patientB)).json()) as { total: number }).total).toBe(1);
@@ -230,6 +247,7 @@ describe('Security and audit', () => {
     const unblocked = await me(A.kommunenummer, self, 'blocking', 'DELETE');
     expect(await unblocked.json()).toMatchObject({ blocked: false });
     expect(((await (await fhirSearch(A.kommunenummer, reader, patientA)).json()) as { total: number }).total).toBe(1);
+    expect((await original(A.kommunenummer, reader, msgIdA)).status).toBe(200);
     const log = (await (await me(A.kommunenummer, self, 'access-log')).json()) as { entries: Array<Record<string, any>> };
     await eventually(async () => {
       const entries = ((await (await me(A.kommunenummer, self, 'access-log')).json()) as { entries: Array<Record<string, any>> }).entries;

@@ -7,7 +7,7 @@ import { AuthenticatedRequest, AuthGuard, HUB_CONFIG, RequireScopes } from '@hub
 import { AuditUnavailableException } from './audit.service';
 import { filterResources, readSearchParameters, resourcesFor, SEARCHABLE_RESOURCES, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
 import { OriginalMessageService } from './original-message.service';
-import { blockedSearchBundle } from './blocked-record';
+import { BLOCKED_DETAIL, blockedSearchBundle } from './blocked-record';
 import { PageTokenCodec } from './page-token';
 import { InvalidPatientIdentifierException, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
 
@@ -66,8 +66,12 @@ export class FhirController {
       return;
     }
     try {
-      const { message, auditId } = await this.originals.read({ kommunenummer: knr, originalId: id, principal: req.principal, purposeOfUse: purpose });
+      const { message, auditId, blocked } = await this.originals.read({ kommunenummer: knr, originalId: id, principal: req.principal, purposeOfUse: purpose });
       res.setHeader('X-Audit-Id', auditId);
+      if (blocked) {
+        res.status(403).type(FHIR_JSON).json(operationOutcome('error', 'suppressed', BLOCKED_DETAIL));
+        return;
+      }
       if (!message) {
         res.status(404).type(FHIR_JSON).json(operationOutcome('error', 'not-found', `No original message Binary/${id} in kommune ${knr}`));
         return;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
-import { ArchivedMessage, RawArchiveRepository } from '@hub/persistence';
+import { ArchivedMessage, AuditLogRepository, ProjectionStateRepository, RawArchiveRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
 import { AuditService } from './audit.service';
 
 export interface OriginalMessageQuery {
@@ -15,6 +15,8 @@ export interface OriginalMessageQuery {
 
 export interface OriginalMessageResult {
   message: ArchivedMessage | undefined;
+  /** The message's patient has blocked sharing (sperring): `message` is then undefined. */
+  blocked: boolean;
   auditId: string;
 }
 
@@ -26,14 +28,21 @@ export interface OriginalMessageResult {
 @Injectable()
 export class OriginalMessageService {
   private readonly archive: RawArchiveRepository;
+  private readonly blocks: AuditLogRepository;
+  private readonly state: ProjectionStateRepository;
+  private readonly queries: ReadModelQueryRepository;
 
   constructor(private readonly audit: AuditService, private readonly dataSource: DataSource) {
     this.archive = new RawArchiveRepository(dataSource);
+    this.blocks = new AuditLogRepository(dataSource);
+    this.state = new ProjectionStateRepository(dataSource);
+    this.queries = new ReadModelQueryRepository(dataSource);
   }
 
   async read(query: OriginalMessageQuery): Promise<OriginalMessageResult> {
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();
     const message = await this.archive.findByBinaryId(query.kommunenummer, query.originalId);
+    const blocked = message?.patientPseudonym ? await this.isBlocked(query.kommunenummer, message.patientPseudonym) : false;
     const auditId = await this.audit.record({
       kommunenummer: query.kommunenummer,
       action: 'READ_ORIGINAL',
@@ -41,9 +50,16 @@ export class OriginalMessageService {
       patientPseudonym: message?.patientPseudonym ?? null,
       principal: query.principal,
       purposeOfUse: query.purposeOfUse,
-      outcome: message ? 'SUCCESS' : 'NOT_FOUND',
+      outcome: blocked ? 'BLOCKED' : message ? 'SUCCESS' : 'NOT_FOUND',
       correlationId: message?.hubMessageId ?? randomUUID(),
     });
-    return { message, auditId };
+    return { message: blocked ? undefined : message, blocked, auditId };
+  }
+
+  /** A block on any linked identity of the message's patient covers the original too. */
+  private async isBlocked(kommunenummer: string, pseudonym: string): Promise<boolean> {
+    const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
+    const group = await this.queries.linkedPseudonyms(schema, kommunenummer, [pseudonym]);
+    return (await this.blocks.blockedAmong(kommunenummer, group.includes(pseudonym) ? group : [pseudonym, ...group])) !== undefined;
   }
 }
