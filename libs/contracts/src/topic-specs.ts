@@ -3,15 +3,15 @@ import { TOPICS } from './topics.constant';
 
 /**
  * Topic settings for a kommune. Health records are kept for many years, so nothing expires by
- * default; raw and dead-letter topics take messages up to 25 MB (the intake limit is 20 MB).
+ * default (KAFKA_TOPIC_RETENTION_MS=-1); raw and dead-letter topics take messages up to 25 MB (the intake limit is 20 MB).
  */
-export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { partitions: number; replicationFactor: number } }): TopicSpec[] {
+export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { partitions: number; replicationFactor: number; retentionMs?: number } }): TopicSpec[] {
   const base = {
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
   };
   const keepForever = {
-    'retention.ms': '-1',
+    'retention.ms': String(config.kafka.retentionMs ?? -1),
     'retention.bytes': '-1',
     'min.insync.replicas': String(Math.min(2, config.kafka.replicationFactor)),
   };
