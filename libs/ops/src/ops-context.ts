@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@hub/config';
 import { AvroCodec, setTopicNamespace } from '@hub/contracts';
-import { KafkajsAdapter, KafkaPort, ProducerPort } from '@hub/kafka';
+import { KafkajsAdapter, KafkaPort, PlatformaticAdapter, ProducerPort } from '@hub/kafka';
 import { createDataSource } from '@hub/persistence';
 
 /** Progress of long work (replay, rebuild, redrive); the CLI renders it as a progress bar. */
@@ -24,7 +24,9 @@ export class OpsContext {
   /** Connects to PostgreSQL (Kafka and the registry are connected on first use). */
   static async open(config: HubConfig, options: { poolSize?: number } = {}): Promise<OpsContext> {
     setTopicNamespace(config.kafka.namespace);
-    const kafka = new KafkajsAdapter({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ops` });
+    const client = { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ops` };
+    // The same Kafka client as the apps (KAFKA_CLIENT).
+    const kafka = config.kafka.client === 'platformatic' ? new PlatformaticAdapter(client) : new KafkajsAdapter(client);
     const dataSource = createDataSource(config.database.url, { poolSize: options.poolSize ?? 4, applicationName: 'hendelseslager-ops' });
     await dataSource.initialize();
     return new OpsContext(config, kafka, new AvroCodec(config.schemaRegistry.url), dataSource);
