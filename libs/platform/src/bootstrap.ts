@@ -24,6 +24,8 @@ export async function bootstrapHttpApp(module: Type<unknown>, options: { port?: 
 
 /** Security headers, the error filter and graceful shutdown: shared by every app and by tests. */
 export function configureHttpApp(app: INestApplication): void {
+  // Do not advertise the framework (and its version) to scanners.
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.use(securityHeaders);
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
