@@ -10,6 +10,9 @@ echo "== typecheck and lint"
 npx tsc -p tsconfig.json --noEmit
 npx eslint . --max-warnings=50
 
+echo "== npm audit (production dependencies; fails on high/critical)"
+bash tools/npm-audit.sh
+
 echo "== unit tests"
 npx jest --selectProjects unit --ci
 
