@@ -17,7 +17,6 @@ import { ALL_DEMO_KOMMUNER, demoKommuner } from './intake-support';
 const CORPUS = resolve(__dirname, '../../../shared/corpus');
 const corpusPresent = existsSync(join(CORPUS, 'plo'));
 if (!corpusPresent) {
-  // eslint-disable-next-line no-console
   console.warn(`Leak test runs on builder messages only: ${CORPUS} is absent.`);
 }
 
