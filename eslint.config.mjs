@@ -2,6 +2,7 @@
 // architecture's own rules: environment access only in libs/config, TypeORM only in
 // repositories, entities and migrations, and no app importing another app.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -40,12 +41,17 @@ export default tseslint.config(
   },
   {
     // Configuration, tests and tooling may read the environment.
-    files: ['libs/config/**', '**/*.spec.ts', 'test/**', 'bench/**', 'tools/**'],
+    files: ['libs/config/**', '**/*.spec.ts', '**/test/**', 'test/**', 'bench/**', 'tools/**'],
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off', 'no-restricted-imports': 'off' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', AbortSignal: 'readonly', URL: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', document: 'readonly', window: 'readonly' } },
+    languageOptions: { globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The web page's plain browser scripts.
+    files: ['**/web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );
