@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { loadHubConfig } from '@hub/config';
 import { configureLogging, HubLogger, NestLoggerAdapter } from '@hub/observability';
 import { HttpErrorFilter } from './http-error.filter';
+import { drainConnections } from './http-drain.service';
 
 /**
  * Starts one Nest application (a single app or the all-in-one hub) with the hub's logging,
@@ -27,6 +28,7 @@ export function configureHttpApp(app: INestApplication): void {
   // Do not advertise the framework (and its version) to scanners.
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.use(securityHeaders);
+  app.use(drainConnections);
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
 }

@@ -13,6 +13,7 @@ import { SharedProducer } from './shared-producer.service';
 import { AuthGuard } from './auth.guard';
 import { DatabaseLifecycle } from './database-lifecycle.service';
 import { LagMonitor } from './lag-monitor.service';
+import { HttpDrain } from './http-drain.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
 
 const kafkaLog = new HubLogger('Kafka');
@@ -65,6 +66,7 @@ const kafkaLog = new HubLogger('Kafka');
     ReadinessService,
     DatabaseLifecycle,
     LagMonitor,
+    HttpDrain,
   ],
   exports: [HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
 })

@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mintDevToken } from '@hub/auth';
+import { AppProcess, startAppProcess } from '../support/app-process';
+import { eventually } from '../support/hub-harness';
+import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from '../support/test-env';
+import { activeSchema, kommune, orientering, sql, testPatient } from './ops-support';
+
+/**
+ * Observability and graceful shutdown (issue #6) on compiled app processes (`npm run build`):
+ * every app answers /health/live, /health/ready and /metrics; SIGTERM during a steady gateway
+ * load lets in-flight requests finish (every message the hub logged as accepted was answered
+ * 202), and after a restart every accepted message is in the read model exactly once; one
+ * correlation id (the MsgId) follows a message through intake, normalizer and projector logs.
+ */
+describe('ops: health per app, graceful shutdown under load, correlation ids', () => {
+  const k = kommune('9941', 'Stoppvik', 8841001);
+  const dir = mkdtempSync(join(tmpdir(), 'ops-shutdown-'));
+  const keyFile = join(dir, 'key.json');
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: TEST_DATABASE_URL,
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS,
+    SCHEMA_REGISTRY_URL: TEST_REGISTRY_URL,
+    HENDELSESLAGER_NAMESPACE: TEST_NAMESPACE,
+    HENDELSESLAGER_DIRECTORY: join(dir, 'directory.yaml'),
+    HENDELSESLAGER_DEV_ISSUER: 'true',
+    HENDELSESLAGER_DEV_ISSUER_KEY: keyFile,
+    HENDELSESLAGER_PSEUDONYM_KEY: 'test-pseudonym-key-0123456789',
+    LOG_LEVEL: 'info',
+    LOG_JSON: 'true',
+  };
+  const port = () => 42000 + Math.floor(Math.random() * 2000);
+  const processes: AppProcess[] = [];
+  let gateway: string;
+
+  beforeAll(async () => {
+    writeFileSync(env.HENDELSESLAGER_DIRECTORY, `kommuner:\n  - kommunenummer: "${k.kommunenummer}"\n    navn: ${k.navn}\n    herIds: [${k.herIds[0]}]\n`);
+    gateway = await mintDevToken(keyFile, { client: 'gw-stoppvik', scopes: ['messages:write'], kommuner: [k.kommunenummer], audience: 'hendelseslager' });
+  });
+  afterAll(async () => {
+    for (const p of processes) await p.kill();
+  });
+
+  it.each(['intake', 'normalizer', 'projector', 'read-api'] as const)('%s answers /health/live, /health/ready and /metrics', async (app) => {
+    const p = await startAppProcess(app, env, port());
+    processes.push(p);
+    const base = `http://127.0.0.1:${p.port}`;
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const ready = await eventually(async () => {
+      const r = await fetch(`${base}/health/ready`);
+      return r.status === 200 ? ((await r.json()) as { checks: Record<string, { ok: boolean }> }) : undefined;
+    }, 30000);
+    expect(Object.keys(ready.checks).sort()).toEqual(['kafka', 'postgres', 'schemaRegistry']);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('hendelseslager_consumer_lag_records');
+    expect(metrics).toContain('hendelseslager_read_duration_seconds');
+    await p.stop();
+    expect(p.child.signalCode ?? p.child.exitCode).not.toBe('SIGKILL');
+  });
+
+  it('SIGTERM under load: in-flight requests finish, nothing accepted is lost, one correlation id end to end', async () => {
+    const first = await startAppProcess('hub', env, port());
+    processes.push(first);
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.port}/health/ready`)).status === 200 ? true : undefined), 30000);
+
+    const answered = new Map<string, number>();
+    let failures = 0;
+    let stop = false;
+    let n = 0;
+    const worker = async () => {
+      while (!stop) {
+        const m = orientering(k, testPatient(500 + n++), [{ iplosCode: '15', description: 'Dusj', startDate: '2024-01-03' }]);
+        try {
+          const r = await fetch(`http://127.0.0.1:${first.port}/v1/messages`, { method: 'POST', headers: { Authorization: `Bearer ${gateway}`, 'Content-Type': 'application/xml' }, body: m.body, signal: AbortSignal.timeout(30000) });
+          await r.arrayBuffer();
+          answered.set(m.msgId, r.status);
+        } catch {
+          // Refused or reset before an answer: the gateway would send it again; never counted as accepted.
+          failures += 1;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    await eventually(async () => ([...answered.values()].filter((s) => s === 202).length >= 40 ? true : undefined), 60000, 50);
+    const termAt = Date.now();
+    await first.stop();
+    const shutdownMs = Date.now() - termAt;
+    stop = true;
+    await Promise.all(workers);
+
+    const logged = first.output.map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return undefined; } }).filter((e): e is Record<string, unknown> => Boolean(e));
+    const acceptedByServer = logged.filter((e) => e.msg === 'Message accepted').map((e) => String(e.correlationId));
+    const got202 = [...answered].filter(([, s]) => s === 202).map(([id]) => id);
+    // In-flight requests finished: everything the hub accepted reached the gateway as 202, and nothing else was answered.
+    expect(acceptedByServer.filter((id) => !got202.includes(id))).toEqual([]);
+    expect([...new Set(answered.values())]).toEqual([202]);
+    expect(first.child.signalCode ?? first.child.exitCode).not.toBe('SIGKILL');
+
+    const second = await startAppProcess('hub', env, port());
+    processes.push(second);
+    const schema = await activeSchema();
+    const projected = await eventually(async () => {
+      const rows = await sql<{ msg_id: string }>(`SELECT msg_id FROM "${schema}".message_versions WHERE kommunenummer = $1`, [k.kommunenummer]);
+      return rows.length >= got202.length ? rows.map((r) => r.msg_id) : undefined;
+    }, 90000);
+    expect(projected.sort()).toEqual([...got202].sort());
+
+    // One MsgId as correlationId in intake, normalizer and projector log lines (either process).
+    const all = [...first.output, ...second.output].map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return undefined; } });
+    const id = got202[0];
+    const contexts = new Set(all.filter((e) => e?.correlationId === id).map((e) => e!.context));
+    expect([...contexts].sort()).toEqual(expect.arrayContaining(['IntakeService', 'NormalizerService', 'ReadModelProjectorService']));
+    for (const line of [...first.output, ...second.output]) expect(line).not.toMatch(/\b\d{11}\b/);
+    await second.stop();
+    process.stdout.write(`graceful shutdown: ${got202.length} accepted, ${failures} refused during shutdown, SIGTERM to exit ${shutdownMs} ms\n`);
+  });
+});
