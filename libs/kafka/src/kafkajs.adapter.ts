@@ -222,7 +222,10 @@ class KafkajsAdmin implements AdminPort {
     try {
       await this.admin.deleteGroups([groupId]);
     } catch (error) {
-      if (!(error instanceof KafkaJSError) || !/does not exist|GROUP_ID_NOT_FOUND/i.test(String(error.message))) throw error;
+      // kafkajs reports a missing group in the per-group results, not in the message.
+      const groups = (error as { groups?: Array<{ error?: { type?: string } }> }).groups ?? [];
+      const notFound = groups.length > 0 && groups.every((g) => g.error?.type === 'GROUP_ID_NOT_FOUND');
+      if (!(error instanceof KafkaJSError) || !(notFound || /does not exist|GROUP_ID_NOT_FOUND/i.test(String(error.message)))) throw error;
     }
   }
 

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { BatchContext, ConsumerPort, IncomingRecord, KafkajsAdapter, KafkaPort, OutgoingRecord, PlatformaticAdapter } from '@hub/kafka';
+import { TEST_KAFKA_BROKERS, TEST_NAMESPACE } from '../../../../test/support/test-env';
+
+/**
+ * The port's contract, checked against the real broker for both adapters, so the platformatic
+ * adapter can replace kafkajs without any caller noticing.
+ */
+const brokers = TEST_KAFKA_BROKERS.split(',');
+const adapters: Array<[string, () => KafkaPort]> = [
+  ['kafkajs', () => new KafkajsAdapter({ brokers, clientId: 'hltest-kafkajs' })],
+  ['platformatic', () => new PlatformaticAdapter({ brokers, clientId: 'hltest-platformatic' })],
+];
+
+async function eventually(check: () => boolean, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function records(n: number, tag: string): OutgoingRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    key: `${tag}-key-${i % 17}`,
+    value: Buffer.from(`${tag}-value-${i}-${'æ'.repeat(i % 5)}`),
+    headers: { 'x-seq': String(i), 'x-tag': tag },
+  }));
+}
+
+describe.each(adapters)('Kafka port through %s', (name, create) => {
+  const kafka = create();
+  const other = adapters.find(([n]) => n !== name)![1]();
+  const topic = `${TEST_NAMESPACE}.kclient.${name}.${randomUUID().slice(0, 8)}`;
+  const consumers: ConsumerPort[] = [];
+
+  beforeAll(async () => {
+    const admin = await kafka.admin();
+    await admin.ensureTopics([{ topic, partitions: 3, replicationFactor: 1 }]);
+    // A second call is a no-op, not an error.
+    await admin.ensureTopics([{ topic, partitions: 3, replicationFactor: 1 }]);
+    expect(await admin.listTopics()).toContain(topic);
+    await admin.ping();
+    await admin.disconnect();
+  });
+
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((c) => c.stop()));
+  });
+
+  function consume(groupId: string, handle: (batch: BatchContext) => Promise<string | undefined>, extra: Partial<Parameters<KafkaPort['consumer']>[0]> = {}) {
+    const consumer = kafka.consumer({ groupId, topics: [topic], fromBeginning: true, commitToGroup: false, handleBatch: handle, ...extra });
+    consumers.push(consumer);
+    return consumer;
+  }
+
+  it('delivers every produced record once with keys, values and headers intact, and commits to the group', async () => {
+    const producer = await kafka.producer();
+    const sent = records(300, 'a');
+    await producer.sendMany([{ topic, records: sent.slice(0, 100) }]);
+    await producer.send(topic, sent.slice(100));
+    await producer.disconnect();
+
+    const got: IncomingRecord[] = [];
+    const groupId = `${TEST_NAMESPACE}.kclient.${name}.g1`;
+    await consume(groupId, async (b) => {
+      got.push(...b.records);
+      return b.records.at(-1)?.offset;
+    }, { commitToGroup: true }).start();
+    await eventually(() => got.length >= 300);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(got).toHaveLength(300);
+    const bySeq = new Map(got.map((r) => [r.headers['x-seq'], r]));
+    sent.forEach((s, i) => {
+      const r = bySeq.get(String(i))!;
+      expect(r.key).toBe(s.key);
+      expect(r.value).toEqual(s.value);
+      expect(r.headers).toEqual(s.headers);
+      expect(Number(r.timestamp)).toBeGreaterThan(Date.now() - 120000);
+    });
+    // Per partition, offsets strictly increase (no duplicates, order kept).
+    for (const p of [0, 1, 2]) {
+      const offsets = got.filter((r) => r.partition === p).map((r) => BigInt(r.offset));
+      offsets.forEach((o, i) => i > 0 && expect(o).toBeGreaterThan(offsets[i - 1]));
+    }
+
+    const admin = await kafka.admin();
+    const ends = (await admin.endOffsets(topic)).sort((x, y) => x.partition - y.partition);
+    expect(ends.map((e) => e.partition)).toEqual([0, 1, 2]);
+    expect(ends.reduce((s, e) => s + Number(e.offset), 0)).toBe(300);
+    const committed = (await admin.groupOffsets(groupId, topic)).sort((x, y) => x.partition - y.partition);
+    expect(committed.map((c) => c.offset)).toEqual(ends.map((e) => e.offset));
+    expect((await admin.groupOffsets(`${TEST_NAMESPACE}.kclient.none`, topic)).map((c) => c.offset)).toEqual(['-1', '-1', '-1']);
+    await admin.disconnect();
+  });
+
+  it('places keys on the same partitions as the other adapter', async () => {
+    const mine = `${topic}.placement`;
+    const admin = await kafka.admin();
+    await admin.ensureTopics([{ topic: mine, partitions: 3, replicationFactor: 1 }]);
+    const keys = Array.from({ length: 60 }, (_, i) => `pseudo-${i}-${randomUUID()}`);
+    for (const port of [kafka, other]) {
+      const producer = await port.producer();
+      await producer.send(mine, keys.map((key) => ({ key, value: Buffer.from(key) })));
+      await producer.disconnect();
+    }
+    const seen = new Map<string, Set<number>>();
+    let count = 0;
+    await consume(`${TEST_NAMESPACE}.kclient.${name}.placement`, async (b) => {
+      for (const r of b.records) seen.set(r.key!, (seen.get(r.key!) ?? new Set()).add(r.partition));
+      count += b.records.length;
+      return b.records.at(-1)?.offset;
+    }, { topics: [mine] }).start();
+    await eventually(() => count >= keys.length * 2);
+    for (const k of keys) expect(seen.get(k)!.size).toBe(1);
+    // Keys really are spread: a partitioner sending everything to one partition would pass above.
+    expect(new Set([...seen.values()].map((s) => [...s][0])).size).toBe(3);
+    await admin.disconnect();
+  });
+
+  it('redelivers records after the returned offset and resumes from startOffsets', async () => {
+    const got: string[] = [];
+    let firstCall = true;
+    const consumer = consume(`${TEST_NAMESPACE}.kclient.${name}.redeliver`, async (b) => {
+      if (b.partition !== 0) return b.records.at(-1)?.offset;
+      if (firstCall && b.records.length > 1) {
+        // Process only the first record; the rest must come again.
+        firstCall = false;
+        got.push(b.records[0].offset);
+        return b.records[0].offset;
+      }
+      got.push(...b.records.map((r) => r.offset));
+      return b.records.at(-1)?.offset;
+    }, {
+      startOffsets: async (assigned) => assigned.map((a) => ({ ...a, offset: a.partition === 0 ? '5' : '0' })),
+    });
+    await consumer.start();
+    const admin = await kafka.admin();
+    const end = Number((await admin.endOffsets(topic)).find((e) => e.partition === 0)!.offset);
+    await admin.disconnect();
+    await eventually(() => got.length >= end - 5);
+    await new Promise((r) => setTimeout(r, 500));
+    // kafkajs applies the seek asynchronously after the group join, so its first fetch may start
+    // at the group's fallback (known; see libs/ops/src/topic-range.reader.ts); the platformatic
+    // adapter resolves startOffsets before its first fetch, so it is held to the strict order.
+    const seenFromStart = name === 'kafkajs' ? got.filter((o) => Number(o) >= 5) : got;
+    expect(seenFromStart).toEqual(Array.from({ length: end - 5 }, (_, i) => String(i + 5)));
+  });
+
+  it('stops a consumer whose handler throws, and finds offsets by time', async () => {
+    let calls = 0;
+    await consume(`${TEST_NAMESPACE}.kclient.${name}.throws`, async () => {
+      calls++;
+      throw new Error('projection failed');
+    }).start();
+    await eventually(() => calls >= 1);
+    const admin = await kafka.admin();
+    const byPartition = (o: Array<{ partition: number }>) => [...o].sort((x, y) => x.partition - y.partition);
+    const future = await admin.offsetsForTime(topic, Date.now() + 3600_000);
+    expect(byPartition(future)).toEqual(byPartition(await admin.endOffsets(topic)));
+    const past = await admin.offsetsForTime(topic, 0);
+    expect(past.map((p) => p.offset)).toEqual(['0', '0', '0']);
+    await admin.deleteGroup(`${TEST_NAMESPACE}.kclient.${name}.g1`);
+    await admin.deleteGroup(`${TEST_NAMESPACE}.kclient.${name}.never-existed`);
+    await admin.disconnect();
+  });
+});
