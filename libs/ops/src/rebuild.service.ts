@@ -110,7 +110,8 @@ export class RebuildService {
     };
 
     try {
-      let total = -1;
+      // Progress counts from where this run starts (a resumed rebuild has stored offsets already).
+      const baseline = await this.generations.allOffsets(target);
       await startConsumer(await this.eventTopics());
       while (true) {
         if (options.signal?.aborted) {
@@ -125,14 +126,8 @@ export class RebuildService {
         const ends = await this.endOffsets(topics);
         const stored = await this.generations.allOffsets(target);
         const behind = ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(offsetOf(stored, e.topic, e.partition)))), 0);
-        if (total < 0) {
-          total = behind + counts.applied + counts.undecodable;
-          progress.setTotal(total);
-        }
-        if (behind > 0) {
-          progress.setTotal(Math.max(total, counts.applied + counts.undecodable + behind));
-          continue;
-        }
+        progress.setTotal(ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(offsetOf(baseline, e.topic, e.partition)))), 0));
+        if (behind > 0) continue;
         const { switched, previous } = await this.generations.switchActiveSchema(projection, target, async (manager, live) => {
           if (!(await this.ops.isBuilding(manager, build!.id))) throw new OpsException(OpsExceptionCode.CONFLICT, `Rebuild into ${target} was aborted meanwhile`);
           const liveOffsets = await this.generations.offsetsIn(manager, live, topics);

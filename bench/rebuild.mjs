@@ -1,0 +1,157 @@
+// Read-model rebuild benchmark (issue #6): how long `hendelseslager rebuild` takes for N events.
+//
+//   npm run build && node bench/rebuild.mjs [--events 1000000] [--kommuner 1]
+//
+// Events are generated efficiently instead of going through intake: a few hundred messages from
+// the project's own builder are parsed and mapped once (the real normalizer mapping), then cloned
+// into N distinct document versions (new MsgIds and event ids, patients spread so each has about
+// ten documents), Avro-encoded with the registry codec and produced in batches straight to the
+// events topic of a bench namespace. Then RebuildService rebuilds the read model from offset
+// zero into a new generation and switches, exactly as the CLI does, and the rate is printed.
+// Uses its own namespace and database (hlbench-rebuild, hendelseslager_bench_rebuild).
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { dist, messageMix, writeJson } from './lib/common.mjs';
+
+const require = createRequire(import.meta.url);
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const EVENTS = arg('events', Number(process.env.BENCH_REBUILD_EVENTS ?? 1000000));
+const KOMMUNER = arg('kommuner', 1);
+const NAMESPACE = 'hlbench-rebuild';
+const DATABASE = 'hendelseslager_bench_rebuild';
+const DB_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
+const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+const KEY = 'bench-pseudonym-key-0123456789';
+const log = (m) => process.stderr.write(`[rebuild-bench] ${m}\n`);
+
+const contracts = dist('contracts');
+const kafkaLib = dist('kafka');
+const persistence = dist('persistence');
+const ops = dist('ops');
+const messages = dist('messages');
+const normalization = dist('normalization');
+const config = dist('config');
+
+async function reset() {
+  const { Client } = require('pg');
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${DATABASE}`);
+  await admin.end();
+  await persistence.runMigrations(DB_URL);
+  const { Kafka, logLevel } = require('kafkajs');
+  const kafkaAdmin = new Kafka({ clientId: 'bench-rebuild-reset', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+  await kafkaAdmin.connect();
+  const groups = (await kafkaAdmin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${NAMESPACE}.`));
+  if (groups.length) await kafkaAdmin.deleteGroups(groups).catch(() => undefined);
+  const topics = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(`${NAMESPACE}.`));
+  if (topics.length) await kafkaAdmin.deleteTopics({ topics, timeout: 60000 });
+  await kafkaAdmin.disconnect();
+  const subjects = (await (await fetch(`${REGISTRY}/subjects`)).json()).filter((s) => s.startsWith(`${NAMESPACE}.`));
+  for (const s of subjects) {
+    await fetch(`${REGISTRY}/subjects/${encodeURIComponent(s)}`, { method: 'DELETE' });
+    await fetch(`${REGISTRY}/subjects/${encodeURIComponent(s)}?permanent=true`, { method: 'DELETE' });
+  }
+}
+
+/** Real events from the builder's message mix, mapped once by the normalizer's mapping. */
+function templates(knr) {
+  const out = [];
+  for (const bytes of messageMix(400, 11)) {
+    try {
+      const parsed = messages.parseMessage(bytes);
+      const raw = { hubMessageId: randomUUID(), kommunenummer: knr, receivedAt: Date.now(), payload: bytes };
+      const event = normalization.toDocumentEvent(parsed, raw, KEY);
+      if (event.patient) out.push(event);
+    } catch {
+      // messages the mapping refuses are dead letters, not events
+    }
+  }
+  return out;
+}
+
+async function produce(kafka, codec, knr, count) {
+  const topic = contracts.TOPICS.events(knr);
+  const base = templates(knr);
+  const patients = Math.max(1, Math.floor(count / 10));
+  const producer = await kafka.producer();
+  const started = Date.now();
+  const batchSize = 2000;
+  for (let i = 0; i < count; i += batchSize) {
+    const records = [];
+    for (let j = i; j < Math.min(count, i + batchSize); j++) {
+      const t = base[j % base.length];
+      const msgId = randomUUID();
+      const pseudonym = `bench-patient-${knr}-${j % patients}`;
+      const event = {
+        ...t,
+        envelope: { ...t.envelope, eventId: contracts.uuidV5(`${knr}|${msgId}|document-event`), eventType: 'DOCUMENT_RECEIVED', correlationId: msgId, patientPseudonym: pseudonym },
+        document: { ...t.document, msgId, status: 'N', refToParent: null, refToConversation: null, explicitDocumentId: null },
+        patient: { ...t.patient, pseudonym, linkedPseudonyms: [] },
+      };
+      records.push({ key: pseudonym, value: await codec.encode(topic, event) });
+    }
+    await producer.send(topic, records);
+    if ((i / batchSize) % 25 === 0) log(`produced ${Math.min(count, i + batchSize)}/${count} events to ${topic}`);
+  }
+  await producer.disconnect();
+  return { seconds: (Date.now() - started) / 1000, templates: base.length };
+}
+
+await reset();
+const hubConfig = config.loadHubConfig({
+  NODE_ENV: 'benchmark', DATABASE_URL: DB_URL, KAFKA_BROKERS: BROKERS, SCHEMA_REGISTRY_URL: REGISTRY, HENDELSESLAGER_NAMESPACE: NAMESPACE,
+  HENDELSESLAGER_DEV_ISSUER: 'true', HENDELSESLAGER_PSEUDONYM_KEY: KEY, LOG_LEVEL: 'warn',
+});
+contracts.setTopicNamespace(NAMESPACE);
+const kafka = new kafkaLib.KafkajsAdapter({ brokers: BROKERS.split(','), clientId: 'bench-rebuild' });
+const codec = new contracts.AvroCodec(REGISTRY);
+const admin = await kafka.admin();
+const kommuner = Array.from({ length: KOMMUNER }, (_, i) => String(9800 + i));
+await admin.ensureTopics(kommuner.flatMap((k) => contracts.kommuneTopicSpecs(k, hubConfig)));
+await admin.disconnect();
+const perKommune = Math.ceil(EVENTS / KOMMUNER);
+let generation = 0;
+let templateCount = 0;
+for (const k of kommuner) {
+  const g = await produce(kafka, codec, k, perKommune);
+  generation += g.seconds;
+  templateCount = g.templates;
+}
+log(`generated ${perKommune * KOMMUNER} events in ${generation.toFixed(1)} s; rebuilding`);
+
+const ctx = await ops.OpsContext.open(hubConfig, { poolSize: 4 });
+let done = 0;
+let total = 0;
+const ticker = setInterval(() => log(`rebuild ${done}/${total}`), 10000);
+const started = Date.now();
+const result = await new ops.RebuildService(ctx).rebuild({ progress: { setTotal: (t) => (total = t), tick: (n = 1) => (done += n) }, pollMs: 500 });
+const seconds = (Date.now() - started) / 1000;
+clearInterval(ticker);
+const counts = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM "${result.targetSchema}".message_versions`);
+await ctx.close();
+
+const eventsPerSecond = result.applied / seconds;
+const summary = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
+  events: perKommune * KOMMUNER,
+  kommuner: KOMMUNER,
+  templateEvents: templateCount,
+  applied: result.applied,
+  messageVersionsInNewGeneration: counts[0].n,
+  rebuildSeconds: seconds,
+  eventsPerSecond: Math.round(eventsPerSecond),
+  extrapolatedSecondsFor1M: Math.round(1000000 / eventsPerSecond),
+  measuredNotExtrapolated: perKommune * KOMMUNER >= 1000000,
+};
+writeJson('rebuild.json', summary);
+process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+process.stdout.write(`rebuild: ${summary.events} events in ${seconds.toFixed(1)} s = ${summary.eventsPerSecond} events/s${summary.measuredNotExtrapolated ? '' : ` (1M extrapolated: ~${Math.round(summary.extrapolatedSecondsFor1M / 60)} min)`}\n`);
+process.exit(0);
