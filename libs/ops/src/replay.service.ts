@@ -1,5 +1,5 @@
 import { TOPICS } from '@hub/contracts';
-import type { OutgoingRecord } from '@hub/kafka';
+import type { OutgoingRecord, TopicPartitionOffset } from '@hub/kafka';
 import { MAPPING_VERSION } from '@hub/normalization';
 import { OpsStateRepository, ReplayProgressRow } from '@hub/persistence';
 import { NO_PROGRESS, OpsContext, ProgressReporter } from './ops-context';
@@ -107,23 +107,32 @@ export class ReplayService {
       if (!topics.includes(topic)) throw new OpsException(OpsExceptionCode.NOT_FOUND, `Topic ${topic} does not exist (is the kommune onboarded?)`);
       const ends = await admin.endOffsets(topic);
       const byTime = from.kind === 'timestamp' ? await admin.offsetsForTime(topic, from.epochMs) : [];
-      return ends
-        .map((end) => {
-          let start = '0';
-          if (from.kind === 'offset') start = typeof from.offsets === 'string' ? from.offsets : (from.offsets[end.partition] ?? end.offset);
-          if (from.kind === 'timestamp') {
-            const found = byTime.find((o) => o.partition === end.partition)?.offset;
-            // -1: no record at or after the time on this partition.
-            start = found === undefined || BigInt(found) < 0n ? end.offset : found;
-          }
-          if (BigInt(start) > BigInt(end.offset)) start = end.offset;
-          return { partition: end.partition, startOffset: start, nextOffset: start, endOffset: end.offset };
-        })
-        .sort((a, b) => a.partition - b.partition);
+      return replayStartPositions(ends, byTime, from);
     } finally {
       await admin.disconnect();
     }
   }
+}
+
+/**
+ * Where each partition's replay starts and ends: the end is the partition's end offset now; the
+ * start is 0, the given offset, or the first offset at or after the timestamp, never past the
+ * end (a partition with nothing in range is simply done).
+ */
+export function replayStartPositions(ends: TopicPartitionOffset[], byTime: TopicPartitionOffset[], from: ReplayStart): ReplayProgressRow[] {
+  return ends
+    .map((end) => {
+      let start = '0';
+      if (from.kind === 'offset') start = typeof from.offsets === 'string' ? from.offsets : (from.offsets[end.partition] ?? end.offset);
+      if (from.kind === 'timestamp') {
+        const found = byTime.find((o) => o.partition === end.partition)?.offset;
+        // -1: no record at or after the time on this partition.
+        start = found === undefined || BigInt(found) < 0n ? end.offset : found;
+      }
+      if (BigInt(start) > BigInt(end.offset)) start = end.offset;
+      return { partition: end.partition, startOffset: start, nextOffset: start, endOffset: end.offset };
+    })
+    .sort((a, b) => a.partition - b.partition);
 }
 
 function describe(from: ReplayStart): string {
