@@ -85,6 +85,15 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     };
     const workers = Array.from({ length: 4 }, worker);
     await eventually(async () => ([...answered.values()].filter((s) => s === 202).length >= 40 ? true : undefined), 60000, 50);
+    // The lag gauges are measured for the groups running in the process (normalizer and projectors).
+    const metrics = await eventually(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${first.port}/metrics`)).text();
+      return /hendelseslager_consumer_lag_records\{group="[^"]+\.normalizer",topic="[^"]+\.9941\.raw\.v1"\} \d+/.test(text) ? text : undefined;
+    }, 20000);
+    expect(metrics).toMatch(/hendelseslager_consumer_lag_records\{group="[^"]+\.projector\.readmodel",topic="[^"]+\.9941\.events\.v1"\} \d+/);
+    expect(metrics).toMatch(/hendelseslager_dead_letter_topic_records\{kommune="9941"\} 0/);
+    expect(metrics).toMatch(/hendelseslager_intake_messages_total\{msg_type="[A-Z_]+",outcome="accepted"\} \d+/);
+    expect(metrics).toMatch(/hendelseslager_consumer_batch_duration_seconds_count\{group="[^"]+\.normalizer"\} \d+/);
     const termAt = Date.now();
     await first.stop();
     const shutdownMs = Date.now() - termAt;

@@ -22,6 +22,8 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
     for (const [group, entry] of runningConsumerGroups) entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
     this.timer = setInterval(() => void this.refresh(), 10000);
     this.timer.unref();
+    // A first measurement soon after start, once the consumers have joined their groups.
+    setTimeout(() => void this.refresh(), 3000).unref();
   }
 
   /** One round of measurements (also called by tests). */
