@@ -2,7 +2,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { AvroCodec, RawMessageRecord, setTopicNamespace, sha256Hex, TOPICS } from '@hub/contracts';
+import { KafkajsAdapter } from '@hub/kafka';
+import { createRng, randomMessage } from '@hub/testing';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from '../../../../test/support/test-env';
 
 /**
@@ -29,8 +34,13 @@ const env = {
 };
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith(() => undefined, ...args);
+}
+
+function cliWith(started: (child: import('node:child_process').ChildProcess) => void, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/hendelseslager.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    started(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -134,5 +144,64 @@ describe('hendelseslager CLI', () => {
     const result = await cli(...args, '--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage: hendelseslager/);
+  });
+
+  it('Ctrl-C (SIGINT) stops a replay after its batch with exit 130; --resume finishes exactly the rest', async () => {
+    const total = 12000;
+    setTopicNamespace(TEST_NAMESPACE);
+    const topic = TOPICS.raw('9931');
+    const codec = new AvroCodec(TEST_REGISTRY_URL);
+    const producer = await new KafkajsAdapter({ brokers: TEST_KAFKA_BROKERS.split(','), clientId: 'hltest-ops-cli-load' }).producer();
+    const rng = createRng(99);
+    try {
+      for (let i = 0; i < total; i += 500) {
+        const records = [];
+        for (let j = 0; j < 500; j++) {
+          const m = randomMessage(rng);
+          const raw: RawMessageRecord = {
+            hubMessageId: randomUUID(), kommunenummer: '9931', receivedAt: Date.now(), gatewayClient: 'load', msgId: randomUUID(), msgType: 'X', standard: 'X', standardVersion: 'X',
+            senderHerIds: [], receiverHerIds: [], patientPseudonym: null, contentType: 'application/xml', declaredEncoding: null, sha256: sha256Hex(m.bytes), sizeBytes: m.bytes.length, payload: m.bytes, transport: null,
+          };
+          records.push({ key: `k${(i + j) % 97}`, value: await codec.encode(topic, raw) });
+        }
+        await producer.send(topic, records);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+
+    const db = new Client({ connectionString: TEST_DATABASE_URL });
+    await db.connect();
+    let interruptedAt = 0;
+    try {
+      const first = await cliWith((child) => {
+        // SIGINT once the first batch's progress is stored, as an operator pressing Ctrl-C would.
+        const poll = setInterval(async () => {
+          const rows = await db.query(`SELECT 1 FROM ops_replay_progress p JOIN ops_replay_runs r ON r.id = p.run_id WHERE r.kommunenummer = '9931' AND r.status = 'running' AND p.next_offset > p.start_offset`).catch(() => ({ rows: [] }));
+          if (rows.rows.length > 0 && !interruptedAt) {
+            interruptedAt = Date.now();
+            clearInterval(poll);
+            child.kill('SIGINT');
+          }
+        }, 20);
+        child.once('exit', () => clearInterval(poll));
+      }, '--json', 'replay', '--kommune', '9931', '--from-beginning');
+      expect(interruptedAt).toBeGreaterThan(0);
+      expect(first.code).toBe(130);
+      expect(first.stderr).toMatch(/interrupted; progress is stored\. Resume with: hendelseslager replay --kommune 9931 --resume/);
+      const partial = JSON.parse(first.stdout);
+      expect(partial.completed).toBe(false);
+      expect(partial.records).toBeGreaterThan(0);
+      expect(partial.records).toBeLessThan(total);
+
+      const rest = await cli('--json', 'replay', '--kommune', '9931', '--resume');
+      expect(rest.code).toBe(0);
+      const done = JSON.parse(rest.stdout);
+      expect(done).toMatchObject({ runId: partial.runId, resumed: true, completed: true });
+      expect(partial.records + done.records).toBe(total);
+      expect(partial.events + partial.deadLetters + done.events + done.deadLetters).toBe(total);
+    } finally {
+      await db.end();
+    }
   });
 });
