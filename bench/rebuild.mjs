@@ -1,6 +1,6 @@
 // Read-model rebuild benchmark (issue #6): how long `hendelseslager rebuild` takes for N events.
 //
-//   npm run build && node bench/rebuild.mjs [--events 1000000] [--kommuner 1]
+//   npm run build && node bench/rebuild.mjs [--events 1000000] [--kommuner 1] [--parallel 2]
 //
 // Events are generated efficiently instead of going through intake: a few hundred messages from
 // the project's own builder are parsed and mapped once (the real normalizer mapping), then cloned
@@ -21,6 +21,7 @@ const arg = (name, fallback) => {
 };
 const EVENTS = arg('events', Number(process.env.BENCH_REBUILD_EVENTS ?? 1000000));
 const KOMMUNER = arg('kommuner', 1);
+const PARALLEL = arg('parallel', 2);
 const NAMESPACE = 'hlbench-rebuild';
 const DATABASE = 'hendelseslager_bench_rebuild';
 const DB_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
@@ -126,12 +127,12 @@ for (const k of kommuner) {
 }
 log(`generated ${perKommune * KOMMUNER} events in ${generation.toFixed(1)} s; rebuilding`);
 
-const ctx = await ops.OpsContext.open(hubConfig, { poolSize: 4 });
+const ctx = await ops.OpsContext.open(hubConfig, { poolSize: PARALLEL + 2 });
 let done = 0;
 let total = 0;
 const ticker = setInterval(() => log(`rebuild ${done}/${total}`), 10000);
 const started = Date.now();
-const result = await new ops.RebuildService(ctx).rebuild({ progress: { setTotal: (t) => (total = t), tick: (n = 1) => (done += n) }, pollMs: 500 });
+const result = await new ops.RebuildService(ctx).rebuild({ progress: { setTotal: (t) => (total = t), tick: (n = 1) => (done += n) }, pollMs: 500, parallel: PARALLEL });
 const seconds = (Date.now() - started) / 1000;
 clearInterval(ticker);
 const counts = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM "${result.targetSchema}".message_versions`);
@@ -143,6 +144,7 @@ const summary = {
   machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
   events: perKommune * KOMMUNER,
   kommuner: KOMMUNER,
+  parallel: PARALLEL,
   templateEvents: templateCount,
   applied: result.applied,
   messageVersionsInNewGeneration: counts[0].n,

@@ -19,6 +19,8 @@ export interface RebuildOptions {
   signal?: AbortSignal;
   /** How often catch-up is checked (ms). */
   pollMs?: number;
+  /** Consumers applying different kommuner side by side (default 2; one kommune is always sequential). */
+  parallel?: number;
 }
 
 export interface RebuildResult {
@@ -80,39 +82,51 @@ export class RebuildService {
     const target = build.targetSchema;
     const progress = options.progress ?? NO_PROGRESS;
     const counts = { applied: 0, undecodable: 0 };
-    let consumer: ConsumerPort | undefined;
+    let consumers: ConsumerPort[] = [];
     let subscribed: string[] = [];
     let consumerError: unknown;
-    const startConsumer = async (topics: string[]) => {
-      await consumer?.stop().catch(() => undefined);
+    const stopConsumers = async () => {
+      await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
+      consumers = [];
+    };
+    const startConsumers = async (topics: string[]) => {
+      await stopConsumers();
       subscribed = topics;
-      consumer = topics.length === 0 ? undefined : this.ctx.kafka.consumer({
-        groupId: `${topicNamespace()}.ops.rebuild.${target}.${randomUUID()}`,
-        topics,
-        fromBeginning: true,
-        commitToGroup: false,
-        startOffsets: async (assigned) => {
-          const stored = await this.generations.offsets(target, [...new Set(assigned.map((a) => a.topic))]);
-          return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
-        },
-        handleBatch: async (batch) => {
-          try {
-            const n = await this.applyBatch(target, batch, counts);
-            progress.tick(n);
-            return batch.records.at(-1)?.offset;
-          } catch (error) {
-            consumerError = error;
-            throw error;
-          }
-        },
-      });
-      await consumer?.start();
+      // Kommuner never share a row, so each consumer takes whole kommuner (event topics) and they
+      // run side by side. Partitions of one kommune stay sequential in one consumer: a document's
+      // versions may sit on different partitions (different identifiers), and two concurrent
+      // transactions could each miss the other's uncommitted half of a chain.
+      const parallel = Math.max(1, Math.min(options.parallel ?? 2, topics.length));
+      const groups = Array.from({ length: parallel }, (_, i) => topics.filter((_t, j) => j % parallel === i));
+      consumers = groups.map((group) =>
+        this.ctx.kafka.consumer({
+          groupId: `${topicNamespace()}.ops.rebuild.${target}.${randomUUID()}`,
+          topics: group,
+          fromBeginning: true,
+          commitToGroup: false,
+          startOffsets: async (assigned) => {
+            const stored = await this.generations.offsets(target, [...new Set(assigned.map((a) => a.topic))]);
+            return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+          },
+          handleBatch: async (batch) => {
+            try {
+              const n = await this.applyBatch(target, batch, counts);
+              progress.tick(n);
+              return batch.records.at(-1)?.offset;
+            } catch (error) {
+              consumerError = error;
+              throw error;
+            }
+          },
+        }),
+      );
+      await Promise.all(consumers.map((c) => c.start()));
     };
 
     try {
       // Progress counts from where this run starts (a resumed rebuild has stored offsets already).
       const baseline = await this.generations.allOffsets(target);
-      await startConsumer(await this.eventTopics());
+      await startConsumers(await this.eventTopics());
       while (true) {
         if (options.signal?.aborted) {
           this.log.info('Rebuild interrupted; run it again to resume', { target });
@@ -122,7 +136,7 @@ export class RebuildService {
         await sleep(options.pollMs ?? 500, options.signal);
         if (options.signal?.aborted) continue;
         const topics = await this.eventTopics();
-        if (topics.join() !== subscribed.join()) await startConsumer(topics);
+        if (topics.join() !== subscribed.join()) await startConsumers(topics);
         const ends = await this.endOffsets(topics);
         const stored = await this.generations.allOffsets(target);
         const behind = ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(offsetOf(stored, e.topic, e.partition)))), 0);
@@ -136,14 +150,13 @@ export class RebuildService {
         });
         if (!switched) continue;
         await this.ops.finishRebuild(build.id, 'switched');
-        await consumer?.stop().catch(() => undefined);
-        consumer = undefined;
+        await stopConsumers();
         this.log.info('Read model generation switched', { from: previous, to: target });
         const dropped = await this.dropOld(target, previous, options.keep ?? 2);
         return this.result('switched', build, previous, resumed, counts, dropped, started);
       }
     } finally {
-      await consumer?.stop().catch(() => undefined);
+      await stopConsumers();
     }
   }
 

@@ -8,8 +8,8 @@ import { CliError } from '../cli-error';
  * the first SIGINT asks the work to stop after its current batch (progress is stored, the
  * command can be resumed), a second one exits at once.
  */
-export async function withOps<T>(work: (ctx: OpsContext, signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ctx = await OpsContext.open(cliConfig());
+export async function withOps<T>(work: (ctx: OpsContext, signal: AbortSignal) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
+  const ctx = await OpsContext.open(cliConfig(), options);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
