@@ -69,10 +69,16 @@ export class IntakeService {
     let kommuner: string[];
     try {
       parsed = parseMessage(body);
+    } catch (error) {
+      if (error instanceof MessageException) return this.reject(error, undefined);
+      throw error;
+    }
+    try {
       if (parsed.standard !== 'APPREC' && parsed.standard !== 'OTHER') assertPatientIdentified(parsed);
       kommuner = await this.kommunerFor(parsed, principal);
     } catch (error) {
-      if (error instanceof MessageException) return this.reject(error, undefined);
+      // The message was readable: the rejection mirrors its parties and uses the AppRec version its standard expects.
+      if (error instanceof MessageException) return this.reject(error, undefined, parsed);
       throw error;
     }
 
@@ -175,21 +181,25 @@ export class IntakeService {
     return { outcome: 'DUPLICATE', httpStatus: 200, appRecXml, msgId: parsed.msgId, kommuner };
   }
 
-  private reject(error: MessageException, httpStatus: number | undefined): IntakeResult {
+  private reject(error: MessageException, httpStatus: number | undefined, parsed?: ParsedMessage): IntakeResult {
     const code = appRecErrorCode(error.code);
+    const msgId = parsed?.msgId ?? error.partial?.msgId;
     const appRecXml = buildAppRec({
-      version: '1.1',
+      // HITS 1168: PLO 1.5, Epikrise 1.0/1.1, Henvisning 1.0 and Dialogmelding 1.0 get AppRec 1.0, also when rejected.
+      version: parsed ? appRecVersionFor(parsed.standard, parsed.standardVersion) : '1.1',
       status: 'REJECTED',
       errors: [{ code, detail: error.message }],
-      original: { msgId: error.partial?.msgId, msgType: error.partial?.msgType, genDate: error.partial?.genDate },
-      receipt: { id: uuidV5(`apprec|${error.partial?.msgId ?? sha256Hex(Buffer.from(error.message))}|${code}`), genDate: nowLocal() },
+      original: parsed
+        ? { msgId: parsed.msgId, msgType: parsed.msgType, genDate: parsed.genDate, sender: parsed.sender, receiver: parsed.receiver }
+        : { msgId: error.partial?.msgId, msgType: error.partial?.msgType, genDate: error.partial?.genDate },
+      receipt: { id: uuidV5(`apprec|${msgId ?? sha256Hex(Buffer.from(error.message))}|${code}`), genDate: nowLocal() },
       software: SOFTWARE,
       hubIdentity: this.hubIdentity(),
     });
-    this.metrics.messagesReceived.inc({ msg_type: error.partial?.msgType ?? 'UNKNOWN', outcome: 'rejected' });
+    this.metrics.messagesReceived.inc({ msg_type: parsed?.msgType ?? error.partial?.msgType ?? 'UNKNOWN', outcome: 'rejected' });
     this.metrics.appRecs.inc({ status: '2', error_code: code });
-    this.log.warn('Message rejected', { correlationId: error.partial?.msgId, errorCode: code, reasonCode: error.code, reason: error.message });
-    return { outcome: 'REJECTED', httpStatus: httpStatus ?? 422, appRecXml, msgId: error.partial?.msgId, kommuner: [] };
+    this.log.warn('Message rejected', { correlationId: msgId, errorCode: code, reasonCode: error.code, reason: error.message });
+    return { outcome: 'REJECTED', httpStatus: httpStatus ?? 422, appRecXml, msgId, kommuner: [] };
   }
 
   private appRec(parsed: ParsedMessage, status: 'OK' | 'REJECTED', errors: Array<{ code: string; detail?: string }>): string {
