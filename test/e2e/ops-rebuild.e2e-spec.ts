@@ -118,4 +118,17 @@ describe('ops: rebuild the read model while it serves', () => {
     expect((await sql(`SELECT 1 FROM information_schema.schemata WHERE schema_name = $1`, [interrupted.targetSchema])).length).toBe(0);
     await expect(new RebuildService(ops).rebuild({ abort: true })).rejects.toThrow(/No rebuild/);
   });
+
+  it('a rebuild that stopped right after its switch committed is only recorded on resume, never consumed into the live generation', async () => {
+    const live = await activeSchema();
+    const controller = new AbortController();
+    const interrupted = await new RebuildService(ops).rebuild({ pollMs: 200, signal: controller.signal, progress: { setTotal: () => undefined, tick: () => controller.abort() } });
+    expect(interrupted.status).toBe('interrupted');
+    // As if the process died between the switch's commit and recording it.
+    await sql(`UPDATE projection_generations SET active_schema = $1 WHERE projection = 'readmodel'`, [interrupted.targetSchema]);
+    await expect(new RebuildService(ops).rebuild({ abort: true })).rejects.toThrow(/already live/);
+    const resumed = await new RebuildService(ops).rebuild({ pollMs: 200 });
+    expect(resumed).toMatchObject({ status: 'switched', targetSchema: interrupted.targetSchema, previousSchema: live, resumed: true, applied: 0 });
+    expect((await sql<{ status: string }>(`SELECT status FROM ops_rebuilds ORDER BY id DESC LIMIT 1`))[0].status).toBe('switched');
+  });
 });

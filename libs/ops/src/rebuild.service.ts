@@ -80,6 +80,13 @@ export class RebuildService {
       build = await this.start(projection, kommuner);
     }
     const target = build.targetSchema;
+    if (resumed && (await this.generations.activeSchema(projection)) === target) {
+      // The switch committed but the run stopped before recording it. The live projector owns
+      // this generation now; only record the switch (consuming into it would race the projector).
+      await this.ops.finishRebuild(build.id, 'switched');
+      const dropped = await this.dropOld(target, build.sourceSchema, options.keep ?? 2);
+      return this.result('switched', build, build.sourceSchema, true, { applied: 0, undecodable: 0 }, dropped, started);
+    }
     const progress = options.progress ?? NO_PROGRESS;
     const counts = { applied: 0, undecodable: 0 };
     let consumers: ConsumerPort[] = [];

@@ -54,10 +54,16 @@ export class OpsStateRepository {
 
   // ---- generations and rebuilds
 
-  /** Highest N of any existing readmodel_g<N> schema (live, building, kept or aborted). */
+  /**
+   * Highest N of any readmodel_g<N> that exists or was ever a rebuild's target (an aborted or
+   * dropped generation's number is never reused, so its rebuild record stays unambiguous).
+   */
   async highestGeneration(): Promise<number> {
     const rows: Array<{ n: number | null }> = await this.dataSource.query(
-      `SELECT max(substring(schema_name FROM '^readmodel_g([0-9]+)$')::int) AS n FROM information_schema.schemata WHERE schema_name ~ '^readmodel_g[0-9]+$'`,
+      `SELECT max(n) AS n FROM (
+         SELECT substring(schema_name FROM '^readmodel_g([0-9]+)$')::int AS n FROM information_schema.schemata WHERE schema_name ~ '^readmodel_g[0-9]+$'
+         UNION ALL SELECT substring(target_schema FROM '^readmodel_g([0-9]+)$')::int FROM ops_rebuilds
+       ) generations`,
     );
     return rows[0]?.n ?? 0;
   }
