@@ -76,7 +76,7 @@ export class StatusService {
           rawRecords: 0,
           eventRecords: 0,
           deadLetters: 0,
-          deadLettersRedriven: (await ops.redrives(knr)).size,
+          deadLettersRedriven: [...(await ops.redrives(knr)).values()].filter((r) => r.outcome === 'redriven').length,
           lag: [],
           lastEventRecordedAt: lastTimes.get(knr)?.toISOString() ?? null,
           projectedMessages: counts.get(knr) ?? 0,

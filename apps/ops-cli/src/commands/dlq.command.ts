@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DeadLetterService, DeadLetterStatus } from '@hub/ops';
 import { CliError, output } from '../cli-error';
 import { ProgressBar } from '../progress-bar';
-import { interrupted, jsonOutput, requireKommune, withOps } from './ops-runner';
+import { interrupted, jsonOutput, requireKommune, withOps } from './ops-runner.util';
 
 const STATUSES: DeadLetterStatus[] = ['pending', 'redriven', 'redrive-failed'];
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { RebuildService } from '@hub/ops';
 import { CliError, output } from '../cli-error';
 import { ProgressBar } from '../progress-bar';
-import { interrupted, jsonOutput, withOps } from './ops-runner';
+import { interrupted, jsonOutput, withOps } from './ops-runner.util';
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(/[ ,]+/).filter(Boolean)];
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ReplayService, ReplayStart } from '@hub/ops';
 import { CliError, output } from '../cli-error';
 import { ProgressBar } from '../progress-bar';
-import { interrupted, jsonOutput, requireKommune, withOps } from './ops-runner';
+import { interrupted, jsonOutput, requireKommune, withOps } from './ops-runner.util';
 
 interface ReplayFlags {
   kommune?: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { StatusService } from '@hub/ops';
 import { output } from '../cli-error';
-import { jsonOutput, withOps } from './ops-runner';
+import { jsonOutput, withOps } from './ops-runner.util';
 
 export function registerStatusCommand(program: Command): void {
   program
