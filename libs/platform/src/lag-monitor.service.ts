@@ -14,6 +14,7 @@ import { KAFKA_PORT } from './platform.tokens';
 @Injectable()
 export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
+  private first?: NodeJS.Timeout;
   private running?: Promise<void>;
 
   constructor(@Inject(KAFKA_PORT) private readonly kafka: KafkaPort, private readonly metrics: HubMetrics) {}
@@ -23,7 +24,8 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
     this.timer = setInterval(() => void this.refresh(), 10000);
     this.timer.unref();
     // A first measurement soon after start, once the consumers have joined their groups.
-    setTimeout(() => void this.refresh(), 3000).unref();
+    this.first = setTimeout(() => void this.refresh(), 3000);
+    this.first.unref();
   }
 
   /** One round of measurements (also called by tests). */
@@ -58,5 +60,6 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
 
   onApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.first) clearTimeout(this.first);
   }
 }
