@@ -28,6 +28,8 @@ describe('intake: receiving acceptance cases', () => {
   });
   afterAll(async () => {
     await hub?.close();
+    // startHub writes its settings into process.env, which later test files in the same run share.
+    delete process.env.INTAKE_MAX_BODY_BYTES;
   });
 
   async function post(body: Buffer | string, label: string) {
@@ -104,7 +106,33 @@ describe('intake: receiving acceptance cases', () => {
     expect(r.appRec).toMatchObject({ status: '2', errors: ['T99'] });
   });
 
+  it('missing sender (no organisation identifier) → X99 with a text', async () => {
+    const msgId = randomUUID();
+    const body = buildMessage({ kind: 'ORIENTERING_TJENESTETILBUD', version: '1.6', msgId, patient: person('1950-01-05', { fnr: fnr('1950-01-05', 15) }) })
+      .toString('utf8')
+      .replace(/<((?:\w+:)?Sender)>[\s\S]*?<\/\1>/, '<$1><Organisation><OrganisationName>Uten id</OrganisationName></Organisation></$1>');
+    const r = await post(body, 'X99');
+    expect(r.status).toBe(422);
+    expect(r.appRec).toMatchObject({ status: '2', errors: ['X99'], originalMsgId: msgId });
+  });
+
   // --- Accepted ----------------------------------------------------------------------------------
+  it('a MsgHead with a payload the hub has no mapping for is accepted (AppRec OK), kept and shown as not projected', async () => {
+    const patientFnr = fnr('1950-01-06', 16);
+    const msgId = randomUUID();
+    const body = buildMessage({ kind: 'DIALOG_NOTAT', version: '1.1', msgId, patient: person('1950-01-06', { fnr: patientFnr }) })
+      .toString('utf8')
+      .split('http://www.kith.no/xmlstds/dialog/2013-01-23')
+      .join('urn:example:annen-melding');
+    const r = await post(body, 'OTHER');
+    expect(r.status).toBe(202);
+    expect(r.appRec).toMatchObject({ status: '1', errors: [], originalMsgId: msgId });
+    await eventually(async () => {
+      const o = await readOverview(hub, reader, ALVDAL, patientFnr);
+      return o.messages.some((m) => m.msgId === msgId && m.projected === false) ? true : undefined;
+    });
+  });
+
 
   it('an empty boolean is treated as absent: accepted, service projected with privateService unknown', async () => {
     const patientFnr = fnr('1950-01-04', 14);

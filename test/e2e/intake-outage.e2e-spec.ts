@@ -73,8 +73,18 @@ describe('intake when Kafka or the schema registry is down', () => {
   const patientFnr = fnr('1944-04-04', 401);
   let gatewayKommuner: string[];
 
+  const saved = { KAFKA_BROKERS: process.env.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL };
+
   beforeAll(() => {
     gatewayKommuner = ALL_DEMO_KOMMUNER();
+  });
+  afterAll(() => {
+    // startHub writes its settings into process.env, which later test files in the same run share:
+    // leave no dead broker or switched-off proxy behind.
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
 
   it('Kafka down: 503 + Retry-After, no AppRec, no receipt; the same message is accepted by a hub with Kafka', async () => {
