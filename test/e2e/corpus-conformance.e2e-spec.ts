@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { buildMessage, BuildMessageOptions, fnr } from '@hub/testing';
+import { buildMessage, BuildMessageOptions, corpusXsdDir, fnr, isXmllintAvailable, validateAgainstXsd } from '@hub/testing';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { ALL_DEMO_KOMMUNER, demoKommuner, hasLiveFactsFrom, liveFactsOf, Overview, postMessage, readAppRec, readOverview } from './intake-support';
 
@@ -133,6 +133,8 @@ function msgIdOf(xml: string): string {
 const STEP_TIMEOUT_MS = Number(process.env.HLTEST_STEP_TIMEOUT_MS ?? 30000);
 
 const timings: Array<[string, number]> = [];
+/** Every AppRec the hub answered in this file, validated against the national XSDs at the end. */
+const appRecs: Array<{ label: string; version: '1.0' | '1.1'; xml: string }> = [];
 
 (corpusPresent ? describe : describe.skip)('corpus conformance through the hub (../shared/corpus)', () => {
   let hub: HubHarness;
@@ -164,6 +166,7 @@ const timings: Array<[string, number]> = [];
     expect(posted.status).toBe(step.httpStatus ?? 202);
     const appRec = readAppRec(posted.body);
     expect(appRec).toMatchObject({ status: '1', errors: [], originalMsgId: msgId });
+    appRecs.push({ label: file, version: appRec.version!, xml: posted.body });
 
     const ov = await eventually(async () => {
       const o = await readOverview(hub, reader, step.kommune, step.patient);
@@ -269,6 +272,7 @@ describe('hand-built messages for versions without examples', () => {
     expect(posted.status).toBe(202);
     const appRec = readAppRec(posted.body);
     expect(appRec).toMatchObject({ status: '1', errors: [], originalMsgId: msgId });
+    appRecs.push({ label: `built ${options.kind} ${options.version}`, version: appRec.version!, xml: posted.body });
     // HITS 1168: AppRec 1.0 answers the older standards, 1.1 the newer.
     const old = options.version === '1.5' || (options.version === '1.0') || (options.kind === 'EPIKRISE' && options.version === '1.1');
     expect(appRec.version).toBe(old ? '1.0' : '1.1');
@@ -302,5 +306,18 @@ describe('hand-built messages for versions without examples', () => {
       expect(hasLiveFactsFrom(ov, [original, cancel])).toBe(false);
       return true;
     }, STEP_TIMEOUT_MS);
+  });
+});
+
+/** The receipts mirror each original's parties (organisation levels, persons): they must still be valid AppRecs. */
+(corpusXsdDir() && isXmllintAvailable() ? describe : describe.skip)('AppRecs answered above', () => {
+  it('validate against the national AppRec 1.0 / 1.1 XSDs', () => {
+    expect(appRecs.length).toBeGreaterThan(20);
+    for (const version of ['1.0', '1.1'] as const) {
+      const mine = appRecs.filter((a) => a.version === version);
+      expect(mine.length).toBeGreaterThan(0);
+      const results = validateAgainstXsd(version === '1.0' ? 'apprec-1.0' : 'apprec-1.1', mine.map((a) => Buffer.from(a.xml, 'utf8')));
+      expect(results.map((r, i) => ({ label: mine[i].label, ...r })).filter((r) => !r.valid)).toEqual([]);
+    }
   });
 });
