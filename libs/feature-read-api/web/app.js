@@ -148,7 +148,7 @@
       return;
     }
     const overview = await response.json();
-    render(overview, current);
+    render(overview);
   }
 
   async function openOriginal(originalId) {
@@ -180,7 +180,7 @@
     return button;
   }
 
-  function render(o, current) {
+  function render(o) {
     const summary = o.summary;
     const p = o.patient;
     $('patient-name').textContent = p && (p.familyName || p.givenName) ? [p.givenName, p.familyName].filter(Boolean).join(' ') : 'Ukjent pasient';
