@@ -81,6 +81,7 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
     // (FOR UPDATE) waits for this batch and the batch's rows and offsets land in one generation.
     const outcome = await this.state.transaction(async (manager) => {
       const schema = await this.state.lockActiveSchema(manager, READ_MODEL_PROJECTION);
+      await this.state.lockKommune(manager, schema, knr);
       const stored = await this.state.offsetsIn(manager, schema, [batch.topic]);
       const next = BigInt(stored.find((s) => s.partition === batch.partition)?.offset ?? '0');
       // A gap means the live generation changed to one that has not applied the records before

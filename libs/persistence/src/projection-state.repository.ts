@@ -49,6 +49,18 @@ export class ProjectionStateRepository {
   }
 
   /**
+   * Serialises the batches of one kommune within a generation (held until the transaction ends).
+   * Chain resolution (a change parked until its original arrives) reads what other batches wrote:
+   * two batches of the same kommune on different partitions or projector instances, running at
+   * once, could each miss the other's uncommitted version and leave a change parked forever.
+   * Different kommuner still run in parallel.
+   */
+  async lockKommune(manager: EntityManager, schema: string, kommunenummer: string): Promise<void> {
+    // Raw SQL: PostgreSQL advisory locks have no TypeORM API.
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}|${kommunenummer}`]);
+  }
+
+  /**
    * The live generation, read FOR SHARE inside the caller's transaction: a switch cannot commit
    * until this transaction ends, so rows written in it belong to the generation returned here.
    */
