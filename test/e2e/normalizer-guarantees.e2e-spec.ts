@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { mintDevToken } from '@hub/auth';
 import { AvroCodec, DeadLetterRecord, patientPseudonym, RawMessageRecord, setTopicNamespace } from '@hub/contracts';
 import { buildMessage, fnr } from '@hub/testing';
-import { AppProcess, startAppProcess } from '../support/app-process';
+import { AppProcess, freePort, startAppProcess } from '../support/app-process';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from '../support/test-env';
 import { ALL_DEMO_KOMMUNER, demoKommuner, liveFactsOf, postMessage, readAppRec, readOverview, readTopic, topicRecordCount } from './intake-support';
@@ -117,7 +117,6 @@ describe('normalizer: exactly-once effect across a SIGKILL mid-flow (app process
   const procs: AppProcess[] = [];
   let env: Record<string, string>;
   let keyFile: string;
-  let ports: number;
 
   beforeAll(() => {
     const dir = mkdtempSync(join(tmpdir(), 'hub-crash-'));
@@ -129,7 +128,6 @@ describe('normalizer: exactly-once effect across a SIGKILL mid-flow (app process
       HENDELSESLAGER_NAMESPACE: TEST_NAMESPACE, HENDELSESLAGER_DIRECTORY: directoryPath, HENDELSESLAGER_DEV_ISSUER: 'true',
       HENDELSESLAGER_DEV_ISSUER_KEY: keyFile, HENDELSESLAGER_PSEUDONYM_KEY: PSEUDONYM_KEY, LOG_LEVEL: 'warn', LOG_JSON: 'true',
     };
-    ports = 40000 + Math.floor(Math.random() * 10000);
   });
   afterAll(async () => {
     for (const p of procs) await p.kill().catch(() => undefined);
@@ -137,11 +135,11 @@ describe('normalizer: exactly-once effect across a SIGKILL mid-flow (app process
 
   it(`${MESSAGES} messages, normalizer killed with SIGKILL while they flow and restarted: each MsgId exactly once in the read model`, async () => {
     await mintDevToken(keyFile, { client: 'warmup', scopes: ['messages:write'], kommuner: [ALVDAL], audience: 'hendelseslager' });
-    const intake = await startAppProcess('intake', env, ports);
+    const intake = await startAppProcess('intake', env, await freePort());
     procs.push(intake);
-    const projector = await startAppProcess('projector', env, ports + 1);
+    const projector = await startAppProcess('projector', env, await freePort());
     procs.push(projector);
-    let normalizer = await startAppProcess('normalizer', env, ports + 2);
+    let normalizer = await startAppProcess('normalizer', env, await freePort());
     procs.push(normalizer);
     const token = await mintDevToken(keyFile, { client: 'gateway-crash', scopes: ['messages:write'], kommuner: ALL_DEMO_KOMMUNER(), audience: 'hendelseslager' });
 
@@ -176,7 +174,7 @@ describe('normalizer: exactly-once effect across a SIGKILL mid-flow (app process
       killedAt = (await topicRecordCount(eventsTopic)) - eventsBefore;
       await normalizer.kill();
       await new Promise((r) => setTimeout(r, 1000));
-      normalizer = await startAppProcess('normalizer', env, ports + 3);
+      normalizer = await startAppProcess('normalizer', env, await freePort());
       procs.push(normalizer);
     })();
     await Promise.all([post(), post(), post(), post(), killer]);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDevToken } from '@hub/auth';
-import { AppProcess, startAppProcess } from '../support/app-process';
+import { AppProcess, freePort, startAppProcess } from '../support/app-process';
 import { eventually } from '../support/hub-harness';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from '../support/test-env';
 import { activeSchema, kommune, orientering, sql, testPatient } from './ops-support';
@@ -31,7 +31,6 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     LOG_LEVEL: 'info',
     LOG_JSON: 'true',
   };
-  const port = () => 42000 + Math.floor(Math.random() * 2000);
   const processes: AppProcess[] = [];
   let gateway: string;
 
@@ -44,7 +43,7 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
   });
 
   it.each(['intake', 'normalizer', 'projector', 'read-api'] as const)('%s answers /health/live, /health/ready and /metrics', async (app) => {
-    const p = await startAppProcess(app, env, port());
+    const p = await startAppProcess(app, env, await freePort());
     processes.push(p);
     const base = `http://127.0.0.1:${p.port}`;
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
@@ -61,7 +60,7 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
   });
 
   it('SIGTERM under load: in-flight requests finish, nothing accepted is lost, one correlation id end to end', async () => {
-    const first = await startAppProcess('hub', env, port());
+    const first = await startAppProcess('hub', env, await freePort());
     processes.push(first);
     await eventually(async () => ((await fetch(`http://127.0.0.1:${first.port}/health/ready`)).status === 200 ? true : undefined), 30000);
 
@@ -88,8 +87,14 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     // The lag gauges are measured for the groups running in the process (normalizer and projectors).
     const metrics = await eventually(async () => {
       const text = await (await fetch(`http://127.0.0.1:${first.port}/metrics`)).text();
-      return /hendelseslager_consumer_lag_records\{group="[^"]+\.normalizer",topic="[^"]+\.9941\.raw\.v1"\} \d+/.test(text) ? text : undefined;
-    }, 20000);
+      // One refresh sets the gauges one after the other: wait until all three are there.
+      const all = [
+        /hendelseslager_consumer_lag_records\{group="[^"]+\.normalizer",topic="[^"]+\.9941\.raw\.v1"\} \d+/,
+        /hendelseslager_consumer_lag_records\{group="[^"]+\.projector\.readmodel",topic="[^"]+\.9941\.events\.v1"\} \d+/,
+        /hendelseslager_dead_letter_topic_records\{kommune="9941"\} 0/,
+      ];
+      return all.every((re) => re.test(text)) ? text : undefined;
+    }, 45000);
     expect(metrics).toMatch(/hendelseslager_consumer_lag_records\{group="[^"]+\.projector\.readmodel",topic="[^"]+\.9941\.events\.v1"\} \d+/);
     expect(metrics).toMatch(/hendelseslager_dead_letter_topic_records\{kommune="9941"\} 0/);
     expect(metrics).toMatch(/hendelseslager_intake_messages_total\{msg_type="[A-Z_]+",outcome="accepted"\} \d+/);
@@ -108,7 +113,7 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     expect([...new Set(answered.values())]).toEqual([202]);
     expect(first.child.signalCode ?? first.child.exitCode).not.toBe('SIGKILL');
 
-    const second = await startAppProcess('hub', env, port());
+    const second = await startAppProcess('hub', env, await freePort());
     processes.push(second);
     const schema = await activeSchema();
     const projected = await eventually(async () => {

@@ -10,7 +10,7 @@ import { toDocumentEvent } from '@hub/normalization';
 import { createDataSource, ProjectionStateRepository, READ_MODEL_PROJECTION, readModelDdl, ReadModelWriteRepository } from '@hub/persistence';
 import { ReadModelProjector } from '@hub/projections';
 import { buildMessage, createRng, randomMessage, type RandomMessage } from '@hub/testing';
-import { AppProcess, startAppProcess } from '../support/app-process';
+import { AppProcess, freePort, startAppProcess } from '../support/app-process';
 import { eventually } from '../support/hub-harness';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from '../support/test-env';
 
@@ -79,7 +79,7 @@ describe('Projector crash safety (kill -9 mid-load)', () => {
       HENDELSESLAGER_PSEUDONYM_KEY: PSEUDONYM_KEY,
       LOG_LEVEL: 'warn',
     };
-    const port = 20000 + randomInt(20000);
+    const port = await freePort();
     const state = new ProjectionStateRepository(dataSource);
     const liveSchema = await state.activeSchema(READ_MODEL_PROJECTION);
     const applied = async () => (await state.offsets(liveSchema, [topic()])).reduce((sum, o) => sum + BigInt(o.offset), 0n);

@@ -52,6 +52,8 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
     HENDELSESLAGER_DEV_ISSUER_KEY: keyFile,
     HENDELSESLAGER_PSEUDONYM_KEY: 'test-pseudonym-key-0123456789',
     LOG_LEVEL: 'info',
+    // Tests poll in tight loops; the per-client limit is tested on its own (security-hardening).
+    RATE_LIMIT_PER_CLIENT_PER_SECOND: '0',
     ...env,
   });
   const logs: string[] = [];
