@@ -1,14 +1,16 @@
 // `npm run bench` (full) and `npm run bench -- --quick` (CI: checks every benchmark runs, small N).
 // Prints a table, writes bench/out/results.json and bench/out/throughput.svg. Timings that are
 // compared are measured side by side in the same run on the same machine.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { throughputChartSvg } from './lib/chart.mjs';
-import { messageMix, OUT, writeJson } from './lib/common.mjs';
+import { messageMix, OUT, ROOT, writeJson } from './lib/common.mjs';
 import { intakeToQueryable } from './intake-to-queryable.mjs';
 import { kafkaProducerPerf } from './kafka-perf.mjs';
 import { measureParseRate } from './parse-rate.mjs';
+import { readLatency } from './read-latency.mjs';
 
 const quick = process.argv.includes('--quick');
 const count = quick ? 300 : Number(process.env.BENCH_MESSAGES ?? 20000);
@@ -25,6 +27,13 @@ const kafka = kafkaProducerPerf({ records: quick ? 2000 : 50000, recordSize: avg
 log('intake to queryable (intake, normalizer, projector as processes)');
 const e2e = await intakeToQueryable({ messages, concurrency: quick ? 4 : 16, log });
 
+log('reads: FHIR searches under concurrent clients');
+const reads = await readLatency({ patients: quick ? 30 : 500, clients: quick ? 5 : 50, seconds: quick ? 3 : 20, log });
+log('rebuild of the read model from the event topics');
+const rebuildEvents = quick ? 2000 : Number(process.env.BENCH_REBUILD_EVENTS ?? 100000);
+execFileSync(process.execPath, [join(ROOT, 'bench', 'rebuild.mjs'), '--events', String(rebuildEvents)], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 3600000 });
+const rebuild = JSON.parse(readFileSync(join(OUT, 'rebuild.json'), 'utf8'));
+
 const results = {
   date: new Date().toISOString(),
   machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
@@ -33,6 +42,8 @@ const results = {
   parse,
   kafka,
   intakeToQueryable: e2e,
+  reads,
+  rebuild,
   ratios: {
     hubVsHalfParseRate: e2e.endToEndRate / (parse.messagesPerSecond / 2),
     hubVsParseRate: e2e.endToEndRate / parse.messagesPerSecond,
@@ -51,10 +62,12 @@ const rows = [
   ['Hub / (parse rate / 2)  [target >= 1]', f(results.ratios.hubVsHalfParseRate, 2), ''],
   ['Hub / Kafka producer', f(results.ratios.hubVsKafkaProducer, 3), ''],
   ['Lost (accepted, never visible)', String(e2e.lost), ''],
+  [`Reads, FHIR POST _search, ${reads.clients} clients`, `${f(reads.all.perSecond)} req/s`, `p50 ${f(reads.all.p50Ms)} ms, p99 ${f(reads.all.p99Ms)} ms, ${Object.values(reads.errors).reduce((a, b) => a + b, 0)} errors`],
+  [`Rebuild, ${rebuild.events} events`, `${f(rebuild.eventsPerSecond)} events/s`, `${f(rebuild.rebuildSeconds, 1)} s`],
   ['Peak RSS MiB intake / normalizer / projector', `${f(e2e.peakRssMiB.intake)} / ${f(e2e.peakRssMiB.normalizer)} / ${f(e2e.peakRssMiB.projector)}`, ''],
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`\nHendelseslager benchmark (${results.mode}), ${results.date}\n${results.machine}\n`);
 for (const [a, b, c] of rows) console.log(`${a.padEnd(width)}  ${b.padEnd(18)}  ${c}`);
 console.log(`\nresults: bench/out/results.json   chart: bench/out/throughput.svg`);
-if (e2e.lost > 0) process.exitCode = 1;
+if (e2e.lost > 0 || Object.keys(reads.errors).length > 0) process.exitCode = 1;

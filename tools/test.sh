@@ -26,3 +26,6 @@ echo "== integration and end-to-end tests"
 # --forceExit: a kafkajs client that is still reconnecting after a test closed its hub can keep
 # the event loop alive; the tests have already passed or failed by then, so do not wait on it.
 npx jest --selectProjects integration e2e --runInBand --ci --forceExit
+
+echo "== benchmarks, quick mode (checks they run; figures come from npm run bench)"
+node bench/run.mjs --quick
