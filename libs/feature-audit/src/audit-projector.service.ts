@@ -1,10 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditRecord, AvroCodec, CONSUMER_GROUPS, parseTopic, RegistryUnavailableException, TOPICS, uuidV5 } from '@hub/contracts';
+import { AuditRecord, CONSUMER_GROUPS, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
-import { HubLogger, HubMetrics } from '@hub/observability';
+import { HubMetrics } from '@hub/observability';
 import { AuditLogRepository } from '@hub/persistence';
-import { KAFKA_PORT, PatternConsumerRunner, SharedProducer } from '@hub/platform';
+import { DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner } from '@hub/platform';
 
 /** Name of the audit projection (consumer group suffix and metrics label). */
 export const AUDIT_PROJECTION = 'audit';
@@ -17,14 +17,12 @@ export const AUDIT_PROJECTION = 'audit';
  */
 @Injectable()
 export class AuditProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly log = new HubLogger(AuditProjectorService.name);
   private readonly runner: PatternConsumerRunner;
   private readonly repository: AuditLogRepository;
 
   constructor(
     @Inject(KAFKA_PORT) kafka: KafkaPort,
-    private readonly codec: AvroCodec,
-    private readonly producer: SharedProducer,
+    private readonly deadLetters: DeadLetterWriter,
     private readonly metrics: HubMetrics,
     private readonly dataSource: DataSource,
   ) {
@@ -61,17 +59,12 @@ export class AuditProjectorService implements OnApplicationBootstrap, OnApplicat
     const knr = parseTopic(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
     await this.ensureDb();
-    const decoded: Array<{ record?: AuditRecord; offset: string; error?: string; value: Buffer | null; key: string | null }> = [];
-    for (const item of batch.records) {
-      try {
-        decoded.push({ record: await this.codec.decode<AuditRecord>(item.value ?? Buffer.alloc(0)), offset: item.offset, value: item.value, key: item.key });
-      } catch (error) {
-        if (error instanceof RegistryUnavailableException) throw error;
-        decoded.push({ offset: item.offset, error: error instanceof Error ? error.message : String(error), value: item.value, key: item.key });
-      }
-    }
-    const poisoned = decoded.filter((d) => d.error);
-    if (poisoned.length > 0) await this.deadLetter(batch.topic, batch.partition, knr, poisoned);
+    const decoded = (await this.deadLetters.decodeBatch<AuditRecord>(batch.records)).map((d) => ({ ...d, record: d.value }));
+    const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {
+      name: 'audit-projector',
+      errorCode: 'AUDIT_UNDECODABLE',
+      what: 'Audit event',
+    });
 
     const last = batch.records.at(-1)!.offset;
     const next = BigInt((await this.repository.offsets([batch.topic])).find((s) => s.partition === batch.partition)?.offset ?? '0');
@@ -95,35 +88,8 @@ export class AuditProjectorService implements OnApplicationBootstrap, OnApplicat
       }
       await tx.saveOffset(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
     });
-    this.metrics.projected.inc({ projection: AUDIT_PROJECTION, kommune: knr }, decoded.length - poisoned.length);
+    this.metrics.projected.inc({ projection: AUDIT_PROJECTION, kommune: knr }, decoded.length - poisoned);
     return last;
-  }
-
-  private async deadLetter(topic: string, partition: number, knr: string, items: Array<{ offset: string; error?: string; value: Buffer | null; key: string | null }>) {
-    const dlq = TOPICS.deadletter(knr);
-    const records = await Promise.all(
-      items.map(async (item) => ({
-        key: item.key,
-        value: await this.codec.encode(dlq, {
-          deadLetterId: uuidV5(`${topic}|${partition}|${item.offset}|dead-letter`),
-          kommunenummer: knr,
-          sourceTopic: topic,
-          sourcePartition: partition,
-          sourceOffset: item.offset,
-          errorCode: 'AUDIT_UNDECODABLE',
-          reason: `Audit event is not a decodable Avro value: ${item.error}`,
-          failedAt: 0,
-          stage: 'audit-projector',
-          originalKey: item.key,
-          originalValue: item.value ?? Buffer.alloc(0),
-        }),
-      })),
-    );
-    await this.producer.sendMany([{ topic: dlq, records }]);
-    for (const item of items) {
-      this.metrics.deadLetters.inc({ kommune: knr, stage: 'audit-projector', error_code: 'AUDIT_UNDECODABLE' });
-      this.log.warn('Audit event sent to dead-letter topic', { topic, partition, offset: item.offset });
-    }
   }
 
   private async ensureDb(): Promise<void> {

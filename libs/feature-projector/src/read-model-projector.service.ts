@@ -1,10 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AvroCodec, CONSUMER_GROUPS, DocumentEvent, parseTopic, RegistryUnavailableException, TOPICS, uuidV5 } from '@hub/contracts';
+import { CONSUMER_GROUPS, DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
-import { KAFKA_PORT, PatternConsumerRunner, SharedProducer } from '@hub/platform';
+import { DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner } from '@hub/platform';
 import { ReadModelProjector } from '@hub/projections';
 
 /**
@@ -23,8 +23,7 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
 
   constructor(
     @Inject(KAFKA_PORT) kafka: KafkaPort,
-    private readonly codec: AvroCodec,
-    private readonly producer: SharedProducer,
+    private readonly deadLetters: DeadLetterWriter,
     private readonly metrics: HubMetrics,
     private readonly dataSource: DataSource,
   ) {
@@ -63,17 +62,12 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
     const knr = parseTopic(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
     await this.ensureDb();
-    const decoded: Array<{ event?: DocumentEvent; offset: string; error?: string; value: Buffer | null; key: string | null }> = [];
-    for (const record of batch.records) {
-      try {
-        decoded.push({ event: await this.codec.decode<DocumentEvent>(record.value ?? Buffer.alloc(0)), offset: record.offset, value: record.value, key: record.key });
-      } catch (error) {
-        if (error instanceof RegistryUnavailableException) throw error;
-        decoded.push({ offset: record.offset, error: error instanceof Error ? error.message : String(error), value: record.value, key: record.key });
-      }
-    }
-    const poisoned = decoded.filter((d) => d.error);
-    if (poisoned.length > 0) await this.deadLetter(batch.topic, batch.partition, knr, poisoned);
+    const decoded = (await this.deadLetters.decodeBatch<DocumentEvent>(batch.records)).map((d) => ({ ...d, event: d.value }));
+    const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {
+      name: 'projector',
+      errorCode: 'EVENT_UNDECODABLE',
+      what: 'Event',
+    });
 
     const last = batch.records.at(-1)!.offset;
     const first = BigInt(batch.records[0].offset);
@@ -103,35 +97,8 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
       this.log.warn('Stored offset is behind the batch; restarting from the stored offsets', { topic: batch.topic, partition: batch.partition, schema: outcome.schema, storedNext: outcome.next.toString(), batchFirst: first.toString() });
       throw new GenerationGapException(batch.topic, batch.partition);
     }
-    this.metrics.projected.inc({ projection: READ_MODEL_PROJECTION, kommune: knr }, decoded.length - poisoned.length);
+    this.metrics.projected.inc({ projection: READ_MODEL_PROJECTION, kommune: knr }, decoded.length - poisoned);
     return last;
-  }
-
-  private async deadLetter(topic: string, partition: number, knr: string, items: Array<{ offset: string; error?: string; value: Buffer | null; key: string | null }>) {
-    const dlq = TOPICS.deadletter(knr);
-    const records = await Promise.all(
-      items.map(async (item) => ({
-        key: item.key,
-        value: await this.codec.encode(dlq, {
-          deadLetterId: uuidV5(`${topic}|${partition}|${item.offset}|dead-letter`),
-          kommunenummer: knr,
-          sourceTopic: topic,
-          sourcePartition: partition,
-          sourceOffset: item.offset,
-          errorCode: 'EVENT_UNDECODABLE',
-          reason: `Event is not a decodable Avro value: ${item.error}`,
-          failedAt: 0,
-          stage: 'projector',
-          originalKey: item.key,
-          originalValue: item.value ?? Buffer.alloc(0),
-        }),
-      })),
-    );
-    await this.producer.sendMany([{ topic: dlq, records }]);
-    for (const item of items) {
-      this.metrics.deadLetters.inc({ kommune: knr, stage: 'projector', error_code: 'EVENT_UNDECODABLE' });
-      this.log.warn('Event sent to dead-letter topic', { topic, partition, offset: item.offset });
-    }
   }
 
   private async ensureDb(): Promise<void> {

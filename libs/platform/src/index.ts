@@ -8,3 +8,4 @@ export * from './token-verifier.provider';
 export * from './topic-provisioner.service';
 export * from './pattern-consumer.runner';
 export * from './lag-monitor.service';
+export * from './dead-letter-writer.service';

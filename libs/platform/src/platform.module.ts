@@ -12,6 +12,7 @@ import { ReadinessService } from './readiness.service';
 import { SharedProducer } from './shared-producer.service';
 import { AuthGuard } from './auth.guard';
 import { DatabaseLifecycle } from './database-lifecycle.service';
+import { DeadLetterWriter } from './dead-letter-writer.service';
 import { LagMonitor } from './lag-monitor.service';
 import { HttpDrain } from './http-drain.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
@@ -67,7 +68,8 @@ const kafkaLog = new HubLogger('Kafka');
     DatabaseLifecycle,
     LagMonitor,
     HttpDrain,
+    DeadLetterWriter,
   ],
-  exports: [HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
+  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}

@@ -3,7 +3,7 @@ import { AvroCodec, DocumentEvent, setTopicNamespace, TOPICS, uuidV5 } from '@hu
 import type { BatchContext, IncomingRecord, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { createDataSource, ProjectionStateRepository, READ_MODEL_PROJECTION } from '@hub/persistence';
-import type { SharedProducer } from '@hub/platform';
+import { DeadLetterWriter, SharedProducer } from '@hub/platform';
 import { GenerationGapException, ReadModelProjectorService } from '../../src/read-model-projector.service';
 import { TEST_DATABASE_URL, TEST_NAMESPACE } from '../../../../test/support/test-env';
 
@@ -45,7 +45,8 @@ describe('ReadModelProjectorService on a switched generation', () => {
     // JSON instead of Avro: the registry is not what this test is about.
     const codec = { decode: async (value: Buffer) => JSON.parse(value.toString()) } as unknown as AvroCodec;
     const kafka = { consumer: () => ({}), admin: async () => ({}) } as unknown as KafkaPort;
-    service = new ReadModelProjectorService(kafka, codec, {} as SharedProducer, new HubMetrics(), dataSource);
+    const metrics = new HubMetrics();
+    service = new ReadModelProjectorService(kafka, new DeadLetterWriter(codec, {} as SharedProducer, metrics), metrics, dataSource);
   });
   afterAll(async () => {
     await dataSource.query(`DELETE FROM "${schema}".projection_offsets WHERE topic = $1`, [topic]);
