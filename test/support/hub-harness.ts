@@ -7,7 +7,7 @@ import { mintDevToken } from '@hub/auth';
 import { configureLogging } from '@hub/observability';
 import { configureHttpApp } from '@hub/platform';
 import { HubModule } from '../../apps/hub/src/hub.module';
-import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from './test-env';
+import { isolatedTestEnv, TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from './test-env';
 
 export interface TestKommune {
   kommunenummer: string;
@@ -18,6 +18,8 @@ export interface TestKommune {
 export interface HubHarness {
   app: INestApplication;
   baseUrl: string;
+  /** Topic namespace the hub runs in. */
+  namespace: string;
   directoryPath: string;
   keyFile: string;
   /** Collected log lines of the hub while it ran (for leak tests). */
@@ -31,7 +33,9 @@ export interface HubHarness {
  * Starts the whole hub (all apps in one process, as `npm start` does) against the real local
  * stack, on a random port, with its own directory file and development issuer key.
  */
-export async function startHub(kommuner: TestKommune[], env: Record<string, string> = {}): Promise<HubHarness> {
+export async function startHub(kommuner: TestKommune[], env: Record<string, string> = {}, options: { isolated?: string } = {}): Promise<HubHarness> {
+  const isolated = options.isolated ? await isolatedTestEnv(options.isolated) : undefined;
+  const namespace = isolated?.namespace ?? TEST_NAMESPACE;
   const dir = mkdtempSync(join(tmpdir(), 'hub-'));
   const directoryPath = join(dir, 'directory.yaml');
   const keyFile = join(dir, 'dev-issuer-key.json');
@@ -43,10 +47,10 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
   writeDirectory(kommuner);
   Object.assign(process.env, {
     NODE_ENV: 'test',
-    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_URL: isolated?.databaseUrl ?? TEST_DATABASE_URL,
     KAFKA_BROKERS: TEST_KAFKA_BROKERS,
     SCHEMA_REGISTRY_URL: TEST_REGISTRY_URL,
-    HENDELSESLAGER_NAMESPACE: TEST_NAMESPACE,
+    HENDELSESLAGER_NAMESPACE: namespace,
     HENDELSESLAGER_DIRECTORY: directoryPath,
     HENDELSESLAGER_DEV_ISSUER: 'true',
     HENDELSESLAGER_DEV_ISSUER_KEY: keyFile,
@@ -65,6 +69,7 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
   return {
     app,
     baseUrl: `http://127.0.0.1:${address.port}`,
+    namespace,
     directoryPath,
     keyFile,
     logs,
