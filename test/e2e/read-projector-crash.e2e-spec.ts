@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { AvroCodec, DocumentEvent, RawMessageRecord, setTopicNamespace, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, DocumentEvent, RawMessageRecord, setTopicNamespace, topicNamespace, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
 import { parseMessage } from '@hub/messages';
 import { toDocumentEvent } from '@hub/normalization';
 import { createDataSource, ProjectionStateRepository, READ_MODEL_PROJECTION, readModelDdl, ReadModelWriteRepository } from '@hub/persistence';
@@ -12,7 +12,7 @@ import { ReadModelProjector } from '@hub/projections';
 import { buildMessage, createRng, randomMessage, type RandomMessage } from '@hub/testing';
 import { AppProcess, freePort, startAppProcess } from '../support/app-process';
 import { eventually } from '../support/hub-harness';
-import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from '../support/test-env';
+import { isolatedTestEnv, TEST_KAFKA_BROKERS, TEST_REGISTRY_URL } from '../support/test-env';
 
 const KOMMUNE = '9944';
 const PSEUDONYM_KEY = 'test-pseudonym-key-0123456789';
@@ -30,11 +30,16 @@ const KILLS = Number(process.env.CRASH_TEST_KILLS ?? 5);
 describe('Projector crash safety (kill -9 mid-load)', () => {
   let dataSource: DataSource;
   let projector: AppProcess | undefined;
+  // Its own database and namespace: the checksums cover whole tables, so rows other test files
+  // wrote into a shared live generation (whatever order the files run in) must not be there.
+  let databaseUrl: string;
+  let namespace: string;
   const topic = () => TOPICS.events(KOMMUNE);
 
   beforeAll(async () => {
-    setTopicNamespace(TEST_NAMESPACE);
-    dataSource = createDataSource(TEST_DATABASE_URL, { poolSize: 4 });
+    ({ databaseUrl, namespace } = await isolatedTestEnv('crash'));
+    setTopicNamespace(namespace);
+    dataSource = createDataSource(databaseUrl, { poolSize: 4 });
     await dataSource.initialize();
   });
   afterAll(async () => {
@@ -69,10 +74,10 @@ describe('Projector crash safety (kill -9 mid-load)', () => {
     writeFileSync(directory, `kommuner:\n  - kommunenummer: "${KOMMUNE}"\n    navn: Krasjvik\n    herIds: [8844001]\n`);
     const env = {
       NODE_ENV: 'test',
-      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: TEST_KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: TEST_REGISTRY_URL,
-      HENDELSESLAGER_NAMESPACE: TEST_NAMESPACE,
+      HENDELSESLAGER_NAMESPACE: namespace,
       HENDELSESLAGER_DIRECTORY: directory,
       HENDELSESLAGER_DEV_ISSUER: 'true',
       HENDELSESLAGER_DEV_ISSUER_KEY: join(dir, 'key.json'),
@@ -161,7 +166,7 @@ function makeEvents(count: number): DocumentEvent[] {
 
 /** Applies every event of the topic, partition by partition in offset order, as the projector does. */
 async function projectCleanly(kafka: Kafka, codec: AvroCodec, dataSource: DataSource, schema: string, highWater: Map<number, bigint>): Promise<void> {
-  const consumer = kafka.consumer({ groupId: `${TEST_NAMESPACE}.crash-clean.${randomInt(1e9)}` });
+  const consumer = kafka.consumer({ groupId: `${topicNamespace()}.crash-clean.${randomInt(1e9)}` });
   const byPartition = new Map<number, Array<{ offset: string; value: Buffer }>>();
   let seen = 0n;
   const total = [...highWater.values()].reduce((a, b) => a + b, 0n);
