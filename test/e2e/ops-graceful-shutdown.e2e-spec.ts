@@ -120,7 +120,11 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
       const rows = await sql<{ msg_id: string }>(`SELECT msg_id FROM "${schema}".message_versions WHERE kommunenummer = $1`, [k.kommunenummer]);
       return rows.length >= got202.length ? rows.map((r) => r.msg_id) : undefined;
     }, 90000);
-    expect(projected.sort()).toEqual([...got202].sort());
+    // Nothing answered with AppRec OK is lost.
+    expect(got202.filter((id) => !projected.includes(id))).toEqual([]);
+    // A message stored just as the connection closed may get no answer at all: the gateway sends
+    // it again and gets the same AppRec (200). What was stored was never answered otherwise.
+    expect(projected.filter((id) => !got202.includes(id) && answered.has(id))).toEqual([]);
 
     // One MsgId as correlationId in intake, normalizer and projector log lines (either process).
     const all = [...first.output, ...second.output].map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return undefined; } });
