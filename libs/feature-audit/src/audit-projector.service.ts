@@ -4,7 +4,7 @@ import { AuditRecord, CONSUMER_GROUPS, parseTopic, TOPICS } from '@hub/contracts
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { AuditLogRepository } from '@hub/persistence';
-import { DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner } from '@hub/platform';
+import { DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
 
 /** Name of the audit projection (consumer group suffix and metrics label). */
 export const AUDIT_PROJECTION = 'audit';
@@ -51,8 +51,7 @@ export class AuditProjectorService implements OnApplicationBootstrap, OnApplicat
 
   private async storedOffsets(assigned: Array<{ topic: string; partition: number }>) {
     await this.ensureDb();
-    const stored = await this.repository.offsets([...new Set(assigned.map((a) => a.topic))]);
-    return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+    return resumeFromStored(assigned, (topics) => this.repository.offsets(topics));
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { AvroCodec, CONSUMER_GROUPS, parseTopic, RawMessageRecord, RegistryUnava
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { ArchivedMessage, RawArchiveRepository } from '@hub/persistence';
-import { KAFKA_PORT, PatternConsumerRunner } from '@hub/platform';
+import { KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
 import { originalMessageId } from '@hub/projections';
 
 /** Projection name (consumer group suffix and metrics label) of the raw-message archive. */
@@ -54,8 +54,7 @@ export class RawArchiveProjectorService implements OnApplicationBootstrap, OnApp
 
   private async storedOffsets(assigned: Array<{ topic: string; partition: number }>) {
     await this.ensureDb();
-    const stored = await this.archive.offsets([...new Set(assigned.map((a) => a.topic))]);
-    return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+    return resumeFromStored(assigned, (topics) => this.archive.offsets(topics));
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { CONSUMER_GROUPS, DocumentEvent, parseTopic, TOPICS } from '@hub/contrac
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
-import { DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner } from '@hub/platform';
+import { DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
 import { ReadModelProjector } from '@hub/projections';
 
 /**
@@ -53,9 +53,7 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
   private async storedOffsets(assigned: Array<{ topic: string; partition: number }>) {
     await this.ensureDb();
     const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
-    const stored = await this.state.offsets(schema, [...new Set(assigned.map((a) => a.topic))]);
-    // Partitions with no stored offset start from the beginning of the topic.
-    return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+    return resumeFromStored(assigned, (topics) => this.state.offsets(schema, topics));
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {

@@ -1,8 +1,20 @@
-import type { ConsumerOptions, ConsumerPort, KafkaPort } from '@hub/kafka';
+import type { ConsumerOptions, ConsumerPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 
 /** Consumer groups running in this process and their topics (read by the LagMonitor). */
 export const runningConsumerGroups = new Map<string, { topics: string[]; observeBatch?: (seconds: number) => void }>();
+
+/**
+ * Start offsets for a projection that stores its own offsets: each assigned partition resumes at
+ * its stored offset, and a partition with none starts from the beginning of the topic.
+ */
+export async function resumeFromStored(
+  assigned: Array<{ topic: string; partition: number }>,
+  load: (topics: string[]) => Promise<TopicPartitionOffset[]>,
+): Promise<TopicPartitionOffset[]> {
+  const stored = await load([...new Set(assigned.map((a) => a.topic))]);
+  return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+}
 
 /**
  * Runs a consumer over every topic matching a pattern, restarting it when a new matching topic
