@@ -392,7 +392,11 @@ function kafkaJavaArgs(extra) {
 async function formatKafkaStorage(javaBin, propsFile) {
   if (fs.existsSync(path.join(cfg.kafka.dataDir, 'meta.properties'))) return false;
   mkdirp(cfg.kafka.dataDir);
-  const clusterId = crypto.randomBytes(16).toString('base64url');
+  // Kafka's own Uuid.randomUuid() never starts with '-': the storage tool's argument parser would
+  // read such an id as an option ("argument --cluster-id: expected one argument"), 1 in 64 tries.
+  let clusterId;
+  do clusterId = crypto.randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
   log(`formatting Kafka storage ${rel(cfg.kafka.dataDir)} (cluster id ${clusterId})`);
   const r = await run(javaBin, kafkaJavaArgs(['-Dstack.log.level=WARN', 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]));
   fs.appendFileSync(cfg.kafka.log, `\n==== ${new Date().toISOString()} kafka-storage format\n${r.out}`);
