@@ -64,6 +64,14 @@ export interface ConsumerOptions {
   handleBatch: (batch: BatchContext) => Promise<string | undefined>;
   /** Commit offsets to the Kafka group after each batch (lag monitoring; projections own their offsets). */
   commitToGroup: boolean;
+  /**
+   * How many partitions' batches may be handled at the same time (default 1). Each partition's
+   * batches still run one after the other, in order. With more than one, the batches of one fetch
+   * overlap, so their produce requests (SharedProducer) and group commits go out together instead
+   * of one of each per partition. Only for handlers that need no order across partitions.
+   * Honoured by the kafkajs adapter; the platformatic adapter handles one batch at a time.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface ConsumerPort {

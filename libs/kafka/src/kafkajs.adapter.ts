@@ -136,10 +136,11 @@ class KafkajsConsumer implements ConsumerPort {
       });
     }
 
+    const commits = new GroupCommits((offsets) => consumer.commitOffsets(offsets));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
         const records: IncomingRecord[] = batch.messages.map((m) => ({
           topic: batch.topic,
@@ -160,7 +161,7 @@ class KafkajsConsumer implements ConsumerPort {
         if (last !== undefined) {
           resolveOffset(last);
           if (options.commitToGroup) {
-            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+            await commits.commit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
           }
         }
         await commitOffsetsIfNecessary();
@@ -172,6 +173,47 @@ class KafkajsConsumer implements ConsumerPort {
     this.stopping = true;
     await this.consumer?.disconnect();
     this.consumer = undefined;
+  }
+}
+
+type PartitionOffset = { topic: string; partition: number; offset: string };
+
+/**
+ * Group commits with one request in flight: commits asked for meanwhile (other partitions'
+ * batches, when partitions are consumed concurrently) go together in the next request. Each
+ * caller resolves once a request carrying its offset (or a later one of its partition) succeeded.
+ */
+export class GroupCommits {
+  private queue: Array<{ offset: PartitionOffset; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private running = false;
+
+  constructor(private readonly send: (offsets: PartitionOffset[]) => Promise<void>) {}
+
+  commit(offset: PartitionOffset): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ offset, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, this.queue.length);
+        // Per partition the later commit wins (a partition's batches are handled in order).
+        const latest = new Map<string, PartitionOffset>();
+        for (const { offset } of group) latest.set(`${offset.topic}|${offset.partition}`, offset);
+        try {
+          await this.send([...latest.values()]);
+          group.forEach((g) => g.resolve());
+        } catch (error) {
+          group.forEach((g) => g.reject(error));
+        }
+      }
+    } finally {
+      this.running = false;
+    }
   }
 }
 

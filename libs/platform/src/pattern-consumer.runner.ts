@@ -29,6 +29,7 @@ export class PatternConsumerRunner {
   private stopped = false;
   private restarting?: Promise<void>;
   private failures = 0;
+  private restartScheduled = false;
 
   constructor(
     private readonly kafka: KafkaPort,
@@ -116,12 +117,16 @@ export class PatternConsumerRunner {
   }
 
   private onFailure(error: unknown): void {
+    // Concurrent partition batches of one fetch fail together: one restart is enough.
+    if (this.restartScheduled) return;
+    this.restartScheduled = true;
     this.failures += 1;
     const delay = Math.min(30000, 500 * 2 ** Math.min(this.failures, 6));
     this.log.warn('Consumer failed; restarting', { groupId: this.options.groupId, delayMs: delay, error: error instanceof Error ? error.message : String(error) });
     const consumer = this.consumer;
     this.consumer = undefined;
     setTimeout(() => {
+      this.restartScheduled = false;
       void consumer?.stop().catch(() => undefined);
       if (!this.stopped) void this.restart('failure');
     }, delay).unref();
