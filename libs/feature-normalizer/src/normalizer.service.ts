@@ -16,6 +16,8 @@ import { toDocumentEvent } from '@hub/normalization';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { HUB_CONFIG, KAFKA_PORT, PatternConsumerRunner, SharedProducer } from '@hub/platform';
 
+const PARTITIONS_CONCURRENTLY = 16;
+
 /**
  * Normalizer: consumes every kommune's raw topic, parses each message once and writes the
  * document event to the kommune's event topic. Delivery is at-least-once with deterministic
@@ -40,7 +42,15 @@ export class NormalizerService implements OnApplicationBootstrap, OnApplicationS
     this.runner = new PatternConsumerRunner(
       kafka,
       TOPICS.pattern('raw'),
-      { groupId: CONSUMER_GROUPS.normalizer(), fromBeginning: true, commitToGroup: true, handleBatch: (b) => this.handleBatch(b) },
+      {
+        groupId: CONSUMER_GROUPS.normalizer(),
+        fromBeginning: true,
+        commitToGroup: true,
+        // Records need order only within their partition (one patient's messages): the batches of one
+        // fetch are handled together, so their events go out in one produce request and one commit.
+        partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
+        handleBatch: (b) => this.handleBatch(b),
+      },
       NormalizerService.name,
     );
   }
