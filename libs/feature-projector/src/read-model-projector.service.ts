@@ -3,16 +3,17 @@ import { DataSource } from 'typeorm';
 import { CONSUMER_GROUPS, DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
-import { DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
+import { Coalescer, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
+import { DeadLetterWriter, DecodedRecord, KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
 import { ReadModelProjector } from '@hub/projections';
 
 /**
- * Projects every kommune's event topic into the live read-model generation. Each batch is one
- * PostgreSQL transaction holding both the rows and the next offsets, and the consumer resumes
- * from those stored offsets after any restart, so a crash at any point neither loses nor
- * doubles an event. Undecodable events go to the dead-letter topic; database or registry
- * outages stop the batch and it is retried from the stored offsets.
+ * Projects every kommune's event topic into the live read-model generation. Each batch (the
+ * partition batches of one fetch together) is one PostgreSQL transaction holding both the rows
+ * and the next offsets, and the consumer resumes from those stored offsets after any restart,
+ * so a crash at any point neither loses nor doubles an event. Undecodable events go to the
+ * dead-letter topic; database or registry outages stop the batch and it is retried from the
+ * stored offsets.
  */
 @Injectable()
 export class ReadModelProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,6 +21,13 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
   private readonly runner: PatternConsumerRunner;
   private readonly state: ProjectionStateRepository;
   private readonly projector = new ReadModelProjector();
+  /**
+   * Partition batches that arrive while a transaction runs (the partitions of one fetch are
+   * handled concurrently) wait and then go together into the next one: a transaction's fixed
+   * cost (locks, offsets, prefetch, flush) is paid per fetch, not per partition. If it fails, it
+   * rolled back and every batch in it is retried from the stored offsets.
+   */
+  private readonly transactions = new Coalescer<PartitionBatch, BatchOutcome>((jobs) => this.applyTogether(jobs));
 
   constructor(
     @Inject(KAFKA_PORT) kafka: KafkaPort,
@@ -35,6 +43,8 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
         groupId: CONSUMER_GROUPS.projector(READ_MODEL_PROJECTION),
         fromBeginning: true,
         commitToGroup: true,
+        // The partitions of one fetch are handed over together and share one transaction (`transactions`).
+        partitionsConsumedConcurrently: PARTITIONS_TOGETHER,
         startOffsets: (assigned) => this.storedOffsets(assigned),
         handleBatch: (b) => this.handleBatch(b),
       },
@@ -60,48 +70,84 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
     const knr = parseTopic(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
     await this.ensureDb();
-    const decoded = (await this.deadLetters.decodeBatch<DocumentEvent>(batch.records)).map((d) => ({ ...d, event: d.value }));
+    const decoded = await this.deadLetters.decodeBatch<DocumentEvent>(batch.records);
     const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {
       name: 'projector',
       errorCode: 'EVENT_UNDECODABLE',
       what: 'Event',
     });
-
-    const last = batch.records.at(-1)!.offset;
-    const first = BigInt(batch.records[0].offset);
-    // The generation row is held FOR SHARE for the whole transaction, so a rebuild's switch
-    // (FOR UPDATE) waits for this batch and the batch's rows and offsets land in one generation.
-    const outcome = await this.state.transaction(async (manager) => {
-      const schema = await this.state.lockActiveSchema(manager, READ_MODEL_PROJECTION);
-      await this.state.lockKommune(manager, schema, knr);
-      const stored = await this.state.offsetsIn(manager, schema, [batch.topic]);
-      const next = BigInt(stored.find((s) => s.partition === batch.partition)?.offset ?? '0');
-      // A gap means the live generation changed to one that has not applied the records before
-      // this batch; applying it would skip them. The consumer restarts from the stored offsets.
-      if (first > next) return { gap: true as const, schema, next };
-      const tx = new ReadModelWriteRepository(manager, schema);
-      for (const item of decoded) {
-        // Skip what this generation already applied (a redelivery after a crash or rebalance, or
-        // events a rebuilt generation applied before it became live).
-        if (!item.event || BigInt(item.offset) < next) continue;
-        await this.projector.apply(tx, item.event, { topic: batch.topic, partition: batch.partition, offset: item.offset });
-        this.log.info('Event projected', { correlationId: item.event.envelope.correlationId, eventId: item.event.envelope.eventId, topic: batch.topic, partition: batch.partition, offset: item.offset, schema });
-      }
-      // Never move a generation's offset back (a rebuilt generation may be ahead of the consumer).
-      if (BigInt(last) + 1n > next) await tx.saveOffset(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
-      return { gap: false as const, schema, next };
-    });
+    const job: PartitionBatch = { topic: batch.topic, partition: batch.partition, knr, first: BigInt(batch.records[0].offset), last: batch.records.at(-1)!.offset, items: decoded };
+    const outcome = await this.transactions.call(job);
     if (outcome.gap) {
-      this.log.warn('Stored offset is behind the batch; restarting from the stored offsets', { topic: batch.topic, partition: batch.partition, schema: outcome.schema, storedNext: outcome.next.toString(), batchFirst: first.toString() });
+      this.log.warn('Stored offset is behind the batch; restarting from the stored offsets', { topic: batch.topic, partition: batch.partition, schema: outcome.schema, storedNext: outcome.next.toString(), batchFirst: job.first.toString() });
       throw new GenerationGapException(batch.topic, batch.partition);
     }
+    // One line per event once committed, so a message can be followed by its correlation id
+    // through the intake, normalizer and projector logs.
+    for (const item of outcome.projected) {
+      this.log.info('Event projected', { correlationId: item.event.envelope.correlationId, eventId: item.event.envelope.eventId, topic: batch.topic, partition: batch.partition, offset: item.offset, schema: outcome.schema });
+    }
     this.metrics.projected.inc({ projection: READ_MODEL_PROJECTION, kommune: knr }, decoded.length - poisoned);
-    return last;
+    return job.last;
+  }
+
+  /** One transaction for the given partition batches: their rows and next offsets commit together. */
+  private async applyTogether(jobs: PartitionBatch[]): Promise<BatchOutcome[]> {
+    // The generation row is held FOR SHARE for the whole transaction, so a rebuild's switch
+    // (FOR UPDATE) waits for this batch and the batch's rows and offsets land in one generation.
+    return this.state.transaction(async (manager) => {
+      const schema = await this.state.lockActiveSchema(manager, READ_MODEL_PROJECTION);
+      // Always in the same order, so projector instances sharing kommuner cannot deadlock.
+      for (const knr of [...new Set(jobs.map((j) => j.knr))].sort()) await this.state.lockKommune(manager, schema, knr);
+      const stored = await this.state.offsetsIn(manager, schema, [...new Set(jobs.map((j) => j.topic))]);
+      const tx = new ReadModelWriteRepository(manager, schema);
+      const outcomes: BatchOutcome[] = jobs.map((job) => {
+        const next = BigInt(stored.find((s) => s.topic === job.topic && s.partition === job.partition)?.offset ?? '0');
+        // A gap means the live generation changed to one that has not applied the records before
+        // this batch; applying it would skip them. The consumer restarts from the stored offsets.
+        if (job.first > next) return { gap: true, schema, next, projected: [] };
+        // Skip what this generation already applied (a redelivery after a crash or rebalance, or
+        // events a rebuilt generation applied before it became live).
+        return { gap: false, schema, next, projected: job.items.flatMap((item) => (item.value && BigInt(item.offset) >= next ? [{ offset: item.offset, event: item.value }] : [])) };
+      });
+      await tx.prefetch(outcomes.flatMap((o) => o.projected.map((item) => item.event)));
+      for (const [i, job] of jobs.entries()) {
+        const outcome = outcomes[i];
+        if (outcome.gap) continue;
+        for (const item of outcome.projected) {
+          await this.projector.apply(tx, item.event, { topic: job.topic, partition: job.partition, offset: item.offset });
+        }
+        // Never move a generation's offset back (a rebuilt generation may be ahead of the consumer).
+        if (BigInt(job.last) + 1n > outcome.next) await tx.saveOffset(job.topic, job.partition, (BigInt(job.last) + 1n).toString());
+      }
+      await tx.flush();
+      return outcomes;
+    });
   }
 
   private async ensureDb(): Promise<void> {
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();
   }
+}
+
+/** At most this many partition batches of one fetch in flight (and so in one transaction). */
+const PARTITIONS_TOGETHER = 16;
+
+interface PartitionBatch {
+  topic: string;
+  partition: number;
+  knr: string;
+  first: bigint;
+  last: string;
+  items: Array<DecodedRecord<DocumentEvent>>;
+}
+
+interface BatchOutcome {
+  gap: boolean;
+  schema: string;
+  next: bigint;
+  /** The events this generation had not applied yet, in offset order. */
+  projected: Array<{ offset: string; event: DocumentEvent }>;
 }
 
 /** The live generation has not applied the records before a batch (it changed under the consumer). */

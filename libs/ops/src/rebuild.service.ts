@@ -218,9 +218,10 @@ export class RebuildService {
       const next = BigInt(offsetOf(stored, batch.topic, batch.partition));
       if (BigInt(batch.records[0].offset) > next) throw new Error(`Rebuild consumer is past the stored offset of ${batch.topic}[${batch.partition}]`);
       const tx = new ReadModelWriteRepository(manager, target);
-      for (const item of decoded) {
-        if (BigInt(item.offset) < next) continue;
-        applied += 1;
+      const fresh = decoded.filter((item) => BigInt(item.offset) >= next);
+      applied = fresh.length;
+      await tx.prefetch(fresh.flatMap((item) => (item.event ? [item.event] : [])));
+      for (const item of fresh) {
         if (!item.event) {
           counts.undecodable += 1;
           continue;
@@ -230,6 +231,7 @@ export class RebuildService {
       }
       const after = BigInt(batch.records.at(-1)!.offset) + 1n;
       if (after > next) await tx.saveOffset(batch.topic, batch.partition, after.toString());
+      await tx.flush();
     });
     return applied;
   }

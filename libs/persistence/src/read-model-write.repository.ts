@@ -1,153 +1,479 @@
 import type { EntityManager } from 'typeorm';
 import type { DocumentEvent } from '@hub/contracts';
-import type { DocumentState, NewVersion, ReadModelTx, StoredVersion } from '@hub/projections';
+import { DocumentState, explicitDocumentKey, NewVersion, ownDocumentKey, ReadModelTx, StoredVersion } from '@hub/projections';
 import { assertSchemaName } from './read-model.schema';
-import { multiRowValues } from './sql.util';
 
 /**
- * PostgreSQL implementation of the projector's transaction port. Raw SQL because the tables
- * live in a per-generation schema (rebuilds fill a new schema beside the live one), which
- * TypeORM entities cannot express, and because facts are written with multi-row inserts.
+ * PostgreSQL implementation of the projector's transaction port, set-based: it answers the
+ * projector's reads from an in-memory overlay of this transaction (loaded in two queries per
+ * batch by `prefetch`, and lazily on a miss) and holds every write until `flush`, which writes
+ * the whole batch in at most eight statements, however many events it holds.
+ *
+ * Why: the projector is a per-event state machine (document-chain rules) and used to cost
+ * 8–10 round trips per event; the round trips, not PostgreSQL's work, limited live projection
+ * and rebuilds. The rules stay event by event in libs/projections; only the I/O is batched.
+ *
+ * Contract: use one instance per transaction (it may hold several kommuner's events), and call
+ * `flush()` before the transaction commits; nothing is written before. The overlay is the truth
+ * for everything it has loaded: a load never overwrites an entry, and writes only touch the
+ * overlay. That is safe because the caller holds the projection lock of every kommune it writes
+ * for the whole transaction (see ProjectionStateRepository.lockKommune), so nobody else writes
+ * these rows meanwhile.
+ *
+ * Rows travel as one JSON parameter per statement (json_to_recordset), so a batch of any size
+ * stays within PostgreSQL's parameter limit and needs no per-row SQL text.
+ *
+ * Raw SQL because the tables live in a per-generation schema (rebuilds fill a new schema beside
+ * the live one), which TypeORM entities cannot express.
  */
 export class ReadModelWriteRepository implements ReadModelTx {
   private readonly s: string;
+  /** msgId → version, or null when known to be absent. Per kommune. */
+  private readonly versions = new Map<string, Map<string, CachedVersion | null>>();
+  /** Doc keys / parents whose stored members were loaded (then the overlay is complete for them). */
+  private readonly loadedDocs = new Set<string>();
+  private readonly loadedParents = new Set<string>();
+  private readonly byDoc = new Map<string, Set<string>>();
+  private readonly byParent = new Map<string, Set<string>>();
+  /** Doc keys that had stored versions before this batch (only those can have stored facts). */
+  private readonly storedDocKeys = new Set<string>();
+
+  private readonly upserted = new Map<string, { knr: string; msgId: string }>();
+  private readonly placed = new Map<string, { knr: string; msgId: string }>();
+  private readonly documents = new Map<string, { knr: string; state: DocumentState }>();
+  private readonly facts = new Map<string, { knr: string; docKey: string; version: StoredVersion | undefined; retracted: boolean }>();
+  /** Patient rows as stored (loaded) or as this batch leaves them (dirty); null: not stored. */
+  private readonly patients = new Map<string, { knr: string; patient: PatientRow | null; dirty: boolean }>();
+  private readonly links = new Map<string, [string, string, string]>();
+  private readonly offsets = new Map<string, { topic: string; partition: number; nextOffset: string }>();
 
   constructor(private readonly manager: EntityManager, schema: string) {
     assertSchemaName(schema);
     this.s = `"${schema}"`;
   }
 
+  /**
+   * Loads, in two queries, what applying these events will read: the versions they name
+   * (themselves and their parents), every version of the documents they can join, the versions
+   * waiting for them, and their patients. Optional: without it every first read of a key is a
+   * query of its own.
+   */
+  async prefetch(events: DocumentEvent[]): Promise<void> {
+    const byKommune = new Map<string, DocumentEvent[]>();
+    for (const e of events) {
+      const group = byKommune.get(e.envelope.kommunenummer);
+      if (group) group.push(e);
+      else byKommune.set(e.envelope.kommunenummer, [e]);
+    }
+    for (const [knr, group] of byKommune) await this.prefetchKommune(knr, group);
+  }
+
+  private async prefetchKommune(knr: string, events: DocumentEvent[]): Promise<void> {
+    const cache = this.cache(knr);
+    const msgIds = new Set<string>();
+    const docKeys = new Set<string>();
+    const parents = new Set<string>();
+    for (const e of events) {
+      const d = e.document;
+      for (const m of [d.msgId, d.refToParent]) if (m && !cache.has(m)) msgIds.add(m);
+      // The documents the event can start or join by key (the projector's own key rules).
+      for (const k of [ownDocumentKey(d.msgId), explicitDocumentKey(d)]) {
+        if (k && !this.loadedDocs.has(`${knr}|${k}`)) docKeys.add(k);
+      }
+      if (!this.loadedParents.has(`${knr}|${d.msgId}`)) parents.add(d.msgId);
+    }
+    for (const v of cache.values()) if (v?.docKey && !this.loadedDocs.has(`${knr}|${v.docKey}`)) docKeys.add(v.docKey);
+    if (msgIds.size + docKeys.size + parents.size > 0) {
+      // The named versions, every version of the documents the named ones belong to or the
+      // events may start, and the versions parked waiting for one of the events: one round trip.
+      const rows: VersionRow[] = await this.manager.query(
+        `WITH named AS (SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND msg_id = ANY($2))
+         SELECT ${VERSION_COLUMNS} FROM named
+         UNION ALL
+         SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions
+          WHERE kommunenummer = $1 AND (doc_key = ANY($3) OR doc_key IN (SELECT doc_key FROM named WHERE doc_key IS NOT NULL))
+         UNION ALL
+         SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND ref_to_parent = ANY($4) AND doc_key IS NULL`,
+        [knr, [...msgIds], [...docKeys], [...parents]],
+      );
+      this.remember(knr, rows);
+      const found = new Set(rows.map((r) => r.msg_id));
+      for (const m of msgIds) if (!found.has(m) && !cache.has(m)) cache.set(m, null);
+      for (const r of rows) if (r.doc_key && msgIds.has(r.msg_id)) this.loadedDocs.add(`${knr}|${r.doc_key}`);
+      for (const k of docKeys) this.loadedDocs.add(`${knr}|${k}`);
+      for (const p of parents) this.loadedParents.add(`${knr}|${p}`);
+    }
+    await this.loadPatients(knr, [...new Set(events.flatMap((e) => (e.patient ? [e.patient.pseudonym] : [])))]);
+  }
+
   async upsertVersion(knr: string, v: NewVersion): Promise<{ docKey: string | null; chainDepth: number | null }> {
-    const rows: Array<{ doc_key: string | null; chain_depth: number | null }> = await this.manager.query(
-      `INSERT INTO ${this.s}.message_versions (kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version,
-         status, explicit_doc_id, ref_to_parent, ref_to_conversation, patient, gen_date, recorded_at, sender_her_ids, sender_name,
-         facts, source_topic, source_partition, source_offset)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,to_timestamp($14::double precision / 1000),$15,$16,$17,$18,$19,$20)
-       ON CONFLICT (kommunenummer, msg_id) DO UPDATE SET event_id = EXCLUDED.event_id, event_type = EXCLUDED.event_type,
-         msg_type = EXCLUDED.msg_type, standard = EXCLUDED.standard, standard_version = EXCLUDED.standard_version, status = EXCLUDED.status,
-         explicit_doc_id = EXCLUDED.explicit_doc_id, patient = EXCLUDED.patient, gen_date = EXCLUDED.gen_date,
-         sender_her_ids = EXCLUDED.sender_her_ids, sender_name = EXCLUDED.sender_name, facts = EXCLUDED.facts
-       RETURNING doc_key, chain_depth`,
-      [
-        knr, v.msgId, v.eventId, v.eventType, v.msgType, v.standard, v.standardVersion, v.status, v.explicitDocId, v.refToParent,
-        v.refToConversation, v.patient, v.genDate, v.recordedAt, v.senderHerIds, v.senderName, JSON.stringify(v.facts),
-        v.source.topic, v.source.partition, v.source.offset,
-      ],
-    );
-    return { docKey: rows[0]?.doc_key ?? null, chainDepth: rows[0]?.chain_depth ?? null };
+    const existing = await this.getVersion(knr, v.msgId);
+    // As the stored row: a replay refreshes the content but never the version's place in its chain.
+    const merged: CachedVersion = existing
+      ? { ...v, docKey: existing.docKey, chainDepth: existing.chainDepth, refToParent: existing.refToParent, full: v }
+      : { ...v, docKey: null, chainDepth: null, full: v };
+    this.put(knr, merged);
+    this.upserted.set(`${knr}|${v.msgId}`, { knr, msgId: v.msgId });
+    return { docKey: merged.docKey, chainDepth: merged.chainDepth };
   }
 
   async getVersion(knr: string, msgId: string): Promise<StoredVersion | undefined> {
-    const rows = await this.manager.query(`SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND msg_id = $2`, [knr, msgId]);
-    return rows[0] ? toVersion(rows[0]) : undefined;
+    const cache = this.cache(knr);
+    if (!cache.has(msgId)) {
+      await this.loadVersions(knr, 'msg_id = ANY($2)', [msgId]);
+      if (!cache.has(msgId)) cache.set(msgId, null);
+    }
+    return cache.get(msgId) ?? undefined;
   }
 
   async pendingChildren(knr: string, parentMsgId: string): Promise<StoredVersion[]> {
-    const rows = await this.manager.query(
-      `SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND ref_to_parent = $2 AND doc_key IS NULL`,
-      [knr, parentMsgId],
-    );
-    return rows.map(toVersion);
+    const key = `${knr}|${parentMsgId}`;
+    if (!this.loadedParents.has(key)) {
+      await this.loadVersions(knr, 'ref_to_parent = ANY($2) AND doc_key IS NULL', [parentMsgId]);
+      this.loadedParents.add(key);
+    }
+    return this.members(knr, this.byParent.get(key)).filter((v) => v.docKey === null);
   }
 
   async setDocKey(knr: string, msgId: string, docKey: string, chainDepth: number): Promise<void> {
-    await this.manager.query(`UPDATE ${this.s}.message_versions SET doc_key = $3, chain_depth = $4 WHERE kommunenummer = $1 AND msg_id = $2`, [
-      knr, msgId, docKey, chainDepth,
-    ]);
+    const version = await this.getVersion(knr, msgId);
+    if (!version) throw new Error(`setDocKey on a version that is not stored: ${msgId}`);
+    this.put(knr, { ...(version as CachedVersion), docKey, chainDepth });
+    this.placed.set(`${knr}|${msgId}`, { knr, msgId });
   }
 
   async versionsOfDocument(knr: string, docKey: string): Promise<StoredVersion[]> {
-    const rows = await this.manager.query(`SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND doc_key = $2`, [knr, docKey]);
-    return rows.map(toVersion);
+    const key = `${knr}|${docKey}`;
+    if (!this.loadedDocs.has(key)) {
+      await this.loadVersions(knr, 'doc_key = ANY($2)', [docKey]);
+      this.loadedDocs.add(key);
+    }
+    return this.members(knr, this.byDoc.get(key)).filter((v) => v.docKey === docKey);
   }
 
-  async saveDocument(knr: string, d: DocumentState): Promise<void> {
-    await this.manager.query(
-      `INSERT INTO ${this.s}.documents (kommunenummer, doc_key, msg_type, patient, state, current_msg_id, version_count)
-       VALUES ($1,$2,$3,$4,$5,$6,$7)
-       ON CONFLICT (kommunenummer, doc_key) DO UPDATE SET msg_type = EXCLUDED.msg_type, patient = EXCLUDED.patient,
-         state = EXCLUDED.state, current_msg_id = EXCLUDED.current_msg_id, version_count = EXCLUDED.version_count`,
-      [knr, d.docKey, d.msgType, d.patient, d.state, d.currentMsgId, d.versionCount],
-    );
+  async saveDocument(knr: string, state: DocumentState): Promise<void> {
+    this.documents.set(`${knr}|${state.docKey}`, { knr, state: { ...state } });
   }
 
   async replaceFacts(knr: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void> {
-    // One statement for the four deletes and one for the inserts: a projector spends its time in
-    // round trips, not in PostgreSQL. (A single statement cannot do both: data-modifying CTEs see
-    // the same snapshot, so an insert would collide with the row its sibling deletes.)
-    await this.manager.query(
-      `WITH s AS (DELETE FROM ${this.s}.service_facts WHERE kommunenummer = $1 AND doc_key = $2),
-            n AS (DELETE FROM ${this.s}.service_need_facts WHERE kommunenummer = $1 AND doc_key = $2),
-            d AS (DELETE FROM ${this.s}.diagnosis_facts WHERE kommunenummer = $1 AND doc_key = $2)
-       DELETE FROM ${this.s}.patient_event_facts WHERE kommunenummer = $1 AND doc_key = $2`,
-      [knr, docKey],
-    );
-    if (!version || !version.patient) return;
-    const base = (i: number) => [knr, docKey, i, version.msgId, version.patient, version.msgType];
-    const f = version.facts;
-    const inserts: Array<{ table: string; columns: string; rows: unknown[][] }> = [
-      {
-        table: 'service_facts',
-        columns: 'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, iplos_code, iplos_text, description, private_service, provided_by, amount, unit, start_date, end_date, note, reported_at, sender_name, sender_her_ids, retracted',
-        rows: f.services.map((x, i) => [...base(i), x.iplosCode, x.iplosText, x.description, x.privateService, x.providedBy, x.amount, x.unit, x.startDate, x.endDate, x.note, version.genDate, version.senderName, version.senderHerIds, retracted]),
-      },
-      {
-        table: 'service_need_facts',
-        columns: 'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, iplos_code, iplos_text, description, at_institution, amount_requested, unit, reported_at, sender_name, retracted',
-        rows: f.serviceNeeds.map((x, i) => [...base(i), x.iplosCode, x.iplosText, x.description, x.atInstitution, x.amountRequested, x.unit, version.genDate, version.senderName, retracted]),
-      },
-      {
-        table: 'diagnosis_facts',
-        columns: 'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, code_system, code, normalized_code, display, text, is_main, start_date, end_date, context, code_system_mismatch, reported_at, sender_name, retracted',
-        rows: f.diagnoses.map((x, i) => [...base(i), x.codeSystemOid, x.code, x.normalizedCode, x.display, x.text, x.isMain, x.startDate, x.endDate, x.context, x.codeSystemMismatch, version.genDate, version.senderName, retracted]),
-      },
-      {
-        table: 'patient_event_facts',
-        columns: 'kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, kind, event_code, description, time, estimated, discharged_to, discharge_condition, reported_at, sender_name, retracted',
-        rows: f.patientEvents.map((x, i) => [...base(i), x.kind, x.eventCode, x.description, x.time, x.estimated, x.dischargedTo, x.dischargeCondition, version.genDate, version.senderName, retracted]),
-      },
-    ].filter((i) => i.rows.length > 0);
-    if (inserts.length === 0) return;
-    const params: unknown[] = [];
-    const statements = inserts.map((i) => {
-      const values = multiRowValues(i.rows, params.length + 1);
-      params.push(...values.params);
-      return `INSERT INTO ${this.s}.${i.table} (${i.columns}) VALUES ${values.sql}`;
-    });
-    const [last, ...others] = statements.reverse();
-    const sql = others.length ? `WITH ${others.map((st, n) => `i${n} AS (${st})`).join(', ')} ${last}` : last;
-    await this.manager.query(sql, params);
+    this.facts.set(`${knr}|${docKey}`, { knr, docKey, version, retracted });
   }
 
   async upsertPatient(knr: string, p: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void> {
-    // Demographics follow the newest message by GenDate, so arrival order does not matter.
-    await this.manager.query(
-      `INSERT INTO ${this.s}.patients (kommunenummer, pseudonym, family_name, given_name, birth_date, sex, identifier_types, last_gen_date)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-       ON CONFLICT (kommunenummer, pseudonym) DO UPDATE SET
-         family_name = COALESCE(CASE WHEN EXCLUDED.last_gen_date >= patients.last_gen_date THEN EXCLUDED.family_name END, patients.family_name),
-         given_name = COALESCE(CASE WHEN EXCLUDED.last_gen_date >= patients.last_gen_date THEN EXCLUDED.given_name END, patients.given_name),
-         birth_date = COALESCE(patients.birth_date, EXCLUDED.birth_date),
-         sex = COALESCE(patients.sex, EXCLUDED.sex),
-         identifier_types = ARRAY(SELECT DISTINCT unnest(patients.identifier_types || EXCLUDED.identifier_types) ORDER BY 1),
-         last_gen_date = GREATEST(patients.last_gen_date, EXCLUDED.last_gen_date)`,
-      [knr, p.pseudonym, p.familyName, p.givenName, p.birthDate, p.sex, p.identifierTypes, genDate],
-    );
-    const links = p.linkedPseudonyms.filter((l) => l !== p.pseudonym);
-    if (links.length === 0) return;
-    const rows = links.flatMap((l) => [[knr, p.pseudonym, l], [knr, l, p.pseudonym]]);
-    const values = multiRowValues(rows);
-    await this.manager.query(`INSERT INTO ${this.s}.patient_links (kommunenummer, pseudonym, linked) VALUES ${values.sql} ON CONFLICT DO NOTHING`, values.params);
+    const key = `${knr}|${p.pseudonym}`;
+    const next: PatientRow = {
+      pseudonym: p.pseudonym, familyName: p.familyName, givenName: p.givenName, birthDate: p.birthDate, sex: p.sex,
+      identifierTypes: [...p.identifierTypes], lastGenDate: genDate,
+    };
+    if (!this.patients.has(key)) await this.loadPatients(knr, [p.pseudonym]);
+    const before = this.patients.get(key)?.patient ?? null;
+    this.patients.set(key, { knr, patient: before ? mergePatient(before, next) : next, dirty: true });
+    for (const linked of p.linkedPseudonyms) {
+      if (linked === p.pseudonym) continue;
+      this.links.set(`${knr}|${p.pseudonym}|${linked}`, [knr, p.pseudonym, linked]);
+      this.links.set(`${knr}|${linked}|${p.pseudonym}`, [knr, linked, p.pseudonym]);
+    }
   }
 
   async saveOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    this.offsets.set(`${topic}|${partition}`, { topic, partition, nextOffset });
+  }
+
+  /** Writes everything this batch changed. Call once, inside the transaction, before it commits. */
+  async flush(): Promise<void> {
+    await this.writeVersions();
+    await this.writePlacements();
+    await this.writeDocuments();
+    await this.writeFacts();
+    await this.writePatients();
+    await this.writeOffsets();
+  }
+
+  // --- overlay -------------------------------------------------------------------------------
+
+  private cache(knr: string): Map<string, CachedVersion | null> {
+    let cache = this.versions.get(knr);
+    if (!cache) this.versions.set(knr, (cache = new Map()));
+    return cache;
+  }
+
+  private put(knr: string, version: CachedVersion): void {
+    this.cache(knr).set(version.msgId, version);
+    if (version.docKey) index(this.byDoc, `${knr}|${version.docKey}`, version.msgId);
+    if (version.refToParent) index(this.byParent, `${knr}|${version.refToParent}`, version.msgId);
+  }
+
+  private members(knr: string, msgIds: Set<string> | undefined): CachedVersion[] {
+    const cache = this.cache(knr);
+    return [...(msgIds ?? [])].map((m) => cache.get(m)).filter((v): v is CachedVersion => Boolean(v));
+  }
+
+  /** Loads stored versions into the overlay; entries already there (maybe changed) are kept. */
+  private async loadVersions(knr: string, where: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const rows: VersionRow[] = await this.manager.query(`SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND ${where}`, [knr, keys]);
+    this.remember(knr, rows);
+  }
+
+  private remember(knr: string, rows: VersionRow[]): void {
+    const cache = this.cache(knr);
+    for (const row of rows) {
+      if (row.doc_key) this.storedDocKeys.add(`${knr}|${row.doc_key}`);
+      if (!cache.get(row.msg_id)) this.put(knr, toVersion(row));
+    }
+  }
+
+  private async loadPatients(knr: string, pseudonyms: string[]): Promise<void> {
+    const missing = pseudonyms.filter((p) => !this.patients.has(`${knr}|${p}`));
+    if (missing.length === 0) return;
+    const rows: Array<Record<string, string | string[] | null>> = await this.manager.query(
+      `SELECT pseudonym, family_name, given_name, birth_date, sex, identifier_types, last_gen_date FROM ${this.s}.patients
+       WHERE kommunenummer = $1 AND pseudonym = ANY($2)`,
+      [knr, missing],
+    );
+    for (const p of missing) this.patients.set(`${knr}|${p}`, { knr, patient: null, dirty: false });
+    for (const r of rows) {
+      this.patients.set(`${knr}|${r.pseudonym}`, {
+        knr,
+        dirty: false,
+        patient: {
+          pseudonym: r.pseudonym as string, familyName: r.family_name as string | null, givenName: r.given_name as string | null,
+          birthDate: r.birth_date as string | null, sex: r.sex as string | null, identifierTypes: r.identifier_types as string[],
+          lastGenDate: r.last_gen_date as string | null,
+        },
+      });
+    }
+  }
+
+  // --- flush ---------------------------------------------------------------------------------
+
+  private async writeVersions(): Promise<void> {
+    const rows = [...this.upserted.values()].map(({ knr, msgId }) => {
+      const v = this.cache(knr).get(msgId)!;
+      const f = v.full!;
+      return {
+        kommunenummer: knr, msg_id: f.msgId, event_id: f.eventId, event_type: f.eventType, msg_type: f.msgType, standard: f.standard,
+        standard_version: f.standardVersion, status: f.status, explicit_doc_id: f.explicitDocId, ref_to_parent: f.refToParent,
+        ref_to_conversation: f.refToConversation, doc_key: v.docKey, chain_depth: v.chainDepth, patient: f.patient, gen_date: f.genDate,
+        recorded_at: f.recordedAt, sender_her_ids: f.senderHerIds, sender_name: f.senderName,
+        // As a string: PostgreSQL turns a JSON string into jsonb about twice as fast as a nested object.
+        facts: JSON.stringify(f.facts),
+        source_topic: f.source.topic, source_partition: f.source.partition, source_offset: f.source.offset,
+      };
+    });
+    if (rows.length === 0) return;
+    // On a replay the stored chain position, parent reference and first source stay as they are.
     await this.manager.query(
-      `INSERT INTO ${this.s}.projection_offsets (topic, partition, next_offset) VALUES ($1,$2,$3)
-       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-      [topic, partition, nextOffset],
+      `INSERT INTO ${this.s}.message_versions (kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version,
+         status, explicit_doc_id, ref_to_parent, ref_to_conversation, doc_key, chain_depth, patient, gen_date, recorded_at,
+         sender_her_ids, sender_name, facts, source_topic, source_partition, source_offset)
+       SELECT kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version, status, explicit_doc_id,
+         ref_to_parent, ref_to_conversation, doc_key, chain_depth, patient, gen_date, to_timestamp(recorded_at / 1000.0),
+         sender_her_ids, sender_name, facts::jsonb, source_topic, source_partition, source_offset
+       FROM json_to_recordset($1::json) AS x(kommunenummer char(4), msg_id text, event_id uuid, event_type text, msg_type text,
+         standard text, standard_version text, status text, explicit_doc_id text, ref_to_parent text, ref_to_conversation text,
+         doc_key text, chain_depth int, patient text, gen_date text, recorded_at double precision, sender_her_ids text[],
+         sender_name text, facts text, source_topic text, source_partition int, source_offset bigint)
+       ON CONFLICT (kommunenummer, msg_id) DO UPDATE SET event_id = EXCLUDED.event_id, event_type = EXCLUDED.event_type,
+         msg_type = EXCLUDED.msg_type, standard = EXCLUDED.standard, standard_version = EXCLUDED.standard_version, status = EXCLUDED.status,
+         explicit_doc_id = EXCLUDED.explicit_doc_id, patient = EXCLUDED.patient, gen_date = EXCLUDED.gen_date,
+         sender_her_ids = EXCLUDED.sender_her_ids, sender_name = EXCLUDED.sender_name, facts = EXCLUDED.facts,
+         doc_key = EXCLUDED.doc_key, chain_depth = EXCLUDED.chain_depth`,
+      [JSON.stringify(rows)],
     );
   }
 
+  /** Versions stored before this batch that this batch placed in a document (adopted children). */
+  private async writePlacements(): Promise<void> {
+    const rows = [...this.placed.entries()]
+      .filter(([key]) => !this.upserted.has(key))
+      .map(([, { knr, msgId }]) => {
+        const v = this.cache(knr).get(msgId)!;
+        return { kommunenummer: knr, msg_id: msgId, doc_key: v.docKey, chain_depth: v.chainDepth };
+      });
+    if (rows.length === 0) return;
+    await this.manager.query(
+      `UPDATE ${this.s}.message_versions m SET doc_key = x.doc_key, chain_depth = x.chain_depth
+       FROM json_to_recordset($1::json) AS x(kommunenummer char(4), msg_id text, doc_key text, chain_depth int)
+       WHERE m.kommunenummer = x.kommunenummer AND m.msg_id = x.msg_id`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  private async writeDocuments(): Promise<void> {
+    const rows = [...this.documents.values()].map(({ knr, state: d }) => ({
+      kommunenummer: knr, doc_key: d.docKey, msg_type: d.msgType, patient: d.patient, state: d.state,
+      current_msg_id: d.currentMsgId, version_count: d.versionCount,
+    }));
+    if (rows.length === 0) return;
+    await this.manager.query(
+      `INSERT INTO ${this.s}.documents (kommunenummer, doc_key, msg_type, patient, state, current_msg_id, version_count)
+       SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), doc_key text, msg_type text, patient text, state text,
+         current_msg_id text, version_count int)
+       ON CONFLICT (kommunenummer, doc_key) DO UPDATE SET msg_type = EXCLUDED.msg_type, patient = EXCLUDED.patient,
+         state = EXCLUDED.state, current_msg_id = EXCLUDED.current_msg_id, version_count = EXCLUDED.version_count`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  /** Every replaced document loses all its fact rows, then gets its current version's (if any). */
+  private async writeFacts(): Promise<void> {
+    const replaced = [...this.facts.values()];
+    if (replaced.length === 0) return;
+    // Documents first seen in this batch have no stored facts to delete (versionsOfDocument
+    // loaded every stored version of each replaced document before its replaceFacts).
+    const stale = replaced.filter((r) => this.storedDocKeys.has(`${r.knr}|${r.docKey}`));
+    if (stale.length > 0) {
+      // One statement for the four deletes and one for the inserts. (A single statement cannot do
+      // both: data-modifying CTEs see the same snapshot, so an insert would collide with the row
+      // its sibling deletes.) char(4) as in the tables, or the primary key cannot be used.
+      const del = (table: string) =>
+        `DELETE FROM ${this.s}.${table} t USING json_to_recordset($1::json) AS k(kommunenummer char(4), doc_key text)
+         WHERE t.kommunenummer = k.kommunenummer AND t.doc_key = k.doc_key`;
+      await this.manager.query(
+        `WITH s AS (${del('service_facts')}), n AS (${del('service_need_facts')}), d AS (${del('diagnosis_facts')}) ${del('patient_event_facts')}`,
+        [JSON.stringify(stale.map((r) => ({ kommunenummer: r.knr, doc_key: r.docKey })))],
+      );
+    }
+
+    const services: object[] = [];
+    const needs: object[] = [];
+    const diagnoses: object[] = [];
+    const events: object[] = [];
+    // Plain object literals (no spread of a shared base): this loop runs for every fact row.
+    for (const { knr, docKey, version: v, retracted } of replaced) {
+      if (!v || !v.patient) continue;
+      const { msgId, patient, msgType, genDate, senderName, senderHerIds } = v;
+      const f = v.facts;
+      for (let i = 0; i < f.services.length; i++) {
+        const x = f.services[i];
+        services.push({
+          kommunenummer: knr, doc_key: docKey, ordinal: i, msg_id: msgId, patient, msg_type: msgType, reported_at: genDate, sender_name: senderName, retracted,
+          iplos_code: x.iplosCode, iplos_text: x.iplosText, description: x.description, private_service: x.privateService, provided_by: x.providedBy,
+          amount: x.amount, unit: x.unit, start_date: x.startDate, end_date: x.endDate, note: x.note, sender_her_ids: senderHerIds,
+        });
+      }
+      for (let i = 0; i < f.serviceNeeds.length; i++) {
+        const x = f.serviceNeeds[i];
+        needs.push({
+          kommunenummer: knr, doc_key: docKey, ordinal: i, msg_id: msgId, patient, msg_type: msgType, reported_at: genDate, sender_name: senderName, retracted,
+          iplos_code: x.iplosCode, iplos_text: x.iplosText, description: x.description, at_institution: x.atInstitution, amount_requested: x.amountRequested, unit: x.unit,
+        });
+      }
+      for (let i = 0; i < f.diagnoses.length; i++) {
+        const x = f.diagnoses[i];
+        diagnoses.push({
+          kommunenummer: knr, doc_key: docKey, ordinal: i, msg_id: msgId, patient, msg_type: msgType, reported_at: genDate, sender_name: senderName, retracted,
+          code_system: x.codeSystemOid, code: x.code, normalized_code: x.normalizedCode, display: x.display, text: x.text, is_main: x.isMain,
+          start_date: x.startDate, end_date: x.endDate, context: x.context, code_system_mismatch: x.codeSystemMismatch,
+        });
+      }
+      for (let i = 0; i < f.patientEvents.length; i++) {
+        const x = f.patientEvents[i];
+        events.push({
+          kommunenummer: knr, doc_key: docKey, ordinal: i, msg_id: msgId, patient, msg_type: msgType, reported_at: genDate, sender_name: senderName, retracted,
+          kind: x.kind, event_code: x.eventCode, description: x.description, time: x.time, estimated: x.estimated, discharged_to: x.dischargedTo,
+          discharge_condition: x.dischargeCondition,
+        });
+      }
+    }
+    const BASE = 'kommunenummer char(4), doc_key text, ordinal int, msg_id text, patient text, msg_type text, reported_at text, sender_name text, retracted boolean';
+    const inserts = [
+      { table: 'service_facts', rows: services, columns: `${BASE}, iplos_code text, iplos_text text, description text, private_service boolean, provided_by text, amount text, unit text, start_date text, end_date text, note text, sender_her_ids text[]` },
+      { table: 'service_need_facts', rows: needs, columns: `${BASE}, iplos_code text, iplos_text text, description text, at_institution text, amount_requested text, unit text` },
+      { table: 'diagnosis_facts', rows: diagnoses, columns: `${BASE}, code_system text, code text, normalized_code text, display text, text text, is_main text, start_date text, end_date text, context text, code_system_mismatch boolean` },
+      { table: 'patient_event_facts', rows: events, columns: `${BASE}, kind text, event_code text, description text, time text, estimated boolean, discharged_to text, discharge_condition text` },
+    ].filter((i) => i.rows.length > 0);
+    if (inserts.length === 0) return;
+    const params: string[] = [];
+    const statements = inserts.map((i) => {
+      params.push(JSON.stringify(i.rows));
+      const names = i.columns.split(',').map((c) => c.trim().split(' ')[0]).join(', ');
+      return `INSERT INTO ${this.s}.${i.table} (${names}) SELECT ${names} FROM json_to_recordset($${params.length}::json) AS x(${i.columns})`;
+    });
+    const [last, ...others] = statements.reverse();
+    await this.manager.query(others.length ? `WITH ${others.map((st, n) => `i${n} AS (${st})`).join(', ')} ${last}` : last, params);
+  }
+
+  private async writePatients(): Promise<void> {
+    const rows = [...this.patients.values()]
+      .filter((p) => p.dirty && p.patient)
+      .map(({ knr, patient: p }) => ({
+        kommunenummer: knr, pseudonym: p!.pseudonym, family_name: p!.familyName, given_name: p!.givenName, birth_date: p!.birthDate, sex: p!.sex,
+        identifier_types: p!.identifierTypes, last_gen_date: p!.lastGenDate,
+      }));
+    if (rows.length > 0) {
+      // The rows were merged in memory with the stored ones (mergePatient), so they replace them.
+      await this.manager.query(
+        `INSERT INTO ${this.s}.patients (kommunenummer, pseudonym, family_name, given_name, birth_date, sex, identifier_types, last_gen_date)
+         SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), pseudonym text, family_name text, given_name text,
+           birth_date text, sex text, identifier_types text[], last_gen_date text)
+         ON CONFLICT (kommunenummer, pseudonym) DO UPDATE SET family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name,
+           birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, identifier_types = EXCLUDED.identifier_types,
+           last_gen_date = EXCLUDED.last_gen_date`,
+        [JSON.stringify(rows)],
+      );
+    }
+    if (this.links.size > 0) {
+      const links = [...this.links.values()].map(([kommunenummer, pseudonym, linked]) => ({ kommunenummer, pseudonym, linked }));
+      await this.manager.query(
+        `INSERT INTO ${this.s}.patient_links (kommunenummer, pseudonym, linked)
+         SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), pseudonym text, linked text) ON CONFLICT DO NOTHING`,
+        [JSON.stringify(links)],
+      );
+    }
+  }
+
+  private async writeOffsets(): Promise<void> {
+    const rows = [...this.offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition, next_offset: o.nextOffset }));
+    if (rows.length === 0) return;
+    await this.manager.query(
+      `INSERT INTO ${this.s}.projection_offsets (topic, partition, next_offset)
+       SELECT * FROM json_to_recordset($1::json) AS x(topic text, partition int, next_offset bigint)
+       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+      [JSON.stringify(rows)],
+    );
+  }
+}
+
+interface CachedVersion extends StoredVersion {
+  /** The whole event's version when this batch upserted it (what writeVersions stores). */
+  full?: NewVersion;
+}
+
+interface PatientRow {
+  pseudonym: string;
+  familyName: string | null;
+  givenName: string | null;
+  birthDate: string | null;
+  sex: string | null;
+  identifierTypes: string[];
+  lastGenDate: string | null;
+}
+
+/**
+ * A patient's stored demographics updated by one more message: names follow the message with the
+ * newest GenDate (a newer message without names keeps the old ones), birth date and sex keep the
+ * first known, identifier types are united.
+ */
+export function mergePatient(before: PatientRow, next: PatientRow): PatientRow {
+  const newer = before.lastGenDate !== null && next.lastGenDate !== null && next.lastGenDate >= before.lastGenDate;
+  const latest = [before.lastGenDate, next.lastGenDate].filter((d): d is string => d !== null).sort().at(-1) ?? null;
+  return {
+    pseudonym: before.pseudonym,
+    familyName: (newer ? next.familyName : null) ?? before.familyName,
+    givenName: (newer ? next.givenName : null) ?? before.givenName,
+    birthDate: before.birthDate ?? next.birthDate,
+    sex: before.sex ?? next.sex,
+    identifierTypes: [...new Set([...before.identifierTypes, ...next.identifierTypes])].sort(),
+    lastGenDate: latest,
+  };
+}
+
+function index(map: Map<string, Set<string>>, key: string, msgId: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(msgId);
 }
 
 const VERSION_COLUMNS =
@@ -168,7 +494,7 @@ interface VersionRow {
   facts: StoredVersion['facts'];
 }
 
-function toVersion(row: VersionRow): StoredVersion {
+function toVersion(row: VersionRow): CachedVersion {
   return {
     msgId: row.msg_id,
     eventType: row.event_type,

@@ -1,3 +1,4 @@
+import type { DocumentEvent } from '@hub/contracts';
 import type { StoredVersion } from './read-model.port';
 
 /**
@@ -18,6 +19,16 @@ import type { StoredVersion } from './read-model.port';
  * 5. Any C in a document cancels the whole document: all its facts are retracted, whichever
  *    arrived first. H (Historikk) is stored but is not a document event.
  */
+/** Rule 1: the key of a document a message starts itself (keyed by its own MsgId). */
+export function ownDocumentKey(msgId: string): string {
+  return `msg:${msgId}`;
+}
+
+/** Rule 1: the key from the standard's own document id, scoped by the sender's outermost HER-id; null without one. */
+export function explicitDocumentKey(doc: DocumentEvent['document']): string | null {
+  return doc.explicitDocumentId ? `doc:${doc.senderHerIds[0] ?? 'unknown'}:${doc.explicitDocumentId}` : null;
+}
+
 export const CONTENT_STATUSES = new Set(['N', 'M', 'A']);
 
 export function compareVersions(a: StoredVersion, b: StoredVersion): number {

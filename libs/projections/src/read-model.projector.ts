@@ -1,5 +1,5 @@
 import type { DocumentEvent } from '@hub/contracts';
-import { documentOutcome } from './document-chain';
+import { documentOutcome, explicitDocumentKey, ownDocumentKey } from './document-chain';
 import type { NewVersion, ReadModelTx } from './read-model.port';
 
 export interface SourcePosition {
@@ -67,16 +67,14 @@ export class ReadModelProjector {
     const doc = event.document;
     const type = event.envelope.eventType;
     if (type === 'NOT_PROJECTED' || type === 'APPREC_RECEIVED' || doc.status === 'H') {
-      return { docKey: `msg:${doc.msgId}`, depth: 0 };
+      return { docKey: ownDocumentKey(doc.msgId), depth: 0 };
     }
-    if (doc.explicitDocumentId) {
-      const sender = doc.senderHerIds[0] ?? 'unknown';
-      return { docKey: `doc:${sender}:${doc.explicitDocumentId}`, depth: doc.status === 'N' ? 0 : 1 };
-    }
-    if (doc.status === null || doc.status === 'N') return { docKey: `msg:${doc.msgId}`, depth: 0 };
+    const explicit = explicitDocumentKey(doc);
+    if (explicit) return { docKey: explicit, depth: doc.status === 'N' ? 0 : 1 };
+    if (doc.status === null || doc.status === 'N') return { docKey: ownDocumentKey(doc.msgId), depth: 0 };
     if (!doc.refToParent) {
       // A change without a reference cannot be linked; it stands alone and is visible for review.
-      return { docKey: `msg:${doc.msgId}`, depth: 0 };
+      return { docKey: ownDocumentKey(doc.msgId), depth: 0 };
     }
     const parent = await tx.getVersion(knr, doc.refToParent);
     if (parent?.docKey) return { docKey: parent.docKey, depth: (parent.chainDepth ?? 0) + 1 };

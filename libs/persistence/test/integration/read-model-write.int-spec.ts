@@ -28,8 +28,10 @@ describe('ReadModelWriteRepository with ReadModelProjector (PostgreSQL)', () => 
     let offset = 0;
     await dataSource.transaction(async (manager) => {
       const tx = new ReadModelWriteRepository(manager, schema);
+      await tx.prefetch(events);
       for (const e of events) await projector.apply(tx, e, { topic: 't', partition: 0, offset: String(offset++) });
       await tx.saveOffset('t', 0, String(offset));
+      await tx.flush();
     });
   }
 

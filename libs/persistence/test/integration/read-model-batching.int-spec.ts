@@ -1,0 +1,227 @@
+import fc from 'fast-check';
+import { DataSource } from 'typeorm';
+import type { DocumentEvent } from '@hub/contracts';
+import { ReadModelProjector } from '@hub/projections';
+import { InMemoryReadModel } from '../../../projections/src/in-memory-read-model.fake';
+import { createDataSource } from '../../src/data-source.factory';
+import { readModelDdl } from '../../src/read-model.schema';
+import { mergePatient, ReadModelWriteRepository } from '../../src/read-model-write.repository';
+import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
+
+/**
+ * The set-based writer must leave exactly the rows that applying the same events one at a time
+ * leaves, however the events are split into batches: parked changes whose parent comes in a
+ * later batch, chains across three batches, duplicates inside one batch, one patient's
+ * demographics changing within a batch, two kommuner in one batch.
+ */
+describe('ReadModelWriteRepository: a batch leaves the same rows as one event at a time (PostgreSQL)', () => {
+  const base = 910000 + Math.floor(Math.random() * 80000);
+  const batched = `readmodel_g${base}`;
+  const single = `readmodel_g${base + 1}`;
+  let dataSource: DataSource;
+  const projector = new ReadModelProjector();
+
+  beforeAll(async () => {
+    dataSource = createDataSource(TEST_DATABASE_URL, { poolSize: 2 });
+    await dataSource.initialize();
+    for (const schema of [batched, single]) for (const statement of readModelDdl(schema)) await dataSource.query(statement);
+  });
+  afterAll(async () => {
+    for (const schema of [batched, single]) await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  async function applyInBatches(schema: string, events: DocumentEvent[], sizes: number[]): Promise<void> {
+    let offset = 0;
+    let i = 0;
+    let s = 0;
+    while (i < events.length) {
+      const batch = events.slice(i, i + Math.max(1, sizes[s++ % sizes.length]));
+      i += batch.length;
+      await dataSource.transaction(async (manager) => {
+        const tx = new ReadModelWriteRepository(manager, schema);
+        await tx.prefetch(batch);
+        for (const e of batch) await projector.apply(tx, e, { topic: 't', partition: 0, offset: String(offset++) });
+        await tx.saveOffset('t', 0, String(offset));
+        await tx.flush();
+      });
+    }
+  }
+
+  async function dump(schema: string) {
+    const q = (sql: string) => dataSource.query(sql.replaceAll('$s', `"${schema}"`));
+    return {
+      versions: await q('SELECT kommunenummer, msg_id, doc_key, chain_depth, status, facts FROM $s.message_versions ORDER BY 1, 2'),
+      documents: await q('SELECT * FROM $s.documents ORDER BY kommunenummer, doc_key'),
+      services: await q('SELECT * FROM $s.service_facts ORDER BY kommunenummer, doc_key, ordinal'),
+      diagnoses: await q('SELECT * FROM $s.diagnosis_facts ORDER BY kommunenummer, doc_key, ordinal'),
+      needs: await q('SELECT * FROM $s.service_need_facts ORDER BY kommunenummer, doc_key, ordinal'),
+      events: await q('SELECT * FROM $s.patient_event_facts ORDER BY kommunenummer, doc_key, ordinal'),
+      patients: await q('SELECT * FROM $s.patients ORDER BY kommunenummer, pseudonym'),
+      links: await q('SELECT * FROM $s.patient_links ORDER BY 1, 2, 3'),
+      offsets: await q('SELECT topic, partition, next_offset FROM $s.projection_offsets'),
+    };
+  }
+
+  async function truncate(): Promise<void> {
+    for (const schema of [batched, single]) {
+      await dataSource.query(
+        ['message_versions', 'documents', 'service_facts', 'diagnosis_facts', 'service_need_facts', 'patient_event_facts', 'patients', 'patient_links', 'projection_offsets']
+          .map((t) => `TRUNCATE "${schema}".${t}`)
+          .join('; '),
+      );
+    }
+  }
+
+  it('matches one-at-a-time application and the projection rules for random chains, orders and batch sizes', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario(), fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), async (events, sizes) => {
+        await truncate();
+        await applyInBatches(single, events, [1]);
+        await applyInBatches(batched, events, sizes);
+        const one = await dump(single);
+        const many = await dump(batched);
+        expect(many).toEqual(one);
+
+        // And both agree with the rules as the in-memory model applies them.
+        const memory = new InMemoryReadModel();
+        let offset = 0;
+        for (const e of events) await projector.apply(memory, e, { topic: 't', partition: 0, offset: String(offset++) });
+        const expected = [...memory.documents.entries()]
+          .map(([key, d]) => ({ kommunenummer: key.split('|')[0], doc_key: d.docKey, state: d.state, current_msg_id: d.currentMsgId, version_count: d.versionCount }))
+          .sort((a, b) => a.kommunenummer.localeCompare(b.kommunenummer) || (a.doc_key < b.doc_key ? -1 : 1));
+        expect(many.documents.map((d: Record<string, unknown>) => ({ kommunenummer: d.kommunenummer, doc_key: d.doc_key, state: d.state, current_msg_id: d.current_msg_id, version_count: d.version_count }))).toEqual(expected);
+      }),
+      { numRuns: 25, seed: 20261123 },
+    );
+  }, 120000);
+
+  it('a change parked in one batch is adopted, with its own child, when the parent arrives two batches later', async () => {
+    await truncate();
+    const n = ev({ knr: '9951', msgId: 'n', status: 'N', codes: ['A'] });
+    const m = ev({ knr: '9951', msgId: 'm', status: 'M', parent: 'n', codes: ['B'] });
+    const m2 = ev({ knr: '9951', msgId: 'm2', status: 'M', parent: 'm', codes: ['C'] });
+    await applyInBatches(batched, [m2, m, n], [1, 1, 1]);
+    const rows = await dump(batched);
+    expect(rows.versions.map((v: { msg_id: string; doc_key: string; chain_depth: number }) => [v.msg_id, v.doc_key, v.chain_depth])).toEqual([
+      ['m', 'msg:n', 1],
+      ['m2', 'msg:n', 2],
+      ['n', 'msg:n', 0],
+    ]);
+    expect(rows.services.map((s: { iplos_code: string }) => s.iplos_code)).toEqual(['C']);
+  });
+
+  it('costs a fixed number of statements per batch, not per event', async () => {
+    await truncate();
+    const events = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 2 ? ev({ knr: '9951', msgId: `r${i}`, status: 'M', parent: `r${i - 2}`, codes: ['X'] }) : ev({ knr: '9951', msgId: `r${i}`, status: 'N', codes: ['A', 'B'], patient: `p${i % 7}` }),
+    );
+    let statements = 0;
+    await dataSource.transaction(async (manager) => {
+      const query = manager.query.bind(manager);
+      manager.query = ((sql: string, params?: unknown[]) => {
+        statements += 1;
+        return query(sql, params);
+      }) as typeof manager.query;
+      const tx = new ReadModelWriteRepository(manager, batched);
+      await tx.prefetch(events);
+      let offset = 0;
+      for (const e of events) await projector.apply(tx, e, { topic: 't', partition: 0, offset: String(offset++) });
+      await tx.saveOffset('t', 0, String(offset));
+      await tx.flush();
+    });
+    // Two to prefetch; versions, documents, fact inserts, patients, links, offsets to flush.
+    expect(statements).toBeLessThanOrEqual(9);
+    const rows = await dump(batched);
+    expect(rows.versions).toHaveLength(60);
+    // 20 documents as sent (A, B) and 20 whose change replaced them (X).
+    expect(rows.services.filter((s: { retracted: boolean }) => !s.retracted)).toHaveLength(20 * 2 + 20 * 1);
+  });
+
+  it('merges one patient’s demographics within a batch as consecutive upserts would', () => {
+    const row = (lastGenDate: string, familyName: string | null, birthDate: string | null, types: string[]) => ({
+      pseudonym: 'p', familyName, givenName: familyName, birthDate, sex: null, identifierTypes: types, lastGenDate,
+    });
+    const older = row('2024-01-01', 'Old', '1950-01-01', ['FNR']);
+    const newer = row('2024-02-01', 'New', '1951-01-01', ['HNR']);
+    const newerNoName = row('2024-03-01', null, null, ['FNR']);
+    expect(mergePatient(mergePatient(older, newer), newerNoName)).toEqual({
+      pseudonym: 'p', familyName: 'New', givenName: 'New', birthDate: '1950-01-01', sex: null, identifierTypes: ['FNR', 'HNR'], lastGenDate: '2024-03-01',
+    });
+    expect(mergePatient(newer, older)).toMatchObject({ familyName: 'New', lastGenDate: '2024-02-01' });
+  });
+});
+
+interface EventSpec {
+  knr: string;
+  msgId: string;
+  status: 'N' | 'M' | 'C';
+  parent?: string;
+  codes: string[];
+  genDate?: string;
+  patient?: string;
+  familyName?: string | null;
+  explicitId?: string;
+}
+
+function ev(spec: EventSpec): DocumentEvent {
+  const patient = spec.patient ?? 'p1';
+  return {
+    envelope: {
+      eventId: '00000000-0000-5000-8000-' + Buffer.from(spec.msgId).toString('hex').padStart(12, '0').slice(-12),
+      eventType: spec.status === 'C' ? 'DOCUMENT_CANCELLED' : spec.status === 'N' ? 'DOCUMENT_RECEIVED' : 'DOCUMENT_REPLACED',
+      correlationId: spec.msgId, causationId: spec.msgId, kommunenummer: spec.knr, patientPseudonym: patient, occurredAt: '2024-01-01T10:00:00',
+      recordedAt: 1700000000000, schemaVersion: 1, mappingVersion: 'test',
+    },
+    document: {
+      msgId: spec.msgId, msgType: 'INNLEGGELSESRAPPORT', standard: 'PLO', standardVersion: '1.6', status: spec.status, genDate: spec.genDate ?? '2024-01-01T10:00:00',
+      explicitDocumentId: spec.explicitId ?? null, refToParent: spec.parent ?? null, refToConversation: null, senderHerIds: ['77'], senderName: 'Testvik', receiverHerIds: ['2'], isTest: false,
+    },
+    patient: { pseudonym: patient, linkedPseudonyms: [`${patient}-hnr`], identifierTypes: ['FNR'], familyName: spec.familyName ?? null, givenName: null, birthDate: null, sex: null },
+    services: spec.codes.map((code) => ({ iplosCode: code, iplosText: null, description: null, privateService: false, providedBy: null, amount: '1', unit: 'timer', startDate: '2024-01-01', endDate: null, note: null })),
+    serviceNeeds: [],
+    diagnoses: spec.codes.slice(0, 1).map((code) => ({ codeSystemOid: '2.16.578.1.12.4.1.1.7110', code, normalizedCode: code, display: null, text: null, isMain: 'true', startDate: null, endDate: null, context: 'PLO', codeSystemMismatch: false })),
+    patientEvents: [],
+    appRec: null, warnings: [], notProjectedReason: null,
+  };
+}
+
+/**
+ * A few documents per kommune, each a chain N → M → M (→ C), some keyed by an explicit document
+ * id, with GenDates and patient names that disagree with arrival order, some messages delivered
+ * twice, all shuffled.
+ */
+function scenario(): fc.Arbitrary<DocumentEvent[]> {
+  const chain = fc.record({
+    knr: fc.constantFrom('9951', '9952'),
+    length: fc.integer({ min: 1, max: 4 }),
+    cancelled: fc.boolean(),
+    explicit: fc.boolean(),
+    patient: fc.constantFrom('p1', 'p2', 'p3'),
+    day: fc.integer({ min: 1, max: 28 }),
+  });
+  return fc
+    .tuple(fc.array(chain, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 4 }), fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })))
+    .map(([chains, duplicates, random]) => {
+      const events: DocumentEvent[] = [];
+      chains.forEach((c, d) => {
+        let parent: string | undefined;
+        for (let v = 0; v < c.length; v++) {
+          const status = v === 0 ? 'N' : c.cancelled && v === c.length - 1 ? 'C' : 'M';
+          const msgId = `d${d}v${v}`;
+          const day = String(((c.day + v * 7) % 28) + 1).padStart(2, '0');
+          events.push(ev({
+            knr: c.knr, msgId, status, parent, codes: [`${d}${v}a`, `${d}${v}b`].slice(0, 1 + (v % 2)), genDate: `2024-01-${day}T10:00:00`,
+            patient: c.patient, familyName: v % 2 ? null : `Name${d}${v}`, explicitId: c.explicit ? `doc${d}` : undefined,
+          }));
+          parent = msgId;
+        }
+      });
+      for (const n of duplicates) events.push(events[n % events.length]);
+      const it = random[Symbol.iterator]();
+      return events
+        .map((e) => ({ e, k: it.next().value as number }))
+        .sort((a, b) => a.k - b.k)
+        .map(({ e }) => e);
+    });
+}
