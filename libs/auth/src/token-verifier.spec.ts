@@ -144,3 +144,117 @@ describe('TokenVerifier against a remote JWKS', () => {
     await expect(verifier.verify('Basic dXNlcjpwYXNz')).rejects.toBeInstanceOf(AuthenticationException);
   });
 });
+
+describe('TokenVerifier cache of verified tokens', () => {
+  let jwks: Awaited<ReturnType<typeof jwksServer>>;
+  let key1: Awaited<ReturnType<typeof keyPair>>;
+
+  beforeEach(async () => {
+    jwks = await jwksServer();
+    key1 = await keyPair('cache-key-1', 'ES256');
+    jwks.setKeys([key1.publicJwk]);
+  });
+  afterEach(async () => {
+    jest.useRealTimers();
+    await jwks.close();
+  });
+
+  const make = (cache?: { maxEntries?: number; ttlMs?: number }) => {
+    const verifier = new TokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 30, jwksUri: jwks.url, jwksCooldownMs: 0, cache });
+    // Full verifications (signature and claims) as opposed to cache hits.
+    const full = jest.spyOn(verifier as unknown as { verifyFully(token: string): Promise<unknown> }, 'verifyFully');
+    return { verifier, full };
+  };
+  /** Fakes only the clock (Date), so the JWKS server and jose's fetch keep working. */
+  const fakeClock = () =>
+    jest.useFakeTimers({ doNotFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask', 'hrtime', 'performance'] });
+
+  it('verifies a token once and serves its repeats from the cache, each with its own Principal', async () => {
+    const { verifier, full } = make();
+    const token = await sign(key1, {}, { alg: 'ES256' });
+    const first = await verifier.verify(`Bearer ${token}`);
+    first.scopes.add('ops:admin');
+    const second = await verifier.verify(`Bearer ${token}`);
+    expect(full).toHaveBeenCalledTimes(1);
+    expect(second).toMatchObject({ clientId: 'epj-legevakt' });
+    expect([...second.scopes]).toEqual(['patients:read']);
+  });
+
+  it("respects the token's expiry: a cached token is refused once expired beyond the clock tolerance", async () => {
+    fakeClock();
+    const now = Math.floor(Date.now() / 1000);
+    const { verifier, full } = make({ ttlMs: 3_600_000 });
+    const token = await sign(key1, {}, { alg: 'ES256', iat: now, exp: now + 60 });
+    await verifier.verify(`Bearer ${token}`);
+    await verifier.verify(`Bearer ${token}`);
+    expect(full).toHaveBeenCalledTimes(1);
+    jest.setSystemTime((now + 60 + 31) * 1000);
+    expect(await rejection(verifier, token)).toBe('Token expired');
+  });
+
+  it('keeps an entry no longer than its TTL, then verifies the token again', async () => {
+    fakeClock();
+    const { verifier, full } = make({ ttlMs: 1000 });
+    const token = await sign(key1, {}, { alg: 'ES256' });
+    await verifier.verify(`Bearer ${token}`);
+    jest.setSystemTime(Date.now() + 500);
+    await verifier.verify(`Bearer ${token}`);
+    expect(full).toHaveBeenCalledTimes(1);
+    jest.setSystemTime(Date.now() + 600);
+    await verifier.verify(`Bearer ${token}`);
+    expect(full).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses a cached token once its key is retired from the key set', async () => {
+    const { verifier, full } = make();
+    const oldToken = await sign(key1, {}, { alg: 'ES256' });
+    await verifier.verify(`Bearer ${oldToken}`);
+    await verifier.verify(`Bearer ${oldToken}`);
+    expect(full).toHaveBeenCalledTimes(1);
+    const key2 = await keyPair('cache-key-2', 'ES256');
+    jwks.setKeys([key2.publicJwk]);
+    // A token with the new kid makes the verifier refetch the key set, which no longer has key 1.
+    await verifier.verify(`Bearer ${await sign(key2, {}, { alg: 'ES256' })}`);
+    expect(await rejection(verifier, oldToken)).toMatch(/Token rejected/);
+  });
+
+  it('refuses a cached token when its kid is re-published with another key', async () => {
+    const { verifier } = make();
+    const token = await sign(key1, {}, { alg: 'ES256' });
+    await verifier.verify(`Bearer ${token}`);
+    const replacement = await keyPair(key1.kid, 'ES256');
+    const other = await keyPair('cache-key-3', 'ES256');
+    jwks.setKeys([replacement.publicJwk, other.publicJwk]);
+    await verifier.verify(`Bearer ${await sign(other, {}, { alg: 'ES256' })}`);
+    expect(await rejection(verifier, token)).toMatch(/Token rejected/);
+  });
+
+  it('is bounded: holds at most maxEntries tokens and drops the least recently used first', async () => {
+    const { verifier, full } = make({ maxEntries: 3 });
+    const tokens = await Promise.all([1, 2, 3, 4, 5].map((i) => sign(key1, { client_id: `client-${i}` }, { alg: 'ES256' })));
+    for (const t of tokens.slice(0, 3)) await verifier.verify(`Bearer ${t}`);
+    await verifier.verify(`Bearer ${tokens[0]}`); // token 1 is now the most recently used
+    expect(full).toHaveBeenCalledTimes(3);
+    for (const t of tokens.slice(3)) await verifier.verify(`Bearer ${t}`);
+    expect(verifier.cachedTokens).toBe(3);
+    full.mockClear();
+    expect((await verifier.verify(`Bearer ${tokens[0]}`)).clientId).toBe('client-1');
+    expect(full).toHaveBeenCalledTimes(0);
+    expect((await verifier.verify(`Bearer ${tokens[1]}`)).clientId).toBe('client-2');
+    expect(full).toHaveBeenCalledTimes(1);
+    expect(verifier.cachedTokens).toBe(3);
+  });
+
+  it('caches nothing with maxEntries 0, and never a refused token', async () => {
+    const { verifier, full } = make({ maxEntries: 0 });
+    const token = await sign(key1, {}, { alg: 'ES256' });
+    await verifier.verify(`Bearer ${token}`);
+    await verifier.verify(`Bearer ${token}`);
+    expect(full).toHaveBeenCalledTimes(2);
+    const cached = make();
+    const forged = await sign(await keyPair(key1.kid, 'ES256'), {}, { alg: 'ES256' });
+    expect(await rejection(cached.verifier, forged)).toMatch(/Token rejected/);
+    expect(await rejection(cached.verifier, forged)).toMatch(/Token rejected/);
+    expect(cached.verifier.cachedTokens).toBe(0);
+  });
+});

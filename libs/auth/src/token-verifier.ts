@@ -1,4 +1,5 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, JSONWebKeySet, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { createHash } from 'node:crypto';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, JSONWebKeySet, JWK, jwtVerify, JWTVerifyGetKey } from 'jose';
 
 /**
  * Verifies HelseID-style access tokens: signature against a JWKS (remote with caching and
@@ -47,10 +48,38 @@ export interface TokenVerifierOptions {
   localJwks?: JSONWebKeySet;
   /** Least time between two JWKS fetches triggered by unknown `kid`s (default 30 s). */
   jwksCooldownMs?: number;
+  /** Cache of verified tokens (see `TokenVerifier`); `maxEntries: 0` turns it off. */
+  cache?: { maxEntries?: number; ttlMs?: number };
 }
 
+/** Defaults of the verified-token cache: a client reuses its token for minutes, so hits are the rule. */
+export const TOKEN_CACHE_DEFAULTS = { maxEntries: 10_000, ttlMs: 60_000 };
+
+interface CachedToken {
+  principal: Principal;
+  /** min(token exp, time cached + ttl), in ms. */
+  validUntilMs: number;
+  kid: string;
+  /** The verifying key's public material, so a kid re-published with another key is a miss. */
+  keyMaterial: string;
+}
+
+type RemoteKeySet = JWTVerifyGetKey & { fresh: boolean; jwks(): JSONWebKeySet | undefined };
+
+/**
+ * ES256 verification costs about 0.1 ms of CPU per token, and a client sends the same token
+ * with every request until it expires, so verified tokens are kept in a bounded cache keyed by
+ * the token's SHA-256. An entry is used only until min(the token's exp, `ttlMs` after it was
+ * verified), and only while the token's `kid` is still in the current key set with the same key
+ * material (a retired or replaced key makes it a miss, and full verification then refuses the
+ * token). When the remote key set is due for a refresh, every lookup is a miss until it has been
+ * refetched. The cache holds at most `maxEntries` tokens (least recently used go first).
+ */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
+  private readonly cache = new Map<string, CachedToken>();
+  private readonly maxEntries: number;
+  private readonly ttlMs: number;
 
   constructor(private readonly options: TokenVerifierOptions) {
     if (options.localJwks) {
@@ -61,13 +90,80 @@ export class TokenVerifier {
     } else {
       throw new Error('TokenVerifier needs a JWKS URI or a local key set');
     }
+    this.maxEntries = options.cache?.maxEntries ?? TOKEN_CACHE_DEFAULTS.maxEntries;
+    this.ttlMs = options.cache?.ttlMs ?? TOKEN_CACHE_DEFAULTS.ttlMs;
+  }
+
+  /** Tokens currently cached (for tests and metrics). */
+  get cachedTokens(): number {
+    return this.cache.size;
   }
 
   async verify(authorization: string | undefined): Promise<Principal> {
     const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/.exec(authorization ?? '');
     if (!match) throw new AuthenticationException('Missing or malformed Bearer token');
+    const token = match[1];
+    const hash = this.maxEntries > 0 ? createHash('sha256').update(token).digest('base64url') : undefined;
+    const hit = hash !== undefined ? this.lookup(hash) : undefined;
+    if (hit) return copy(hit);
+    const principal = await this.verifyFully(token);
+    if (hash !== undefined) this.remember(hash, token, principal);
+    return copy(principal);
+  }
+
+  private lookup(hash: string): Principal | undefined {
+    const entry = this.cache.get(hash);
+    if (!entry) return undefined;
+    if (Date.now() >= entry.validUntilMs || this.keyMaterial(entry.kid) !== entry.keyMaterial) {
+      this.cache.delete(hash);
+      return undefined;
+    }
+    // Least recently used goes first: move the hit to the end.
+    this.cache.delete(hash);
+    this.cache.set(hash, entry);
+    return entry.principal;
+  }
+
+  private remember(hash: string, token: string, principal: Principal): void {
+    let kid: string | undefined;
+    let exp: number | undefined;
     try {
-      const { payload } = await jwtVerify(match[1], this.keys, {
+      kid = decodeProtectedHeader(token).kid;
+      exp = decodeJwt(token).exp;
+    } catch {
+      return;
+    }
+    // Only tokens naming their key are cached: the hit check needs the kid.
+    if (typeof kid !== 'string' || typeof exp !== 'number') return;
+    const material = this.keyMaterial(kid);
+    if (material === undefined) return;
+    const now = Date.now();
+    const validUntilMs = Math.min(exp * 1000, now + this.ttlMs);
+    if (validUntilMs <= now) return;
+    while (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(hash, { principal, validUntilMs, kid, keyMaterial: material });
+  }
+
+  /**
+   * The public material of the key with this kid in the current key set, or undefined when the
+   * kid is not there (retired) or the remote set is due for a refresh (so the next full
+   * verification refetches it).
+   */
+  private keyMaterial(kid: string): string | undefined {
+    let jwks: JSONWebKeySet | undefined;
+    if (this.options.localJwks) jwks = this.options.localJwks;
+    else {
+      const remote = this.keys as RemoteKeySet;
+      if (!remote.fresh) return undefined;
+      jwks = remote.jwks();
+    }
+    const key = jwks?.keys.find((k) => k.kid === kid);
+    return key ? publicMaterial(key) : undefined;
+  }
+
+  private async verifyFully(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.options.issuer,
         audience: this.options.audience,
         algorithms: ALLOWED_ALGORITHMS,
@@ -99,6 +195,15 @@ export class TokenVerifier {
       throw error;
     }
   }
+}
+
+function publicMaterial(key: JWK): string {
+  return [key.kty, key.crv, key.x, key.y, key.n, key.e].join('|');
+}
+
+/** Each request gets its own Principal, so nothing a caller does to it reaches the cache. */
+function copy(principal: Principal): Principal {
+  return { ...principal, scopes: new Set(principal.scopes), kommuner: new Set(principal.kommuner) };
 }
 
 function stringClaim(value: unknown): string | undefined {

@@ -133,13 +133,32 @@ export class AuditLogWriter {
 
   /** Idempotent by auditId: a redelivered or replayed event leaves the same row. */
   async insert(row: AuditLogRow, position: LogPosition): Promise<void> {
+    await this.insertMany([{ row, position }]);
+  }
+
+  /**
+   * A whole batch in one statement (one round trip instead of one per event: every patient read
+   * produces an audit event). Idempotent by auditId like `insert`.
+   */
+  async insertMany(items: Array<{ row: AuditLogRow; position: LogPosition }>): Promise<void> {
+    if (items.length === 0) return;
+    const column = <T>(f: (i: { row: AuditLogRow; position: LogPosition }) => T) => items.map(f);
     await this.manager.query(
       `INSERT INTO audit_log (audit_id, kommunenummer, occurred_at, action, resource, patient_pseudonym, client_id, organisation, actor_hpr,
                               actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset")
-       VALUES ($1, $2, to_timestamp($3::double precision / 1000), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       SELECT audit_id, kommunenummer, to_timestamp(occurred_ms / 1000), action, resource, patient_pseudonym, client_id, organisation, actor_hpr,
+              actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset"
+         FROM unnest($1::text[], $2::text[], $3::double precision[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                     $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::bigint[])
+           AS t(audit_id, kommunenummer, occurred_ms, action, resource, patient_pseudonym, client_id, organisation, actor_hpr,
+                actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset")
        ON CONFLICT (audit_id) DO NOTHING`,
-      [row.auditId, row.kommunenummer, row.occurredAt, row.action, row.resource, row.patientPseudonym, row.clientId, row.organisation, row.actorHpr,
-        row.actorName, row.purposeOfUse, row.outcome, row.correlationId, position.topic, position.partition, position.offset],
+      [
+        column((i) => i.row.auditId), column((i) => i.row.kommunenummer), column((i) => i.row.occurredAt), column((i) => i.row.action),
+        column((i) => i.row.resource), column((i) => i.row.patientPseudonym), column((i) => i.row.clientId), column((i) => i.row.organisation),
+        column((i) => i.row.actorHpr), column((i) => i.row.actorName), column((i) => i.row.purposeOfUse), column((i) => i.row.outcome),
+        column((i) => i.row.correlationId), column((i) => i.position.topic), column((i) => i.position.partition), column((i) => i.position.offset),
+      ],
     );
   }
 

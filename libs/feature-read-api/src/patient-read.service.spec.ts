@@ -1,0 +1,94 @@
+import type { DataSource } from 'typeorm';
+import type { Principal } from '@hub/auth';
+import type { HubConfig } from '@hub/config';
+import { fnr } from '@hub/testing';
+import type { AuditService } from './audit.service';
+import { PatientQuery, PatientReadService } from './patient-read.service';
+
+const EMPTY = { patients: [], services: [], serviceNeeds: [], diagnoses: [], events: [], messages: [] };
+
+/**
+ * The read path's statements against a scripted database: how many round trips a read takes,
+ * and that a read never uses rows of a generation that is no longer live.
+ */
+describe('PatientReadService', () => {
+  const principal: Principal = { clientId: 'epj', scopes: new Set(['patients:read']), kommuner: new Set(['3428']) };
+  const query: PatientQuery = {
+    kommunenummer: '3428', identifier: { type: 'FNR', value: fnr('1948-03-02', 123) }, principal, purposeOfUse: 'TREAT', action: 'SEARCH', resource: 'Condition',
+  };
+  const config = { pseudonymKey: 'test-pseudonym-key-0123456789' } as HubConfig;
+
+  /** `live` is the generation the database reports; `rowsIn[schema]` what a snapshot in it holds. */
+  function setup(state: { live: string; dropped?: Set<string>; blocked?: boolean }) {
+    const statements: string[] = [];
+    const dataSource = {
+      isInitialized: true,
+      query: jest.fn(async (sql: string, params: unknown[]) => {
+        if (sql.startsWith('SELECT active_schema FROM projection_generations')) {
+          statements.push('activeSchema');
+          return [{ active_schema: state.live }];
+        }
+        const schema = /"(readmodel_g\d+)"/.exec(sql)![1];
+        statements.push(`snapshot ${schema}`);
+        if (state.dropped?.has(schema)) throw Object.assign(new Error(`relation "${schema}.patient_links" does not exist`), { code: '42P01' });
+        const live = state.live === params[3];
+        const patient = { pseudonym: params[1], family_name: `from-${schema}`, given_name: null, birth_date: null, sex: null, identifier_types: ['FNR'] };
+        const record = live && !state.blocked ? { ...EMPTY, patients: [patient] } : null;
+        return [{ active_schema: state.live, blocked: !!state.blocked, pseudonyms: [params[1]], record }];
+      }),
+    } as unknown as DataSource;
+    const audit = { record: jest.fn(async () => 'audit-1') } as unknown as AuditService & { record: jest.Mock };
+    return { service: new PatientReadService(config, audit, dataSource), statements, audit };
+  }
+
+  it('takes one statement per read once the live generation is known', async () => {
+    const { service, statements, audit } = setup({ live: 'readmodel_g1' });
+    await service.read(query);
+    await service.read(query);
+    await service.read(query);
+    expect(statements).toEqual(['activeSchema', 'snapshot readmodel_g1', 'snapshot readmodel_g1', 'snapshot readmodel_g1']);
+    expect(audit.record).toHaveBeenCalledTimes(3);
+  });
+
+  it('after a switch, reads again in the new generation and never uses the old one', async () => {
+    const state = { live: 'readmodel_g1' };
+    const { service, statements } = setup(state);
+    await service.read(query);
+    state.live = 'readmodel_g2';
+    statements.length = 0;
+    const result = await service.read(query);
+    expect(statements).toEqual(['snapshot readmodel_g1', 'snapshot readmodel_g2']);
+    expect(JSON.stringify(result.overview)).toContain('from-readmodel_g2');
+    expect(JSON.stringify(result.overview)).not.toContain('from-readmodel_g1');
+    // The next read goes straight to the new generation.
+    statements.length = 0;
+    await service.read(query);
+    expect(statements).toEqual(['snapshot readmodel_g2']);
+  });
+
+  it('when the remembered generation has been dropped, looks the live one up again', async () => {
+    const state = { live: 'readmodel_g1', dropped: new Set<string>() };
+    const { service, statements } = setup(state);
+    await service.read(query);
+    state.live = 'readmodel_g3';
+    state.dropped.add('readmodel_g1');
+    statements.length = 0;
+    await service.read(query);
+    expect(statements).toEqual(['snapshot readmodel_g1', 'activeSchema', 'snapshot readmodel_g3']);
+  });
+
+  it('audits a blocked record as BLOCKED and returns no clinical data', async () => {
+    const { service, audit } = setup({ live: 'readmodel_g1', blocked: true });
+    const result = await service.read(query);
+    expect(result).toMatchObject({ blocked: true, found: false, auditId: 'audit-1' });
+    expect(result.overview.services).toEqual([]);
+    expect(audit.record).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'BLOCKED' }));
+  });
+
+  it('audits a read before returning it, and fails the read when the audit cannot be written', async () => {
+    const { service, audit } = setup({ live: 'readmodel_g1' });
+    audit.record.mockRejectedValueOnce(new Error('audit down'));
+    await expect(service.read(query)).rejects.toThrow('audit down');
+    expect(audit.record).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'SUCCESS', action: 'SEARCH', resource: 'Condition' }));
+  });
+});

@@ -1,0 +1,128 @@
+import { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/data-source.factory';
+import { readModelDdl } from '../../src/read-model.schema';
+import { ReadModelQueryRepository } from '../../src/read-model-query.repository';
+import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
+
+/**
+ * A patient read's one statement (`patientSnapshot`) against the real PostgreSQL, in a
+ * projection row and two generation schemas of its own: the linked identity group, the rows in
+ * the order and shape the overview builder expects, the block check on any linked identity, and
+ * no rows from a generation that is not the live one.
+ */
+describe('ReadModelQueryRepository.patientSnapshot (PostgreSQL)', () => {
+  const projection = `query-test-${Date.now()}`;
+  const base = 700000 + Math.floor(Math.random() * 99999);
+  const [live, old] = [`readmodel_g${base}`, `readmodel_g${base + 1}`];
+  const knr = String(9000 + Math.floor(Math.random() * 999)).padStart(4, '0');
+  let dataSource: DataSource;
+  let queries: ReadModelQueryRepository;
+
+  const fact = (schema: string, table: string, columns: Record<string, unknown>) => {
+    const names = Object.keys(columns);
+    return dataSource.query(
+      `INSERT INTO "${schema}".${table} (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+      Object.values(columns),
+    );
+  };
+  const service = (schema: string, patient: string, docKey: string, ordinal: number, reportedAt: string, iplos: string) =>
+    fact(schema, 'service_facts', {
+      kommunenummer: knr, doc_key: docKey, ordinal, msg_id: `m-${docKey}`, patient, msg_type: 'ORIENTERING_TJENESTETILBUD', iplos_code: iplos,
+      reported_at: reportedAt, sender_name: 'Testvik', sender_her_ids: ['1'], retracted: false,
+    });
+
+  beforeAll(async () => {
+    dataSource = createDataSource(TEST_DATABASE_URL, { poolSize: 2 });
+    await dataSource.initialize();
+    queries = new ReadModelQueryRepository(dataSource);
+    for (const schema of [live, old]) for (const statement of readModelDdl(schema)) await dataSource.query(statement);
+    await dataSource.query('INSERT INTO projection_generations (projection, active_schema) VALUES ($1, $2)', [projection, live]);
+    // p-fnr is linked to p-dnr, which is linked to p-hnr (the closure must follow both steps).
+    await fact(live, 'patient_links', { kommunenummer: knr, pseudonym: 'p-fnr', linked: 'p-dnr' });
+    await fact(live, 'patient_links', { kommunenummer: knr, pseudonym: 'p-dnr', linked: 'p-hnr' });
+    await fact(live, 'patients', { kommunenummer: knr, pseudonym: 'p-fnr', family_name: 'Ås', identifier_types: ['FNR', 'DNR'] });
+    await service(live, 'p-hnr', 'd2', 0, '2024-02-01T10:00:00', '15');
+    await service(live, 'p-fnr', 'd1', 1, '2024-01-01T10:00:00', '12');
+    await service(live, 'p-fnr', 'd1', 0, '2024-01-01T10:00:00', '11');
+    await service(live, 'p-other', 'd3', 0, '2023-01-01T10:00:00', '99');
+    await fact(live, 'message_versions', {
+      kommunenummer: knr, msg_id: 'm-d1', event_id: '00000000-0000-5000-8000-000000000001', event_type: 'DOCUMENT_RECEIVED', msg_type: 'ORIENTERING_TJENESTETILBUD',
+      standard: 'PLO', standard_version: '1.6', status: 'N', doc_key: 'd1', patient: 'p-fnr', gen_date: '2024-01-01T10:00:00',
+      recorded_at: new Date('2024-01-01T09:00:00.123Z'), sender_her_ids: ['1'], facts: {}, source_topic: 't', source_partition: 0, source_offset: 7,
+    });
+    await fact(live, 'documents', { kommunenummer: knr, doc_key: 'd1', msg_type: 'ORIENTERING_TJENESTETILBUD', patient: 'p-fnr', state: 'CURRENT', current_msg_id: 'm-d1', version_count: 1 });
+    await service(old, 'p-fnr', 'old', 0, '2020-01-01T10:00:00', '1');
+  });
+  afterAll(async () => {
+    await dataSource.query('DELETE FROM projection_generations WHERE projection = $1', [projection]);
+    await dataSource.query('DELETE FROM patient_blocks WHERE kommunenummer = $1', [knr]);
+    for (const schema of [live, old]) await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  it('returns the linked group and the rows of the whole group, in the order and shape of the per-table queries', async () => {
+    const snapshot = await queries.patientSnapshot(live, projection, knr, 'p-fnr');
+    expect(snapshot).toMatchObject({ activeSchema: live, blocked: false, pseudonyms: ['p-dnr', 'p-fnr', 'p-hnr'] });
+    const rows = snapshot.rows!;
+    // The same rows, column for column, as SELECT * ordered as the overview expects.
+    const expected = await dataSource.query(
+      `SELECT * FROM "${live}".service_facts WHERE kommunenummer = $1 AND patient = ANY($2) ORDER BY reported_at, doc_key, ordinal`,
+      [knr, snapshot.pseudonyms],
+    );
+    expect(rows.services).toEqual(expected);
+    expect(rows.services.map((s) => s.iplos_code)).toEqual(['11', '12', '15']);
+    expect(rows.patients).toEqual([{ pseudonym: 'p-fnr', family_name: 'Ås', given_name: null, birth_date: null, sex: null, identifier_types: ['FNR', 'DNR'] }]);
+    expect(rows.messages).toHaveLength(1);
+    expect(rows.messages[0]).toMatchObject({ msg_id: 'm-d1', document_state: 'CURRENT', doc_key: 'd1' });
+    expect(rows.messages[0].recorded_at).toEqual(new Date('2024-01-01T09:00:00.123Z'));
+    expect(rows).toMatchObject({ serviceNeeds: [], diagnoses: [], events: [] });
+  });
+
+  it('answers an unknown patient with an empty record and a group of one', async () => {
+    const snapshot = await queries.patientSnapshot(live, projection, knr, 'p-nobody');
+    expect(snapshot.pseudonyms).toEqual(['p-nobody']);
+    expect(snapshot.rows).toEqual({ patients: [], services: [], serviceNeeds: [], diagnoses: [], events: [], messages: [] });
+  });
+
+  it('returns no rows from a generation that is not the live one, and names the live one', async () => {
+    const snapshot = await queries.patientSnapshot(old, projection, knr, 'p-fnr');
+    expect(snapshot.activeSchema).toBe(live);
+    expect(snapshot.rows).toBeUndefined();
+  });
+
+  it('reports a block on any linked identity and then reads no clinical rows', async () => {
+    await dataSource.query(
+      `INSERT INTO patient_blocks (kommunenummer, patient_pseudonym, blocked, changed_at, changed_at_ms, audit_id, changed_by_client)
+       VALUES ($1, 'p-hnr', true, now(), 1, 'a1', 'test')`,
+      [knr],
+    );
+    const snapshot = await queries.patientSnapshot(live, projection, knr, 'p-fnr');
+    expect(snapshot).toMatchObject({ activeSchema: live, blocked: true, pseudonyms: ['p-dnr', 'p-fnr', 'p-hnr'] });
+    expect(snapshot.rows).toBeUndefined();
+    // An unblocked block row does not block.
+    await dataSource.query('UPDATE patient_blocks SET blocked = false WHERE kommunenummer = $1', [knr]);
+    expect((await queries.patientSnapshot(live, projection, knr, 'p-fnr')).blocked).toBe(false);
+  });
+
+  it('is one round trip, a named prepared statement per generation (planned once per connection)', async () => {
+    const pool = (dataSource.driver as unknown as { master: { query(...args: unknown[]): Promise<unknown> } }).master;
+    const poolQuery = jest.spyOn(pool, 'query');
+    const query = jest.spyOn(dataSource, 'query');
+    await queries.patientSnapshot(live, projection, knr, 'p-fnr');
+    await queries.patientSnapshot(old, projection, knr, 'p-fnr');
+    expect(query).not.toHaveBeenCalled();
+    expect(poolQuery.mock.calls.map(([config]) => (config as { name: string }).name)).toEqual([`patient-snapshot-${live}`, `patient-snapshot-${old}`]);
+    poolQuery.mockRestore();
+    query.mockRestore();
+    // Both generations' statements stay usable on the same connections.
+    expect((await queries.patientSnapshot(live, projection, knr, 'p-fnr')).rows?.services).toHaveLength(3);
+  });
+
+  it('fails with undefined_table once a remembered generation is dropped (the read service then looks the live one up again)', async () => {
+    const doomed = `readmodel_g${base + 2}`;
+    for (const statement of readModelDdl(doomed)) await dataSource.query(statement);
+    await queries.patientSnapshot(doomed, projection, knr, 'p-fnr');
+    await dataSource.query(`DROP SCHEMA "${doomed}" CASCADE`);
+    await expect(queries.patientSnapshot(doomed, projection, knr, 'p-fnr')).rejects.toMatchObject({ code: '42P01' });
+  });
+});
