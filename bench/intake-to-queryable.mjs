@@ -1,18 +1,19 @@
 // Sustained throughput and end-to-end latency from POST /v1/messages (AppRec OK) until the
 // message is visible in the read model the read API serves, with intake, normalizer and
 // projector as separate processes on this machine.
+import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
-import { BENCH_DB_URL, benchEnv, dist, peakRssMiB, percentile, resetBenchState, sleep, startApp, stopApp } from './lib/common.mjs';
+import { BENCH_DB_URL, benchEnv, dist, peakRssMiB, percentile, processCpuSeconds, resetBenchState, sleep, startApp, stopApp } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 
-export async function intakeToQueryable({ messages, concurrency, basePort = 3310, timeoutMs = 600000, log = () => undefined }) {
+export async function intakeToQueryable({ messages, concurrency, pacedMessages = [], pacedFractions = [0.5, 0.8], pacedSeconds = 20, basePort = 3310, timeoutMs = 600000, nodeArgs = [], log = () => undefined }) {
   await resetBenchState();
   const env = benchEnv();
   const apps = {};
-  apps.intake = await startApp('intake', env, basePort);
-  apps.normalizer = await startApp('normalizer', env, basePort + 1);
-  apps.projector = await startApp('projector', env, basePort + 2);
+  apps.intake = await startApp('intake', env, basePort, nodeArgs);
+  apps.normalizer = await startApp('normalizer', env, basePort + 1, nodeArgs);
+  apps.projector = await startApp('projector', env, basePort + 2, nodeArgs);
   const rss = { intake: 0, normalizer: 0, projector: 0 };
   const rssTimer = setInterval(() => {
     for (const [name, child] of Object.entries(apps)) rss[name] = Math.max(rss[name], peakRssMiB(child.pid) || 0);
@@ -20,28 +21,38 @@ export async function intakeToQueryable({ messages, concurrency, basePort = 3310
 
   const { mintDevToken } = dist('auth');
   const token = await mintDevToken(env.HENDELSESLAGER_DEV_ISSUER_KEY, { client: 'bench-gateway', scopes: ['messages:write'], kommuner: ['*'], audience: 'hendelseslager' });
-  const url = `http://127.0.0.1:${basePort}/v1/messages`;
   const accepted = new Map(); // msgId -> accept time (ms)
   const seen = new Map(); // msgId -> first time visible
   const outcomes = {};
+  // node:http with keep-alive rather than fetch: the load generator shares the two cores with
+  // the hub, and fetch costs it about twice the CPU per request.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/xml' };
+  const send = (body) =>
+    new Promise((resolve) => {
+      const req = request({ host: '127.0.0.1', port: basePort, path: '/v1/messages', method: 'POST', agent, headers: { ...headers, 'Content-Length': body.length } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve({ status: res.statusCode, outcome: res.headers['x-intake-outcome'], msgId: res.headers['x-original-msg-id'] }));
+      });
+      req.on('error', (e) => resolve({ status: String(e.code ?? e) }));
+      req.end(body);
+    });
   const post = async (body) => {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const response = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/xml' }, body });
-      await response.arrayBuffer();
-      if (response.status === 503) {
+      const response = await send(body);
+      if (response.status === 503 || typeof response.status === 'string') {
         await sleep(200);
         continue;
       }
-      const outcome = response.headers.get('x-intake-outcome') ?? `HTTP ${response.status}`;
+      const outcome = response.outcome ?? `HTTP ${response.status}`;
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      const msgId = response.headers.get('x-original-msg-id');
-      if (outcome === 'ACCEPTED' && msgId) accepted.set(msgId, performance.now());
+      if (outcome === 'ACCEPTED' && response.msgId) accepted.set(response.msgId, performance.now());
       return;
     }
     outcomes.GAVE_UP = (outcomes.GAVE_UP ?? 0) + 1;
   };
 
-  // Poll the read model for every accepted message until it is visible.
+  // Poll the read model for every accepted message until it is visible (through every phase).
   const { Client } = require('pg');
   const db = new Client({ connectionString: BENCH_DB_URL });
   await db.connect();
@@ -59,6 +70,9 @@ export async function intakeToQueryable({ messages, concurrency, basePort = 3310
     }
   })();
 
+  // CPU of each app process (user + system, /proc) and of this load generator, over the measured part.
+  const cpuBefore = Object.fromEntries(Object.entries(apps).map(([name, child]) => [name, processCpuSeconds(child.pid)]));
+  const ownCpuBefore = process.cpuUsage();
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -70,18 +84,62 @@ export async function intakeToQueryable({ messages, concurrency, basePort = 3310
   log(`posted ${messages.length} in ${((postingDone - started) / 1000).toFixed(1)} s; waiting for projection`);
   const deadline = performance.now() + timeoutMs;
   while (seen.size < accepted.size && performance.now() < deadline) await sleep(100);
+  const finished = Math.max(...seen.values());
+  const endToEndRate = seen.size / ((finished - started) / 1000);
+  const latencies = [...seen.entries()].map(([id, t]) => t - accepted.get(id)).sort((a, b) => a - b);
+  const saturation = { accepted: accepted.size, visible: seen.size };
+
+  // Paced (open loop): gateways offering a steady rate below the saturation rate just measured,
+  // as real gateways do; latency is then the pipeline's own, not the backlog's. One phase per
+  // fraction of the saturation rate, each with fresh messages.
+  const paced = [];
+  let pool = pacedMessages.slice();
+  for (const fraction of pacedFractions) {
+    const rate = Math.max(1, Math.floor(endToEndRate * fraction));
+    const batch = pool.splice(0, Math.min(pool.length, rate * pacedSeconds));
+    if (batch.length === 0) break;
+    const phaseAccepted = new Map();
+    const before = new Set(accepted.keys());
+    const phaseStart = performance.now();
+    const inFlight = [];
+    for (let i = 0; i < batch.length; i++) {
+      const due = phaseStart + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      inFlight.push(post(batch[i]));
+    }
+    await Promise.all(inFlight);
+    const offeredSeconds = (performance.now() - phaseStart) / 1000;
+    const phaseDeadline = performance.now() + 120000;
+    const mine = () => [...accepted.keys()].filter((id) => !before.has(id));
+    while (mine().some((id) => !seen.has(id)) && performance.now() < phaseDeadline) await sleep(100);
+    for (const id of mine()) phaseAccepted.set(id, accepted.get(id));
+    const lat = [...phaseAccepted.entries()].filter(([id]) => seen.has(id)).map(([id, t]) => seen.get(id) - t).sort((a, b) => a - b);
+    paced.push({
+      fraction, offeredPerSecond: rate, messages: batch.length, accepted: phaseAccepted.size, visible: lat.length,
+      lost: phaseAccepted.size - lat.length, achievedPerSecond: phaseAccepted.size / offeredSeconds,
+      latencyP50Ms: percentile(lat, 50), latencyP99Ms: percentile(lat, 99),
+    });
+    log(`paced ${rate} msg/s (${Math.round(fraction * 100)} % of saturation): p50 ${Math.round(percentile(lat, 50))} ms, p99 ${Math.round(percentile(lat, 99))} ms`);
+  }
+
   polling = false;
   await poller;
-  const finished = Math.max(...seen.values());
+
+  const cpuMsPerMessage = Object.fromEntries(
+    Object.entries(apps).map(([name, child]) => [name, ((processCpuSeconds(child.pid) - cpuBefore[name]) * 1000) / Math.max(1, accepted.size)]),
+  );
+  const ownCpu = process.cpuUsage(ownCpuBefore);
+  cpuMsPerMessage.loadGenerator = (ownCpu.user + ownCpu.system) / 1000 / Math.max(1, accepted.size);
   clearInterval(rssTimer);
   for (const [name, child] of Object.entries(apps)) rss[name] = Math.max(rss[name], peakRssMiB(child.pid) || 0);
   await db.end();
   await Promise.all(Object.values(apps).map(stopApp));
 
-  const latencies = [...seen.entries()].map(([id, t]) => t - accepted.get(id)).sort((a, b) => a - b);
   // Per-second series for the chart: accepted and visible counts, median latency of those visible.
   const series = [];
-  const seconds = Math.ceil((finished - started) / 1000);
+  // The whole run: the saturation phase, then the paced phases.
+  const seconds = Math.ceil((Math.max(...seen.values()) - started) / 1000);
   for (let s = 0; s < seconds; s++) {
     const lo = started + s * 1000;
     const hi = lo + 1000;
@@ -92,16 +150,19 @@ export async function intakeToQueryable({ messages, concurrency, basePort = 3310
   }
   return {
     messages: messages.length,
-    accepted: accepted.size,
-    visible: seen.size,
+    accepted: saturation.accepted,
+    visible: saturation.visible,
+    /** Accepted but never visible, over every phase. */
     lost: accepted.size - seen.size,
     outcomes,
     concurrency,
     acceptRate: accepted.size / ((postingDone - started) / 1000),
-    endToEndRate: seen.size / ((finished - started) / 1000),
+    endToEndRate,
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
     peakRssMiB: rss,
+    cpuMsPerMessage,
+    paced,
     series,
   };
 }

@@ -1,23 +1,34 @@
 // Read latency of the FHIR API under concurrent clients: loads N patients (an Orientering om
 // tjenestetilbud with services and a GP message with diagnoses each, through intake), then
 // `clients` concurrent FHIR clients search EpisodeOfCare, Condition and Encounter by patient
-// identifier (POST _search, audited like every read) for a fixed time. Prints p50/p90/p99 per
-// resource type and writes bench/out/read-latency.json.
+// identifier (POST _search, audited like every read) for a fixed time, twice:
 //
-//   npm run build && node bench/read-latency.mjs [--patients 500] [--clients 50] [--seconds 20]
+// - closed loop (saturation): each client sends its next search as soon as the last is answered;
+// - paced: each client sends one search every `--interval` ms (50 clients × 100 ms = an offered
+//   500 req/s), latency counted from the moment the search was due, so a hub that falls behind
+//   is charged for the queueing it causes (no coordinated omission).
+//
+// Tokens, request bodies and headers are built before the timed phases; requests go through
+// node:http with keep-alive (lighter than fetch, so the load generator takes less of the CPU
+// it shares with the hub). The hub's and the load generator's CPU time per request are printed
+// beside the latencies: on a shared 2-core machine they are steadier than wall-clock figures.
+// Prints p50/p90/p99 per resource type and writes bench/out/read-latency.json.
+//
+//   npm run build && node bench/read-latency.mjs [--patients 500] [--clients 50] [--seconds 20] [--interval 100]
 //   node bench/read-latency.mjs --url http://127.0.0.1:3000 --key .stack/dev-issuer/key.json   (a running hub)
 //
 // Without --url it starts the compiled hub itself on the bench namespace and database.
 import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { benchEnv, dist, peakRssMiB, percentile, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
+import { benchEnv, dist, peakRssMiB, percentile, processCpuSeconds, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
 
 const KOMMUNE = '3428';
 const SENDER = { organisation: [{ name: 'Alvdal kommune', herId: '99387' }, { name: 'Hjemmesykepleien', herId: '5078' }] };
 const GP = { organisation: [{ name: 'Alvdal legekontor', herId: '56704' }] };
 const TYPES = ['EpisodeOfCare', 'Condition', 'Encounter'];
 
-export async function readLatency({ patients = 500, clients = 50, seconds = 20, url, keyFile, port = 3420, log = () => undefined }) {
+export async function readLatency({ patients = 500, clients = 50, seconds = 20, intervalMs = 100, url, keyFile, port = 3420, log = () => undefined }) {
   let hub;
   let env;
   if (!url) {
@@ -97,40 +108,97 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     log(`loaded and queryable in ${loadSeconds.toFixed(1)} s; ${clients} clients for ${seconds} s`);
 
-    // Warm-up, then the measured run.
-    for (let i = 0; i < 50; i++) await search(TYPES[i % 3], unique[i % unique.length].fnr);
-    const samples = Object.fromEntries(TYPES.map((t) => [t, []]));
-    const errors = {};
-    const stopAt = performance.now() + seconds * 1000;
+    // Everything a timed request needs is built here, outside the timed loops.
+    const target = new URL(url);
+    const agent = new Agent({ keepAlive: true, maxSockets: clients });
+    const bodyFor = new Map(unique.map((p) => [p.fnr, Buffer.from(new URLSearchParams({ 'patient.identifier': `urn:oid:2.16.578.1.12.4.1.4.1|${p.fnr}` }).toString())]));
+    const headersFor = readers.map((reader) => ({
+      Authorization: `Bearer ${reader}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Purpose-Of-Use': 'TREAT',
+    }));
+    const timedSearch = (type, fnr, c) =>
+      new Promise((resolve) => {
+        const body = bodyFor.get(fnr);
+        const req = request(
+          { host: target.hostname, port: target.port, path: `/fhir/${KOMMUNE}/${type}/_search`, method: 'POST', agent, headers: { ...headersFor[c], 'Content-Length': body.length } },
+          (res) => {
+            res.on('data', () => undefined);
+            res.on('end', () => resolve(res.statusCode));
+          },
+        );
+        req.on('error', (e) => resolve(String(e.code ?? e)));
+        req.end(body);
+      });
+
+    // Warm-up (every client's token and connection once), then the measured runs.
+    await Promise.all(Array.from({ length: clients }, (_, c) => timedSearch(TYPES[c % 3], unique[c % unique.length].fnr, c)));
+    const cpu = () => ({ hub: hub ? processCpuSeconds(hub.pid) * 1000 : NaN, self: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
     let rssPeak = 0;
     const rssTimer = hub ? setInterval(() => (rssPeak = Math.max(rssPeak, peakRssMiB(hub.pid) || 0)), 500) : undefined;
-    await Promise.all(
-      Array.from({ length: clients }, async (_, c) => {
-        let i = c;
-        while (performance.now() < stopAt) {
-          const type = TYPES[i % 3];
-          const patient = unique[(i * 7919) % unique.length];
-          i += clients;
-          const result = await search(type, patient.fnr, readers[c]).catch((e) => ({ ms: NaN, status: String(e) }));
-          if (result.status === 200) samples[type].push(result.ms);
-          else errors[result.status] = (errors[result.status] ?? 0) + 1;
-        }
-      }),
-    );
-    if (rssTimer) clearInterval(rssTimer);
-    const summarize = (values) => {
-      const sorted = values.slice().sort((a, b) => a - b);
-      return { requests: sorted.length, perSecond: sorted.length / seconds, p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? NaN };
+
+    /** One timed phase: `next(c, i)` waits until client c's i-th search is due and returns when it was due. */
+    const phase = async (name, due) => {
+      log(`${name}: ${clients} clients for ${seconds} s`);
+      const samples = Object.fromEntries(TYPES.map((t) => [t, []]));
+      const errors = {};
+      const started = performance.now();
+      const stopAt = started + seconds * 1000;
+      const before = cpu();
+      await Promise.all(
+        Array.from({ length: clients }, async (_, c) => {
+          for (let i = 0; ; i++) {
+            const dueAt = await due(c, i, started);
+            // A client that has fallen behind stops at the end too; what it did not send is counted below.
+            if (dueAt >= stopAt || performance.now() >= stopAt) break;
+            const type = TYPES[(c + i * clients) % 3];
+            const patient = unique[((c + i * clients) * 7919) % unique.length];
+            const status = await timedSearch(type, patient.fnr, c);
+            const ms = performance.now() - dueAt;
+            if (status === 200) samples[type].push(ms);
+            else errors[status] = (errors[status] ?? 0) + 1;
+          }
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+      const after = cpu();
+      const summarize = (values) => {
+        const sorted = values.slice().sort((a, b) => a - b);
+        return { requests: sorted.length, perSecond: sorted.length / elapsed, p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? NaN };
+      };
+      const all = summarize(TYPES.flatMap((t) => samples[t]));
+      const answered = all.requests + Object.values(errors).reduce((a, b) => a + b, 0);
+      return {
+        answered,
+        byType: Object.fromEntries(TYPES.map((t) => [t, summarize(samples[t])])),
+        all,
+        errors,
+        hubCpuMsPerRequest: (after.hub - before.hub) / answered,
+        loadGeneratorCpuMsPerRequest: (after.self - before.self) / answered,
+        hubCpuCores: (after.hub - before.hub) / 1000 / elapsed,
+      };
     };
+    // Closed loop: the next search as soon as the last is answered (saturation).
+    const closedLoop = await phase('closed loop', async () => performance.now());
+    // Paced: client c's i-th search is due at start + c/clients·interval + i·interval.
+    const paced = await phase(`paced (one search per client every ${intervalMs} ms)`, async (c, i, started) => {
+      const dueAt = started + ((c / clients) + i) * intervalMs;
+      const wait = dueAt - performance.now();
+      if (wait > 0) await sleep(wait);
+      return dueAt;
+    });
+    agent.destroy();
+    if (rssTimer) clearInterval(rssTimer);
     return {
       patients: unique.length,
       messages: bodies.length,
       clients,
       seconds,
       loadSeconds,
-      byType: Object.fromEntries(TYPES.map((t) => [t, summarize(samples[t])])),
-      all: summarize(TYPES.flatMap((t) => samples[t])),
-      errors,
+      // The closed-loop figures stay at the top level (byType, all, errors), as before.
+      ...closedLoop,
+      // notSent: searches that fell due during the phase but were never sent, the clients being behind.
+      paced: { intervalMs, offeredPerSecond: (clients * 1000) / intervalMs, ...paced, notSent: Math.max(0, clients * Math.ceil((seconds * 1000) / intervalMs) - paced.answered) },
       hubPeakRssMiB: hub ? rssPeak : null,
       target: hub ? 'hub started by the benchmark (all apps in one process)' : url,
     };
@@ -145,6 +213,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       patients: { type: 'string', default: '500' },
       clients: { type: 'string', default: '50' },
       seconds: { type: 'string', default: '20' },
+      interval: { type: 'string', default: '100' },
       url: { type: 'string' },
       key: { type: 'string' },
     },
@@ -153,19 +222,28 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     patients: Number(values.patients),
     clients: Number(values.clients),
     seconds: Number(values.seconds),
+    intervalMs: Number(values.interval),
     url: values.url,
     keyFile: values.key,
     log: (m) => process.stderr.write(`[read-latency] ${m}\n`),
   });
   writeJson('read-latency.json', result);
   const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-  console.log(`\nFHIR read latency: ${result.patients} patients, ${result.clients} concurrent clients, ${result.seconds} s, POST _search (audited)\n`);
-  const header = ['resource', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
-  const rows = [...Object.entries(result.byType), ['all', result.all]].map(([name, s]) => [name, String(s.requests), f(s.perSecond), f(s.p50Ms), f(s.p90Ms), f(s.p99Ms), f(s.maxMs)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  console.log(header.map((h, i) => h.padEnd(widths[i])).join('  '));
-  for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
-  console.log(`\nerrors: ${JSON.stringify(result.errors)}   load: ${f(result.loadSeconds)} s   hub peak RSS: ${f(result.hubPeakRssMiB, 0)} MiB`);
+  const table = (phase) => {
+    const header = ['resource', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
+    const rows = [...Object.entries(phase.byType), ['all', phase.all]].map(([name, s]) => [name, String(s.requests), f(s.perSecond), f(s.p50Ms), f(s.p90Ms), f(s.p99Ms), f(s.maxMs)]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    console.log(header.map((h, i) => h.padEnd(widths[i])).join('  '));
+    for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
+    console.log(`errors: ${JSON.stringify(phase.errors)}   CPU per request: hub ${f(phase.hubCpuMsPerRequest, 2)} ms (${f(phase.hubCpuCores, 2)} cores), load generator ${f(phase.loadGeneratorCpuMsPerRequest, 2)} ms`);
+  };
+  console.log(`\nFHIR read latency: ${result.patients} patients, ${result.clients} concurrent clients, ${result.seconds} s per phase, POST _search (audited)\n`);
+  console.log('Closed loop (each client sends its next search when the last is answered):');
+  table(result);
+  console.log(`\nPaced (each client one search every ${result.paced.intervalMs} ms, offered ${f(result.paced.offeredPerSecond, 0)} req/s; latency from when the search was due):`);
+  table(result.paced);
+  if (result.paced.notSent > 0) console.log(`behind: ${result.paced.notSent} searches fell due but were not sent by the end (the hub did not keep up with the offered rate)`);
+  console.log(`\nload: ${f(result.loadSeconds)} s   hub peak RSS: ${f(result.hubPeakRssMiB, 0)} MiB`);
   console.log('results: bench/out/read-latency.json');
-  if (Object.keys(result.errors).length > 0) process.exitCode = 1;
+  if (Object.keys(result.errors).length > 0 || Object.keys(result.paced.errors).length > 0) process.exitCode = 1;
 }

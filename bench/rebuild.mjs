@@ -5,7 +5,7 @@
 // Events are generated efficiently instead of going through intake: a few hundred messages from
 // the project's own builder are parsed and mapped once (the real normalizer mapping), then cloned
 // into N distinct document versions (new MsgIds and event ids, patients spread so each has about
-// ten documents), Avro-encoded with the registry codec and produced in batches straight to the
+// ten documents; about 10 % are changes and 2 % cancellations of an earlier document), Avro-encoded with the registry codec and produced in batches straight to the
 // events topic of a bench namespace. Then RebuildService rebuilds the read model from offset
 // zero into a new generation and switches, exactly as the CLI does, and the rate is printed.
 // Uses its own namespace and database (hlbench-rebuild, hendelseslager_bench_rebuild).
@@ -84,18 +84,27 @@ async function produce(kafka, codec, knr, count) {
   const producer = await kafka.producer();
   const started = Date.now();
   const batchSize = 2000;
+  const recent = Array.from({ length: 500 }, () => undefined);
   for (let i = 0; i < count; i += batchSize) {
     const records = [];
     for (let j = i; j < Math.min(count, i + batchSize); j++) {
       const t = base[j % base.length];
       const msgId = randomUUID();
-      const pseudonym = `bench-patient-${knr}-${j % patients}`;
+      // About one in ten is a change (M) and one in fifty a cancellation (C) of an earlier
+      // document of the same patient, as in the message mix; the rest start documents (N).
+      const roll = j % 50;
+      const parent = j >= 100 && (roll % 10 === 9 || roll === 24) ? recent[(j * 7) % recent.length] : undefined;
+      const status = parent ? (roll === 24 ? 'C' : 'M') : 'N';
+      const pseudonym = parent?.pseudonym ?? `bench-patient-${knr}-${j % patients}`;
       const event = {
         ...t,
-        envelope: { ...t.envelope, eventId: contracts.uuidV5(`${knr}|${msgId}|document-event`), eventType: 'DOCUMENT_RECEIVED', correlationId: msgId, patientPseudonym: pseudonym },
-        document: { ...t.document, msgId, status: 'N', refToParent: null, refToConversation: null, explicitDocumentId: null },
+        envelope: { ...t.envelope, eventId: contracts.uuidV5(`${knr}|${msgId}|document-event`), eventType: status === 'N' ? 'DOCUMENT_RECEIVED' : status === 'M' ? 'DOCUMENT_REPLACED' : 'DOCUMENT_CANCELLED', correlationId: msgId, patientPseudonym: pseudonym },
+        document: { ...t.document, msgId, status, refToParent: parent?.msgId ?? null, refToConversation: null, explicitDocumentId: null },
         patient: { ...t.patient, pseudonym, linkedPseudonyms: [] },
       };
+      if (status === 'N') {
+        recent[j % recent.length] = { msgId, pseudonym };
+      }
       records.push({ key: pseudonym, value: await codec.encode(topic, event) });
     }
     await producer.send(topic, records);

@@ -25,7 +25,8 @@ const parse = measureParseRate(messages, quick ? 1 : 5);
 log('kafka-producer-perf-test (acks=all, same record size)');
 const kafka = kafkaProducerPerf({ records: quick ? 2000 : 50000, recordSize: avgSize, topic: 'hlbench.producer-perf' });
 log('intake to queryable (intake, normalizer, projector as processes)');
-const e2e = await intakeToQueryable({ messages, concurrency: quick ? 4 : 16, log });
+const pacedMessages = messageMix(quick ? 200 : Number(process.env.BENCH_PACED_MESSAGES ?? 20000), 8);
+const e2e = await intakeToQueryable({ messages, pacedMessages, pacedSeconds: quick ? 3 : 20, concurrency: quick ? 4 : 16, log });
 
 log('reads: FHIR searches under concurrent clients');
 const reads = await readLatency({ patients: quick ? 30 : 500, clients: quick ? 5 : 50, seconds: quick ? 3 : 20, log });
@@ -51,7 +52,7 @@ const results = {
   },
 };
 writeJson('results.json', results);
-writeFileSync(join(OUT, 'throughput.svg'), throughputChartSvg(e2e.series, `Intake to queryable, ${count} messages, ${e2e.concurrency} concurrent gateways`));
+writeFileSync(join(OUT, 'throughput.svg'), throughputChartSvg(e2e.series, `Intake to queryable: ${count} messages from ${e2e.concurrency} gateways as fast as accepted, then paced at ${e2e.paced.map((p) => p.offeredPerSecond).join(' and ')} msg/s`));
 
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const rows = [
@@ -59,15 +60,18 @@ const rows = [
   ['Kafka ProducerPerformance, acks=all', `${f(kafka.recordsPerSecond)} rec/s`, `p50 ${f(kafka.p50Ms)} ms, p99 ${f(kafka.p99Ms)} ms`],
   ['Hub: accepted (AppRec OK) rate', `${f(e2e.acceptRate)} msg/s`, `${e2e.accepted}/${e2e.messages} accepted`],
   ['Hub: intake to queryable, sustained', `${f(e2e.endToEndRate)} msg/s`, `p50 ${f(e2e.latencyP50Ms)} ms, p99 ${f(e2e.latencyP99Ms)} ms`],
+  ...e2e.paced.map((p) => [`Hub paced at ${Math.round(p.fraction * 100)} % of that (open loop)`, `${f(p.achievedPerSecond)} msg/s`, `p50 ${f(p.latencyP50Ms)} ms, p99 ${f(p.latencyP99Ms)} ms, ${p.lost} lost`]),
   ['Hub / (parse rate / 2)  [target >= 1]', f(results.ratios.hubVsHalfParseRate, 2), ''],
   ['Hub / Kafka producer', f(results.ratios.hubVsKafkaProducer, 3), ''],
   ['Lost (accepted, never visible)', String(e2e.lost), ''],
   [`Reads, FHIR POST _search, ${reads.clients} clients`, `${f(reads.all.perSecond)} req/s`, `p50 ${f(reads.all.p50Ms)} ms, p99 ${f(reads.all.p99Ms)} ms, ${Object.values(reads.errors).reduce((a, b) => a + b, 0)} errors`],
+  [`Reads paced, ${reads.clients} clients × 1 per ${reads.paced.intervalMs} ms`, `${f(reads.paced.all.perSecond)} req/s`, `p50 ${f(reads.paced.all.p50Ms)} ms, p99 ${f(reads.paced.all.p99Ms)} ms, ${Object.values(reads.paced.errors).reduce((a, b) => a + b, 0)} errors`],
   [`Rebuild, ${rebuild.events} events`, `${f(rebuild.eventsPerSecond)} events/s`, `${f(rebuild.rebuildSeconds, 1)} s`],
   ['Peak RSS MiB intake / normalizer / projector', `${f(e2e.peakRssMiB.intake)} / ${f(e2e.peakRssMiB.normalizer)} / ${f(e2e.peakRssMiB.projector)}`, ''],
+  ['CPU ms per message intake / normalizer / projector', `${f(e2e.cpuMsPerMessage.intake, 2)} / ${f(e2e.cpuMsPerMessage.normalizer, 2)} / ${f(e2e.cpuMsPerMessage.projector, 2)}`, `load generator ${f(e2e.cpuMsPerMessage.loadGenerator, 2)}`],
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`\nHendelseslager benchmark (${results.mode}), ${results.date}\n${results.machine}\n`);
 for (const [a, b, c] of rows) console.log(`${a.padEnd(width)}  ${b.padEnd(18)}  ${c}`);
 console.log(`\nresults: bench/out/results.json   chart: bench/out/throughput.svg`);
-if (e2e.lost > 0 || Object.keys(reads.errors).length > 0) process.exitCode = 1;
+if (e2e.lost > 0 || Object.keys(reads.errors).length > 0 || Object.keys(reads.paced.errors).length > 0) process.exitCode = 1;

@@ -18,9 +18,11 @@ export function dist(lib) {
   return require(path);
 }
 
+// HLTEST_SUFFIX=x gives a benchmark run its own namespace and database on a shared stack (as for the tests).
+const SUFFIX = (process.env.HLTEST_SUFFIX ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
 export const BENCH = {
-  namespace: process.env.BENCH_NAMESPACE ?? 'hlbench',
-  database: process.env.BENCH_DATABASE ?? 'hendelseslager_bench',
+  namespace: process.env.BENCH_NAMESPACE ?? (SUFFIX ? `hlbench-${SUFFIX}` : 'hlbench'),
+  database: process.env.BENCH_DATABASE ?? (SUFFIX ? `hendelseslager_bench_${SUFFIX}` : 'hendelseslager_bench'),
   brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   registry: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
 };
@@ -87,9 +89,10 @@ export function benchEnv(extra = {}) {
 }
 
 /** Starts a compiled app as a process and waits for /health/live. */
-export async function startApp(app, env, port) {
+/** Starts a compiled app; `nodeArgs` are node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+export async function startApp(app, env, port, nodeArgs = []) {
   const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-  const child = spawn(process.execPath, [main], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)));
   const deadline = Date.now() + 60000;
@@ -103,6 +106,23 @@ export async function startApp(app, env, port) {
     await sleep(200);
   }
   throw new Error(`${app} did not start`);
+}
+
+/** User and system CPU seconds of one process so far (/proc/<pid>/stat, USER_HZ = 100). */
+export function processCpuTimes(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // utime, stime (fields 14, 15)
+}
+
+/** User + system CPU seconds of one process so far, NaN once it is gone. */
+export function processCpuSeconds(pid) {
+  try {
+    const t = processCpuTimes(pid);
+    return t.user + t.system;
+  } catch {
+    return NaN;
+  }
 }
 
 export function stopApp(child) {
