@@ -1,4 +1,5 @@
 import { OpsContext, RebuildService, StatusService } from '@hub/ops';
+import { OpsStateRepository, ProjectionStateRepository, readModelSchemaName } from '@hub/persistence';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { activeSchema, countIn, kommune, openOps, orientering, overview, post, sql, testPatient } from './ops-support';
 
@@ -117,6 +118,31 @@ describe('ops: rebuild the read model while it serves', () => {
     expect(await activeSchema()).toBe(live);
     expect((await sql(`SELECT 1 FROM information_schema.schemata WHERE schema_name = $1`, [interrupted.targetSchema])).length).toBe(0);
     await expect(new RebuildService(ops).rebuild({ abort: true })).rejects.toThrow(/No rebuild/);
+  });
+
+  it("applies a kommune's batch only under the kommune's projection lock, as the live projector does (both write the generation once it is live)", async () => {
+    const live = await activeSchema();
+    const target = readModelSchemaName((await new OpsStateRepository(ops.dataSource).highestGeneration()) + 1);
+    const state = new ProjectionStateRepository(ops.dataSource);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = state.transaction(async (manager) => {
+      await state.lockKommune(manager, target, a.kommunenummer);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const rebuild = new RebuildService(ops).rebuild({ pollMs: 200 });
+    // Kommune B is applied meanwhile; A waits for the lock.
+    await eventually(async () => ((await versions(target, b).catch(() => 0)) === (await versions(live, b)) ? true : undefined), 30000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await versions(target, a)).toBe(0);
+    release();
+    await holder;
+    expect(await rebuild).toMatchObject({ status: 'switched', targetSchema: target });
+    expect(await versions(target, a)).toBe(await versions(live, a));
   });
 
   it('a rebuild that stopped right after its switch committed is only recorded on resume, never consumed into the live generation', async () => {

@@ -213,7 +213,13 @@ export class RebuildService {
       }
     }
     let applied = 0;
+    const knr = parseTopic(batch.topic)?.kommunenummer;
+    if (!knr) throw new Error(`Not an event topic: ${batch.topic}`);
     await this.generations.transaction(async (manager) => {
+      // The kommune's projection lock, as the live projector takes it: once the switch commits
+      // the live projector writes this generation too, until this consumer has stopped, and the
+      // set-based writer relies on nobody else writing the kommune's rows in its transaction.
+      await this.generations.lockKommune(manager, target, knr);
       const stored = await this.generations.offsetsIn(manager, target, [batch.topic]);
       const next = BigInt(offsetOf(stored, batch.topic, batch.partition));
       if (BigInt(batch.records[0].offset) > next) throw new Error(`Rebuild consumer is past the stored offset of ${batch.topic}[${batch.partition}]`);
