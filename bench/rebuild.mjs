@@ -136,6 +136,9 @@ for (const k of kommuner) {
 }
 log(`generated ${perKommune * KOMMUNER} events in ${generation.toFixed(1)} s; rebuilding`);
 
+// BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of the rebuild phase only (not the event
+// generation); summarise it with bench/lib/cpuprofile-summary.mjs.
+const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : undefined;
 const ctx = await ops.OpsContext.open(hubConfig, { poolSize: PARALLEL + 2 });
 let done = 0;
 let total = 0;
@@ -144,6 +147,7 @@ const started = Date.now();
 const result = await new ops.RebuildService(ctx).rebuild({ progress: { setTotal: (t) => (total = t), tick: (n = 1) => (done += n) }, pollMs: 500, parallel: PARALLEL });
 const seconds = (Date.now() - started) / 1000;
 clearInterval(ticker);
+if (profiler) await profiler.stop(process.env.BENCH_CPU_PROFILE);
 const counts = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM "${result.targetSchema}".message_versions`);
 await ctx.close();
 
@@ -166,3 +170,20 @@ writeJson('rebuild.json', summary);
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(`rebuild: ${summary.events} events in ${seconds.toFixed(1)} s = ${summary.eventsPerSecond} events/s${summary.measuredNotExtrapolated ? '' : ` (1M extrapolated: ~${Math.round(summary.extrapolatedSecondsFor1M / 60)} min)`}\n`);
 process.exit(0);
+
+async function startProfile() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async (file) => {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      log(`CPU profile of the rebuild phase written to ${file}`);
+    },
+  };
+}
