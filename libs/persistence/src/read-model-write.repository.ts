@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { DocumentEvent } from '@hub/contracts';
-import { DocumentState, explicitDocumentKey, NewVersion, ownDocumentKey, ReadModelTx, StoredVersion } from '@hub/projections';
+import { demographicsOf, DocumentState, explicitDocumentKey, mergeDemographics, NewVersion, ownDocumentKey, PatientDemographics, ReadModelTx, StoredVersion } from '@hub/projections';
 import { assertSchemaName } from './read-model.schema';
 
 /**
@@ -43,7 +43,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   private readonly documents = new Map<string, { knr: string; state: DocumentState }>();
   private readonly facts = new Map<string, { knr: string; docKey: string; version: StoredVersion | undefined; retracted: boolean }>();
   /** Patient rows as stored (loaded) or as this batch leaves them (dirty); null: not stored. */
-  private readonly patients = new Map<string, { knr: string; patient: PatientRow | null; dirty: boolean }>();
+  private readonly patients = new Map<string, { knr: string; patient: PatientDemographics | null; dirty: boolean }>();
   private readonly links = new Map<string, [string, string, string]>();
   private readonly offsets = new Map<string, { topic: string; partition: number; nextOffset: string }>();
 
@@ -161,13 +161,10 @@ export class ReadModelWriteRepository implements ReadModelTx {
 
   async upsertPatient(knr: string, p: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void> {
     const key = `${knr}|${p.pseudonym}`;
-    const next: PatientRow = {
-      pseudonym: p.pseudonym, familyName: p.familyName, givenName: p.givenName, birthDate: p.birthDate, sex: p.sex,
-      identifierTypes: [...p.identifierTypes], lastGenDate: genDate,
-    };
+    const next = demographicsOf(p, genDate);
     if (!this.patients.has(key)) await this.loadPatients(knr, [p.pseudonym]);
     const before = this.patients.get(key)?.patient ?? null;
-    this.patients.set(key, { knr, patient: before ? mergePatient(before, next) : next, dirty: true });
+    this.patients.set(key, { knr, patient: before ? mergeDemographics(before, next) : next, dirty: true });
     for (const linked of p.linkedPseudonyms) {
       if (linked === p.pseudonym) continue;
       this.links.set(`${knr}|${p.pseudonym}|${linked}`, [knr, p.pseudonym, linked]);
@@ -227,7 +224,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
     const missing = pseudonyms.filter((p) => !this.patients.has(`${knr}|${p}`));
     if (missing.length === 0) return;
     const rows: Array<Record<string, string | string[] | null>> = await this.manager.query(
-      `SELECT pseudonym, family_name, given_name, birth_date, sex, identifier_types, last_gen_date FROM ${this.s}.patients
+      `SELECT pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date FROM ${this.s}.patients
        WHERE kommunenummer = $1 AND pseudonym = ANY($2)`,
       [knr, missing],
     );
@@ -238,7 +235,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
         dirty: false,
         patient: {
           pseudonym: r.pseudonym as string, familyName: r.family_name as string | null, givenName: r.given_name as string | null,
-          birthDate: r.birth_date as string | null, sex: r.sex as string | null, identifierTypes: r.identifier_types as string[],
+          namesGenDate: r.names_gen_date as string | null, birthDate: r.birth_date as string | null, sex: r.sex as string | null, identifierTypes: r.identifier_types as string[],
           lastGenDate: r.last_gen_date as string | null,
         },
       });
@@ -399,17 +396,17 @@ export class ReadModelWriteRepository implements ReadModelTx {
     const rows = [...this.patients.values()]
       .filter((p) => p.dirty && p.patient)
       .map(({ knr, patient: p }) => ({
-        kommunenummer: knr, pseudonym: p!.pseudonym, family_name: p!.familyName, given_name: p!.givenName, birth_date: p!.birthDate, sex: p!.sex,
-        identifier_types: p!.identifierTypes, last_gen_date: p!.lastGenDate,
+        kommunenummer: knr, pseudonym: p!.pseudonym, family_name: p!.familyName, given_name: p!.givenName, names_gen_date: p!.namesGenDate,
+        birth_date: p!.birthDate, sex: p!.sex, identifier_types: p!.identifierTypes, last_gen_date: p!.lastGenDate,
       }));
     if (rows.length > 0) {
-      // The rows were merged in memory with the stored ones (mergePatient), so they replace them.
+      // The rows were merged in memory with the stored ones (mergeDemographics), so they replace them.
       await this.manager.query(
-        `INSERT INTO ${this.s}.patients (kommunenummer, pseudonym, family_name, given_name, birth_date, sex, identifier_types, last_gen_date)
+        `INSERT INTO ${this.s}.patients (kommunenummer, pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date)
          SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), pseudonym text, family_name text, given_name text,
-           birth_date text, sex text, identifier_types text[], last_gen_date text)
+           names_gen_date text, birth_date text, sex text, identifier_types text[], last_gen_date text)
          ON CONFLICT (kommunenummer, pseudonym) DO UPDATE SET family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name,
-           birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, identifier_types = EXCLUDED.identifier_types,
+           names_gen_date = EXCLUDED.names_gen_date, birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, identifier_types = EXCLUDED.identifier_types,
            last_gen_date = EXCLUDED.last_gen_date`,
         [JSON.stringify(rows)],
       );
@@ -441,34 +438,7 @@ interface CachedVersion extends StoredVersion {
   full?: NewVersion;
 }
 
-interface PatientRow {
-  pseudonym: string;
-  familyName: string | null;
-  givenName: string | null;
-  birthDate: string | null;
-  sex: string | null;
-  identifierTypes: string[];
-  lastGenDate: string | null;
-}
 
-/**
- * A patient's stored demographics updated by one more message: names follow the message with the
- * newest GenDate (a newer message without names keeps the old ones), birth date and sex keep the
- * first known, identifier types are united.
- */
-export function mergePatient(before: PatientRow, next: PatientRow): PatientRow {
-  const newer = before.lastGenDate !== null && next.lastGenDate !== null && next.lastGenDate >= before.lastGenDate;
-  const latest = [before.lastGenDate, next.lastGenDate].filter((d): d is string => d !== null).sort().at(-1) ?? null;
-  return {
-    pseudonym: before.pseudonym,
-    familyName: (newer ? next.familyName : null) ?? before.familyName,
-    givenName: (newer ? next.givenName : null) ?? before.givenName,
-    birthDate: before.birthDate ?? next.birthDate,
-    sex: before.sex ?? next.sex,
-    identifierTypes: [...new Set([...before.identifierTypes, ...next.identifierTypes])].sort(),
-    lastGenDate: latest,
-  };
-}
 
 function index(map: Map<string, Set<string>>, key: string, msgId: string): void {
   let set = map.get(key);

@@ -33,6 +33,7 @@ export function readModelDdl(schema: string): string[] {
     `CREATE TABLE ${s}.patients (
        kommunenummer char(4) NOT NULL, pseudonym text NOT NULL, family_name text, given_name text,
        birth_date text, sex text, identifier_types text[] NOT NULL DEFAULT '{}', last_gen_date text,
+       names_gen_date text,
        PRIMARY KEY (kommunenummer, pseudonym))`,
     `CREATE TABLE ${s}.patient_links (
        kommunenummer char(4) NOT NULL, pseudonym text NOT NULL, linked text NOT NULL,

@@ -4,3 +4,4 @@ export * from './read-model.projector';
 export * from './views/patient-overview.view';
 export * from './views/patient-record.rows';
 export * from './views/original-message.ref';
+export * from './patient-demographics';
