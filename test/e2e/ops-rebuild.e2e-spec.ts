@@ -1,5 +1,7 @@
 import { OpsContext, RebuildService, StatusService } from '@hub/ops';
-import { OpsStateRepository, ProjectionStateRepository, readModelSchemaName } from '@hub/persistence';
+import { OpsStateRepository, readModelSchemaName } from '@hub/persistence';
+import { Client } from 'pg';
+import { TEST_DATABASE_URL } from '../support/test-env';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { activeSchema, countIn, kommune, openOps, orientering, overview, post, sql, testPatient } from './ops-support';
 
@@ -120,29 +122,34 @@ describe('ops: rebuild the read model while it serves', () => {
     await expect(new RebuildService(ops).rebuild({ abort: true })).rejects.toThrow(/No rebuild/);
   });
 
-  it("applies a kommune's batch only under the kommune's projection lock, as the live projector does (both write the generation once it is live)", async () => {
+  it('never writes into its generation once that is live: a write waiting for the switch writes nothing and the rebuild stops with why', async () => {
     const live = await activeSchema();
     const target = readModelSchemaName((await new OpsStateRepository(ops.dataSource).highestGeneration()) + 1);
-    const state = new ProjectionStateRepository(ops.dataSource);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = state.transaction(async (manager) => {
-      await state.lockKommune(manager, target, a.kommunenummer);
-      locked();
-      await released;
-    });
-    await isLocked;
-    const rebuild = new RebuildService(ops).rebuild({ pollMs: 200 });
-    // Kommune B is applied meanwhile; A waits for the lock.
-    await eventually(async () => ((await versions(target, b).catch(() => 0)) === (await versions(live, b)) ? true : undefined), 30000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(await versions(target, a)).toBe(0);
-    release();
-    await holder;
-    expect(await rebuild).toMatchObject({ status: 'switched', targetSchema: target });
-    expect(await versions(target, a)).toBe(await versions(live, a));
+    // As a switch does it: the generation row FOR UPDATE, then the pointer moved, in one transaction.
+    const switcher = new Client({ connectionString: TEST_DATABASE_URL });
+    await switcher.connect();
+    try {
+      await switcher.query('BEGIN');
+      await switcher.query(`SELECT 1 FROM projection_generations WHERE projection = 'readmodel' FOR UPDATE`);
+      const rebuild = new RebuildService(ops).rebuild({ pollMs: 200 });
+      const outcome = rebuild.then(() => 'resolved', (error: Error) => error.message);
+      // Both kommuner's first batches are applied and their writes wait for the generation row.
+      await eventually(async () => {
+        const [row] = await sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM projection_generations%FOR SHARE%'`,
+        );
+        return row.n >= 2 ? true : undefined;
+      }, 30000);
+      await switcher.query(`UPDATE projection_generations SET active_schema = $1 WHERE projection = 'readmodel'`, [target]);
+      await switcher.query('COMMIT');
+      expect(await outcome).toMatch(new RegExp(`${target} is live now`));
+      expect((await versions(target, a)) + (await versions(target, b))).toBe(0);
+    } finally {
+      await switcher.query('ROLLBACK').catch(() => undefined);
+      await switcher.end();
+      await sql(`UPDATE projection_generations SET active_schema = $1 WHERE projection = 'readmodel'`, [live]);
+    }
+    expect(await new RebuildService(ops).rebuild({ abort: true })).toMatchObject({ status: 'aborted', targetSchema: target });
   });
 
   it('a rebuild that stopped right after its switch committed is only recorded on resume, never consumed into the live generation', async () => {

@@ -48,7 +48,8 @@ export interface RebuildResult {
  *   each batch, so no live batch is half-way), and the pointer moves only if the new
  *   generation's offsets are at or past the live one's on every partition. Otherwise it keeps
  *   catching up and tries again. The live projector's next batch then runs on the new
- *   generation and skips what it already holds.
+ *   generation and skips what it already holds. Each rebuild batch also reads the row FOR SHARE
+ *   and writes nothing once its generation is live, so a rebuild never writes a live generation.
  * - Interrupt (signal): the consumer stops after its batch; the new generation and its offsets
  *   stay, and the next `rebuild` resumes it. Abort drops it. The live one is never touched.
  * - After a switch the previous generation is kept (reads that looked up the old name a moment
@@ -213,13 +214,15 @@ export class RebuildService {
       }
     }
     let applied = 0;
-    const knr = parseTopic(batch.topic)?.kommunenummer;
-    if (!knr) throw new Error(`Not an event topic: ${batch.topic}`);
     await this.generations.transaction(async (manager) => {
-      // The kommune's projection lock, as the live projector takes it: once the switch commits
-      // the live projector writes this generation too, until this consumer has stopped, and the
-      // set-based writer relies on nobody else writing the kommune's rows in its transaction.
-      await this.generations.lockKommune(manager, target, knr);
+      // The live generation FOR SHARE, as the live projector reads it: a switch waits for this
+      // batch, and once the switch has committed (this consumer is stopped right after) the live
+      // projector owns the generation and this batch writes nothing. So a rebuild never writes a
+      // live generation, and before its switch it is the only writer of the kommune's rows, which
+      // the set-based writer relies on.
+      if ((await this.generations.lockActiveSchema(manager, READ_MODEL_PROJECTION)) === target) {
+        throw new OpsException(OpsExceptionCode.CONFLICT, `${target} is live now; the rebuild writes nothing more into it`);
+      }
       const stored = await this.generations.offsetsIn(manager, target, [batch.topic]);
       const next = BigInt(offsetOf(stored, batch.topic, batch.partition));
       if (BigInt(batch.records[0].offset) > next) throw new Error(`Rebuild consumer is past the stored offset of ${batch.topic}[${batch.partition}]`);
