@@ -83,6 +83,10 @@ describe('Projector crash safety (kill -9 mid-load)', () => {
       HENDELSESLAGER_DEV_ISSUER_KEY: join(dir, 'key.json'),
       HENDELSESLAGER_PSEUDONYM_KEY: PSEUDONYM_KEY,
       LOG_LEVEL: 'warn',
+      // Small fetches, so the projector commits many small transactions and a kill lands between
+      // them whichever Kafka client is used (with the default a restarted projector may take a
+      // partition's whole backlog, or two, in one transaction).
+      KAFKA_FETCH_MAX_BYTES: String(64 * 1024),
     };
     const port = await freePort();
     const state = new ProjectionStateRepository(dataSource);

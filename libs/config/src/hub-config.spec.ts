@@ -16,6 +16,12 @@ describe('loadHubConfig', () => {
     expect(() => loadHubConfig({ ...dev, KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT=rdkafka/);
   });
 
+  it('passes a fetch size limit to the Kafka client only when one is set, and refuses a tiny one', () => {
+    expect(loadHubConfig(dev).kafka.fetchMaxBytes).toBeUndefined();
+    expect(loadHubConfig({ ...dev, KAFKA_FETCH_MAX_BYTES: '262144' }).kafka.fetchMaxBytes).toBe(262144);
+    expect(() => loadHubConfig({ ...dev, KAFKA_FETCH_MAX_BYTES: '100' })).toThrow(/KAFKA_FETCH_MAX_BYTES/);
+  });
+
   it('lists every bad variable in one error', () => {
     let error: unknown;
     try {

@@ -24,6 +24,8 @@ export interface HubConfig {
     retentionMs: number;
     /** Kafka client behind the port: kafkajs (default) or @platformatic/kafka (see bench/README.md). */
     client: 'kafkajs' | 'platformatic';
+    /** KAFKA_FETCH_MAX_BYTES: the most bytes one consumer fetch returns; unset, the Kafka port's default (libs/kafka). */
+    fetchMaxBytes?: number;
   };
   schemaRegistry: { url: string };
   database: { url: string };
@@ -97,6 +99,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       replicationFactor: int('KAFKA_REPLICATION_FACTOR', 1, 1),
       retentionMs: int('KAFKA_TOPIC_RETENTION_MS', -1, -1),
       client: str('KAFKA_CLIENT', 'kafkajs') as HubConfig['kafka']['client'],
+      fetchMaxBytes: env.KAFKA_FETCH_MAX_BYTES ? int('KAFKA_FETCH_MAX_BYTES', 0, 1024) : undefined,
     },
     schemaRegistry: { url: str('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7') },
     database: { url: str('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/hendelseslager') },

@@ -114,3 +114,12 @@ export class KafkaUnavailableException extends Error {
     this.name = 'KafkaUnavailableException';
   }
 }
+
+/**
+ * The most bytes one consumer fetch returns unless an adapter is given `fetchMaxBytes`
+ * (KAFKA_FETCH_MAX_BYTES); each partition's share is at most PARTITION_FETCH_MAX_BYTES of it. A
+ * consumer holds about this much while it handles a fetch, and a projector's transaction covers
+ * at most one fetch. Kafka still returns a record batch larger than the limit whole.
+ */
+export const DEFAULT_FETCH_MAX_BYTES = 32 * 1024 * 1024;
+export const PARTITION_FETCH_MAX_BYTES = 26 * 1024 * 1024;

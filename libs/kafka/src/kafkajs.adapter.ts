@@ -13,10 +13,12 @@ import {
   AdminPort,
   ConsumerOptions,
   ConsumerPort,
+  DEFAULT_FETCH_MAX_BYTES,
   IncomingRecord,
   KafkaPort,
   KafkaUnavailableException,
   OutgoingRecord,
+  PARTITION_FETCH_MAX_BYTES,
   ProducerPort,
   TopicPartitionOffset,
   TopicSpec,
@@ -27,6 +29,8 @@ export interface KafkajsAdapterOptions {
   clientId: string;
   /** Upper bound for one produce round trip before the caller is told Kafka is unavailable. */
   requestTimeoutMs?: number;
+  /** The most bytes one consumer fetch returns (DEFAULT_FETCH_MAX_BYTES). */
+  fetchMaxBytes?: number;
   logger?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
 }
 
@@ -34,8 +38,11 @@ export interface KafkajsAdapterOptions {
 export class KafkajsAdapter implements KafkaPort {
   private readonly kafka: Kafka;
 
+  private readonly fetchMaxBytes: number;
+
   constructor(options: KafkajsAdapterOptions) {
     const log = options.logger;
+    this.fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES;
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -65,7 +72,7 @@ export class KafkajsAdapter implements KafkaPort {
   }
 
   consumer(options: ConsumerOptions): ConsumerPort {
-    return new KafkajsConsumer(this.kafka, options);
+    return new KafkajsConsumer(this.kafka, options, this.fetchMaxBytes);
   }
 
   async admin(): Promise<AdminPort> {
@@ -104,7 +111,11 @@ class KafkajsConsumer implements ConsumerPort {
   private consumer?: Consumer;
   private stopping = false;
 
-  constructor(private readonly kafka: Kafka, private readonly options: ConsumerOptions) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ConsumerOptions,
+    private readonly fetchMaxBytes: number,
+  ) {}
 
   async start(): Promise<void> {
     const options = this.options;
@@ -114,8 +125,8 @@ class KafkajsConsumer implements ConsumerPort {
       allowAutoTopicCreation: false,
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
-      maxBytes: 32 * 1024 * 1024,
-      maxBytesPerPartition: 26 * 1024 * 1024,
+      maxBytes: this.fetchMaxBytes,
+      maxBytesPerPartition: Math.min(PARTITION_FETCH_MAX_BYTES, this.fetchMaxBytes),
       maxWaitTimeInMs: 200,
     });
     this.consumer = consumer;

@@ -3,10 +3,12 @@ import {
   AdminPort,
   ConsumerOptions,
   ConsumerPort,
+  DEFAULT_FETCH_MAX_BYTES,
   IncomingRecord,
   KafkaPort,
   KafkaUnavailableException,
   OutgoingRecord,
+  PARTITION_FETCH_MAX_BYTES,
   ProducerPort,
   TopicPartitionOffset,
   TopicSpec,
@@ -29,6 +31,8 @@ export interface PlatformaticAdapterOptions {
   clientId: string;
   /** Upper bound for one request round trip before the caller is told Kafka is unavailable. */
   requestTimeoutMs?: number;
+  /** The most bytes one consumer fetch returns (DEFAULT_FETCH_MAX_BYTES). */
+  fetchMaxBytes?: number;
   logger?: Log;
 }
 
@@ -93,7 +97,7 @@ export class PlatformaticAdapter implements KafkaPort {
   }
 
   consumer(options: ConsumerOptions): ConsumerPort {
-    return new PlatformaticConsumer(() => this.base('consumer'), options, this.options.logger);
+    return new PlatformaticConsumer(() => this.base('consumer'), options, this.options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, this.options.logger);
   }
 
   async admin(): Promise<AdminPort> {
@@ -152,6 +156,7 @@ class PlatformaticConsumer implements ConsumerPort {
   constructor(
     private readonly base: () => Record<string, unknown> & { clientId: string; bootstrapBrokers: string[] },
     private readonly options: ConsumerOptions,
+    private readonly fetchMaxBytes: number,
     private readonly log?: Log,
   ) {}
 
@@ -178,7 +183,7 @@ class PlatformaticConsumer implements ConsumerPort {
       heartbeatInterval: 3000,
       maxWaitTime: 200,
       minBytes: 1,
-      maxBytes: 32 * 1024 * 1024,
+      maxBytes: this.fetchMaxBytes,
       isolationLevel: READ_COMMITTED,
     });
     this.client = client;
@@ -309,13 +314,13 @@ class PlatformaticConsumer implements ConsumerPort {
           partitions: parts.map((p) => ({
             partition: p.partition,
             fetchOffset: this.positions.get(tp(p.topic, p.partition))!,
-            partitionMaxBytes: 26 * 1024 * 1024,
+            partitionMaxBytes: Math.min(PARTITION_FETCH_MAX_BYTES, this.fetchMaxBytes),
             currentLeaderEpoch: -1,
             lastFetchedEpoch: -1,
           })),
         }));
         try {
-          return await client.fetch({ node, topics: requested, maxWaitTime: 200, minBytes: 1, maxBytes: 32 * 1024 * 1024 });
+          return await client.fetch({ node, topics: requested, maxWaitTime: 200, minBytes: 1, maxBytes: this.fetchMaxBytes });
         } catch (error) {
           if (hasProtocolError(error, 'OFFSET_OUT_OF_RANGE')) {
             // A stored position before the log start (retention) or past the end: start over

@@ -24,7 +24,7 @@ export class OpsContext {
   /** Connects to PostgreSQL (Kafka and the registry are connected on first use). */
   static async open(config: HubConfig, options: { poolSize?: number } = {}): Promise<OpsContext> {
     setTopicNamespace(config.kafka.namespace);
-    const client = { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ops` };
+    const client = { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ops`, fetchMaxBytes: config.kafka.fetchMaxBytes };
     // The same Kafka client as the apps (KAFKA_CLIENT).
     const kafka = config.kafka.client === 'platformatic' ? new PlatformaticAdapter(client) : new KafkajsAdapter(client);
     const dataSource = createDataSource(config.database.url, { poolSize: options.poolSize ?? 4, applicationName: 'hendelseslager-ops' });

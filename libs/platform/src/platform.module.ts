@@ -42,6 +42,7 @@ const kafkaLog = new HubLogger('Kafka');
         const options = {
           brokers: config.kafka.brokers,
           clientId: config.kafka.clientId,
+          fetchMaxBytes: config.kafka.fetchMaxBytes,
           logger: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) =>
             kafkaLog[level === 'debug' ? 'debug' : level](message, extra),
         };

@@ -7,9 +7,9 @@ import { TEST_KAFKA_BROKERS, TEST_NAMESPACE } from '../../../../test/support/tes
  * adapter can replace kafkajs without any caller noticing.
  */
 const brokers = TEST_KAFKA_BROKERS.split(',');
-const adapters: Array<[string, () => KafkaPort]> = [
-  ['kafkajs', () => new KafkajsAdapter({ brokers, clientId: 'hltest-kafkajs' })],
-  ['platformatic', () => new PlatformaticAdapter({ brokers, clientId: 'hltest-platformatic' })],
+const adapters: Array<[string, (options?: { fetchMaxBytes?: number }) => KafkaPort]> = [
+  ['kafkajs', (options = {}) => new KafkajsAdapter({ brokers, clientId: 'hltest-kafkajs', ...options })],
+  ['platformatic', (options = {}) => new PlatformaticAdapter({ brokers, clientId: 'hltest-platformatic', ...options })],
 ];
 
 async function eventually(check: () => boolean, timeoutMs = 30000): Promise<void> {
@@ -145,6 +145,39 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     // adapter resolves startOffsets before its first fetch, so it is held to the strict order.
     const seenFromStart = name === 'kafkajs' ? got.filter((o) => Number(o) >= 5) : got;
     expect(seenFromStart).toEqual(Array.from({ length: end - 5 }, (_, i) => String(i + 5)));
+  });
+
+  it('fetches at most about fetchMaxBytes at a time: the same records in many small batches, each once', async () => {
+    const small = create({ fetchMaxBytes: 4096 });
+    const own = `${TEST_NAMESPACE}.kclient.${name}.small.${randomUUID().slice(0, 8)}`;
+    const admin = await small.admin();
+    await admin.ensureTopics([{ topic: own, partitions: 2, replicationFactor: 1 }]);
+    await admin.disconnect();
+    const producer = await small.producer();
+    // 20 sends of 10 records of ~1 KB: record batches of ~5 KB per partition.
+    for (let i = 0; i < 20; i++) {
+      await producer.sendMany([{ topic: own, records: Array.from({ length: 10 }, (_, j) => ({ key: `k${(i * 10 + j) % 7}`, value: Buffer.alloc(1000, i * 10 + j) })) }]);
+    }
+    await producer.disconnect();
+    const seen: number[] = [];
+    let batches = 0;
+    const consumer = small.consumer({
+      groupId: `${TEST_NAMESPACE}.kclient.${name}.small`,
+      topics: [own],
+      fromBeginning: true,
+      commitToGroup: false,
+      handleBatch: async (batch) => {
+        batches += 1;
+        for (const r of batch.records) seen.push(r.value![0]);
+        return batch.records.at(-1)?.offset;
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await eventually(() => seen.length >= 200);
+    expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i % 256).sort((x, y) => x - y));
+    // With the default limit all 200 records (200 KB) would come in one batch per partition.
+    expect(batches).toBeGreaterThanOrEqual(10);
   });
 
   it('stops a consumer whose handler throws, and finds offsets by time', async () => {
