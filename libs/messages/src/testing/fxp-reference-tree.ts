@@ -7,14 +7,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MessageException, MessageExceptionCode } from '../message.exception';
 import { NS } from '../xml/namespaces.constant';
 import { XmlElement } from '../xml/xml-element.model';
-
-/** Limits that keep hostile input from costing more than linear time and bounded memory. */
-const XML_LIMITS = {
-  /** Deepest element nesting accepted; real messages stay below 30 (epikrise XHTML tables). */
-  maxDepth: 200,
-  /** Most attributes on one element; real messages use at most a dozen (xmlns declarations). */
-  maxAttributes: 256,
-} as const;
+// Value-level helpers the old reader had in this same form: the comparison is about scanning and
+// building the tree, so both readers share them (and the limits).
+import { base64DecodedSize, decodeEntities, XML_LIMITS } from '../xml/xml-tree.util';
 
 // Keys fast-xml-parser uses in preserveOrder output.
 const ATTRS_KEY = ':@';
@@ -54,44 +49,6 @@ function notWellFormed(reason: string): never {
 // XML 1.0 Char production, minus what JS strings cannot hold unpaired (checked by the decoder).
 const ILLEGAL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const DOCTYPE = /<!DOCTYPE/i;
-const ENTITY_REF = /&(?:#([0-9]{1,7})|#x([0-9a-fA-F]{1,6})|(lt|gt|amp|apos|quot));/g;
-const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
-
-function isXmlChar(cp: number): boolean {
-  return (
-    cp === 0x9 ||
-    cp === 0xa ||
-    cp === 0xd ||
-    (cp >= 0x20 && cp <= 0xd7ff) ||
-    (cp >= 0xe000 && cp <= 0xfffd) ||
-    (cp >= 0x10000 && cp <= 0x10ffff)
-  );
-}
-
-function countAmpersands(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('&'); i !== -1; i = s.indexOf('&', i + 1)) n++;
-  return n;
-}
-
-/**
- * Decodes the five predefined entities and numeric character references (&#13;&#10;, &#xE6;).
- * Any other reference (&nbsp;, a DOCTYPE-declared entity) or a bare '&' is not well-formed:
- * without a DTD those entities are undeclared.
- */
-function decodeEntities(s: string): string {
-  if (s.indexOf('&') === -1) return s;
-  let decoded = 0;
-  const out = s.replace(ENTITY_REF, (_m, dec: string | undefined, hex: string | undefined, named: string | undefined) => {
-    decoded++;
-    if (named !== undefined) return PREDEFINED[named];
-    const cp = dec !== undefined ? parseInt(dec, 10) : parseInt(hex as string, 16);
-    if (!isXmlChar(cp)) notWellFormed('Character reference to a character not allowed in XML');
-    return String.fromCodePoint(cp);
-  });
-  if (decoded !== countAmpersands(s)) notWellFormed("Undeclared entity reference or bare '&' in content");
-  return out;
-}
 
 /**
  * Refuses everything after the root element except whitespace, comments and processing instructions.
@@ -125,26 +82,6 @@ function isXmlSpace(c: number): boolean {
 function isWhitespaceOnly(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (!isXmlSpace(s.charCodeAt(i))) return false;
   return true;
-}
-
-/** Decoded byte count of base64 text, ignoring whitespace; undefined when it is not base64. */
-function base64DecodedSize(text: string): number | undefined {
-  let chars = 0;
-  let padding = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (isXmlSpace(c)) continue;
-    const isB64 =
-      (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
-    if (c === 0x3d /* = */) {
-      padding++;
-    } else if (!isB64 || padding > 0) {
-      return undefined;
-    }
-    chars++;
-  }
-  if (chars % 4 !== 0 || padding > 2) return undefined;
-  return (chars / 4) * 3 - padding;
 }
 
 type Scope = Record<string, string>;
