@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { CONSUMER_GROUPS, DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { Coalescer, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
+import { Coalescer } from '@hub/coalescing';
+import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
 import { DeadLetterWriter, DecodedRecord, KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
 import { ReadModelProjector } from '@hub/projections';
 

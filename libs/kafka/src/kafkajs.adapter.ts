@@ -9,6 +9,7 @@ import {
   Partitioners,
   Producer,
 } from 'kafkajs';
+import { Coalescer } from '@hub/coalescing';
 import {
   AdminPort,
   ConsumerOptions,
@@ -195,36 +196,20 @@ type PartitionOffset = { topic: string; partition: number; offset: string };
  * caller resolves once a request carrying its offset (or a later one of its partition) succeeded.
  */
 export class GroupCommits {
-  private queue: Array<{ offset: PartitionOffset; resolve: () => void; reject: (e: unknown) => void }> = [];
-  private running = false;
+  private readonly requests: Coalescer<PartitionOffset, void>;
 
-  constructor(private readonly send: (offsets: PartitionOffset[]) => Promise<void>) {}
-
-  commit(offset: PartitionOffset): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ offset, resolve, reject });
-      if (!this.running) void this.drain();
-    });
+  constructor(send: (offsets: PartitionOffset[]) => Promise<void>) {
+    this.requests = new Coalescer<PartitionOffset, void>(async (offsets) => {
+      // Per partition the later commit wins (a partition's batches are handled in order).
+      const latest = new Map<string, PartitionOffset>();
+      for (const offset of offsets) latest.set(`${offset.topic}|${offset.partition}`, offset);
+      await send([...latest.values()]);
+      return offsets.map(() => undefined);
+    }, Infinity);
   }
 
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue.splice(0, this.queue.length);
-        // Per partition the later commit wins (a partition's batches are handled in order).
-        const latest = new Map<string, PartitionOffset>();
-        for (const { offset } of group) latest.set(`${offset.topic}|${offset.partition}`, offset);
-        try {
-          await this.send([...latest.values()]);
-          group.forEach((g) => g.resolve());
-        } catch (error) {
-          group.forEach((g) => g.reject(error));
-        }
-      }
-    } finally {
-      this.running = false;
-    }
+  commit(offset: PartitionOffset): Promise<void> {
+    return this.requests.call(offset);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { Coalescer } from './coalescer';
+import { Coalescer } from '@hub/coalescing';
 import { multiRowValues } from './sql.util';
 
 export interface IntakeReceipt {

@@ -2,7 +2,7 @@
  * Runs one batch at a time: calls made while a batch is running are queued and run together in
  * the next one (at most `maxBatch`). `run` answers per input, in input order; if it throws, every
  * call of that batch rejects. For work whose fixed cost (a round trip, a transaction) dominates:
- * intake's receipt lookups and inserts, the projector's transactions.
+ * intake's receipt lookups and inserts, the projector's transactions, Kafka group commits.
  */
 export class Coalescer<I, O> {
   private queue: Array<{ input: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];

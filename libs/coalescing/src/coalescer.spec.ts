@@ -1,0 +1,33 @@
+import { Coalescer } from './coalescer';
+
+describe('Coalescer', () => {
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  it('runs a lone call at once and the calls made meanwhile together, at most maxBatch per run, answering each in order', async () => {
+    const runs: number[][] = [];
+    const coalescer = new Coalescer<number, string>(async (inputs) => {
+      runs.push(inputs);
+      await tick();
+      return inputs.map((i) => `#${i}`);
+    }, 3);
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => coalescer.call(i)));
+    expect(runs).toEqual([[1], [2, 3, 4], [5, 6]]);
+    expect(answers).toEqual(['#1', '#2', '#3', '#4', '#5', '#6']);
+  });
+
+  it('rejects exactly the calls of a failed run and goes on with the next', async () => {
+    let fail = true;
+    const coalescer = new Coalescer<number, number>(async (inputs) => {
+      await tick();
+      if (fail) {
+        fail = false;
+        throw new Error('connection lost');
+      }
+      return inputs;
+    });
+    const first = coalescer.call(1);
+    const second = coalescer.call(2);
+    await expect(first).rejects.toThrow('connection lost');
+    await expect(second).resolves.toBe(2);
+  });
+});
