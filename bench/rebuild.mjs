@@ -24,7 +24,7 @@ const KOMMUNER = arg('kommuner', 1);
 const PARALLEL = arg('parallel', 2);
 const NAMESPACE = 'hlbench-rebuild';
 const DATABASE = 'hendelseslager_bench_rebuild';
-const DB_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
+const DB_URL = `postgres://postgres@${process.env.BENCH_PG_HOSTPORT ?? '127.0.0.1:5432'}/${DATABASE}`;
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
 const KEY = 'bench-pseudonym-key-0123456789';
@@ -40,7 +40,7 @@ const config = dist('config');
 
 async function reset() {
   const { Client } = require('pg');
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const admin = new Client({ connectionString: `postgres://postgres@${process.env.BENCH_PG_HOSTPORT ?? '127.0.0.1:5432'}/postgres` });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${DATABASE}`);
@@ -149,6 +149,8 @@ const seconds = (Date.now() - started) / 1000;
 clearInterval(ticker);
 if (profiler) await profiler.stop(process.env.BENCH_CPU_PROFILE);
 const counts = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM "${result.targetSchema}".message_versions`);
+// The limits beside it, on the same events and rows in the same run (see measureLimits).
+const limits = await measureLimits(ctx, result.targetSchema);
 await ctx.close();
 
 const eventsPerSecond = result.applied / seconds;
@@ -165,11 +167,74 @@ const summary = {
   eventsPerSecond: Math.round(eventsPerSecond),
   extrapolatedSecondsFor1M: Math.round(1000000 / eventsPerSecond),
   measuredNotExtrapolated: perKommune * KOMMUNER >= 1000000,
+  limits: {
+    readAndDecodeSeconds: limits.readSeconds,
+    readAndDecodeEventsPerSecond: Math.round(limits.decoded / limits.readSeconds),
+    postgresWriteSeconds: limits.writeSeconds,
+    postgresWriteEventsPerSecond: Math.round(result.applied / limits.writeSeconds),
+    rowsWritten: limits.rows,
+    rebuildToPostgresWrite: Number((limits.writeSeconds / seconds).toFixed(2)),
+    rebuildToReadAndDecode: Number((limits.readSeconds / seconds).toFixed(2)),
+  },
 };
 writeJson('rebuild.json', summary);
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(`rebuild: ${summary.events} events in ${seconds.toFixed(1)} s = ${summary.eventsPerSecond} events/s${summary.measuredNotExtrapolated ? '' : ` (1M extrapolated: ~${Math.round(summary.extrapolatedSecondsFor1M / 60)} min)`}\n`);
+const L = summary.limits;
+process.stdout.write(
+  `beside it: reading + Avro-decoding the events alone ${L.readAndDecodeEventsPerSecond} events/s (rebuild = ${L.rebuildToReadAndDecode} of it); ` +
+    `PostgreSQL alone writing the same ${L.rowsWritten} rows ${L.postgresWriteEventsPerSecond} events/s (rebuild = ${L.rebuildToPostgresWrite} of it)\n`,
+);
 process.exit(0);
+
+/**
+ * Two floors for the rebuild, measured right after it:
+ * - reading + decoding: every event of the rebuilt topics read from Kafka (through the project's
+ *   Kafka port, as the rebuild reads them) and Avro-decoded, nothing applied or written;
+ * - PostgreSQL writing: every row the rebuild left in the new generation written again by
+ *   PostgreSQL alone (`INSERT … SELECT` into empty tables with the same indexes, one transaction,
+ *   synchronous_commit off as the rebuild's), so no parsing, no round trips and no Node.
+ * A rebuild cannot be faster than either; how far it is from them shows where its time goes.
+ */
+async function measureLimits(ctx, schema) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const kafkaAdmin = new Kafka({ clientId: 'bench-rebuild-limits', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+  await kafkaAdmin.connect();
+  const ranges = [];
+  for (const k of kommuner) {
+    const topic = contracts.TOPICS.events(k);
+    for (const p of await kafkaAdmin.fetchTopicOffsets(topic)) ranges.push({ topic, partition: p.partition, start: '0', end: p.high });
+  }
+  await kafkaAdmin.disconnect();
+  let decoded = 0;
+  const readStarted = Date.now();
+  await ops.readTopicRanges(ctx.kafka, 'bench-read-floor', ranges, async (batch) => {
+    for (const r of batch.records) {
+      await ctx.codec.decode(r.value);
+      decoded += 1;
+    }
+  });
+  const readSeconds = (Date.now() - readStarted) / 1000;
+
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: DB_URL });
+  await client.connect();
+  const tables = (await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'projection_offsets'`, [schema])).rows.map((r) => r.table_name);
+  await client.query('DROP SCHEMA IF EXISTS bench_write_floor CASCADE');
+  await client.query('CREATE SCHEMA bench_write_floor');
+  for (const t of tables) await client.query(`CREATE TABLE bench_write_floor.${t} (LIKE "${schema}".${t} INCLUDING ALL)`);
+  await client.query('CHECKPOINT');
+  let rows = 0;
+  const writeStarted = Date.now();
+  await client.query('BEGIN');
+  await client.query('SET LOCAL synchronous_commit = off');
+  for (const t of tables) rows += (await client.query(`INSERT INTO bench_write_floor.${t} SELECT * FROM "${schema}".${t}`)).rowCount;
+  await client.query('COMMIT');
+  const writeSeconds = (Date.now() - writeStarted) / 1000;
+  await client.query('DROP SCHEMA bench_write_floor CASCADE');
+  await client.end();
+  return { decoded, readSeconds, writeSeconds, rows };
+}
 
 async function startProfile() {
   const { Session } = await import('node:inspector/promises');
