@@ -1,10 +1,10 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditRecord, CONSUMER_GROUPS, parseTopic, TOPICS } from '@hub/contracts';
+import { AuditRecord, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { AuditLogRepository } from '@hub/persistence';
-import { DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
+import { ConsumerService, dataSourceReady, DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 
 /** Name of the audit projection (consumer group suffix and metrics label). */
 export const AUDIT_PROJECTION = 'audit';
@@ -16,8 +16,8 @@ export const AUDIT_PROJECTION = 'audit';
  * doubled; replaying the topic from offset zero rebuilds the same rows and the same blocks.
  */
 @Injectable()
-export class AuditProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly runner: PatternConsumerRunner;
+export class AuditProjectorService extends ConsumerService {
+  protected readonly runner: PatternConsumerRunner;
   private readonly repository: AuditLogRepository;
 
   constructor(
@@ -26,38 +26,21 @@ export class AuditProjectorService implements OnApplicationBootstrap, OnApplicat
     private readonly metrics: HubMetrics,
     private readonly dataSource: DataSource,
   ) {
+    super();
     this.repository = new AuditLogRepository(dataSource);
-    this.runner = new PatternConsumerRunner(
-      kafka,
-      TOPICS.pattern('audit'),
-      {
-        groupId: CONSUMER_GROUPS.projector(AUDIT_PROJECTION),
-        fromBeginning: true,
-        commitToGroup: true,
-        startOffsets: (assigned) => this.storedOffsets(assigned),
-        handleBatch: (b) => this.handleBatch(b),
-      },
-      AuditProjectorService.name,
-    );
-  }
-
-  onApplicationBootstrap(): void {
-    this.runner.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
-  }
-
-  private async storedOffsets(assigned: Array<{ topic: string; partition: number }>) {
-    await this.ensureDb();
-    return resumeFromStored(assigned, (topics) => this.repository.offsets(topics));
+    this.runner = projectionConsumer(kafka, dataSource, {
+      projection: AUDIT_PROJECTION,
+      topics: TOPICS.pattern('audit'),
+      storedOffsets: (topics) => this.repository.offsets(topics),
+      handleBatch: (b) => this.handleBatch(b),
+      name: AuditProjectorService.name,
+    });
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
     const knr = parseTopic(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
-    await this.ensureDb();
+    await dataSourceReady(this.dataSource);
     const decoded = await this.deadLetters.decodeBatch<AuditRecord>(batch.records);
     const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {
       name: 'audit-projector',
@@ -91,9 +74,5 @@ export class AuditProjectorService implements OnApplicationBootstrap, OnApplicat
     });
     this.metrics.projected.inc({ projection: AUDIT_PROJECTION, kommune: knr }, decoded.length - poisoned);
     return last;
-  }
-
-  private async ensureDb(): Promise<void> {
-    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
   }
 }

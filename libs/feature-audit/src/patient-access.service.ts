@@ -7,7 +7,7 @@ import { AuditAction, patientPseudonym } from '@hub/contracts';
 import { AuditEntry, AuditService, AuditUnavailableException, PURPOSES_OF_USE } from '@hub/feature-read-api';
 import { isValidDnr, isValidFnr } from '@hub/messages';
 import { AuditLogRepository, AuditLogRow, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
-import { HUB_CONFIG } from '@hub/platform';
+import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
 import { AuditException, AuditExceptionCode } from './audit.exception';
 
 export type IdentifierType = 'FNR' | 'DNR' | 'FHN';
@@ -133,7 +133,7 @@ export class PatientAccessService {
   }
 
   private async ensureDb(): Promise<void> {
-    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+    await dataSourceReady(this.dataSource);
   }
 }
 

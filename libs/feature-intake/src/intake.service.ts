@@ -17,7 +17,7 @@ import {
 import { allPartyHerIds, resolvePatientPseudonyms } from '@hub/normalization';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { IntakeReceiptRepository } from '@hub/persistence';
-import { HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
+import { dataSourceReady, HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
 import type { Principal } from '@hub/auth';
 import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
 
@@ -232,7 +232,7 @@ export class IntakeService {
   private async db<T>(fn: () => Promise<T>): Promise<T> {
     try {
       // The DataSource may have failed to connect at boot while PostgreSQL was down.
-      if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+      await dataSourceReady(this.dataSource);
       return await fn();
     } catch (error) {
       throw new IntakeUnavailableException('postgres', `PostgreSQL unavailable: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { HubConfig } from '@hub/config';
 import {
   AvroCodec,
@@ -14,7 +14,7 @@ import type { BatchContext, IncomingRecord, KafkaPort, OutgoingRecord } from '@h
 import { MessageException, parseMessage } from '@hub/messages';
 import { toDocumentEvent } from '@hub/normalization';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { HUB_CONFIG, KAFKA_PORT, PatternConsumerRunner, SharedProducer } from '@hub/platform';
+import { ConsumerService, HUB_CONFIG, KAFKA_PORT, PatternConsumerRunner, SharedProducer } from '@hub/platform';
 
 const PARTITIONS_CONCURRENTLY = 16;
 
@@ -28,9 +28,9 @@ const PARTITIONS_CONCURRENTLY = 16;
  * and retry the batch.
  */
 @Injectable()
-export class NormalizerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class NormalizerService extends ConsumerService {
   private readonly log = new HubLogger(NormalizerService.name);
-  private readonly runner: PatternConsumerRunner;
+  protected readonly runner: PatternConsumerRunner;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -39,6 +39,7 @@ export class NormalizerService implements OnApplicationBootstrap, OnApplicationS
     private readonly producer: SharedProducer,
     private readonly metrics: HubMetrics,
   ) {
+    super();
     this.runner = new PatternConsumerRunner(
       kafka,
       TOPICS.pattern('raw'),
@@ -53,14 +54,6 @@ export class NormalizerService implements OnApplicationBootstrap, OnApplicationS
       },
       NormalizerService.name,
     );
-  }
-
-  onApplicationBootstrap(): void {
-    this.runner.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {

@@ -1,10 +1,10 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AvroCodec, CONSUMER_GROUPS, parseTopic, RawMessageRecord, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import { AvroCodec, parseTopic, RawMessageRecord, RegistryUnavailableException, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { ArchivedMessage, RawArchiveRepository } from '@hub/persistence';
-import { KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
+import { ConsumerService, dataSourceReady, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { originalMessageId } from '@hub/projections';
 
 /** Projection name (consumer group suffix and metrics label) of the raw-message archive. */
@@ -18,9 +18,9 @@ export const RAW_ARCHIVE_PROJECTION = 'raw-archive';
  * A record that is not decodable is skipped here (the normalizer dead-letters the same record).
  */
 @Injectable()
-export class RawArchiveProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RawArchiveProjectorService extends ConsumerService {
   private readonly log = new HubLogger(RawArchiveProjectorService.name);
-  private readonly runner: PatternConsumerRunner;
+  protected readonly runner: PatternConsumerRunner;
   private readonly archive: RawArchiveRepository;
 
   constructor(
@@ -29,39 +29,22 @@ export class RawArchiveProjectorService implements OnApplicationBootstrap, OnApp
     private readonly metrics: HubMetrics,
     private readonly dataSource: DataSource,
   ) {
+    super();
     this.archive = new RawArchiveRepository(dataSource);
-    this.runner = new PatternConsumerRunner(
-      kafka,
-      TOPICS.pattern('raw'),
-      {
-        groupId: CONSUMER_GROUPS.projector(RAW_ARCHIVE_PROJECTION),
-        fromBeginning: true,
-        commitToGroup: true,
-        startOffsets: (assigned) => this.storedOffsets(assigned),
-        handleBatch: (b) => this.handleBatch(b),
-      },
-      RawArchiveProjectorService.name,
-    );
-  }
-
-  onApplicationBootstrap(): void {
-    this.runner.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
-  }
-
-  private async storedOffsets(assigned: Array<{ topic: string; partition: number }>) {
-    await this.ensureDb();
-    return resumeFromStored(assigned, (topics) => this.archive.offsets(topics));
+    this.runner = projectionConsumer(kafka, dataSource, {
+      projection: RAW_ARCHIVE_PROJECTION,
+      topics: TOPICS.pattern('raw'),
+      storedOffsets: (topics) => this.archive.offsets(topics),
+      handleBatch: (b) => this.handleBatch(b),
+      name: RawArchiveProjectorService.name,
+    });
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
     const knr = parseTopic(batch.topic)?.kommunenummer;
     const last = batch.records.at(-1)?.offset;
     if (!knr || last === undefined) return last;
-    await this.ensureDb();
+    await dataSourceReady(this.dataSource);
     const messages: ArchivedMessage[] = [];
     for (const record of batch.records) {
       let raw: RawMessageRecord;
@@ -91,9 +74,5 @@ export class RawArchiveProjectorService implements OnApplicationBootstrap, OnApp
     await this.archive.store(messages, { topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last) + 1n).toString() });
     this.metrics.projected.inc({ projection: RAW_ARCHIVE_PROJECTION, kommune: knr }, messages.length);
     return last;
-  }
-
-  private async ensureDb(): Promise<void> {
-    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
   }
 }

@@ -1,11 +1,11 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CONSUMER_GROUPS, DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
+import { DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { Coalescer } from '@hub/coalescing';
 import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
-import { DeadLetterWriter, DecodedRecord, KAFKA_PORT, PatternConsumerRunner, resumeFromStored } from '@hub/platform';
+import { ConsumerService, dataSourceReady, DeadLetterWriter, DecodedRecord, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { ReadModelProjector } from '@hub/projections';
 
 /**
@@ -17,9 +17,9 @@ import { ReadModelProjector } from '@hub/projections';
  * stored offsets.
  */
 @Injectable()
-export class ReadModelProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReadModelProjectorService extends ConsumerService {
   private readonly log = new HubLogger(ReadModelProjectorService.name);
-  private readonly runner: PatternConsumerRunner;
+  protected readonly runner: PatternConsumerRunner;
   private readonly state: ProjectionStateRepository;
   private readonly projector = new ReadModelProjector();
   /**
@@ -36,41 +36,24 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
     private readonly metrics: HubMetrics,
     private readonly dataSource: DataSource,
   ) {
+    super();
     this.state = new ProjectionStateRepository(dataSource);
-    this.runner = new PatternConsumerRunner(
-      kafka,
-      TOPICS.pattern('events'),
-      {
-        groupId: CONSUMER_GROUPS.projector(READ_MODEL_PROJECTION),
-        fromBeginning: true,
-        commitToGroup: true,
-        // The partitions of one fetch are handed over together and share one transaction (`transactions`).
-        partitionsConsumedConcurrently: PARTITIONS_TOGETHER,
-        startOffsets: (assigned) => this.storedOffsets(assigned),
-        handleBatch: (b) => this.handleBatch(b),
-      },
-      ReadModelProjectorService.name,
-    );
-  }
-
-  onApplicationBootstrap(): void {
-    this.runner.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
-  }
-
-  private async storedOffsets(assigned: Array<{ topic: string; partition: number }>) {
-    await this.ensureDb();
-    const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
-    return resumeFromStored(assigned, (topics) => this.state.offsets(schema, topics));
+    this.runner = projectionConsumer(kafka, dataSource, {
+      projection: READ_MODEL_PROJECTION,
+      topics: TOPICS.pattern('events'),
+      // Resumes in the live generation, where this projector's offsets are stored with its rows.
+      storedOffsets: async (topics) => this.state.offsets(await this.state.activeSchema(READ_MODEL_PROJECTION), topics),
+      handleBatch: (b) => this.handleBatch(b),
+      // The partitions of one fetch are handed over together and share one transaction (`transactions`).
+      partitionsConsumedConcurrently: PARTITIONS_TOGETHER,
+      name: ReadModelProjectorService.name,
+    });
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
     const knr = parseTopic(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
-    await this.ensureDb();
+    await dataSourceReady(this.dataSource);
     const decoded = await this.deadLetters.decodeBatch<DocumentEvent>(batch.records);
     const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {
       name: 'projector',
@@ -124,10 +107,6 @@ export class ReadModelProjectorService implements OnApplicationBootstrap, OnAppl
       await tx.flush();
       return outcomes;
     });
-  }
-
-  private async ensureDb(): Promise<void> {
-    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
   }
 }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
 import { ArchivedMessage, AuditLogRepository, ProjectionStateRepository, RawArchiveRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
+import { dataSourceReady } from '@hub/platform';
 import { AuditService } from './audit.service';
 
 export interface OriginalMessageQuery {
@@ -40,7 +41,7 @@ export class OriginalMessageService {
   }
 
   async read(query: OriginalMessageQuery): Promise<OriginalMessageResult> {
-    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+    await dataSourceReady(this.dataSource);
     const message = await this.archive.findByBinaryId(query.kommunenummer, query.originalId);
     const blocked = message?.patientPseudonym ? await this.isBlocked(query.kommunenummer, message.patientPseudonym) : false;
     const auditId = await this.audit.record({

@@ -7,7 +7,7 @@ import { AuditAction, patientPseudonym } from '@hub/contracts';
 import { isValidDnr, isValidFnr } from '@hub/messages';
 import { PatientSnapshot, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
 import { buildPatientOverview, PatientOverview, PatientRecordRows } from '@hub/projections';
-import { HUB_CONFIG } from '@hub/platform';
+import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
 import { AuditEntry, AuditService } from './audit.service';
 
 export type PatientIdentifierType = 'FNR' | 'DNR' | 'FHN';
@@ -61,7 +61,7 @@ export class PatientReadService {
   async read(query: PatientQuery): Promise<PatientReadResult> {
     const { type, value } = query.identifier;
     if ((type === 'FNR' && !isValidFnr(value)) || (type === 'DNR' && !isValidDnr(value))) throw new InvalidPatientIdentifierException();
-    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+    await dataSourceReady(this.dataSource);
     const pseudonym = patientPseudonym(this.config.pseudonymKey, query.kommunenummer, type, value);
     const snapshot = await this.snapshot(query.kommunenummer, pseudonym);
     // A block on any identity of the patient (FNR, D-nummer linked to it) blocks the whole record;

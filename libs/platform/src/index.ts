@@ -9,3 +9,4 @@ export * from './topic-provisioner.service';
 export * from './pattern-consumer.runner';
 export * from './lag-monitor.service';
 export * from './dead-letter-writer.service';
+export { dataSourceReady } from './database-lifecycle.service';

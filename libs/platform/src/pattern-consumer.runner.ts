@@ -1,5 +1,9 @@
-import type { ConsumerOptions, ConsumerPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { CONSUMER_GROUPS } from '@hub/contracts';
+import type { BatchContext, ConsumerOptions, ConsumerPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
+import { dataSourceReady } from './database-lifecycle.service';
 
 /** Consumer groups running in this process and their topics (read by the LagMonitor). */
 export const runningConsumerGroups = new Map<string, { topics: string[]; observeBatch?: (seconds: number) => void }>();
@@ -14,6 +18,61 @@ export async function resumeFromStored(
 ): Promise<TopicPartitionOffset[]> {
   const stored = await load([...new Set(assigned.map((a) => a.topic))]);
   return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
+}
+
+/**
+ * The consumer of a projection that commits its next offsets with its rows, in one PostgreSQL
+ * transaction: every kommune's topics of one kind, each assigned partition resumed at the offset
+ * the projection stored (from the beginning when it has none), so a crash neither loses nor
+ * doubles a record. The group's own commits only feed the lag metric.
+ */
+export function projectionConsumer(
+  kafka: KafkaPort,
+  dataSource: DataSource,
+  spec: {
+    /** The projection's name: its consumer group is the projector group of this name. */
+    projection: string;
+    topics: RegExp;
+    /** The stored next offsets of these topics' partitions. */
+    storedOffsets: (topics: string[]) => Promise<TopicPartitionOffset[]>;
+    handleBatch: (batch: BatchContext) => Promise<string | undefined>;
+    partitionsConsumedConcurrently?: number;
+    /** Logger context. */
+    name: string;
+  },
+): PatternConsumerRunner {
+  return new PatternConsumerRunner(
+    kafka,
+    spec.topics,
+    {
+      groupId: CONSUMER_GROUPS.projector(spec.projection),
+      fromBeginning: true,
+      commitToGroup: true,
+      partitionsConsumedConcurrently: spec.partitionsConsumedConcurrently,
+      startOffsets: async (assigned) => {
+        await dataSourceReady(dataSource);
+        return resumeFromStored(assigned, spec.storedOffsets);
+      },
+      handleBatch: spec.handleBatch,
+    },
+    spec.name,
+  );
+}
+
+/**
+ * A service whose work is one consumer: it starts with the application and stops on shutdown,
+ * finishing the batch in hand, before the producer and the pool close.
+ */
+export abstract class ConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected abstract readonly runner: PatternConsumerRunner;
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
 }
 
 /**

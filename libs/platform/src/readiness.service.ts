@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AvroCodec } from '@hub/contracts';
 import type { AdminPort, KafkaPort } from '@hub/kafka';
 import { KAFKA_PORT } from './platform.tokens';
+import { dataSourceReady } from './database-lifecycle.service';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -33,7 +34,7 @@ export class ReadinessService implements OnApplicationShutdown {
       }),
       schemaRegistry: await this.probe(() => this.codec.ping()),
       postgres: await this.probe(async () => {
-        if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+        await dataSourceReady(this.dataSource);
         await this.dataSource.query('SELECT 1');
       }),
     };
