@@ -1,5 +1,5 @@
 import type { DiagnosisView, SourceRef, TimelineEntry } from '@hub/projections';
-import { condition, encounterResources, provenances, toFhirInstant } from './fhir-mapper';
+import { condition, encounterResources, provenances, toFhirDateTime, toFhirInstant } from './fhir-mapper';
 
 const patient = { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '01010112345' } };
 const source = (msgId: string, over: Partial<SourceRef> = {}): SourceRef => ({
@@ -44,5 +44,17 @@ describe('FHIR mapping', () => {
     expect(toFhirInstant('2024-07-01T08:30')).toBe('2024-07-01T08:30:00+02:00');
     expect(toFhirInstant('2024-01-15')).toBe('2024-01-15T00:00:00+01:00');
     expect(toFhirInstant('2024-01-15T10:00:00Z')).toBe('2024-01-15T10:00:00Z');
+  });
+
+  it('gives a local time the offset of its own instant in the hour before a daylight-saving change', () => {
+    // 01:30 local is before both changes (02:00 in March, 03:00 in October), so the old offset holds.
+    expect(toFhirDateTime('2024-03-31T01:30:00')).toBe('2024-03-31T01:30:00+01:00');
+    expect(toFhirDateTime('2024-10-27T01:30:00')).toBe('2024-10-27T01:30:00+02:00');
+    expect(toFhirDateTime('2024-10-27T03:30')).toBe('2024-10-27T03:30:00+01:00');
+  });
+
+  it('keeps the date of a local time that does not exist instead of failing the read', () => {
+    expect(toFhirDateTime('2024-13-01T10:00:00')).toBe('2024-13-01');
+    expect(toFhirDateTime('2024-05-01T25:00:00')).toBe('2024-05-01');
   });
 });

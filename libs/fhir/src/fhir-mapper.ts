@@ -1,4 +1,5 @@
 import type { DiagnosisView, ServiceView, SourceRef, TimelineEntry } from '@hub/projections';
+import { norwegianOffsetOfLocal } from '@hub/messages';
 import { codeSystemUri, HUB_EXTENSION_BASE, IPLOS_SYSTEM } from './identifier-systems.constant';
 
 /**
@@ -245,16 +246,7 @@ export function toFhirDateTime(value: string): string {
   if (!m) return v.slice(0, 10);
   const time = m[2].length === 5 ? `${m[2]}:00` : m[2];
   if (m[5]) return `${m[1]}T${time}${m[5]}`;
-  return `${m[1]}T${time}${osloOffset(`${m[1]}T${time}`)}`;
+  if (Number.isNaN(Date.parse(`${m[1]}T${time}Z`))) return m[1]; // no such time (month 13, hour 25): the date as sent
+  return `${m[1]}T${time}${norwegianOffsetOfLocal(`${m[1]}T${time}`)}`;
 }
 
-// Built once: a new Intl.DateTimeFormat per timestamp cost about 4 % of the read path's CPU.
-const OSLO_OFFSET = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', timeZoneName: 'shortOffset' });
-
-function osloOffset(localIso: string): string {
-  const asUtc = new Date(`${localIso.slice(0, 19)}Z`);
-  const parts = OSLO_OFFSET.formatToParts(asUtc);
-  const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT+1';
-  const hours = Number(/GMT([+-]\d+)/.exec(name)?.[1] ?? '0');
-  return `${hours >= 0 ? '+' : '-'}${String(Math.abs(hours)).padStart(2, '0')}:00`;
-}

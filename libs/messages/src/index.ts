@@ -13,3 +13,4 @@ export { PLO_TYPE_ROOTS } from './plo/plo.mapper';
 export * from './apprec/apprec.builder';
 export * from './apprec/apprec.constant';
 export * from './apprec/apprec.exception';
+export * from './values/norwegian-time.util';
