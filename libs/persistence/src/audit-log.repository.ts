@@ -40,6 +40,16 @@ export interface BlockState {
 }
 
 /**
+ * The one definition of "this identity group is blocked" (sperring): a current block row of any
+ * pseudonym in the group. `b` is patient_blocks' alias; `kommune` and `pseudonyms` are SQL
+ * expressions (a kommunenummer and a text[]). The read path's snapshot statement uses it too,
+ * so both ask the same question.
+ */
+export function blockedAmongSql(b: string, kommune: string, pseudonyms: string): string {
+  return `${b}.kommunenummer = ${kommune} AND ${b}.patient_pseudonym = ANY(${pseudonyms}) AND ${b}.blocked`;
+}
+
+/**
  * The audit projection's tables: audit_log, patient_blocks and its offsets. Raw SQL because
  * the upserts need ON CONFLICT with a condition (the newest block change wins, whatever the
  * order in which the projection and the blocking endpoint's write-through arrive).
@@ -68,7 +78,7 @@ export class AuditLogRepository {
   /** The block state of the first blocked pseudonym among `pseudonyms` (a linked group), if any. */
   async blockedAmong(kommunenummer: string, pseudonyms: string[]): Promise<BlockState | undefined> {
     const rows: Array<{ changed_at: Date; audit_id: string }> = await this.dataSource.query(
-      'SELECT changed_at, audit_id FROM patient_blocks WHERE kommunenummer = $1 AND patient_pseudonym = ANY($2) AND blocked ORDER BY changed_at_ms DESC LIMIT 1',
+      `SELECT changed_at, audit_id FROM patient_blocks b WHERE ${blockedAmongSql('b', '$1', '$2')} ORDER BY changed_at_ms DESC LIMIT 1`,
       [kommunenummer, pseudonyms],
     );
     return rows[0] ? { blocked: true, changedAt: rows[0].changed_at.toISOString(), auditId: rows[0].audit_id } : undefined;

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { PatientRecordRows } from '@hub/projections';
+import { blockedAmongSql } from './audit-log.repository';
 import { assertSchemaName } from './read-model.schema';
 
 /**
@@ -46,7 +47,7 @@ export class ReadModelQueryRepository {
        grp AS (SELECT array_agg(pseudonym) AS pseudonyms FROM closure),
        state AS (
          SELECT (SELECT active_schema FROM projection_generations WHERE projection = $3) AS active_schema,
-                EXISTS (SELECT 1 FROM patient_blocks b, grp WHERE b.kommunenummer = $1 AND b.patient_pseudonym = ANY(grp.pseudonyms) AND b.blocked) AS blocked
+                EXISTS (SELECT 1 FROM patient_blocks b, grp WHERE ${blockedAmongSql('b', '$1', 'grp.pseudonyms')}) AS blocked
        )
        SELECT state.active_schema, state.blocked, grp.pseudonyms,
               CASE WHEN state.blocked OR state.active_schema IS DISTINCT FROM $4 THEN NULL ELSE json_build_object(
