@@ -19,23 +19,28 @@
 //
 // Without --url it starts the compiled hub itself on the bench namespace and database.
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { benchEnv, dist, peakRssMiB, percentile, processCpuSeconds, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
+import { benchEnv, dist, OUT, peakRssMiB, percentile, processCpuSeconds, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
 
 const KOMMUNE = '3428';
 const SENDER = { organisation: [{ name: 'Alvdal kommune', herId: '99387' }, { name: 'Hjemmesykepleien', herId: '5078' }] };
 const GP = { organisation: [{ name: 'Alvdal legekontor', herId: '56704' }] };
 const TYPES = ['EpisodeOfCare', 'Condition', 'Encounter'];
 
-export async function readLatency({ patients = 500, clients = 50, seconds = 20, intervalMs = 100, url, keyFile, port = 3420, log = () => undefined }) {
+export async function readLatency({ patients = 500, clients = 50, seconds = 20, intervalMs = 100, url, keyFile, port = 3420, profile = false, log = () => undefined }) {
   let hub;
   let env;
   if (!url) {
     await resetBenchState();
     env = benchEnv();
     keyFile = env.HENDELSESLAGER_DEV_ISSUER_KEY;
-    hub = await startApp('hub', env, port);
+    // --profile: a V8 CPU profile of the hub (bench/out/profiles, written when it stops; summarise it with bench/lib/cpuprofile-summary.mjs).
+    const profileDir = join(OUT, 'profiles');
+    if (profile) mkdirSync(profileDir, { recursive: true });
+    hub = await startApp('hub', env, port, profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     url = `http://127.0.0.1:${port}`;
   }
   if (!keyFile) throw new Error('--key <dev issuer key file> is needed with --url');
@@ -216,6 +221,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       interval: { type: 'string', default: '100' },
       url: { type: 'string' },
       key: { type: 'string' },
+      profile: { type: 'boolean', default: false },
     },
   });
   const result = await readLatency({
@@ -225,6 +231,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     intervalMs: Number(values.interval),
     url: values.url,
     keyFile: values.key,
+    profile: values.profile,
     log: (m) => process.stderr.write(`[read-latency] ${m}\n`),
   });
   writeJson('read-latency.json', result);
