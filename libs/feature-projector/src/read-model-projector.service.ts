@@ -94,16 +94,10 @@ export class ReadModelProjectorService extends ConsumerService {
         // events a rebuilt generation applied before it became live).
         return { gap: false, schema, next, projected: job.items.flatMap((item) => (item.value && BigInt(item.offset) >= next ? [{ offset: item.offset, event: item.value }] : [])) };
       });
-      await tx.prefetch(outcomes.flatMap((o) => o.projected.map((item) => item.event)));
-      for (const [i, job] of jobs.entries()) {
-        const outcome = outcomes[i];
-        if (outcome.gap) continue;
-        for (const item of outcome.projected) {
-          await this.projector.apply(tx, item.event, { topic: job.topic, partition: job.partition, offset: item.offset });
-        }
-        // Never move a generation's offset back (a rebuilt generation may be ahead of the consumer).
-        if (BigInt(job.last) + 1n > outcome.next) await tx.saveOffset(job.topic, job.partition, (BigInt(job.last) + 1n).toString());
-      }
+      await this.projector.applyBatches(
+        tx,
+        jobs.flatMap((job, i) => (outcomes[i].gap ? [] : [{ topic: job.topic, partition: job.partition, storedNext: outcomes[i].next, last: job.last, events: outcomes[i].projected }])),
+      );
       await tx.flush();
       return outcomes;
     });

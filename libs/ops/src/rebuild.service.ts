@@ -228,19 +228,13 @@ export class RebuildService {
       if (BigInt(batch.records[0].offset) > next) throw new Error(`Rebuild consumer is past the stored offset of ${batch.topic}[${batch.partition}]`);
       const tx = new ReadModelWriteRepository(manager, target);
       const fresh = decoded.filter((item) => BigInt(item.offset) >= next);
-      applied = fresh.length;
-      await tx.prefetch(fresh.flatMap((item) => (item.event ? [item.event] : [])));
-      for (const item of fresh) {
-        if (!item.event) {
-          counts.undecodable += 1;
-          continue;
-        }
-        await this.projector.apply(tx, item.event, { topic: batch.topic, partition: batch.partition, offset: item.offset });
-        counts.applied += 1;
-      }
-      const after = BigInt(batch.records.at(-1)!.offset) + 1n;
-      if (after > next) await tx.saveOffset(batch.topic, batch.partition, after.toString());
+      const events = fresh.flatMap((item) => (item.event ? [{ offset: item.offset, event: item.event }] : []));
+      await this.projector.applyBatches(tx, [{ topic: batch.topic, partition: batch.partition, storedNext: next, last: batch.records.at(-1)!.offset, events }]);
       await tx.flush();
+      applied = fresh.length;
+      // Counted once the batch is applied; the transaction may still roll back, and the batch is then read again.
+      counts.applied += events.length;
+      counts.undecodable += fresh.length - events.length;
     });
     return applied;
   }

@@ -47,6 +47,11 @@ export interface DocumentState {
 
 export interface ReadModelTx {
   /**
+   * Optional: loads in advance what applying these events will read, so an implementation that
+   * answers reads from memory pays one round trip per batch instead of one per first read.
+   */
+  prefetch?(events: DocumentEvent[]): Promise<void>;
+  /**
    * Inserts or, on replay, refreshes a version (never touching its resolved doc key), and
    * returns where the version already belongs (docKey null while unplaced).
    */

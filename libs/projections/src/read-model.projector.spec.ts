@@ -95,3 +95,28 @@ describe('ReadModelProjector: N / M / C in any order', () => {
     expect((await project([n, h])).visibleServiceCodes(KNR)).toEqual(['20:1']);
   });
 });
+
+describe('ReadModelProjector.applyBatches', () => {
+  const n = event('n1', 'N', { services: [service('20', '1')] });
+  const m = event('m1', 'M', { parent: 'n1', services: [service('20', '2')], genDate: '2018-01-02T10:00:00' });
+
+  it('applies every batch in offset order, prefetches them all once and stores each partition next offset', async () => {
+    const store = new InMemoryReadModel();
+    const prefetched: string[][] = [];
+    const tx = Object.assign(store, { prefetch: async (events: DocumentEvent[]) => void prefetched.push(events.map((e) => e.document.msgId)) });
+    await new ReadModelProjector().applyBatches(tx, [
+      { topic: 't', partition: 0, storedNext: 5n, last: '6', events: [{ offset: '5', event: m }, { offset: '6', event: n }] },
+      { topic: 't', partition: 1, storedNext: 0n, last: '2', events: [] },
+    ]);
+    expect(prefetched).toEqual([['m1', 'n1']]);
+    expect(store.visibleServiceCodes(KNR)).toEqual(['20:2']);
+    // A batch of only undecodable records still moves its partition on.
+    expect(Object.fromEntries(store.offsets)).toEqual({ 't|0': '7', 't|1': '3' });
+  });
+
+  it('never moves an offset back when the generation is already ahead of the batch', async () => {
+    const store = new InMemoryReadModel();
+    await new ReadModelProjector().applyBatches(store, [{ topic: 't', partition: 0, storedNext: 10n, last: '6', events: [] }]);
+    expect(store.offsets.size).toBe(0);
+  });
+});

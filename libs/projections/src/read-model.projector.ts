@@ -8,6 +8,18 @@ export interface SourcePosition {
   offset: string;
 }
 
+/** The events of one partition batch still to apply, and where the partition stands. */
+export interface PartitionEvents {
+  topic: string;
+  partition: number;
+  /** The next offset this generation had stored for the partition before the batch. */
+  storedNext: bigint;
+  /** The batch's last offset (the records already applied or undecodable included). */
+  last: string;
+  /** The batch's events at or after `storedNext`, in offset order. */
+  events: Array<{ offset: string; event: DocumentEvent }>;
+}
+
 /**
  * Applies document events to the clinical read model (services, needs, diagnoses, patient
  * events, patients). Idempotent: applying an event again (a duplicate, a redelivery after a
@@ -15,6 +27,21 @@ export interface SourcePosition {
  * the N / M / C rules.
  */
 export class ReadModelProjector {
+  /**
+   * Applies partition batches inside one transaction of the port: every event in offset order,
+   * then each partition's next offset. The caller commits rows and offsets together, so a crash
+   * re-reads exactly what was not committed. An offset never moves back: a rebuilt generation
+   * may already be ahead of the consumer that hands it a batch.
+   */
+  async applyBatches(tx: ReadModelTx, batches: PartitionEvents[]): Promise<void> {
+    await tx.prefetch?.(batches.flatMap((b) => b.events.map((e) => e.event)));
+    for (const batch of batches) {
+      for (const { offset, event } of batch.events) await this.apply(tx, event, { topic: batch.topic, partition: batch.partition, offset });
+      const next = BigInt(batch.last) + 1n;
+      if (next > batch.storedNext) await tx.saveOffset(batch.topic, batch.partition, next.toString());
+    }
+  }
+
   async apply(tx: ReadModelTx, event: DocumentEvent, source: SourcePosition): Promise<void> {
     const knr = event.envelope.kommunenummer;
     const doc = event.document;
