@@ -60,7 +60,13 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Waits for a provisioning in flight: kafkajs keeps polling for the new topics' leaders after
+   * its admin is told to disconnect, so a process that stopped without waiting left that loop
+   * running past the end of its own shutdown.
+   */
+  async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.running;
   }
 }
