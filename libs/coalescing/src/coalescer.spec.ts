@@ -30,4 +30,34 @@ describe('Coalescer', () => {
     await expect(first).rejects.toThrow('connection lost');
     await expect(second).resolves.toBe(2);
   });
+
+  it('bounds a batch by weight too, and runs a call heavier than the bound alone', async () => {
+    const runs: number[][] = [];
+    const coalescer = new Coalescer<number, number>(
+      async (inputs) => {
+        runs.push(inputs);
+        await tick();
+        return inputs;
+      },
+      100,
+      { of: (i) => i, max: 10 },
+    );
+    await Promise.all([1, 4, 5, 2, 12, 3].map((i) => coalescer.call(i)));
+    expect(runs).toEqual([[1], [4, 5], [2], [12], [3]]);
+  });
+
+  it('runs a call made by a caller the last batch woke, and idle() waits for it', async () => {
+    const runs: number[][] = [];
+    const coalescer = new Coalescer<number, number>(async (inputs) => {
+      runs.push(inputs);
+      await tick();
+      return inputs;
+    });
+    let again: Promise<number> | undefined;
+    await coalescer.call(1).then(() => (again = coalescer.call(2)));
+    await coalescer.idle();
+    expect(runs).toEqual([[1], [2]]);
+    await expect(again).resolves.toBe(2);
+  });
 });
+
