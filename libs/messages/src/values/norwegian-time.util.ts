@@ -45,7 +45,8 @@ let lastDate = '';
  */
 export function norwegianOffsetOfLocal(localDateTime: string): string {
   const asUtc = Date.parse(`${localDateTime.slice(0, 19)}Z`);
-  if (Number.isNaN(asUtc)) throw new RangeError(`Not a local date-time: ${JSON.stringify(localDateTime)}`);
+  // The value is not echoed: it is a time from a patient's message.
+  if (Number.isNaN(asUtc)) throw new RangeError('Not a local date-time (YYYY-MM-DDTHH:mm[:ss])');
   // The offsets around that day (a zone changes offset at most once a day).
   const before = offsetMinutesAt(asUtc - DAY);
   const after = offsetMinutesAt(asUtc + DAY);
