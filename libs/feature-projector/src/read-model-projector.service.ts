@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
-import type { BatchContext, KafkaPort } from '@hub/kafka';
+import { storedOffsetOf, type BatchContext, type KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { Coalescer } from '@hub/coalescing';
 import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
@@ -86,7 +86,7 @@ export class ReadModelProjectorService extends ConsumerService {
       const stored = await this.state.offsetsIn(manager, schema, [...new Set(jobs.map((j) => j.topic))]);
       const tx = new ReadModelWriteRepository(manager, schema);
       const outcomes: BatchOutcome[] = jobs.map((job) => {
-        const next = BigInt(stored.find((s) => s.topic === job.topic && s.partition === job.partition)?.offset ?? '0');
+        const next = BigInt(storedOffsetOf(stored, job.topic, job.partition));
         // A gap means the live generation changed to one that has not applied the records before
         // this batch; applying it would skip them. The consumer restarts from the stored offsets.
         if (job.first > next) return { gap: true, schema, next, projected: [] };

@@ -1,3 +1,4 @@
 export * from './kafka.port';
 export * from './kafkajs.adapter';
 export * from './platformatic.adapter';
+export * from './stored-offsets';

@@ -1,5 +1,5 @@
 import { DocumentEvent, parseTopic, RegistryUnavailableException, TOPICS } from '@hub/contracts';
-import type { BatchContext, ConsumerPort } from '@hub/kafka';
+import { resumeFromStored, storedOffsetOf, type BatchContext, type ConsumerPort } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 import { OpsStateRepository, ProjectionStateRepository, READ_MODEL_PROJECTION, readModelSchemaName, ReadModelWriteRepository, RebuildRow } from '@hub/persistence';
 import { ReadModelProjector } from '@hub/projections';
@@ -112,10 +112,7 @@ export class RebuildService {
           topics: group,
           fromBeginning: true,
           commitToGroup: false,
-          startOffsets: async (assigned) => {
-            const stored = await this.generations.offsets(target, [...new Set(assigned.map((a) => a.topic))]);
-            return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
-          },
+          startOffsets: (assigned) => resumeFromStored(assigned, (topics) => this.generations.offsets(target, topics)),
           handleBatch: async (batch) => {
             try {
               const n = await this.applyBatch(target, batch, counts);
@@ -147,14 +144,14 @@ export class RebuildService {
         if (topics.join() !== subscribed.join()) await startConsumers(topics);
         const ends = await this.endOffsets(topics);
         const stored = await this.generations.allOffsets(target);
-        const behind = ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(offsetOf(stored, e.topic, e.partition)))), 0);
-        progress.setTotal(ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(offsetOf(baseline, e.topic, e.partition)))), 0));
+        const behind = ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(storedOffsetOf(stored, e.topic, e.partition)))), 0);
+        progress.setTotal(ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(storedOffsetOf(baseline, e.topic, e.partition)))), 0));
         if (behind > 0) continue;
         const { switched, previous } = await this.generations.switchActiveSchema(projection, target, async (manager, live) => {
           if (!(await this.ops.isBuilding(manager, build!.id))) throw new OpsException(OpsExceptionCode.CONFLICT, `Rebuild into ${target} was aborted meanwhile`);
           const liveOffsets = await this.generations.offsetsIn(manager, live, topics);
           const targetOffsets = await this.generations.offsetsIn(manager, target, topics);
-          return liveOffsets.every((l) => BigInt(offsetOf(targetOffsets, l.topic, l.partition)) >= BigInt(l.offset));
+          return liveOffsets.every((l) => BigInt(storedOffsetOf(targetOffsets, l.topic, l.partition)) >= BigInt(l.offset));
         });
         if (!switched) continue;
         await this.ops.finishRebuild(build.id, 'switched');
@@ -224,7 +221,7 @@ export class RebuildService {
         throw new OpsException(OpsExceptionCode.CONFLICT, `${target} is live now; the rebuild writes nothing more into it`);
       }
       const stored = await this.generations.offsetsIn(manager, target, [batch.topic]);
-      const next = BigInt(offsetOf(stored, batch.topic, batch.partition));
+      const next = BigInt(storedOffsetOf(stored, batch.topic, batch.partition));
       if (BigInt(batch.records[0].offset) > next) throw new Error(`Rebuild consumer is past the stored offset of ${batch.topic}[${batch.partition}]`);
       const tx = new ReadModelWriteRepository(manager, target);
       const fresh = decoded.filter((item) => BigInt(item.offset) >= next);
@@ -291,10 +288,6 @@ export class RebuildService {
       seconds: (Date.now() - started) / 1000,
     };
   }
-}
-
-function offsetOf(offsets: Array<{ topic: string; partition: number; offset: string }>, topic: string, partition: number): string {
-  return offsets.find((o) => o.topic === topic && o.partition === partition)?.offset ?? '0';
 }
 
 function generationOf(schema: string): number {

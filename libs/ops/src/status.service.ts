@@ -1,7 +1,7 @@
 import { CONSUMER_GROUPS, TOPICS } from '@hub/contracts';
 import { parseDirectory } from '@hub/directory';
 import { readConfigFile } from '@hub/config';
-import type { AdminPort, TopicPartitionOffset } from '@hub/kafka';
+import { storedOffsetOf, type AdminPort, type TopicPartitionOffset } from '@hub/kafka';
 import { OpsStateRepository, ProjectionStateRepository, READ_MODEL_PROJECTION } from '@hub/persistence';
 import type { OpsContext } from './ops-context';
 
@@ -89,7 +89,7 @@ export class StatusService {
           status.deadLetters = sum(await admin.endOffsets(TOPICS.deadletter(knr)));
           status.lag.push(await groupLag(admin, CONSUMER_GROUPS.normalizer(), TOPICS.raw(knr), rawEnd));
           const projectorGroup = CONSUMER_GROUPS.projector(READ_MODEL_PROJECTION);
-          const projected = eventsEnd.map((e) => ({ ...e, offset: stored.find((s) => s.topic === e.topic && s.partition === e.partition)?.offset ?? '0' }));
+          const projected = eventsEnd.map((e) => ({ ...e, offset: storedOffsetOf(stored, e.topic, e.partition) }));
           status.lag.push({ group: `${projectorGroup} (${schema})`, topic: TOPICS.events(knr), lag: lagOf(eventsEnd, projected), end: sum(eventsEnd) });
         }
         kommuner.push(status);

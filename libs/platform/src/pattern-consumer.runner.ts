@@ -1,24 +1,12 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CONSUMER_GROUPS } from '@hub/contracts';
-import type { BatchContext, ConsumerOptions, ConsumerPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
+import { resumeFromStored, type BatchContext, type ConsumerOptions, type ConsumerPort, type KafkaPort, type TopicPartitionOffset } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 import { dataSourceReady } from './database-lifecycle.service';
 
 /** Consumer groups running in this process and their topics (read by the LagMonitor). */
 export const runningConsumerGroups = new Map<string, { topics: string[]; observeBatch?: (seconds: number) => void }>();
-
-/**
- * Start offsets for a projection that stores its own offsets: each assigned partition resumes at
- * its stored offset, and a partition with none starts from the beginning of the topic.
- */
-export async function resumeFromStored(
-  assigned: Array<{ topic: string; partition: number }>,
-  load: (topics: string[]) => Promise<TopicPartitionOffset[]>,
-): Promise<TopicPartitionOffset[]> {
-  const stored = await load([...new Set(assigned.map((a) => a.topic))]);
-  return assigned.map((a) => stored.find((s) => s.topic === a.topic && s.partition === a.partition) ?? { ...a, offset: '0' });
-}
 
 /**
  * The consumer of a projection that commits its next offsets with its rows, in one PostgreSQL
