@@ -3,6 +3,7 @@ import { TOPICS, parseTopic } from '@hub/contracts';
 import type { KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { runningConsumerGroups } from './pattern-consumer.runner';
+import { PeriodicJob } from './periodic-job';
 import { KAFKA_PORT } from './platform.tokens';
 
 /**
@@ -13,25 +14,19 @@ import { KAFKA_PORT } from './platform.tokens';
  */
 @Injectable()
 export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private first?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly job = new PeriodicJob(() => this.measure().catch(() => undefined));
 
   constructor(@Inject(KAFKA_PORT) private readonly kafka: KafkaPort, private readonly metrics: HubMetrics) {}
 
   onApplicationBootstrap(): void {
     for (const [group, entry] of runningConsumerGroups) entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
-    this.timer = setInterval(() => void this.refresh(), 10000);
-    this.timer.unref();
-    // A first measurement soon after start, once the consumers have joined their groups.
-    this.first = setTimeout(() => void this.refresh(), 3000);
-    this.first.unref();
+    // Every 10 s, and a first measurement soon after start, once the consumers have joined their groups.
+    this.job.start(10000, 3000);
   }
 
   /** One round of measurements (also called by tests). */
   refresh(): Promise<void> {
-    if (!this.running) this.running = this.measure().catch(() => undefined).finally(() => (this.running = undefined));
-    return this.running;
+    return this.job.run();
   }
 
   private async measure(): Promise<void> {
@@ -58,8 +53,8 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.first) clearTimeout(this.first);
+  /** Waits for a measurement in flight (see PeriodicJob). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.job.stop();
   }
 }

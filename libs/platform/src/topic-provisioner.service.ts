@@ -4,6 +4,7 @@ import { kommuneTopicSpecs } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkaPort, KafkaUnavailableException } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
+import { PeriodicJob } from './periodic-job';
 import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 
 /**
@@ -14,8 +15,7 @@ import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new HubLogger(TopicProvisioner.name);
   private readonly provisioned = new Set<string>();
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly job = new PeriodicJob(() => this.doProvision());
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -24,9 +24,7 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.provisionNew();
-    this.timer = setInterval(() => void this.provisionNew(), 3000);
-    this.timer.unref();
+    this.job.start(3000, 0);
   }
 
   /** Resolves once the given kommuner's topics exist (provisioning them first if needed). */
@@ -39,8 +37,7 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
 
   /** Ensures topics for kommuner not yet provisioned by this process; safe to call concurrently. */
   provisionNew(): Promise<void> {
-    if (!this.running) this.running = this.doProvision().finally(() => (this.running = undefined));
-    return this.running;
+    return this.job.run();
   }
 
   private async doProvision(): Promise<void> {
@@ -60,13 +57,8 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  /**
-   * Waits for a provisioning in flight: kafkajs keeps polling for the new topics' leaders after
-   * its admin is told to disconnect, so a process that stopped without waiting left that loop
-   * running past the end of its own shutdown.
-   */
+  /** Waits for a provisioning in flight (see PeriodicJob). */
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.job.stop();
   }
 }
