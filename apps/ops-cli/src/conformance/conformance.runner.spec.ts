@@ -101,6 +101,12 @@ describe('postFile and runConformance against a stand-in hub', () => {
     expect(seen[0]).toEqual({ contentType: 'application/xml', authorization: 'Bearer tok', body: message });
   });
 
+  it('stops after the current file once aborted (Ctrl-C), keeping the rows done', async () => {
+    const controller = new AbortController();
+    const rows = await runConformance({ dir, url, token: 't', files: ['1-ok.xml', '3-apprec.xml'], timeoutMs: 5000, signal: controller.signal, onRow: () => controller.abort() });
+    expect(rows.map((r) => [r.file, r.result])).toEqual([['1-ok.xml', 'accept']]);
+  });
+
   it('a hub that cannot be reached at all is a connection error, not a row', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
