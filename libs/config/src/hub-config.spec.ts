@@ -22,6 +22,13 @@ describe('loadHubConfig', () => {
     expect(() => loadHubConfig({ ...dev, KAFKA_FETCH_MAX_BYTES: '100' })).toThrow(/KAFKA_FETCH_MAX_BYTES/);
   });
 
+  it('validates against the XSDs with one worker unless told otherwise, and refuses a bad switch or count', () => {
+    expect(loadHubConfig(dev).intake.xsd).toEqual({ enabled: true, workers: 1 });
+    expect(loadHubConfig({ ...dev, INTAKE_XSD_VALIDATION: 'false', INTAKE_XSD_WORKERS: '2' }).intake.xsd).toEqual({ enabled: false, workers: 2 });
+    expect(() => loadHubConfig({ ...dev, INTAKE_XSD_VALIDATION: 'maybe' })).toThrow(/INTAKE_XSD_VALIDATION=maybe/);
+    expect(() => loadHubConfig({ ...dev, INTAKE_XSD_WORKERS: '0' })).toThrow(/INTAKE_XSD_WORKERS=0/);
+  });
+
   it('lists every bad variable in one error', () => {
     let error: unknown;
     try {

@@ -32,7 +32,13 @@ export interface HubConfig {
   directoryPath: string;
   /** Key for the patient pseudonym HMAC; must be kept secret and stable for the life of the data. */
   pseudonymKey: string;
-  intake: { maxBodyBytes: number; hubName: string; hubHerId?: string };
+  intake: {
+    maxBodyBytes: number;
+    hubName: string;
+    hubHerId?: string;
+    /** Validation of every business document against its standard's official XSD (libs/xsd-validation). */
+    xsd: { enabled: boolean; workers: number };
+  };
   auth: {
     issuer: string;
     audience: string;
@@ -109,6 +115,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       maxBodyBytes: int('INTAKE_MAX_BODY_BYTES', 20 * 1024 * 1024, 1024),
       hubName: str('HENDELSESLAGER_NAME', 'Hendelseslager'),
       hubHerId: env.HENDELSESLAGER_HER_ID || undefined,
+      xsd: { enabled: bool('INTAKE_XSD_VALIDATION', true), workers: int('INTAKE_XSD_WORKERS', 1, 1) },
     },
     auth: {
       issuer: str('AUTH_ISSUER', devIssuerEnabled ? 'urn:hendelseslager:dev-issuer' : ''),
