@@ -59,8 +59,8 @@ function privateJwk(type, options, alg) {
 }
 
 function publicOf(jwk) {
-  const { d, p, q, dp, dq, qi, ...pub } = jwk;
-  void d, p, q, dp, dq, qi;
+  const pub = { ...jwk };
+  for (const name of ['d', 'p', 'q', 'dp', 'dq', 'qi']) delete pub[name];
   return pub;
 }
 
