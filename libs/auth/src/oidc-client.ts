@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createRemoteJWKSet, errors, importJWK, JWK, JWTPayload, jwtVerify, JWTVerifyGetKey, SignJWT } from 'jose';
+import { createLocalJWKSet, errors, importJWK, JWK, JSONWebKeySet, JWTPayload, jwtVerify, JWTVerifyGetKey, SignJWT } from 'jose';
 import { constantTimeEqual } from './constant-time.util';
 
 /**
@@ -91,7 +91,7 @@ export function checkCallback(params: Record<string, unknown>, pending: PendingL
 
 export class OidcClient {
   private metadata?: Promise<ProviderMetadata>;
-  private keys?: JWTVerifyGetKey;
+  private keys?: { get: JWTVerifyGetKey; fetchedAt: number };
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: OidcClientOptions) {
@@ -162,16 +162,22 @@ export class OidcClient {
 
   /** Signature (provider JWKS, algorithm allow-list), iss, aud, azp, exp, iat and nonce. */
   async verifyIdToken(idToken: string, nonce: string): Promise<JWTPayload> {
-    const metadata = await this.discover();
-    this.keys ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cacheMaxAge: 10 * 60_000 });
+    const options = {
+      issuer: this.options.issuer,
+      audience: this.options.clientId,
+      algorithms: ID_TOKEN_ALGORITHMS,
+      clockTolerance: this.options.clockToleranceSeconds,
+      requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
+    };
     try {
-      const { payload } = await jwtVerify(idToken, this.keys, {
-        issuer: this.options.issuer,
-        audience: this.options.clientId,
-        algorithms: ID_TOKEN_ALGORITHMS,
-        clockTolerance: this.options.clockToleranceSeconds,
-        requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
-      });
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(idToken, await this.keySet(false), options));
+      } catch (error) {
+        // The provider rotated its keys: fetch the set again (at most every 30 s) and try once more.
+        if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - (this.keys?.fetchedAt ?? 0) < 30_000) throw error;
+        ({ payload } = await jwtVerify(idToken, await this.keySet(true), options));
+      }
       if (typeof payload.nonce !== 'string' || !constantTimeEqual(payload.nonce, nonce)) throw new SignInException('nonce_mismatch', 'The ID token was not issued for this sign-in');
       if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== this.options.clientId) throw new SignInException('azp_mismatch', 'The ID token was issued to another client');
       return payload;
@@ -182,6 +188,16 @@ export class OidcClient {
       if (error instanceof errors.JOSEError) throw new SignInException('id_token_invalid', `ID token rejected (${error.code})`);
       throw error;
     }
+  }
+
+  /** The provider's JWKS, fetched with the client's fetch and kept for 10 minutes. */
+  private async keySet(refresh: boolean): Promise<JWTVerifyGetKey> {
+    if (!refresh && this.keys && Date.now() - this.keys.fetchedAt < 10 * 60_000) return this.keys.get;
+    const { jwks_uri } = await this.discover();
+    const response = await this.fetch(jwks_uri, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new SignInException('discovery_failed', `The identity provider's key set answered ${response.status}`);
+    this.keys = { get: createLocalJWKSet((await response.json()) as JSONWebKeySet), fetchedAt: Date.now() };
+    return this.keys.get;
   }
 
   /** RP-initiated logout at the provider: where to send the browser after the hub's session is gone. */
