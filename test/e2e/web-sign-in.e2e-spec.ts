@@ -234,4 +234,33 @@ describe('Web sign-in through the OpenID provider', () => {
     const none = await fetch(`${hub.baseUrl}/auth/callback?code=abc&state=x`, { redirect: 'manual' });
     expect(none.headers.get('location')).toBe('/?signin=no_pending_login');
   });
+
+  it('refuses cookie-authenticated reads sent from another site (CSRF), and reads without a session', async () => {
+    // A session from the development sign-in (the harness enables the dev issuer) is enough to test the route's rules.
+    const start = await fetch(`${hub.baseUrl}/auth/dev-session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kommunenummer: kommune.kommunenummer }) });
+    expect(start.status).toBe(204);
+    const cookie = start.headers.getSetCookie()[0].split(';')[0];
+    const read = (headers: Record<string, string>) =>
+      fetch(`${hub.baseUrl}/session/patient-overview`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Purpose-Of-Use': 'TREAT', ...headers }, body: JSON.stringify({ identifier: patientFnr }) });
+    expect((await read({ cookie, 'Sec-Fetch-Site': 'same-origin', Origin: hub.baseUrl })).status).toBe(200);
+    expect((await read({ cookie, Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await read({ cookie, 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    expect((await read({ cookie, 'Sec-Fetch-Site': 'same-site' })).status).toBe(403);
+    expect((await read({ 'Sec-Fetch-Site': 'same-origin' })).status).toBe(401);
+    expect((await read({ cookie: `${cookie.slice(0, -2)}AA`, 'Sec-Fetch-Site': 'same-origin' })).status).toBe(401);
+  });
+
+  it('has a provider that requires PKCE and accepts no client secret, as HelseID does', async () => {
+    const redirectUri = `${hub.baseUrl}/auth/callback`;
+    const withoutPkce = await fetch(`${issuer}/auth?${new URLSearchParams({ response_type: 'code', client_id: 'hendelseslager-web', redirect_uri: redirectUri, scope: 'openid', state: 'abc', nonce: 'n' })}`, { redirect: 'manual' });
+    expect(new URL(withoutPkce.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    const plain = await fetch(`${issuer}/auth?${new URLSearchParams({ response_type: 'code', client_id: 'hendelseslager-web', redirect_uri: redirectUri, scope: 'openid', state: 'abc', nonce: 'n', code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' })}`, { redirect: 'manual' });
+    expect(new URL(plain.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    const withSecret = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: 'hendelseslager-web', client_secret: 'guess', redirect_uri: redirectUri, code_verifier: 'v'.repeat(43) }),
+    });
+    expect(withSecret.status).toBe(401);
+    expect(await withSecret.json()).toMatchObject({ error: 'invalid_client' });
+  });
 });

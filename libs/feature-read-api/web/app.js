@@ -34,7 +34,8 @@
     const body = response.ok ? await response.json() : { signedIn: false, methods: {} };
     current = body.signedIn ? body : null;
     show($('sign-in-oidc'), Boolean(body.methods && body.methods.oidc));
-    show($('sign-in-form'), Boolean(body.methods && body.methods.dev));
+    // With a provider configured the page signs in through it only; the development sign-in is for setups without one.
+    show($('sign-in-form'), Boolean(body.methods && body.methods.dev && !body.methods.oidc));
     renderSession();
   }
 
