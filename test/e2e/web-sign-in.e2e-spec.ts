@@ -178,11 +178,24 @@ describe('Web sign-in through the OpenID provider', () => {
     const row = await eventually(async () => (await db.query('SELECT * FROM audit_log WHERE audit_id = $1', [auditId])).rows[0] as Record<string, unknown> | undefined, 30000);
     expect(row).toMatchObject({ actor_hpr: clinician.hpr, actor_name: clinician.name, client_id: 'hendelseslager-web', organisation: '999943012', kommunenummer: kommune.kommunenummer, outcome: 'SUCCESS' });
 
+    const readWithCookie = (value: string) =>
+      fetch(`${hub.baseUrl}/session/patient-overview`, {
+        method: 'POST',
+        headers: { cookie: `hl_session=${value}`, 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/json', 'X-Purpose-Of-Use': 'TREAT' },
+        body: JSON.stringify({ identifier: patientFnr }),
+      });
+    expect((await readWithCookie(session!.value)).status).toBe(200);
+
     // While signed in at the provider, a new sign-in needs no login form (single sign-on) ...
     const second = await context.newPage();
     await second.goto(`${hub.baseUrl}/auth/login`);
     await second.waitForURL(`${hub.baseUrl}/`);
     await second.close();
+    // That sign-in replaced the browser's session: the first one has ended.
+    const current = (await context.cookies(hub.baseUrl)).find((c) => c.name === 'hl_session')!;
+    expect(current.value).not.toBe(session!.value);
+    expect((await readWithCookie(session!.value)).status).toBe(401);
+    expect((await readWithCookie(current.value)).status).toBe(200);
 
     // No script errors and no CSP violations on the hub's page while signed in.
     expect(problems).toEqual([]);
@@ -198,6 +211,8 @@ describe('Web sign-in through the OpenID provider', () => {
     expect(status).toMatchObject({ signedIn: false });
     const afterLogout = await page.evaluate(async (id) => (await fetch('/session/patient-overview', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Purpose-Of-Use': 'TREAT' }, body: JSON.stringify({ identifier: id }) })).status, patientFnr);
     expect(afterLogout).toBe(401);
+    // A copy of the cookie taken before logout no longer works either: the session ended at the hub, not just in this browser.
+    expect((await readWithCookie(current.value)).status).toBe(401);
     await page.click('#sign-in-helseid');
     await page.waitForSelector('input[name=login]');
     expect(page.url().startsWith(issuer)).toBe(true);

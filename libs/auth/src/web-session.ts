@@ -108,8 +108,9 @@ export function mayReadPatients(identity: WebIdentity): { allowed: true } | { al
   return { allowed: true };
 }
 
-/** The session as kept in the sealed cookie. */
+/** The session as kept in the sealed cookie; `id` names its server-side row (ended at logout). */
 export interface WebSession {
+  id: string;
   kind: 'oidc' | 'dev';
   identity: WebIdentity;
   /** For id_token_hint at logout (oidc only). */

@@ -37,7 +37,7 @@ export class WebSessionReadsController {
   @HttpCode(200)
   async overview(@Body() body: { identifierType?: unknown; identifier?: unknown } | undefined, @Headers('x-purpose-of-use') purpose: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     const started = process.hrtime.bigint();
-    const { session, principal } = this.authorize(req);
+    const { session, principal } = await this.authorize(req);
     if (!purpose || !PURPOSES_OF_USE.has(purpose)) throw problem(403, 'purpose_of_use_required', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`);
     const type = typeof body?.identifierType === 'string' ? body.identifierType.toUpperCase() : 'FNR';
     if (!['FNR', 'DNR', 'FHN'].includes(type) || typeof body?.identifier !== 'string' || !/^\d{11}$/.test(body.identifier)) {
@@ -64,7 +64,7 @@ export class WebSessionReadsController {
 
   @Get('original/:originalId')
   async original(@Param('originalId') originalId: string, @Headers('x-purpose-of-use') purpose: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const { session, principal } = this.authorize(req);
+    const { session, principal } = await this.authorize(req);
     if (!purpose || !PURPOSES_OF_USE.has(purpose)) throw problem(403, 'purpose_of_use_required', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`);
     if (!ORIGINAL_ID.test(originalId)) throw problem(400, 'invalid_id', 'Not an original message id');
     try {
@@ -81,9 +81,9 @@ export class WebSessionReadsController {
     }
   }
 
-  private authorize(req: Request): { session: WebSession; principal: Principal } {
+  private async authorize(req: Request): Promise<{ session: WebSession; principal: Principal }> {
     if (!this.signIn.sameOrigin(req)) throw problem(403, 'cross_origin', 'Only the hub\'s own page may use the session');
-    const session = this.signIn.session(req);
+    const session = await this.signIn.session(req);
     if (!session) throw problem(401, 'not_signed_in', 'Sign in first');
     const retryAfter = this.limiter.take(`web:${session.identity.subject}`);
     if (retryAfter > 0) throw problem(429, 'rate_limited', 'Too many requests', { 'Retry-After': String(retryAfter) });

@@ -43,7 +43,10 @@ export class WebSignInController {
       const code = checkCallback(query, pending, oidc.issuer);
       const { idToken, claims } = await oidc.completeLogin(code, pending!);
       const identity = mapHelseIdClaims(claims, this.signIn.organisations);
-      this.signIn.startSession(res, { kind: 'oidc', identity, idToken });
+      // A sign-in replaces this browser's earlier session: its row ends rather than lingering until it expires.
+      const previous = await this.signIn.session(req);
+      await this.signIn.startSession(res, { kind: 'oidc', identity, idToken });
+      if (previous) await this.signIn.endSession(undefined, previous);
       this.log.info('Web sign-in', { kommunenummer: identity.kommunenummer, securityLevel: identity.securityLevel, hasHpr: identity.hpr !== undefined });
       res.redirect(303, '/');
     } catch (error) {
@@ -55,8 +58,8 @@ export class WebSignInController {
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
     if (!this.signIn.sameOrigin(req)) throw problem(403, 'cross_origin', 'Sign out from the hub\'s own page');
-    const session = this.signIn.session(req);
-    this.signIn.endSession(res);
+    const session = await this.signIn.session(req);
+    await this.signIn.endSession(res, session);
     const oidc = this.signIn.oidc;
     if (session?.kind === 'oidc' && oidc && this.signIn.config.web.oidc) {
       const url = await oidc.logoutUrl(session.idToken, this.signIn.config.web.oidc.postLogoutRedirectUri).catch(() => undefined);
@@ -69,8 +72,8 @@ export class WebSignInController {
   }
 
   @Get('session')
-  status(@Req() req: Request, @Res() res: Response): void {
-    const session = this.signIn.session(req);
+  async status(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const session = await this.signIn.session(req);
     const methods = { oidc: this.signIn.oidc !== undefined, dev: this.signIn.devEnabled };
     res.setHeader('Cache-Control', 'no-store');
     if (!session) {
@@ -97,13 +100,13 @@ export class WebSignInController {
   /** Development only: a session for one kommune without a provider (level 4, no HPR number). */
   @Post('dev-session')
   @HttpCode(204)
-  devSession(@Body() body: { kommunenummer?: unknown; name?: unknown } | undefined, @Req() req: Request, @Res() res: Response): void {
+  async devSession(@Body() body: { kommunenummer?: unknown; name?: unknown } | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (!this.signIn.devEnabled) throw problem(404, 'not_found', 'Not found');
     if (!this.signIn.sameOrigin(req)) throw problem(403, 'cross_origin', 'Sign in from the hub\'s own page');
     const knr = body?.kommunenummer;
     if (typeof knr !== 'string' || !/^\d{4}$/.test(knr)) throw problem(400, 'invalid_kommunenummer', 'Body must be {"kommunenummer": "<4 digits>", "name"?: string}');
     const name = typeof body?.name === 'string' && body.name.trim() ? body.name.trim().slice(0, 80) : 'Utvikler';
-    this.signIn.startSession(res, { kind: 'dev', identity: { subject: `dev:${name}`, name, securityLevel: PATIENT_READ_SECURITY_LEVEL, organisation: 'Utviklingsmiljø', kommunenummer: knr } });
+    await this.signIn.startSession(res, { kind: 'dev', identity: { subject: `dev:${name}`, name, securityLevel: PATIENT_READ_SECURITY_LEVEL, organisation: 'Utviklingsmiljø', kommunenummer: knr } });
     res.status(204).end();
   }
 

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
 import {
   clearCookie,
@@ -16,7 +18,8 @@ import {
   WebSession,
 } from '@hub/auth';
 import { HubConfig, readConfigFile } from '@hub/config';
-import { HUB_CONFIG } from '@hub/platform';
+import { WebSessionRepository } from '@hub/persistence';
+import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
 
 export const SESSION_COOKIE = 'hl_session';
 export const LOGIN_COOKIE = 'hl_login';
@@ -28,7 +31,8 @@ const LOGIN_COOKIE_SECONDS = 600;
  * The web page's sign-in state: the OpenID Connect client (when WEB_OIDC_ISSUER is set), the
  * organisation -> kommune map, and the two sealed HttpOnly cookies: `hl_login` (state, nonce and
  * PKCE verifier of a login in progress, only sent to /auth/callback, ten minutes) and
- * `hl_session` (the signed-in person). No token reaches the page's scripts or storage.
+ * `hl_session` (the signed-in person and the id of the session's row in `web_sessions`, which
+ * logout ends for every copy of the cookie). No token reaches the page's scripts or storage.
  */
 @Injectable()
 export class WebSignInService {
@@ -37,8 +41,10 @@ export class WebSignInService {
   private readonly sessions: SealedCookieCodec;
   private readonly logins: SealedCookieCodec;
   readonly secure: boolean;
+  private readonly rows: WebSessionRepository;
 
-  constructor(@Inject(HUB_CONFIG) readonly config: HubConfig) {
+  constructor(@Inject(HUB_CONFIG) readonly config: HubConfig, private readonly dataSource: DataSource) {
+    this.rows = new WebSessionRepository(dataSource);
     const web = config.web;
     this.secure = web.publicBaseUrl.startsWith('https://');
     this.sessions = new SealedCookieCodec(web.sessionKey, 'session');
@@ -62,19 +68,32 @@ export class WebSignInService {
     return this.config.auth.devIssuer.enabled;
   }
 
-  session(req: Request): WebSession | undefined {
-    return this.sessions.open<WebSession>(readCookie(req.headers.cookie, SESSION_COOKIE));
+  /** The browser's session: a cookie that opens (sealed by this hub, not expired) naming a session row still active. */
+  async session(req: Request): Promise<WebSession | undefined> {
+    const session = this.sessions.open<WebSession>(readCookie(req.headers.cookie, SESSION_COOKIE));
+    if (!session || typeof session.id !== 'string') return undefined;
+    await dataSourceReady(this.dataSource);
+    return (await this.rows.isActive(session.id)) ? session : undefined;
   }
 
-  startSession(res: Response, session: Omit<WebSession, 'expiresAt'>): void {
+  /** A new session (a new id at every sign-in, so no session is carried over from before it). */
+  async startSession(res: Response, session: Omit<WebSession, 'expiresAt' | 'id'>): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const expiresAt = now + this.config.web.sessionMaxAgeSeconds;
-    const value = this.sessions.seal({ ...session, expiresAt }, expiresAt);
+    const id = randomUUID();
+    await dataSourceReady(this.dataSource);
+    await this.rows.start(id, session.identity.kommunenummer, new Date(expiresAt * 1000));
+    const value = this.sessions.seal({ ...session, id, expiresAt }, expiresAt);
     res.append('Set-Cookie', setCookie(SESSION_COOKIE, value, { maxAgeSeconds: expiresAt - now, secure: this.secure }));
   }
 
-  endSession(res: Response): void {
-    res.append('Set-Cookie', clearCookie(SESSION_COOKIE, { secure: this.secure }));
+  /** Ends the session's row (every copy of the cookie stops working) and clears the browser's cookie. */
+  async endSession(res: Response | undefined, session: WebSession | undefined): Promise<void> {
+    res?.append('Set-Cookie', clearCookie(SESSION_COOKIE, { secure: this.secure }));
+    if (session) {
+      await dataSourceReady(this.dataSource);
+      await this.rows.end(session.id);
+    }
   }
 
   rememberLogin(res: Response, pending: PendingLogin): void {
