@@ -65,6 +65,8 @@ describe('Web sign-in through the OpenID provider', () => {
         IDP_USERS_FILE: join(dir, 'users.json'),
         IDP_WEB_REDIRECT_URIS: `${hubUrl}/auth/callback`,
         IDP_WEB_POST_LOGOUT_REDIRECT_URIS: `${hubUrl}/`,
+        // The hub's code exchange must then carry a DPoP proof with the provider's nonce (a retry).
+        IDP_DPOP_REQUIRE_NONCE: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -69,6 +69,9 @@ const signingKeys = loadOrCreate(path.join(stateDir, 'signing-keys.json'), () =>
   keys: [privateJwk('rsa', { modulusLength: 2048 }, 'RS256'), privateJwk('ec', { namedCurve: 'P-256' }, 'ES256')],
 }));
 const cookieKeys = loadOrCreate(path.join(stateDir, 'cookie-keys.json'), () => [crypto.randomBytes(32).toString('base64url')]);
+// Server-provided DPoP nonces (RFC 9449 section 8), required by the token endpoint when IDP_DPOP_REQUIRE_NONCE=1.
+const dpopNonceSecret = Buffer.from(loadOrCreate(path.join(stateDir, 'dpop-nonce-secret.json'), () => crypto.randomBytes(32).toString('base64url')), 'base64url');
+const requireDpopNonce = env.IDP_DPOP_REQUIRE_NONCE === '1';
 // The web page's key pair for private_key_jwt: the hub reads the private half (WEB_OIDC_PRIVATE_KEY),
 // the provider registers the public half. In production the client's key is registered in HelseID's
 // self-service portal instead.
@@ -111,7 +114,7 @@ const configuration = {
   conformIdTokenClaims: false,
   features: {
     devInteractions: { enabled: true },
-    dPoP: { enabled: true },
+    dPoP: { enabled: true, nonceSecret: dpopNonceSecret, requireNonce: () => requireDpopNonce },
     rpInitiatedLogout: { enabled: true },
     revocation: { enabled: true },
     userinfo: { enabled: true },

@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, JWK, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, EmbeddedJWK, exportJWK, generateKeyPair, JWK, jwtVerify, SignJWT } from 'jose';
 import { checkCallback, LOGIN_MAX_AGE_SECONDS, newPendingLogin, OidcClient, pkceChallenge } from './oidc-client';
 
 const ISSUER = 'https://idp.example';
@@ -44,16 +44,17 @@ describe('checkCallback', () => {
 });
 
 /** A provider in memory: discovery, JWKS and a token endpoint answering with the ID token `idToken()` makes. */
-async function fakeProvider() {
+async function fakeProvider(options: { dpopNonce?: string } = {}) {
   const signing = await generateKeyPair('RS256', { extractable: true });
   const other = await generateKeyPair('RS256', { extractable: true });
   const client = await generateKeyPair('ES256', { extractable: true });
   const clientJwk: JWK = { ...(await exportJWK(client.privateKey)), kid: 'client-key', alg: 'ES256' };
   const publicJwk = { ...(await exportJWK(signing.publicKey)), kid: 'idp-key', alg: 'RS256', use: 'sig' };
   const tokenRequests: URLSearchParams[] = [];
+  const dpopProofs: string[] = [];
   let claims: Record<string, unknown> = {};
   let key = signing.privateKey;
-  const metadata = { issuer: ISSUER, authorization_endpoint: `${ISSUER}/auth`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks`, end_session_endpoint: `${ISSUER}/session/end`, code_challenge_methods_supported: ['S256'] };
+  const metadata = { dpop_signing_alg_values_supported: ['ES256'], issuer: ISSUER, authorization_endpoint: `${ISSUER}/auth`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks`, end_session_endpoint: `${ISSUER}/session/end`, code_challenge_methods_supported: ['S256'] };
   const idToken = () =>
     new SignJWT({ nonce: 'the-nonce', ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: 'idp-key' })
@@ -69,6 +70,9 @@ async function fakeProvider() {
     if (url === `${ISSUER}/jwks`) return Response.json({ keys: [publicJwk] });
     if (url === `${ISSUER}/token`) {
       tokenRequests.push(new URLSearchParams(String(init?.body)));
+      const proof = (init?.headers as Record<string, string> | undefined)?.DPoP;
+      if (proof) dpopProofs.push(proof);
+      if (options.dpopNonce && dpopProofs.length === 1) return Response.json({ error: 'use_dpop_nonce' }, { status: 400, headers: { 'DPoP-Nonce': options.dpopNonce } });
       return Response.json({ id_token: await idToken(), access_token: 'at', token_type: 'Bearer' });
     }
     return new Response('not found', { status: 404 });
@@ -77,6 +81,7 @@ async function fakeProvider() {
   return {
     oidc,
     tokenRequests,
+    dpopProofs,
     clientPublic: client.publicKey,
     setClaims: (c: Record<string, unknown>) => (claims = c),
     signWithOtherKey: () => (key = other.privateKey),
@@ -112,6 +117,20 @@ describe('OidcClient against a provider in memory', () => {
     const { payload } = await jwtVerify(body.get('client_assertion')!, clientPublic, { issuer: CLIENT, subject: CLIENT, audience: ISSUER });
     expect(typeof payload.jti).toBe('string');
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(60);
+  });
+
+  it('proves possession of a fresh key with DPoP at the token endpoint (RFC 9449), and follows a provider nonce', async () => {
+    const { oidc, dpopProofs, tokenRequests } = await fakeProvider({ dpopNonce: 'server-nonce' });
+    await oidc.completeLogin('the-code', pending);
+    expect(dpopProofs).toHaveLength(2);
+    const proofs = await Promise.all(dpopProofs.map((proof) => jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] })));
+    for (const { payload } of proofs) expect(payload).toMatchObject({ htm: 'POST', htu: `${ISSUER}/token` });
+    expect(proofs[0].payload.nonce).toBeUndefined();
+    expect(proofs[1].payload.nonce).toBe('server-nonce');
+    expect(proofs[0].payload.jti).not.toBe(proofs[1].payload.jti);
+    expect(decodeProtectedHeader(dpopProofs[0]).jwk).not.toHaveProperty('d');
+    // The retry carries a fresh client assertion too (a provider may remember assertion jtis).
+    expect(tokenRequests[0].get('client_assertion')).not.toBe(tokenRequests[1].get('client_assertion'));
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createLocalJWKSet, errors, importJWK, JWK, JSONWebKeySet, JWTPayload, jwtVerify, JWTVerifyGetKey, SignJWT } from 'jose';
+import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, JWK, JSONWebKeySet, JWTPayload, jwtVerify, JWTVerifyGetKey, SignJWT } from 'jose';
 import { constantTimeEqual } from './constant-time.util';
 
 /**
@@ -35,6 +35,7 @@ export interface ProviderMetadata {
   jwks_uri: string;
   end_session_endpoint?: string;
   code_challenge_methods_supported?: string[];
+  dpop_signing_alg_values_supported?: string[];
 }
 
 /** What the callback must match: kept by the caller (sealed, HttpOnly cookie), never shown to scripts. */
@@ -135,24 +136,37 @@ export class OidcClient {
     return url.href;
   }
 
-  /** Exchanges the code (with the PKCE verifier and a client assertion) and verifies the ID token. */
+  /**
+   * Exchanges the code (with the PKCE verifier and a client assertion) and verifies the ID token.
+   * When the provider supports DPoP with ES256 the request carries a DPoP proof (RFC 9449) of a
+   * key made for this exchange, so the tokens it returns are bound to a key that never leaves
+   * this process; a `use_dpop_nonce` answer is retried once with the provider's nonce.
+   */
   async completeLogin(code: string, pending: PendingLogin): Promise<CompletedLogin> {
     const metadata = await this.discover();
-    const response = await this.fetch(metadata.token_endpoint, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: this.options.redirectUri,
-        code_verifier: pending.codeVerifier,
-        client_id: this.options.clientId,
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: await this.clientAssertion(),
-      }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown };
+    const dpop = metadata.dpop_signing_alg_values_supported?.includes('ES256') ? await dpopProver(metadata.token_endpoint) : undefined;
+    const exchange = async (nonce?: string) =>
+      this.fetch(metadata.token_endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...(dpop ? { DPoP: await dpop(nonce) } : {}) },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: this.options.redirectUri,
+          code_verifier: pending.codeVerifier,
+          client_id: this.options.clientId,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: await this.clientAssertion(),
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    let response = await exchange();
+    let body = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown };
+    const nonce = response.headers.get('dpop-nonce');
+    if (dpop && response.status === 400 && body.error === 'use_dpop_nonce' && nonce) {
+      response = await exchange(nonce);
+      body = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown };
+    }
     if (!response.ok || typeof body.id_token !== 'string') {
       throw new SignInException('token_refused', `The identity provider refused the code (${response.status}${typeof body.error === 'string' && /^[a-z_]{1,40}$/.test(body.error) ? ` ${body.error}` : ''})`);
     }
@@ -230,4 +244,18 @@ export class OidcClient {
       .setExpirationTime('60s')
       .sign(key);
   }
+}
+
+/** A DPoP proof maker (RFC 9449) for one key pair and one endpoint: POST, `htu` without query. */
+async function dpopProver(endpoint: string): Promise<(nonce?: string) => Promise<string>> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  const url = new URL(endpoint);
+  const htu = `${url.origin}${url.pathname}`;
+  return (nonce) =>
+    new SignJWT({ htm: 'POST', htu, ...(nonce ? { nonce } : {}) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .sign(privateKey);
 }
