@@ -49,7 +49,7 @@ export class WebSignInService {
     this.secure = web.publicBaseUrl.startsWith('https://');
     this.sessions = new SealedCookieCodec(web.sessionKey, 'session');
     this.logins = new SealedCookieCodec(web.sessionKey, 'login');
-    this.organisations = web.oidc || existsSync(web.organisationsPath) ? parseOrganisationKommuner(readConfigFile(web.organisationsPath)) : new Map();
+    this.organisations = loadOrganisations(web.organisationsPath, web.oidc !== undefined);
     if (web.oidc) {
       const oidc = web.oidc;
       this.oidc = new OidcClient({
@@ -124,6 +124,19 @@ export class WebSignInService {
 
   clientIdOf(session: WebSession): string {
     return session.kind === 'oidc' && this.config.web.oidc ? this.config.web.oidc.clientId : 'hendelseslager-web-dev';
+  }
+}
+
+/** The orgnr -> kommune map, read once at start (a change needs a restart); required with a provider. */
+function loadOrganisations(path: string, required: boolean): OrganisationKommuner {
+  if (!existsSync(path)) {
+    if (required) throw new Error(`HENDELSESLAGER_ORGANISATIONS: ${path} not found (the web sign-in needs the orgnr -> kommune map)`);
+    return new Map();
+  }
+  try {
+    return parseOrganisationKommuner(readConfigFile(path));
+  } catch (error) {
+    throw new Error(`HENDELSESLAGER_ORGANISATIONS: ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
