@@ -49,10 +49,12 @@ describe('loadHubConfig', () => {
     expect(() => loadHubConfig({ ...dev, PUBLIC_BASE_URL: 'https://hub.example/path' })).toThrow(/PUBLIC_BASE_URL/);
   });
 
-  it('refuses web sign-in in production without a session key of its own or without https', () => {
+  it('refuses web sign-in in production without its own session key, https, or an organisations file of its own', () => {
     const production = { NODE_ENV: 'production', HENDELSESLAGER_PSEUDONYM_KEY: 'a-production-pseudonym-key', AUTH_ISSUER: 'https://helseid-sts.nhn.no', AUTH_JWKS_URI: 'https://helseid-sts.nhn.no/.well-known/openid-configuration/jwks', WEB_OIDC_ISSUER: 'https://helseid-sts.nhn.no' };
-    expect(() => loadHubConfig({ ...production, PUBLIC_BASE_URL: 'https://hub.kommune.example' })).toThrow(/WEB_SESSION_KEY/);
-    expect(() => loadHubConfig({ ...production, PUBLIC_BASE_URL: 'http://hub.kommune.example', WEB_SESSION_KEY: 'k'.repeat(32) })).toThrow(/PUBLIC_BASE_URL must be https/);
-    expect(loadHubConfig({ ...production, PUBLIC_BASE_URL: 'https://hub.kommune.example', WEB_SESSION_KEY: 'k'.repeat(32) }).web.sessionKey).toBe('k'.repeat(32));
+    const ok = { ...production, PUBLIC_BASE_URL: 'https://hub.kommune.example', WEB_SESSION_KEY: 'k'.repeat(32), HENDELSESLAGER_ORGANISATIONS: '/etc/hendelseslager/organisations.yaml' };
+    expect(loadHubConfig(ok).web.sessionKey).toBe('k'.repeat(32));
+    expect(() => loadHubConfig({ ...ok, WEB_SESSION_KEY: undefined })).toThrow(/WEB_SESSION_KEY/);
+    expect(() => loadHubConfig({ ...ok, PUBLIC_BASE_URL: 'http://hub.kommune.example' })).toThrow(/PUBLIC_BASE_URL must be https/);
+    expect(() => loadHubConfig({ ...ok, HENDELSESLAGER_ORGANISATIONS: undefined })).toThrow(/HENDELSESLAGER_ORGANISATIONS/);
   });
 });

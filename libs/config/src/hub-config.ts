@@ -108,6 +108,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   const sessionKey = str('WEB_SESSION_KEY', production ? '' : 'dev-only-web-session-key-change-me');
   if (oidcIssuer && sessionKey.length < 32 && production) problems.push('WEB_SESSION_KEY (required with WEB_OIDC_ISSUER in production, at least 32 characters)');
   if (oidcIssuer && production && !publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in production when WEB_OIDC_ISSUER is set');
+  // The demo map's made-up organisations must never sign anyone in to a real hub.
+  if (oidcIssuer && production && !env.HENDELSESLAGER_ORGANISATIONS) problems.push('HENDELSESLAGER_ORGANISATIONS (required with WEB_OIDC_ISSUER in production)');
 
   const config: HubConfig = {
     port,
