@@ -70,7 +70,8 @@ describe('Security and audit', () => {
       .setProtectedHeader({ alg: 'ES256', kid: devKid })
       .setIssuer(opts.iss ?? DEV_ISSUER)
       .setAudience(opts.aud ?? 'hendelseslager')
-      .setIssuedAt(now - 3600)
+      // Within the longest lifetime the hub accepts (AUTH_MAX_TOKEN_LIFETIME_SECONDS, 3600 s).
+      .setIssuedAt(now - 60)
       .setExpirationTime(opts.exp ?? now + 300)
       .sign(await importJWK(privateJwk, 'ES256'));
   }

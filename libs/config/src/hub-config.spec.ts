@@ -1,4 +1,4 @@
-import { ConfigException, loadHubConfig } from './hub-config';
+import { ConfigException, DEV_PSEUDONYM_KEY, loadHubConfig } from './hub-config';
 
 describe('loadHubConfig', () => {
   const dev = { HENDELSESLAGER_DEV_ISSUER: 'true' };
@@ -39,5 +39,46 @@ describe('loadHubConfig', () => {
 
   it('refuses the dev issuer and a missing pseudonym key in production', () => {
     expect(() => loadHubConfig({ ...dev, NODE_ENV: 'production' })).toThrow(/HENDELSESLAGER_DEV_ISSUER.*|PSEUDONYM/);
+  });
+
+  it('listens on 127.0.0.1 unless HOST is configured', () => {
+    expect(loadHubConfig(dev).host).toBe('127.0.0.1');
+    expect(loadHubConfig({ ...dev, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('refuses the public default pseudonym key anywhere but development', () => {
+    expect(loadHubConfig(dev).pseudonymKey).toBe(DEV_PSEUDONYM_KEY);
+    expect(loadHubConfig({ ...dev, NODE_ENV: 'development' }).pseudonymKey).toBe(DEV_PSEUDONYM_KEY);
+    for (const NODE_ENV of ['test', 'staging', 'production']) {
+      expect(() => loadHubConfig({ ...dev, NODE_ENV })).toThrow(/HENDELSESLAGER_PSEUDONYM_KEY/);
+      expect(() => loadHubConfig({ ...dev, NODE_ENV, HENDELSESLAGER_PSEUDONYM_KEY: DEV_PSEUDONYM_KEY })).toThrow(/public development key/);
+    }
+    expect(loadHubConfig({ ...dev, NODE_ENV: 'test', HENDELSESLAGER_PSEUDONYM_KEY: 'a-real-secret-0123456789' }).pseudonymKey).toBe('a-real-secret-0123456789');
+  });
+
+  it('bounds token lifetime and configures DPoP (required by default in production only)', () => {
+    const config = loadHubConfig(dev);
+    expect(config.auth.maxTokenLifetimeSeconds).toBe(3600);
+    expect(config.auth.dpop).toEqual({ required: false, nonce: false, proofMaxAgeSeconds: 60 });
+    expect(loadHubConfig({ ...dev, AUTH_DPOP_REQUIRED: 'true', AUTH_DPOP_NONCE: 'true' }).auth.dpop).toMatchObject({ required: true, nonce: true });
+    const production = loadHubConfig({
+      NODE_ENV: 'production',
+      HENDELSESLAGER_PSEUDONYM_KEY: 'a-real-secret-0123456789',
+      AUTH_ISSUER: 'https://helseid-sts.nhn.no',
+      AUTH_JWKS_URI: 'https://helseid-sts.nhn.no/.well-known/openid-configuration/jwks',
+      HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.kommune.no/',
+    });
+    expect(production.auth.dpop.required).toBe(true);
+    expect(production.publicBaseUrl).toBe('https://hub.kommune.no');
+  });
+
+  it('takes the public base URL from configuration and refuses one with a query', () => {
+    expect(loadHubConfig(dev).publicBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(() => loadHubConfig({ ...dev, HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.example/?x=1' })).toThrow(/HENDELSESLAGER_PUBLIC_BASE_URL/);
+  });
+
+  it('serves metrics on a separate listener only when METRICS_PORT is set', () => {
+    expect(loadHubConfig(dev).metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(loadHubConfig({ ...dev, METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
   });
 });

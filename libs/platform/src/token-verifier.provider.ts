@@ -22,6 +22,7 @@ export class TokenVerifierProvider {
           issuer: auth.issuer,
           audience: auth.audience,
           clockToleranceSeconds: auth.clockToleranceSeconds,
+          maxTokenLifetimeSeconds: auth.maxTokenLifetimeSeconds,
           jwksUri: auth.jwksUri,
           localJwks: auth.devIssuer.enabled && !auth.jwksUri ? await devJwks(auth.devIssuer.keyFile) : undefined,
         }))();
