@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { accessTokenHash, createDpopProof, DpopKey, generateDpopKey, loadOrCreateDevKey, mintDevToken } from '@hub/auth';
 import { HubHarness, startHub } from '../support/hub-harness';
@@ -153,5 +155,20 @@ describe('DPoP-bound tokens', () => {
     expect((await dpop(hub2, second)).status).toBe(200);
     await refused(await dpop(hub2, first), 'invalid_dpop_proof');
     await refused(await dpop(hub1, second), 'invalid_dpop_proof');
+  });
+
+  it('npm run token gives a DPoP-bound token and proofs the hub accepts (compiled CLI, npm run build)', async () => {
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [resolve(__dirname, '../../bin/hendelseslager.js'), ...args], {
+        env: { ...process.env, NODE_ENV: 'test', HENDELSESLAGER_PSEUDONYM_KEY: 'test-pseudonym-key-0123456789', HENDELSESLAGER_DEV_ISSUER: 'true', HENDELSESLAGER_DEV_ISSUER_KEY: issuerKey, LOG_LEVEL: 'warn' },
+      }).then((r) => r.stdout.trim());
+    const keyFile = join(dir, 'cli-dpop-key.json');
+    const cliToken = await cli('token', '--client', 'helsenorge-app', '--scope', 'patient:self', '--kommune', K.kommunenummer, '--pid', '13116900216', '--ttl', '600', '--dpop-key', keyFile);
+    const cliProof = () => cli('token', 'proof', '--dpop-key', keyFile, '--htm', 'GET', '--htu', HTU, '--token', cliToken);
+    expect((await dpop(hub1, await cliProof(), cliToken)).status).toBe(200);
+    expect((await call(hub1, { Authorization: `Bearer ${cliToken}` })).status).toBe(401);
+    const nonce = (await dpop(hub2, await cliProof(), cliToken)).headers.get('dpop-nonce')!;
+    const withNonce = await cli('token', 'proof', '--dpop-key', keyFile, '--htm', 'GET', '--htu', HTU, '--token', cliToken, '--nonce', nonce);
+    expect((await dpop(hub2, withNonce, cliToken)).status).toBe(200);
   });
 });
