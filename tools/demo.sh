@@ -37,12 +37,14 @@ echo "== pushing $COUNT demo messages"
 node bin/hendelseslager.js demo load --url "http://127.0.0.1:$PORT" --count "$COUNT"
 
 READ_TOKEN=$(node bin/hendelseslager.js token --client demo-legevakt --scope patients:read --kommune 3428 --hpr 9876543 --name "Demo Sykepleier")
+METRICS_TOKEN=$(node bin/hendelseslager.js token --client demo-prometheus --scope metrics:read)
 cat <<INFO
 
 Hendelseslager is running (pid $(cat .stack/run/hub.pid)).
   Patient overview page:   http://127.0.0.1:$PORT/
   FHIR CapabilityStatement: http://127.0.0.1:$PORT/fhir/3428/metadata
-  Health / metrics:        http://127.0.0.1:$PORT/health/ready   http://127.0.0.1:$PORT/metrics
+  Health:                  http://127.0.0.1:$PORT/health/ready
+  Metrics (scope metrics:read): curl -H "Authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:$PORT/metrics
   Logs:                    .stack/logs/hub.log (stack: npm run stack -- logs)
 
 A read token for kommune 3428 (Alvdal), one hour:
