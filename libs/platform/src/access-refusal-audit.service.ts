@@ -20,7 +20,8 @@ const UNAUTHENTICATED_AUDITS_PER_SECOND = 5;
  * as a log line and the `hendelseslager_access_refused_total` counter. The patient identifier a
  * refused request may carry is never recorded, in clear or otherwise. Refusals without a valid
  * token are audited at a bounded rate per kommune (anyone can send them; beyond the rate they are
- * counted only), and a failed audit write never changes the refusal.
+ * counted only). The refusal is answered without waiting for the write (it discloses nothing, and
+ * an unreachable Kafka must not make every 401 slow), and a failed write never changes it.
  */
 @Injectable()
 export class AccessRefusalAudit {
@@ -29,7 +30,12 @@ export class AccessRefusalAudit {
 
   constructor(private readonly codec: AvroCodec, private readonly producer: SharedProducer, private readonly directory: KommuneDirectory, private readonly metrics: HubMetrics) {}
 
-  async record(request: Request, status: 401 | 403, reason: RefusalReason, principal?: Principal): Promise<void> {
+  /** Records the refusal in the background; never throws. */
+  record(request: Request, status: 401 | 403, reason: RefusalReason, principal?: Principal): void {
+    void this.write(request, status, reason, principal).catch(() => this.metrics.auditWrites.inc({ result: 'failed' }));
+  }
+
+  private async write(request: Request, status: 401 | 403, reason: RefusalReason, principal?: Principal): Promise<void> {
     const route = `${request.method} ${routeTemplate(request)}`;
     const clientId = principal?.clientId ?? 'unauthenticated';
     this.metrics.accessRefused.inc({ status: String(status), reason });
@@ -53,13 +59,9 @@ export class AccessRefusalAudit {
       correlationId: randomUUID(),
       refusalReason: reason,
     };
-    try {
-      const topic = TOPICS.audit(knr);
-      await this.producer.sendMany([{ topic, records: [{ key: `client:${clientId}`, value: await this.codec.encode(topic, record) }] }]);
-      this.metrics.auditWrites.inc({ result: 'ok' });
-    } catch {
-      this.metrics.auditWrites.inc({ result: 'failed' });
-    }
+    const topic = TOPICS.audit(knr);
+    await this.producer.sendMany([{ topic, records: [{ key: `client:${clientId}`, value: await this.codec.encode(topic, record) }] }]);
+    this.metrics.auditWrites.inc({ result: 'ok' });
   }
 }
 

@@ -49,7 +49,7 @@ export class AuthGuard implements CanActivate {
       if (error instanceof ReplayCacheUnavailableException) throw problem(503, 'authentication_unavailable', 'Authentication cannot be completed right now; try again later', { 'Retry-After': '5' });
       if (!(error instanceof AuthenticationException)) throw error;
       // A nonce request is the protocol's handshake (RFC 9449 §8), not a refused access.
-      if (!(error instanceof DpopException && error.error === 'use_dpop_nonce')) await this.refusals.record(request, 401, refusalReason(error, request));
+      if (!(error instanceof DpopException && error.error === 'use_dpop_nonce')) this.refusals.record(request, 401, refusalReason(error, request));
       throw problem(401, 'unauthorized', error.message, this.authenticator.challenge(error));
     }
     if (!scopes.includes('messages:write')) {
@@ -57,12 +57,12 @@ export class AuthGuard implements CanActivate {
       if (retryAfter > 0) throw problem(429, 'rate_limited', 'Too many requests from this client', { 'Retry-After': String(retryAfter) });
     }
     if (!scopes.some((s) => principal.scopes.has(s))) {
-      await this.refusals.record(request, 403, 'insufficient_scope', principal);
+      this.refusals.record(request, 403, 'insufficient_scope', principal);
       throw problem(403, 'insufficient_scope', `Token lacks scope ${scopes.join(' or ')}`);
     }
     const knr = request.params?.kommunenummer as string | undefined;
     if (knr !== undefined && !mayAccessKommune(principal, knr)) {
-      await this.refusals.record(request, 403, 'forbidden_kommune', principal);
+      this.refusals.record(request, 403, 'forbidden_kommune', principal);
       throw problem(403, 'forbidden_kommune', `Token is not valid for kommune ${knr}`);
     }
     request.principal = principal;
