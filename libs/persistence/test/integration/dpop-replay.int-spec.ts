@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/data-source.factory';
 import { DpopReplayRepository } from '../../src/dpop-replay.repository';
-import { DpopProofReplay1764300000000 } from '../../src/migrations/1764300000000-DpopProofReplay';
-import { AuditRefusalReason1764300100000 } from '../../src/migrations/1764300100000-AuditRefusalReason';
+import { DpopProofReplay1764320000000 } from '../../src/migrations/1764320000000-DpopProofReplay';
+import { AuditRefusalReason1764320100000 } from '../../src/migrations/1764320100000-AuditRefusalReason';
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 
 /** The DPoP replay cache on the real PostgreSQL, as two hub instances (two pools) share it. */
@@ -61,11 +61,11 @@ describe('DpopReplayRepository (PostgreSQL)', () => {
     const column = "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'audit_log' AND column_name = 'refusal_reason'";
     try {
       expect([await exists(table), await exists(column)]).toEqual([true, true]);
-      await new AuditRefusalReason1764300100000().down(runner);
-      await new DpopProofReplay1764300000000().down(runner);
+      await new AuditRefusalReason1764320100000().down(runner);
+      await new DpopProofReplay1764320000000().down(runner);
       expect([await exists(table), await exists(column)]).toEqual([false, false]);
-      await new DpopProofReplay1764300000000().up(runner);
-      await new AuditRefusalReason1764300100000().up(runner);
+      await new DpopProofReplay1764320000000().up(runner);
+      await new AuditRefusalReason1764320100000().up(runner);
       expect([await exists(table), await exists(column)]).toEqual([true, true]);
     } finally {
       await runner.rollbackTransaction();

@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * jti could no longer be accepted anyway. In PostgreSQL so every hub instance shares it: a proof
  * accepted by one instance is a replay at every other.
  */
-export class DpopProofReplay1764300000000 implements MigrationInterface {
-  name = 'DpopProofReplay1764300000000';
+export class DpopProofReplay1764320000000 implements MigrationInterface {
+  name = 'DpopProofReplay1764320000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('CREATE TABLE dpop_proof_replay (proof_key text PRIMARY KEY, expires_at timestamptz NOT NULL)');
