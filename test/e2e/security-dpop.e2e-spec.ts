@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { accessTokenHash, createDpopProof, DpopKey, generateDpopKey, loadOrCreateDevKey, mintDevToken } from '@hub/auth';
+import { buildMessage, fnr } from '@hub/testing';
 import { HubHarness, startHub } from '../support/hub-harness';
 
 /**
@@ -155,6 +156,27 @@ describe('DPoP-bound tokens', () => {
     expect((await dpop(hub2, second)).status).toBe(200);
     await refused(await dpop(hub2, first), 'invalid_dpop_proof');
     await refused(await dpop(hub1, second), 'invalid_dpop_proof');
+  });
+
+  it('a gateway delivers with DPoP: the proof is checked once, before the body is read, and spent once', async () => {
+    const gatewayKey = await generateDpopKey('ES256');
+    const gateway = await mintDevToken(issuerKey, { client: 'gw-dpopvik', scopes: ['messages:write'], kommuner: [K.kommunenummer], audience: 'hendelseslager', dpopThumbprint: gatewayKey.thumbprint, expiresInSeconds: 600 });
+    const body = buildMessage({
+      kind: 'ORIENTERING_TJENESTETILBUD',
+      version: '1.6',
+      msgId: randomUUID(),
+      sender: { organisation: [{ name: 'Dpopvik kommune', herId: K.herIds[0] }] },
+      receiver: { organisation: [{ name: 'Legekontoret', herId: '8860100' }] },
+      patient: { familyName: 'Prøve', givenName: 'Test', birthDate: '1958-05-17', fnr: fnr('1958-05-17', 233) },
+    });
+    const deliver = (dpopProof: string) =>
+      fetch(`${hub1.baseUrl}/v1/messages`, { method: 'POST', headers: { Authorization: `DPoP ${gateway}`, DPoP: dpopProof, 'Content-Type': 'application/xml' }, body });
+    const proofFor = () => createDpopProof(gatewayKey, { htm: 'POST', htu: `${PUBLIC}/v1/messages`, accessToken: gateway });
+    // Body reader and guard both ask for the principal: one verification, so the proof is not taken for its own replay.
+    const once = await proofFor();
+    expect((await deliver(once)).status).toBe(202);
+    await refused(await deliver(once), 'invalid_dpop_proof');
+    expect((await deliver(await proofFor())).status).toBe(200);
   });
 
   it('npm run token gives a DPoP-bound token and proofs the hub accepts (compiled CLI, npm run build)', async () => {
