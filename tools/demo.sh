@@ -10,7 +10,7 @@ export HENDELSESLAGER_DIRECTORY="${HENDELSESLAGER_DIRECTORY:-config/directory.de
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hendelseslager}"
 export LOG_JSON="${LOG_JSON:-true}"
 # The page signs in through the stack's OpenID provider (HelseID's stand-in, tools/idp).
-export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}"
+export HENDELSESLAGER_PUBLIC_BASE_URL="${HENDELSESLAGER_PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}"
 export WEB_OIDC_ISSUER="${WEB_OIDC_ISSUER:-http://127.0.0.1:${IDP_PORT:-4455}}"
 export WEB_OIDC_PRIVATE_KEY="${WEB_OIDC_PRIVATE_KEY:-.stack/idp/hendelseslager-web.private.jwk.json}"
 
@@ -41,14 +41,16 @@ echo "== pushing $COUNT demo messages"
 node bin/hendelseslager.js demo load --url "http://127.0.0.1:$PORT" --count "$COUNT"
 
 READ_TOKEN=$(node bin/hendelseslager.js token --client demo-legevakt --scope patients:read --kommune 3428 --hpr 9876543 --name "Demo Sykepleier")
+METRICS_TOKEN=$(node bin/hendelseslager.js token --client demo-prometheus --scope metrics:read)
 cat <<INFO
 
 Hendelseslager is running (pid $(cat .stack/run/hub.pid)).
-  Patient overview page:   $PUBLIC_BASE_URL/   ("Logg inn med HelseID": the local OpenID provider
+  Patient overview page:   $HENDELSESLAGER_PUBLIC_BASE_URL/   ("Logg inn med HelseID": the local OpenID provider
                            $WEB_OIDC_ISSUER; log in as lege or sykepleier (security level 4, HPR
                            number, Alvdal) or kontor (level 3: refused patient lookups), any password)
   FHIR CapabilityStatement: http://127.0.0.1:$PORT/fhir/3428/metadata
-  Health / metrics:        http://127.0.0.1:$PORT/health/ready   http://127.0.0.1:$PORT/metrics
+  Health:                  http://127.0.0.1:$PORT/health/ready
+  Metrics (scope metrics:read): curl -H "Authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:$PORT/metrics
   Logs:                    .stack/logs/hub.log (stack: npm run stack -- logs)
 
 A read token for kommune 3428 (Alvdal), one hour:

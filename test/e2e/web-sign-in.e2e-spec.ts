@@ -77,7 +77,7 @@ describe('Web sign-in through the OpenID provider', () => {
     hub = await startHub(
       [kommune],
       {
-        PUBLIC_BASE_URL: hubUrl,
+        HENDELSESLAGER_PUBLIC_BASE_URL: hubUrl,
         WEB_OIDC_ISSUER: issuer,
         WEB_OIDC_PRIVATE_KEY: join(dir, 'idp', 'hendelseslager-web.private.jwk.json'),
         HENDELSESLAGER_ORGANISATIONS: join(dir, 'organisations.yaml'),

@@ -25,8 +25,8 @@ const issuer = env.IDP_ISSUER || `http://${host}:${port}`;
 const stateDir = path.resolve(ROOT, env.IDP_STATE_DIR || path.join(env.STACK_DIR || '.stack', 'idp'));
 const webClientId = env.IDP_WEB_CLIENT_ID || 'hendelseslager-web';
 const list = (value, fallback) => (value || fallback).split(',').map((s) => s.trim()).filter(Boolean);
-// The hub's public base URL (PUBLIC_BASE_URL, as the hub reads it), else the hub's default port.
-const hubBaseUrl = env.PUBLIC_BASE_URL || `http://127.0.0.1:${env.PORT || 3000}`;
+// The hub's public base URL (HENDELSESLAGER_PUBLIC_BASE_URL, as the hub reads it), else the hub's default port.
+const hubBaseUrl = env.HENDELSESLAGER_PUBLIC_BASE_URL || `http://127.0.0.1:${env.PORT || 3000}`;
 const redirectUris = list(env.IDP_WEB_REDIRECT_URIS, new URL('/auth/callback', hubBaseUrl).href);
 const postLogoutRedirectUris = list(env.IDP_WEB_POST_LOGOUT_REDIRECT_URIS, redirectUris.map((u) => new URL('/', u).href).join(','));
 const usersFile = path.resolve(ROOT, env.IDP_USERS_FILE || path.join(HERE, 'users.demo.json'));

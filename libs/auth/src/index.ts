@@ -4,3 +4,5 @@ export * from './constant-time.util';
 export * from './rate-limiter';
 export * from './oidc-client';
 export * from './web-session';
+export * from './dpop-proof.verifier';
+export * from './dpop-client';

@@ -9,6 +9,7 @@ import {
   appRecVersionFor,
   assertPatientIdentified,
   buildAppRec,
+  knownMsgType,
   MessageException,
   MessageExceptionCode,
   ParsedMessage,
@@ -140,7 +141,7 @@ export class IntakeService {
     );
     if (!stored.inserted) return this.duplicate(stored.receipt.appRecXml, parsed, stored.receipt.kommuner);
 
-    this.metrics.messagesReceived.inc({ msg_type: parsed.msgType, outcome: 'accepted' });
+    this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed.msgType), outcome: 'accepted' });
     this.metrics.appRecs.inc({ status: '1', error_code: '' });
     this.metrics.intakeDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.log.info('Message accepted', { correlationId: parsed.msgId, msgType: parsed.msgType, kommuner, sizeBytes: body.length });
@@ -181,7 +182,7 @@ export class IntakeService {
 
   private duplicate(appRecXml: string, parsed: ParsedMessage, kommuner: string[]): IntakeResult {
     void this.receipts.countDuplicate(parsed.msgId).catch(() => undefined);
-    this.metrics.messagesReceived.inc({ msg_type: parsed.msgType, outcome: 'duplicate' });
+    this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed.msgType), outcome: 'duplicate' });
     this.log.info('Duplicate MsgId answered with the original AppRec', { correlationId: parsed.msgId, msgType: parsed.msgType });
     return { outcome: 'DUPLICATE', httpStatus: 200, appRecXml, msgId: parsed.msgId, kommuner };
   }
@@ -201,7 +202,7 @@ export class IntakeService {
       software: SOFTWARE,
       hubIdentity: this.hubIdentity(),
     });
-    this.metrics.messagesReceived.inc({ msg_type: parsed?.msgType ?? error.partial?.msgType ?? 'UNKNOWN', outcome: 'rejected' });
+    this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed?.msgType ?? error.partial?.msgType), outcome: 'rejected' });
     this.metrics.appRecs.inc({ status: '2', error_code: code });
     this.log.warn('Message rejected', { correlationId: msgId, errorCode: code, reasonCode: error.code, reason: error.message });
     return { outcome: 'REJECTED', httpStatus: httpStatus ?? 422, appRecXml, msgId, kommuner: [] };

@@ -9,3 +9,4 @@ export * from './raw-archive.repository';
 export * from './ops-state.repository';
 export * from './audit-log.repository';
 export * from './web-session.repository';
+export * from './dpop-replay.repository';

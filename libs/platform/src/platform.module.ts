@@ -16,6 +16,9 @@ import { DeadLetterWriter } from './dead-letter-writer.service';
 import { LagMonitor } from './lag-monitor.service';
 import { HttpDrain } from './http-drain.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
+import { RequestAuthenticator } from './request-authenticator.service';
+import { AccessRefusalAudit } from './access-refusal-audit.service';
+import { MetricsListener } from './metrics-listener.service';
 
 const kafkaLog = new HubLogger('Kafka');
 
@@ -63,6 +66,9 @@ const kafkaLog = new HubLogger('Kafka');
     { provide: KommuneDirectory, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new KommuneDirectory(config.directoryPath) },
     { provide: HubMetrics, useValue: new HubMetrics() },
     TokenVerifierProvider,
+    RequestAuthenticator,
+    AccessRefusalAudit,
+    MetricsListener,
     AuthGuard,
     SharedProducer,
     ReadinessService,
@@ -71,6 +77,6 @@ const kafkaLog = new HubLogger('Kafka');
     HttpDrain,
     DeadLetterWriter,
   ],
-  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
+  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}
