@@ -93,7 +93,10 @@ export function condition(diagnosis: DiagnosisView, patient: PatientReference): 
     };
   }
   if (diagnosis.startDate) resource.onsetDateTime = toFhirDateTime(diagnosis.startDate);
-  if (diagnosis.endDate) resource.abatementDateTime = toFhirDateTime(diagnosis.endDate);
+  // con-4: an abated condition needs clinicalStatus inactive, resolved or remission, which con-5
+  // forbids on entered-in-error; so a retracted diagnosis has no abatement (the withdrawn message,
+  // with its dates, stays readable as the Binary of its Provenance).
+  if (diagnosis.endDate && !diagnosis.retracted) resource.abatementDateTime = toFhirDateTime(diagnosis.endDate);
   if (diagnosis.isMain !== 'unknown') {
     resource.extension = [...((resource.extension as unknown[] | undefined) ?? []), { url: `${HUB_EXTENSION_BASE}/main-diagnosis`, valueBoolean: diagnosis.isMain === 'true' }];
   }
