@@ -34,7 +34,9 @@ async function officialErrors(label: string, resource: Json): Promise<string[]> 
   const issues: ValidatorIssue[] = await validator.validate(resource);
   checked.push({ label, ms: Date.now() - started, entries: Array.isArray(resource.entry) ? resource.entry.length : 1 });
   for (const i of issues.filter((x) => x.severity === 'warning' || x.severity === 'information')) {
-    const key = `${i.severity} ${i.messageId}: ${i.message.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>').slice(0, 160)}`;
+    // One line per kind of warning: codes and ids are left out, so "CodeSystem is unknown" counts per system.
+    const message = i.message.replace(/ for '[^']*'/g, '').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>');
+    const key = `${i.severity} ${i.messageId}: ${message.slice(0, 160)}`;
     warnings.set(key, (warnings.get(key) ?? 0) + 1);
   }
   return errorsOf(issues).map((e) => `${label}: ${e}`);
