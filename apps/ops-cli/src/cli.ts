@@ -7,6 +7,7 @@ import { registerReplayCommand } from './commands/replay.command';
 import { registerRebuildCommand } from './commands/rebuild.command';
 import { registerDlqCommands } from './commands/dlq.command';
 import { registerStatusCommand } from './commands/status.command';
+import { registerConformanceCommand } from './commands/conformance.command';
 import { OpsException, opsExitCode } from '@hub/ops';
 import { CliError } from './cli-error';
 
@@ -17,7 +18,7 @@ import { CliError } from './cli-error';
 export async function runCli(argv: string[]): Promise<number> {
   const program = new Command()
     .name('hendelseslager')
-    .description('Operate Hendelseslager: kommuner, migrations, tokens, replay, rebuild, dead letters, status')
+    .description('Operate Hendelseslager: kommuner, migrations, tokens, replay, rebuild, dead letters, status, conformance')
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
     .exitOverride();
@@ -29,6 +30,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerRebuildCommand(program);
   registerDlqCommands(program);
   registerStatusCommand(program);
+  registerConformanceCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -2,3 +2,5 @@ export * from './token-verifier';
 export * from './dev-issuer';
 export * from './constant-time.util';
 export * from './rate-limiter';
+export * from './oidc-client';
+export * from './web-session';

@@ -22,6 +22,13 @@ describe('loadHubConfig', () => {
     expect(() => loadHubConfig({ ...dev, KAFKA_FETCH_MAX_BYTES: '100' })).toThrow(/KAFKA_FETCH_MAX_BYTES/);
   });
 
+  it('validates against the XSDs with one worker unless told otherwise, and refuses a bad switch or count', () => {
+    expect(loadHubConfig(dev).intake.xsd).toEqual({ enabled: true, workers: 1 });
+    expect(loadHubConfig({ ...dev, INTAKE_XSD_VALIDATION: 'false', INTAKE_XSD_WORKERS: '2' }).intake.xsd).toEqual({ enabled: false, workers: 2 });
+    expect(() => loadHubConfig({ ...dev, INTAKE_XSD_VALIDATION: 'maybe' })).toThrow(/INTAKE_XSD_VALIDATION=maybe/);
+    expect(() => loadHubConfig({ ...dev, INTAKE_XSD_WORKERS: '0' })).toThrow(/INTAKE_XSD_WORKERS=0/);
+  });
+
   it('lists every bad variable in one error', () => {
     let error: unknown;
     try {
@@ -39,5 +46,22 @@ describe('loadHubConfig', () => {
 
   it('refuses the dev issuer and a missing pseudonym key in production', () => {
     expect(() => loadHubConfig({ ...dev, NODE_ENV: 'production' })).toThrow(/HENDELSESLAGER_DEV_ISSUER.*|PSEUDONYM/);
+  });
+
+  it('turns the web sign-in on with an issuer, deriving redirect and logout addresses from the public base URL', () => {
+    expect(loadHubConfig(dev).web.oidc).toBeUndefined();
+    const web = loadHubConfig({ ...dev, WEB_OIDC_ISSUER: 'http://127.0.0.1:4455', PUBLIC_BASE_URL: 'https://hub.kommune.example/' }).web;
+    expect(web.publicBaseUrl).toBe('https://hub.kommune.example');
+    expect(web.oidc).toMatchObject({ issuer: 'http://127.0.0.1:4455', clientId: 'hendelseslager-web', redirectUri: 'https://hub.kommune.example/auth/callback', postLogoutRedirectUri: 'https://hub.kommune.example/' });
+    expect(() => loadHubConfig({ ...dev, PUBLIC_BASE_URL: 'https://hub.example/path' })).toThrow(/PUBLIC_BASE_URL/);
+  });
+
+  it('refuses web sign-in in production without its own session key, https, or an organisations file of its own', () => {
+    const production = { NODE_ENV: 'production', HENDELSESLAGER_PSEUDONYM_KEY: 'a-production-pseudonym-key', AUTH_ISSUER: 'https://helseid-sts.nhn.no', AUTH_JWKS_URI: 'https://helseid-sts.nhn.no/.well-known/openid-configuration/jwks', WEB_OIDC_ISSUER: 'https://helseid-sts.nhn.no' };
+    const ok = { ...production, PUBLIC_BASE_URL: 'https://hub.kommune.example', WEB_SESSION_KEY: 'k'.repeat(32), HENDELSESLAGER_ORGANISATIONS: '/etc/hendelseslager/organisations.yaml' };
+    expect(loadHubConfig(ok).web.sessionKey).toBe('k'.repeat(32));
+    expect(() => loadHubConfig({ ...ok, WEB_SESSION_KEY: undefined })).toThrow(/WEB_SESSION_KEY/);
+    expect(() => loadHubConfig({ ...ok, PUBLIC_BASE_URL: 'http://hub.kommune.example' })).toThrow(/PUBLIC_BASE_URL must be https/);
+    expect(() => loadHubConfig({ ...ok, HENDELSESLAGER_ORGANISATIONS: undefined })).toThrow(/HENDELSESLAGER_ORGANISATIONS/);
   });
 });

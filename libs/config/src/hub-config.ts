@@ -32,7 +32,13 @@ export interface HubConfig {
   directoryPath: string;
   /** Key for the patient pseudonym HMAC; must be kept secret and stable for the life of the data. */
   pseudonymKey: string;
-  intake: { maxBodyBytes: number; hubName: string; hubHerId?: string };
+  intake: {
+    maxBodyBytes: number;
+    hubName: string;
+    hubHerId?: string;
+    /** Validation of every business document against its standard's official XSD (libs/xsd-validation). */
+    xsd: { enabled: boolean; workers: number };
+  };
   auth: {
     issuer: string;
     audience: string;
@@ -40,6 +46,18 @@ export interface HubConfig {
     /** Development issuer: tokens signed by a local key, never enabled unless configured. */
     devIssuer: { enabled: boolean; keyFile: string };
     clockToleranceSeconds: number;
+  };
+  /** The web page's sign-in (OpenID Connect, HelseID in production) and its session cookie. */
+  web: {
+    /** PUBLIC_BASE_URL: where browsers reach the hub; redirect URIs and the cookies' Secure flag follow from it. */
+    publicBaseUrl: string;
+    /** Present when WEB_OIDC_ISSUER is set: the page signs in through that provider. */
+    oidc?: { issuer: string; clientId: string; privateKeyPath: string; redirectUri: string; postLogoutRedirectUri: string };
+    /** Key of the sealed session and login cookies (required in production when sign-in is on). */
+    sessionKey: string;
+    sessionMaxAgeSeconds: number;
+    /** orgnr -> kommune file (HENDELSESLAGER_ORGANISATIONS). */
+    organisationsPath: string;
   };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; json: boolean };
   /** Per-client request rate limit of authenticated routes (token bucket per client_id; 0 = off). */
@@ -89,8 +107,18 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   const devIssuerEnabled = bool('HENDELSESLAGER_DEV_ISSUER', false);
   if (devIssuerEnabled && production) problems.push('HENDELSESLAGER_DEV_ISSUER must not be enabled when NODE_ENV=production');
 
+  const port = int('PORT', 3000, 1);
+  const publicBaseUrl = str('PUBLIC_BASE_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/?#\s]+$/.test(publicBaseUrl)) problems.push(`PUBLIC_BASE_URL=${publicBaseUrl} (scheme and host only, e.g. https://hub.kommune.no)`);
+  const oidcIssuer = env.WEB_OIDC_ISSUER || undefined;
+  const sessionKey = str('WEB_SESSION_KEY', production ? '' : 'dev-only-web-session-key-change-me');
+  if (oidcIssuer && sessionKey.length < 32 && production) problems.push('WEB_SESSION_KEY (required with WEB_OIDC_ISSUER in production, at least 32 characters)');
+  if (oidcIssuer && production && !publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in production when WEB_OIDC_ISSUER is set');
+  // The demo map's made-up organisations must never sign anyone in to a real hub.
+  if (oidcIssuer && production && !env.HENDELSESLAGER_ORGANISATIONS) problems.push('HENDELSESLAGER_ORGANISATIONS (required with WEB_OIDC_ISSUER in production)');
+
   const config: HubConfig = {
-    port: int('PORT', 3000, 1),
+    port,
     kafka: {
       brokers: str('KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
       clientId: str('KAFKA_CLIENT_ID', 'hendelseslager'),
@@ -109,6 +137,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       maxBodyBytes: int('INTAKE_MAX_BODY_BYTES', 20 * 1024 * 1024, 1024),
       hubName: str('HENDELSESLAGER_NAME', 'Hendelseslager'),
       hubHerId: env.HENDELSESLAGER_HER_ID || undefined,
+      xsd: { enabled: bool('INTAKE_XSD_VALIDATION', true), workers: int('INTAKE_XSD_WORKERS', 1, 1) },
     },
     auth: {
       issuer: str('AUTH_ISSUER', devIssuerEnabled ? 'urn:hendelseslager:dev-issuer' : ''),
@@ -116,6 +145,21 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       jwksUri: env.AUTH_JWKS_URI || undefined,
       devIssuer: { enabled: devIssuerEnabled, keyFile: str('HENDELSESLAGER_DEV_ISSUER_KEY', '.stack/dev-issuer/key.json') },
       clockToleranceSeconds: int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0),
+    },
+    web: {
+      publicBaseUrl,
+      oidc: oidcIssuer
+        ? {
+            issuer: oidcIssuer,
+            clientId: str('WEB_OIDC_CLIENT_ID', 'hendelseslager-web'),
+            privateKeyPath: str('WEB_OIDC_PRIVATE_KEY', '.stack/idp/hendelseslager-web.private.jwk.json'),
+            redirectUri: str('WEB_OIDC_REDIRECT_URI', `${publicBaseUrl}/auth/callback`),
+            postLogoutRedirectUri: str('WEB_OIDC_POST_LOGOUT_REDIRECT_URI', `${publicBaseUrl}/`),
+          }
+        : undefined,
+      sessionKey: sessionKey || 'unset-web-session-key',
+      sessionMaxAgeSeconds: int('WEB_SESSION_MAX_AGE_SECONDS', 3600, 60),
+      organisationsPath: str('HENDELSESLAGER_ORGANISATIONS', 'config/organisations.demo.yaml'),
     },
     log: { level: level as HubConfig['log']['level'], json: bool('LOG_JSON', true) },
     rateLimit: { perSecond: int('RATE_LIMIT_PER_CLIENT_PER_SECOND', 100, 0), burst: int('RATE_LIMIT_PER_CLIENT_BURST', 500, 1) },

@@ -21,6 +21,7 @@ import { IntakeReceiptRepository } from '@hub/persistence';
 import { dataSourceReady, HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
 import type { Principal } from '@hub/auth';
 import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
+import { IntakeXsdValidator } from './intake-xsd.validator';
 
 export interface TransportHeaders {
   transport?: string;
@@ -60,6 +61,7 @@ export class IntakeService {
     private readonly provisioner: TopicProvisioner,
     private readonly metrics: HubMetrics,
     private readonly dataSource: DataSource,
+    private readonly xsd: IntakeXsdValidator,
   ) {
     this.receipts = new IntakeReceiptRepository(dataSource);
   }
@@ -75,6 +77,8 @@ export class IntakeService {
       throw error;
     }
     try {
+      // Strict where the standard is strict: the official XSD, before anything is looked up or written.
+      await this.xsd.assertValid(body, parsed);
       if (parsed.standard !== 'APPREC' && parsed.standard !== 'OTHER') assertPatientIdentified(parsed);
       kommuner = await this.kommunerFor(parsed, principal);
     } catch (error) {
