@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
@@ -32,6 +33,20 @@ export function configureHttpApp(app: INestApplication): void {
   app.use(drainConnections);
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
+  keepConnectionsAlive(app.getHttpServer() as Server);
+}
+
+/**
+ * Keep-alive connections stay open well beyond a client's pause between requests. Node's default
+ * (5 s) races a client that reuses a connection just as the server closes it: the request dies
+ * with ECONNRESET and was never seen (read-fhir hit it under load, with a JSON check between two
+ * requests). Reverse proxies commonly keep idle connections 60 s, so the server waits longer than
+ * that, and headers may take a moment more (Node requires headersTimeout > keepAliveTimeout).
+ * Shutdown still closes idle connections at once (HttpDrain).
+ */
+export function keepConnectionsAlive(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 }
 
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
