@@ -7,6 +7,7 @@ import { registerReplayCommand } from './commands/replay.command';
 import { registerRebuildCommand } from './commands/rebuild.command';
 import { registerDlqCommands } from './commands/dlq.command';
 import { registerStatusCommand } from './commands/status.command';
+import { registerMessageCommands } from './commands/messages.command';
 import { OpsException, opsExitCode } from '@hub/ops';
 import { CliError } from './cli-error';
 
@@ -29,6 +30,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerRebuildCommand(program);
   registerDlqCommands(program);
   registerStatusCommand(program);
+  registerMessageCommands(program);
   try {
     await program.parseAsync(argv);
     return 0;
