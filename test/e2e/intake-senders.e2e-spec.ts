@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,12 @@ const corpusIt = existsSync(DIALOG_EXAMPLE) ? it : it.skip;
 const alvdalSender = { organisation: [{ name: 'Alvdal kommune', herId: '99387' }, { name: 'Saksbehandling', herId: '5078' }] };
 const drammenSender = { organisation: [{ name: 'Drammen kommune', herId: '112374' }, { name: 'Hjemmesykepleien', herId: '112375' }] };
 const unknownGp = { organisation: [{ name: 'Ukjent legekontor', herId: '7700002' }] };
+
+/** The compiled `hendelseslager` CLI on the hub's configuration (startHub put it in process.env). */
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [resolve(__dirname, '../../bin/hendelseslager.js'), ...args], { env: { ...process.env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 describe('intake: receive as a certified receiver must (issue #12)', () => {
   let hub: HubHarness;
@@ -157,6 +164,32 @@ describe('intake: receive as a certified receiver must (issue #12)', () => {
     expect(listed).toEqual([expect.objectContaining({ msgId, senderHerId: '99387', msgType: 'DIALOG_NOTAT' })]);
   });
 
+  it('a non-UUID MsgId with a patient: projected under its sender-scoped key, Endring joins it, the original readable as Binary', async () => {
+    const birth = '1947-07-07';
+    const patientFnr = fnr(birth, 47);
+    const patient = { familyName: 'Prøve', givenName: 'Person', birthDate: birth, fnr: patientFnr };
+    const n = `ORI-${Date.now()}`;
+    const m = `${n}-E`;
+    const base = { kind: 'ORIENTERING_TJENESTETILBUD' as const, version: '1.6' as const, sender: alvdalSender, receiver: unknownGp, patient };
+    const original = buildMessage({ ...base, msgId: n, services: [{ iplosCode: '15', startDate: '2024-01-01' }] });
+    expect((await post(original)).status).toBe(202);
+    // The Endring names its original by the MsgId as sent; the sender writes its HER-id grouped this time.
+    const grouped = { organisation: [{ name: 'Alvdal kommune', herId: '99.387' }, { name: 'Saksbehandling', herId: '5078' }] };
+    expect((await post(buildMessage({ ...base, sender: grouped, status: 'M', msgId: m, refToParent: n, genDate: '2024-03-02T10:00:00', services: [{ iplosCode: '16', startDate: '2024-01-01' }] }))).status).toBe(202);
+    const ov = await eventually(async () => {
+      const o = await readOverview(hub, reader, ALVDAL, patientFnr);
+      return o.services.some((s) => s.iplosCode === '16') ? o : undefined;
+    });
+    expect(ov.services.filter((s) => s.status !== 'cancelled').map((s) => s.iplosCode)).toEqual(['16']);
+    const shown = (ov.messages as Array<{ msgId: string; originalId?: string; documentState: string | null }>).find((x) => x.msgId === `her:99387|${n}`);
+    expect(shown?.documentState).toBe('ACTIVE');
+    const binary = await eventually(async () => {
+      const r = await fetch(`${hub.baseUrl}/fhir/${ALVDAL}/Binary/${shown!.originalId}`, { headers: { Authorization: `Bearer ${reader}`, 'X-Purpose-Of-Use': 'TREAT' } });
+      return r.status === 200 ? Buffer.from(await r.arrayBuffer()) : undefined;
+    });
+    expect(Buffer.compare(binary, original)).toBe(0);
+  });
+
   it.each([
     ['a MsgId of non-ASCII printable characters', `Melding-Ås-${Date.now()}`, 202],
     ['a MsgId of 200 characters', `L${Date.now()}`.padEnd(200, 'x'), 202],
@@ -201,8 +234,12 @@ describe('intake: receive as a certified receiver must (issue #12)', () => {
       return l.length > 0 ? l : undefined;
     });
     expect(listed).toEqual([expect.objectContaining({ msgId, hasPatient: false, msgType: 'DIALOG_FORESPORSEL' })]);
-    // And in the kommune's whole list (newest first), not only by MsgId.
+    // And in the kommune's whole list (newest first), not only by MsgId; the compiled CLI shows it.
     expect((await new MessageListService(ops).list(ALVDAL, { limit: 50 })).some((m) => m.msgId === msgId)).toBe(true);
+    const json = cli('--json', 'messages', 'list', '--kommune', ALVDAL, '--msg-id', msgId);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ msgId, hasPatient: false })]);
+    expect(cli('messages', 'list', '--kommune', ALVDAL, '--limit', '20').stdout).toMatch(/no patient/);
   });
 
   corpusIt('corpus variant: the Dialogmelding example without its Patient element is accepted', async () => {
@@ -255,6 +292,12 @@ describe('intake: receive as a certified receiver must (issue #12)', () => {
 
     const listed = await new ConflictService(ops).list(ALVDAL);
     expect(listed.filter((c) => c.msgId === msgId)).toEqual([expect.objectContaining({ firstSha256: sha(first), conflictingSha256: sha(other), gatewayClient: 'gateway-senders' })]);
+    // The compiled ops CLI lists it too (`npm run build` first), as JSON and as text.
+    const json = cli('--json', 'conflicts', 'list', '--kommune', ALVDAL);
+    expect(json.status).toBe(0);
+    expect((JSON.parse(json.stdout) as Array<{ msgId: string; conflictingSha256: string }>).filter((c) => c.msgId === msgId)).toEqual([expect.objectContaining({ conflictingSha256: sha(other) })]);
+    expect(cli('conflicts', 'list', '--kommune', ALVDAL).stdout).toContain(msgId);
+    expect(cli('conflicts', 'list').status).toBe(2);
 
     // Nothing of the refused content reached the raw topic or the read model.
     expect(await rawRecords(ALVDAL, msgId)).toHaveLength(1);
