@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { messageKey, RawMessageRecord, uuidV5 } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
-import { assertPatientIdentified, MessageException, MessageExceptionCode, ParsedMessage, parseMessage } from '@hub/messages';
+import { assertPatientIdentified, buildAppRec, MessageException, MessageExceptionCode, ParsedMessage, parseMessage } from '@hub/messages';
 import { buildMessage, fnr } from '@hub/testing';
 import { toDocumentEvent } from './document-event.mapper';
 import { allPartyHerIds, messageKeyOf } from './document-event.mapper';
@@ -172,6 +172,26 @@ describe('MsgIds that are not UUIDs (issue #12 item 2)', () => {
     const m = parseMessage(buildMessage({ kind: 'ORIENTERING_TJENESTETILBUD', version: '1.6', status: 'M', msgId: 'M-1', refToParent: 'N-1', sender: sender('99.387') }));
     expect(toDocumentEvent(m, raw(m), KEY).document.refToParent).toBe(toDocumentEvent(n, raw(n), KEY).document.msgId);
     expect(messageKey('N-1', '99387')).toBe('her:99387|N-1');
+  });
+});
+
+describe('an AppRec answering a message with a non-UUID MsgId (issue #12 item 2)', () => {
+  it('names the original by the key of the original sender (the AppRec Receiver), however that sender writes its HER-id', () => {
+    const original = parseMessage(buildMessage({ kind: 'DIALOG_NOTAT', version: '1.1', msgId: 'D-42', sender: { organisation: [{ name: 'Alvdal kommune', herId: '99387' }] } }));
+    const grouped = { ...original, sender: { organisation: [{ name: 'Alvdal kommune', herId: '99 387' }] } };
+    const appRec = parseMessage(
+      Buffer.from(
+        buildAppRec({
+          version: '1.1', status: 'OK', errors: [],
+          original: { msgId: original.msgId, msgType: original.msgType, genDate: original.genDate, sender: grouped.sender, receiver: original.receiver },
+          receipt: { id: '6a2b1d1e-0c55-4c1b-9d3e-2f1e0b7c8a90', genDate: '2024-03-01T10:00:00' },
+          software: { name: 'test', version: '1' },
+        }),
+      ),
+    );
+    expect(appRec.appRec?.originalMsgId).toBe('D-42');
+    expect(toDocumentEvent(appRec, raw(appRec), KEY).appRec?.originalMsgId).toBe(messageKeyOf(original));
+    expect(messageKeyOf(original)).toBe('her:99387|D-42');
   });
 });
 
