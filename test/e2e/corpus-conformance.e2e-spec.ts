@@ -34,8 +34,8 @@ interface Step {
   /** The kommune whose read model the test reads (the message may belong to more than one). */
   kommune: string;
   patient: string;
-  /** 202 unless the corpus itself reuses a MsgId. */
-  httpStatus?: 200 | 202;
+  /** 202 unless the corpus itself reuses a MsgId for other content (422, AppRec E10). */
+  httpStatus?: 202 | 422;
   state: 'ACTIVE' | 'CANCELLED';
   /** Live facts this message contributes (sorted codes / kinds). */
   services?: string[];
@@ -93,8 +93,9 @@ const STEPS: Step[] = [
   { file: 'Henvisning/Henvisning_v1-1/henvisning_v1.1_c.xml', kommune: ALVDAL, patient: LINE, state: 'CANCELLED', cancels: ['02a51109-7416-4822-9742-bcd6fdfd036f', '721b5ab6-44d4-417d-9be2-78112918409d'], cancelledDiagnoses: ['L88'] },
   // Henvisning 2.0 (MsgHead, document key Henvisning/DocumentId).
   { file: 'Henvisning/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Ny.xml', kommune: ALVDAL, patient: LINE, state: 'ACTIVE', diagnoses: ['L88'] },
-  // The corpus reuses the MsgId of the Ny example here: a resend, answered 200 with the same AppRec OK.
-  { file: 'Henvisning/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Test_mange_elementer.xml', kommune: ALVDAL, patient: LINE, httpStatus: 200, state: 'ACTIVE', diagnoses: ['L88'] },
+  // The corpus reuses the MsgId of the Ny example here for other content: refused with E10 (issue #12
+  // item 5, "the same MsgId with other content"); the Ny example's document and facts stay as they were.
+  { file: 'Henvisning/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Test_mange_elementer.xml', kommune: ALVDAL, patient: LINE, httpStatus: 422, state: 'ACTIVE', diagnoses: ['L88'] },
   { file: 'Henvisning/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Endring.xml', kommune: ALVDAL, patient: LINE, state: 'ACTIVE', diagnoses: ['L88'], supersedes: ['76665c90-3198-11e8-b566-0800200c9a66'] },
   // Its RefToParent names a message not in the corpus; the DocumentId still links it.
   { file: 'Henvisning/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Kansellering.xml', kommune: ALVDAL, patient: LINE, state: 'CANCELLED', cancels: ['76665c90-3198-11e8-b566-0800200c9a66', '0b28bfe4-c3a8-43b6-b915-7f11cfc6a093'], cancelledDiagnoses: ['L88'] },
@@ -165,7 +166,7 @@ const appRecs: Array<{ label: string; version: '1.0' | '1.1'; xml: string }> = [
     const posted = await postMessage(hub, gateway, bytes);
     expect(posted.status).toBe(step.httpStatus ?? 202);
     const appRec = readAppRec(posted.body);
-    expect(appRec).toMatchObject({ status: '1', errors: [], originalMsgId: msgId });
+    expect(appRec).toMatchObject(step.httpStatus === 422 ? { status: '2', errors: ['E10'], originalMsgId: msgId } : { status: '1', errors: [], originalMsgId: msgId });
     appRecs.push({ label: file, version: appRec.version!, xml: posted.body });
 
     const ov = await eventually(async () => {
@@ -191,7 +192,7 @@ const appRecs: Array<{ label: string; version: '1.0' | '1.1'; xml: string }> = [
 
 function checkStep(ov: Overview, msgId: string, step: Step): void {
   if (step.state === 'ACTIVE') {
-    const live = liveFactsOf(ov, step.httpStatus === 200 ? originalOfDuplicate(step) : msgId);
+    const live = liveFactsOf(ov, step.httpStatus === 422 ? originalOfDuplicate(step) : msgId);
     expect(live).toEqual({ services: step.services ?? [], diagnoses: step.diagnoses ?? [], events: step.events ?? [], needs: step.needs ?? 0 });
   }
   if (step.supersedes) expect(hasLiveFactsFrom(ov, step.supersedes)).toBe(false);
@@ -209,7 +210,7 @@ function checkStep(ov: Overview, msgId: string, step: Step): void {
   if (step.deceased !== undefined) expect(ov.deceased !== null).toBe(step.deceased);
 }
 
-/** The corpus's duplicate: its facts are those of the first message with that MsgId. */
+/** The corpus's reused MsgId: the facts are those of the first message with that MsgId. */
 function originalOfDuplicate(step: Step): string {
   return msgIdOf(readFileSync(join(CORPUS, step.file), 'utf8'));
 }

@@ -301,7 +301,7 @@ describe('intake: receiving acceptance cases', () => {
 
   // --- Duplicates ---------------------------------------------------------------------------------
 
-  it('duplicate MsgId: 200 with the same AppRec, no second raw record or event, facts once', async () => {
+  it('duplicate MsgId: 200 with the same AppRec, no second raw record or event, facts once; other bytes under it refused', async () => {
     const birth = '1940-08-08';
     const patientFnr = fnr(birth, 81);
     const msgId = randomUUID();
@@ -312,10 +312,12 @@ describe('intake: receiving acceptance cases', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('x-intake-outcome')).toBe('DUPLICATE');
     expect(again.body).toBe(first.body);
-    // A resend with other bytes but the same MsgId is the same message to a receiver.
+    // Other bytes under the same MsgId are not this message (issue #12 item 5): refused with E10,
+    // kept on the conflicts topic (test/e2e/intake-senders), and the first message stays as it was.
     const altered = await post(body.toString('utf8').replace('</MsgHead>', '<!-- resent --></MsgHead>'), 'altered resend');
-    expect(altered.status).toBe(200);
-    expect(altered.body).toBe(first.body);
+    expect(altered.status).toBe(422);
+    expect(altered.appRec).toMatchObject({ status: '2', errors: ['E10'], originalMsgId: msgId });
+    expect((await post(body, 'again after the conflict')).body).toBe(first.body);
 
     await eventually(async () => {
       const o = await readOverview(hub, reader, ALVDAL, patientFnr);

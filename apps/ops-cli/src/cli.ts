@@ -8,6 +8,7 @@ import { registerRebuildCommand } from './commands/rebuild.command';
 import { registerDlqCommands } from './commands/dlq.command';
 import { registerStatusCommand } from './commands/status.command';
 import { registerConformanceCommand } from './commands/conformance.command';
+import { registerMessageCommands } from './commands/messages.command';
 import { OpsException, opsExitCode } from '@hub/ops';
 import { CliError } from './cli-error';
 
@@ -31,6 +32,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerDlqCommands(program);
   registerStatusCommand(program);
   registerConformanceCommand(program);
+  registerMessageCommands(program);
   try {
     await program.parseAsync(argv);
     return 0;

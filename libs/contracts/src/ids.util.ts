@@ -32,3 +32,35 @@ export function patientPseudonym(key: string, kommunenummer: string, identifierT
     .digest('base64url')
     .slice(0, 32);
 }
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/**
+ * The hub's identity of one message, used wherever it keys by message: intake receipts (duplicate
+ * and conflict detection), AppRec correlation, event ids and hubMessageIds, the document chains
+ * (own key, ConversationRef) and the raw archive.
+ *
+ * A MsgId that is a UUID is unique on its own and is the key as it is (so every id derived before
+ * non-UUID MsgIds were accepted stays the same). Any other MsgId is only unique per sender, so the
+ * key is the sender's top-level HER-id (canonical, see normalizeHerId in libs/messages) and the
+ * MsgId: `her:<herId>|<msgId>`. No UUID starts with `her:`, so the two forms never collide.
+ */
+export function messageKey(msgId: string, senderTopHerId: string | null | undefined): string {
+  return UUID.test(msgId) ? msgId : `her:${senderTopHerId ?? ''}|${msgId}`;
+}
+
+/**
+ * Kafka key of a raw or event record that has no patient pseudonym (no patient, an AppRec): a
+ * deterministic UUID of the message key, so a sender's free-text MsgId never becomes a key and
+ * every record of one message still lands on one partition.
+ */
+export function messageRecordKey(key: string): string {
+  return `msg:${uuidV5(`record-key|${key}`)}`;
+}
+
+/** The MsgId as sent and the scoping sender HER-id of a message key (the inverse of messageKey). */
+export function splitMessageKey(key: string): { msgId: string; senderHerId: string | null } {
+  if (!key.startsWith('her:')) return { msgId: key, senderHerId: null };
+  const bar = key.indexOf('|');
+  return { msgId: key.slice(bar + 1), senderHerId: key.slice(4, bar) };
+}

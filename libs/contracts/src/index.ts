@@ -6,4 +6,5 @@ export * from './events/raw-message.event';
 export * from './events/document.event';
 export * from './events/dead-letter.event';
 export * from './events/audit.event';
+export * from './events/msgid-conflict.event';
 export * from './topic-specs';

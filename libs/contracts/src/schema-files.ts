@@ -8,6 +8,7 @@ export const SCHEMA_FILES: Record<TopicKind, string> = {
   events: 'document-event.avsc',
   deadletter: 'dead-letter.avsc',
   audit: 'audit-event.avsc',
+  conflicts: 'msgid-conflict.avsc',
 };
 
 /** The repository's `schemas/` folder, found from this file both in sources and in dist/. */

@@ -3,7 +3,7 @@ import { TOPICS } from './topics.constant';
 
 /**
  * Topic settings for a kommune. Health records are kept for many years, so nothing expires by
- * default (KAFKA_TOPIC_RETENTION_MS=-1); raw and dead-letter topics take messages up to 25 MB (the intake limit is 20 MB).
+ * default (KAFKA_TOPIC_RETENTION_MS=-1); raw, event, dead-letter and conflict topics take messages up to 25 MB (the intake limit is 20 MB).
  */
 export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { partitions: number; replicationFactor: number; retentionMs?: number } }): TopicSpec[] {
   const base = {
@@ -21,6 +21,7 @@ export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { part
     { topic: TOPICS.events(kommunenummer), ...base, config: { ...keepForever, ...large } },
     { topic: TOPICS.deadletter(kommunenummer), ...base, config: { ...keepForever, ...large } },
     { topic: TOPICS.audit(kommunenummer), ...base, config: keepForever },
+    { topic: TOPICS.conflicts(kommunenummer), ...base, config: { ...keepForever, ...large } },
   ];
 }
 

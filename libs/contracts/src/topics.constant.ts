@@ -3,7 +3,7 @@
  * nothing crosses kommuner and a kommune can be replayed, retained or removed on its own.
  * The version suffix changes only with an incompatible change of a topic's schema.
  */
-export type TopicKind = 'raw' | 'events' | 'deadletter' | 'audit';
+export type TopicKind = 'raw' | 'events' | 'deadletter' | 'audit' | 'conflicts';
 
 const KOMMUNENUMMER = /^\d{4}$/;
 const NAMESPACE = /^[a-z][a-z0-9-]{0,30}$/;
@@ -36,15 +36,17 @@ export const TOPICS = {
   events: (kommunenummer: string) => `${prefix()}.${assertKommunenummer(kommunenummer)}.events.v1`,
   deadletter: (kommunenummer: string) => `${prefix()}.${assertKommunenummer(kommunenummer)}.deadletter.v1`,
   audit: (kommunenummer: string) => `${prefix()}.${assertKommunenummer(kommunenummer)}.audit.v1`,
+  /** Messages refused because their MsgId was already used for other bytes (kept for inspection only). */
+  conflicts: (kommunenummer: string) => `${prefix()}.${assertKommunenummer(kommunenummer)}.conflicts.v1`,
   /** Pattern matching one kind of topic across all kommuner (for pattern subscriptions). */
   pattern: (kind: TopicKind) => new RegExp(`^${namespace}\\.kommune\\.\\d{4}\\.${kind}\\.v1$`),
   all: (kommunenummer: string) =>
-    (['raw', 'events', 'deadletter', 'audit'] as const).map((kind) => TOPICS[kind](kommunenummer)),
+    (['raw', 'events', 'deadletter', 'audit', 'conflicts'] as const).map((kind) => TOPICS[kind](kommunenummer)),
 } as const;
 
 /** The kommune and kind of a hub topic, or undefined for a topic that is not the hub's. */
 export function parseTopic(topic: string): { kommunenummer: string; kind: TopicKind } | undefined {
-  const match = new RegExp(`^${namespace}\\.kommune\\.(\\d{4})\\.(raw|events|deadletter|audit)\\.v1$`).exec(topic);
+  const match = new RegExp(`^${namespace}\\.kommune\\.(\\d{4})\\.(raw|events|deadletter|audit|conflicts)\\.v1$`).exec(topic);
   return match ? { kommunenummer: match[1], kind: match[2] as TopicKind } : undefined;
 }
 

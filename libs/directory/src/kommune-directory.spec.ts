@@ -27,6 +27,17 @@ describe('KommuneDirectory', () => {
     expect(directory.kommunerFor(['777'])).toEqual(['5001']);
   });
 
+  it('compares HER-ids by numeric value: grouped or zero-padded in the file and in the lookup (issue #12)', () => {
+    writeFileSync(file, 'kommuner:\n  - kommunenummer: "3428"\n    navn: Alvdal\n    herIds: ["258 521", "258.522", "01010", 099387]\n');
+    const directory = new KommuneDirectory(file, 0);
+    expect(directory.list()[0].herIds).toEqual(['258521', '258522', '1010', '99387']);
+    for (const written of ['258521', '258.521', '258 521', '0258521', '1010', '01010', '99387', '99 387']) {
+      expect(directory.kommunerFor([written])).toEqual(['3428']);
+    }
+    expect(directory.kommunerFor(['2585210'])).toEqual([]);
+    expect(() => parseDirectory('kommuner:\n  - kommunenummer: "0301"\n    herIds: ["12-34"]\n')).toThrow(/HER-id numbers/);
+  });
+
   it('rejects unquoted or malformed kommunenummer and duplicates', () => {
     expect(() => parseDirectory('kommuner:\n  - kommunenummer: 301\n    herIds: [1]\n')).toThrow(DirectoryException);
     expect(() => parseDirectory('kommuner:\n  - kommunenummer: "0301"\n    herIds: [1]\n  - kommunenummer: "0301"\n    herIds: [2]\n')).toThrow(/twice/);

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
+import { isHerIdNumber, normalizeHerId } from '@hub/messages';
 
 /**
  * The kommune directory: which HER-ids (legal entities and services, at any organisation level)
@@ -33,8 +34,10 @@ export function parseDirectory(text: string): KommuneEntry[] {
     if (seenKnr.has(knr)) throw new DirectoryException(`kommunenummer ${knr} appears twice`);
     seenKnr.add(knr);
     if (!Array.isArray(entry.herIds)) throw new DirectoryException(`kommuner[${index}].herIds must be a list`);
-    const herIds = entry.herIds.map((h) => String(h).trim());
-    if (herIds.some((h) => !/^\d+$/.test(h))) throw new DirectoryException(`kommuner[${index}].herIds must be digits`);
+    // HER-ids are numbers: "258 521", '258.521' and "01010" are 258521 and 1010 (normalizeHerId, libs/messages).
+    const written = entry.herIds.map((h) => String(h));
+    if (written.some((h) => !isHerIdNumber(h))) throw new DirectoryException(`kommuner[${index}].herIds must be HER-id numbers (digits, optionally grouped by spaces or dots)`);
+    const herIds = [...new Set(written.map(normalizeHerId))];
     return { kommunenummer: knr, navn: String(entry.navn ?? knr), herIds };
   });
 }
@@ -50,11 +53,11 @@ export class KommuneDirectory {
     this.reload(true);
   }
 
-  /** Kommunenummer of every kommune any of these HER-ids belongs to, sorted. */
+  /** Kommunenummer of every kommune any of these HER-ids belongs to (compared by numeric value), sorted. */
   kommunerFor(herIds: Iterable<string>): string[] {
     this.refreshIfChanged();
     const found = new Set<string>();
-    for (const her of herIds) for (const knr of this.byHerId.get(her) ?? []) found.add(knr);
+    for (const her of herIds) for (const knr of this.byHerId.get(normalizeHerId(her)) ?? []) found.add(knr);
     return [...found].sort();
   }
 

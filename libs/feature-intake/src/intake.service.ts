@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { HubConfig } from '@hub/config';
-import { AvroCodec, RawMessageRecord, RegistryUnavailableException, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, messageKey, messageRecordKey, MsgIdConflictRecord, RawMessageRecord, RegistryUnavailableException, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkaUnavailableException } from '@hub/kafka';
 import {
@@ -12,13 +12,16 @@ import {
   knownMsgType,
   MessageException,
   MessageExceptionCode,
+  normalizeHerId,
   ParsedMessage,
   parseMessage,
+  partyHerIds,
   norwegianLocalDateTime,
+  topHerId,
 } from '@hub/messages';
-import { allPartyHerIds, resolvePatientPseudonyms } from '@hub/normalization';
+import { allPartyHerIds, messageKeyOf, resolvePatientPseudonyms, senderTopHerId } from '@hub/normalization';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { IntakeReceiptRepository } from '@hub/persistence';
+import { IntakeReceipt, IntakeReceiptRepository } from '@hub/persistence';
 import { dataSourceReady, HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
 import type { Principal } from '@hub/auth';
 import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
@@ -88,17 +91,19 @@ export class IntakeService {
       throw error;
     }
 
-    const existing = await this.db(() => this.receipts.find(parsed.msgId));
-    if (existing) return this.duplicate(existing.appRecXml, parsed, existing.kommuner);
+    // A message is identified by its message key (the MsgId, scoped by the sender when not a UUID).
+    const key = messageKeyOf(parsed);
+    const sha256 = sha256Hex(body);
+    const existing = await this.db(() => this.receipts.find(key));
+    if (existing) return this.known(existing, { parsed, key, sha256, body, principal, contentType, kommuner });
 
     await this.infra(() => this.provisioner.ensure(kommuner));
     const receivedAt = Date.now();
-    const sha256 = sha256Hex(body);
-    const pseudonyms = new Map(kommuner.map((knr) => [knr, resolvePatientPseudonyms(this.config.pseudonymKey, knr, parsed.patient, senderTopHer(parsed))]));
+    const pseudonyms = new Map(kommuner.map((knr) => [knr, resolvePatientPseudonyms(this.config.pseudonymKey, knr, parsed.patient, senderTopHerId(parsed))]));
     const batches = await Promise.all(
       kommuner.map(async (knr) => {
         const record: RawMessageRecord = {
-          hubMessageId: uuidV5(`${knr}|${parsed.msgId}|${sha256}`),
+          hubMessageId: uuidV5(`${knr}|${key}|${sha256}`),
           kommunenummer: knr,
           receivedAt,
           gatewayClient: principal.clientId,
@@ -106,8 +111,8 @@ export class IntakeService {
           msgType: parsed.msgType,
           standard: parsed.standard,
           standardVersion: parsed.standardVersion,
-          senderHerIds: parsed.sender.organisation.map((o) => o.herId).filter((h): h is string => Boolean(h)),
-          receiverHerIds: parsed.receiver.organisation.map((o) => o.herId).filter((h): h is string => Boolean(h)),
+          senderHerIds: partyHerIds(parsed.sender),
+          receiverHerIds: partyHerIds(parsed.receiver),
           patientPseudonym: pseudonyms.get(knr)?.primary ?? null,
           contentType,
           declaredEncoding: declaredEncoding(body),
@@ -118,8 +123,9 @@ export class IntakeService {
             ? {
                 transport: transport.transport ?? null,
                 transportMessageId: transport.transportMessageId ?? null,
-                fromHerId: transport.fromHerId ?? null,
-                toHerId: transport.toHerId ?? null,
+                // Transport HER-ids are compared like every other HER-id: canonical.
+                fromHerId: transport.fromHerId ? normalizeHerId(transport.fromHerId) : null,
+                toHerId: transport.toHerId ? normalizeHerId(transport.toHerId) : null,
               }
             : null,
         };
@@ -127,7 +133,8 @@ export class IntakeService {
         const value = await this.infra(() => this.codec.encode(topic, record));
         return {
           topic,
-          records: [{ key: record.patientPseudonym ?? `msg:${parsed.msgId}`, value, headers: { 'hub-correlation-id': parsed.msgId, 'hub-msg-type': parsed.msgType } }],
+          // Without a patient the key is derived from the message key: never a free-text MsgId.
+          records: [{ key: record.patientPseudonym ?? messageRecordKey(key), value, headers: { 'hub-correlation-id': parsed.msgId, 'hub-msg-type': parsed.msgType } }],
         };
       }),
     );
@@ -137,9 +144,10 @@ export class IntakeService {
     // An AppRec is never answered with another AppRec (HITS 1168): it is stored and acknowledged only.
     const appRecXml = parsed.standard === 'APPREC' ? '' : this.appRec(parsed, 'OK', []);
     const stored = await this.db(() =>
-      this.receipts.insertOrGet({ msgId: parsed.msgId, sha256, kommuner, appRecXml, gatewayClient: principal.clientId }),
+      this.receipts.insertOrGet({ messageKey: key, msgId: parsed.msgId, sha256, kommuner, appRecXml, gatewayClient: principal.clientId }),
     );
-    if (!stored.inserted) return this.duplicate(stored.receipt.appRecXml, parsed, stored.receipt.kommuner);
+    // Another request stored this message key first (a race): known limitation, see the README.
+    if (!stored.inserted) return this.known(stored.receipt, { parsed, key, sha256, body, principal, contentType, kommuner });
 
     this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed.msgType), outcome: 'accepted' });
     this.metrics.appRecs.inc({ status: '1', error_code: '' });
@@ -155,7 +163,8 @@ export class IntakeService {
 
   private async kommunerFor(parsed: ParsedMessage, principal: Principal): Promise<string[]> {
     let all = this.directory.kommunerFor(allPartyHerIds(parsed));
-    if (all.length === 0 && parsed.appRec) all = await this.appRecKommuner(parsed.appRec.originalMsgId, principal);
+    // The original an AppRec answers was sent by the AppRec's receiver: that scopes a non-UUID MsgId.
+    if (all.length === 0 && parsed.appRec) all = await this.appRecKommuner(messageKey(parsed.appRec.originalMsgId, topHerId(parsed.receiver)), principal);
     if (all.length === 0) {
       throw new MessageException(
         MessageExceptionCode.UNKNOWN_RECEIVER,
@@ -174,20 +183,68 @@ export class IntakeService {
    * An AppRec often names no party the directory knows (NAV, Helfo): it belongs where the
    * message it answers went, or else to the kommuner the delivering gateway is limited to.
    */
-  private async appRecKommuner(originalMsgId: string, principal: Principal): Promise<string[]> {
-    const original = await this.db(() => this.receipts.find(originalMsgId));
+  private async appRecKommuner(originalKey: string, principal: Principal): Promise<string[]> {
+    const original = await this.db(() => this.receipts.find(originalKey));
     if (original) return original.kommuner;
     return [...principal.kommuner].filter((k) => k !== '*' && this.directory.has(k)).sort();
   }
 
-  private duplicate(appRecXml: string, parsed: ParsedMessage, kommuner: string[]): IntakeResult {
-    void this.receipts.countDuplicate(parsed.msgId).catch(() => undefined);
+  /**
+   * A message whose key is already stored: the same bytes again are a resend, answered with the
+   * first AppRec; other bytes are a conflict (issue #12): refused with E10, kept on the kommune's
+   * conflicts topic (acks=all, with both hashes) for inspection, never processed.
+   */
+  private async known(receipt: IntakeReceipt, m: KnownMessage): Promise<IntakeResult> {
+    if (receipt.sha256 === m.sha256) return this.duplicate(receipt.appRecXml, m.parsed, receipt.kommuner, m.key);
+    await this.infra(() => this.provisioner.ensure(m.kommuner));
+    const receivedAt = Date.now();
+    const batches = await Promise.all(
+      m.kommuner.map(async (knr) => {
+        const record: MsgIdConflictRecord = {
+          conflictId: uuidV5(`${knr}|${m.key}|${m.sha256}|msgid-conflict`),
+          kommunenummer: knr,
+          msgId: m.parsed.msgId,
+          messageKey: m.key,
+          msgType: m.parsed.msgType,
+          standard: m.parsed.standard,
+          standardVersion: m.parsed.standardVersion,
+          firstSha256: receipt.sha256,
+          firstReceivedAt: receipt.receivedAt ? receipt.receivedAt.getTime() : null,
+          conflictingSha256: m.sha256,
+          receivedAt,
+          gatewayClient: m.principal.clientId,
+          contentType: m.contentType,
+          sizeBytes: m.body.length,
+          payload: m.body,
+        };
+        const topic = TOPICS.conflicts(knr);
+        const value = await this.infra(() => this.codec.encode(topic, record));
+        return { topic, records: [{ key: messageRecordKey(m.key), value, headers: { 'hub-correlation-id': m.parsed.msgId, 'hub-conflict-id': record.conflictId } }] };
+      }),
+    );
+    await this.infra(() => this.producer.sendMany(batches));
+    this.metrics.msgIdConflicts.inc({ msg_id_form: m.key === m.parsed.msgId ? 'uuid' : 'sender-scoped' });
+    const error = new MessageException(
+      MessageExceptionCode.MSG_ID_REUSED,
+      'MsgId was already used for another message with other content; send this message with a new MsgId',
+    );
+    // An AppRec is never answered with another AppRec: it is refused without a body.
+    if (m.parsed.standard === 'APPREC') {
+      this.metrics.messagesReceived.inc({ msg_type: knownMsgType(m.parsed.msgType), outcome: 'conflict' });
+      this.log.warn('AppRec refused: its Id was already used for other content', { correlationId: m.parsed.msgId });
+      return { outcome: 'REJECTED', httpStatus: 422, appRecXml: '', msgId: m.parsed.msgId, kommuner: [] };
+    }
+    return this.reject(error, 422, m.parsed, 'conflict');
+  }
+
+  private duplicate(appRecXml: string, parsed: ParsedMessage, kommuner: string[], key: string): IntakeResult {
+    void this.receipts.countDuplicate(key).catch(() => undefined);
     this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed.msgType), outcome: 'duplicate' });
     this.log.info('Duplicate MsgId answered with the original AppRec', { correlationId: parsed.msgId, msgType: parsed.msgType });
     return { outcome: 'DUPLICATE', httpStatus: 200, appRecXml, msgId: parsed.msgId, kommuner };
   }
 
-  private reject(error: MessageException, httpStatus: number | undefined, parsed?: ParsedMessage): IntakeResult {
+  private reject(error: MessageException, httpStatus: number | undefined, parsed?: ParsedMessage, outcome: 'rejected' | 'conflict' = 'rejected'): IntakeResult {
     const code = appRecErrorCode(error.code);
     const msgId = parsed?.msgId ?? error.partial?.msgId;
     const appRecXml = buildAppRec({
@@ -202,7 +259,7 @@ export class IntakeService {
       software: SOFTWARE,
       hubIdentity: this.hubIdentity(),
     });
-    this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed?.msgType ?? error.partial?.msgType), outcome: 'rejected' });
+    this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed?.msgType ?? error.partial?.msgType), outcome });
     this.metrics.appRecs.inc({ status: '2', error_code: code });
     this.log.warn('Message rejected', { correlationId: msgId, errorCode: code, reasonCode: error.code, reason: error.message });
     return { outcome: 'REJECTED', httpStatus: httpStatus ?? 422, appRecXml, msgId, kommuner: [] };
@@ -246,8 +303,14 @@ export class IntakeService {
   }
 }
 
-function senderTopHer(parsed: ParsedMessage): string | undefined {
-  return parsed.sender.organisation.find((o) => o.herId)?.herId;
+interface KnownMessage {
+  parsed: ParsedMessage;
+  key: string;
+  sha256: string;
+  body: Buffer;
+  principal: Principal;
+  contentType: string;
+  kommuner: string[];
 }
 
 function hasTransport(t: TransportHeaders): boolean {

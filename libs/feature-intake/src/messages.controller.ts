@@ -36,7 +36,9 @@ export class MessagesController {
       ? this.intake.rejectUnparsed(MessageExceptionCode.TOO_LARGE, 'Message body exceeds the configured size limit')
       : await this.receiveParsed(req, contentType, { transport, transportMessageId, fromHerId, toHerId });
     res.status(result.httpStatus).type('application/xml; charset=utf-8');
-    if (result.msgId) res.setHeader('X-Original-Msg-Id', result.msgId);
+    // A MsgId need not be a UUID (issue #12): anything outside printable ASCII is percent-encoded,
+    // so a header can always be written.
+    if (result.msgId) res.setHeader('X-Original-Msg-Id', /^[\x20-\x7e]*$/.test(result.msgId) ? result.msgId : encodeURIComponent(result.msgId));
     res.setHeader('X-Intake-Outcome', result.outcome);
     res.send(result.appRecXml);
   }

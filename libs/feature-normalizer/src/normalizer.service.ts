@@ -4,6 +4,7 @@ import {
   AvroCodec,
   CONSUMER_GROUPS,
   DeadLetterRecord,
+  messageRecordKey,
   parseTopic,
   RawMessageRecord,
   RegistryUnavailableException,
@@ -93,7 +94,7 @@ export class NormalizerService extends ConsumerService {
         topic: eventsTopic,
         records: [
           {
-            key: event.envelope.patientPseudonym ?? `msg:${parsed.msgId}`,
+            key: event.envelope.patientPseudonym ?? messageRecordKey(event.document.msgId),
             value,
             headers: {
               'hub-event-id': event.envelope.eventId,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AvroCodec, parseTopic, RawMessageRecord, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import { AvroCodec, messageKey, parseTopic, RawMessageRecord, RegistryUnavailableException, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { ArchivedMessage, RawArchiveRepository } from '@hub/persistence';
@@ -57,8 +57,9 @@ export class RawArchiveProjectorService extends ConsumerService {
       }
       messages.push({
         kommunenummer: knr,
-        msgId: raw.msgId,
-        binaryId: originalMessageId(raw.msgId),
+        // Keyed like the read model: by message key (a non-UUID MsgId is scoped by the sender's top HER-id).
+        msgId: messageKey(raw.msgId, raw.senderHerIds[0]),
+        binaryId: originalMessageId(messageKey(raw.msgId, raw.senderHerIds[0])),
         hubMessageId: raw.hubMessageId,
         msgType: raw.msgType,
         patientPseudonym: raw.patientPseudonym,

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import { AuditAction, patientPseudonym } from '@hub/contracts';
-import { isValidDnr, isValidFnr, norwegianDate } from '@hub/messages';
+import { isValidDnr, isValidFnr, normalizePersonIdValue, norwegianDate } from '@hub/messages';
 import { PatientSnapshot, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
 import { buildPatientOverview, PatientOverview, PatientRecordRows } from '@hub/projections';
 import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
@@ -59,7 +59,9 @@ export class PatientReadService {
   }
 
   async read(query: PatientQuery): Promise<PatientReadResult> {
-    const { type, value } = query.identifier;
+    const { type } = query.identifier;
+    // Read like the parser reads it: a fødselsnummer grouped with spaces is the same number.
+    const value = normalizePersonIdValue(query.identifier.value);
     if ((type === 'FNR' && !isValidFnr(value)) || (type === 'DNR' && !isValidDnr(value))) throw new InvalidPatientIdentifierException();
     await dataSourceReady(this.dataSource);
     const pseudonym = patientPseudonym(this.config.pseudonymKey, query.kommunenummer, type, value);

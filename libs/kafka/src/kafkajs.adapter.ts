@@ -223,6 +223,10 @@ class KafkajsAdmin implements AdminPort {
     try {
       await this.admin.createTopics({
         waitForLeaders: true,
+        // kafkajs waits 5 s by default; a new kommune is five topics of several partitions, and a hub
+        // starting with many kommuner creates them all in one request, which a loaded broker can
+        // take longer than that to lead (the first messages were then answered 503).
+        timeout: 30000,
         topics: missing.map((s) => ({
           topic: s.topic,
           numPartitions: s.partitions,

@@ -10,8 +10,10 @@ export enum MessageExceptionCode {
   UNSUPPORTED_FORMAT = 'MESSAGE.UNSUPPORTED_FORMAT',
   /** Structure violates the schema so that mapping is impossible (missing MsgInfo, Type/payload mismatch...). */
   SCHEMA_VIOLATION = 'MESSAGE.SCHEMA_VIOLATION',
-  /** MsgId missing or not a UUID. */
+  /** MsgId missing, empty, too long or with a control character (see identifiers/msg-id.util.ts). */
   INVALID_MSG_ID = 'MESSAGE.INVALID_MSG_ID',
+  /** The MsgId (same sender, for a MsgId that is not a UUID) was already used for a message with other bytes. */
+  MSG_ID_REUSED = 'MESSAGE.MSG_ID_REUSED',
   /** The message has no patient identifier. */
   PATIENT_ID_MISSING = 'MESSAGE.PATIENT_ID_MISSING',
   /** FNR / DNR fails its checksum or date rules. */
@@ -36,6 +38,9 @@ export function appRecErrorCode(code: MessageExceptionCode): string {
     case MessageExceptionCode.TOO_LARGE:
       return 'T99';
     case MessageExceptionCode.INVALID_MSG_ID:
+    case MessageExceptionCode.MSG_ID_REUSED:
+      // 8221 has no code of its own for a reused id: E10 "Ugyldig meldingsidentifikator" is the
+      // one that says the MsgId cannot identify this message; the text says why.
       return 'E10';
     case MessageExceptionCode.UNKNOWN_RECEIVER:
       return 'E21';

@@ -47,10 +47,20 @@ describe('parseMessage: envelope checks', () => {
     expect(m.patient?.identifiers[0]).toMatchObject({ type: 'FNR', valid: true });
   });
 
-  it('non-UUID MsgId → INVALID_MSG_ID with partial header', () => {
-    const e = failure(msgHead({ msgId: '12345', payload: orienteringPayload(PLO16) }));
+  it.each(['12345', 'MSG-2024/000017', 'Æ-melding 1', 'x'.repeat(200)])('a MsgId that is not a UUID (%s) is accepted as sent (issue #12)', (msgId) => {
+    expect(parse(msgHead({ msgId, payload: orienteringPayload(PLO16) })).msgId).toBe(msgId);
+  });
+
+  it.each([
+    ['longer than 200 characters', 'x'.repeat(201), /longer than 200/],
+    ['with a tab', 'abc\tdef', /control character/],
+    ['with a line break', 'abc&#10;def', /control character/],
+    ['with a C1 control character', 'abc&#x85;def', /control character/],
+  ])('a MsgId %s → INVALID_MSG_ID (E10) with partial header', (_label, msgId, reason) => {
+    const e = failure(msgHead({ msgId, payload: orienteringPayload(PLO16) }));
     expect(e.code).toBe(MessageExceptionCode.INVALID_MSG_ID);
-    expect(e.partial).toMatchObject({ msgId: '12345', msgType: 'ORIENTERING_TJENESTETILBUD', genDate: '2024-03-01T10:00:00' });
+    expect(e.message).toMatch(reason);
+    expect(e.partial).toMatchObject({ msgType: 'ORIENTERING_TJENESTETILBUD', genDate: '2024-03-01T10:00:00' });
   });
 
   it('missing MsgId → INVALID_MSG_ID', () => {

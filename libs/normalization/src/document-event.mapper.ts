@@ -1,12 +1,12 @@
-import { DOCUMENT_EVENT_SCHEMA_VERSION, DocumentEvent, DocumentEventType, RawMessageRecord, uuidV5 } from '@hub/contracts';
-import type { ParsedMessage } from '@hub/messages';
+import { DOCUMENT_EVENT_SCHEMA_VERSION, DocumentEvent, DocumentEventType, messageKey, RawMessageRecord, uuidV5 } from '@hub/contracts';
+import { partyHerIds, topHerId, type ParsedMessage } from '@hub/messages';
 import { resolvePatientPseudonyms } from './patient-identity';
 
 /**
  * Version of the mapping from messages to events. Raise it with every change to what a message
  * yields, so a replay's corrected events can be told from the old ones.
  */
-export const MAPPING_VERSION = '2026.11.1';
+export const MAPPING_VERSION = '2026.12.1';
 
 /**
  * Maps a parsed message and its raw record to the one document event it yields in that
@@ -14,12 +14,17 @@ export const MAPPING_VERSION = '2026.11.1';
  */
 export function toDocumentEvent(parsed: ParsedMessage, raw: RawMessageRecord, pseudonymKey: string): DocumentEvent {
   const knr = raw.kommunenummer;
-  const senderTopHer = parsed.sender.organisation.find((o) => o.herId)?.herId;
+  const senderTopHer = senderTopHerId(parsed);
   const patient = resolvePatientPseudonyms(pseudonymKey, knr, parsed.patient, senderTopHer);
   const { eventType, notProjectedReason } = classify(parsed, patient !== undefined);
+  // The message and the messages it names are identified by their message keys (libs/contracts
+  // messageKey): a MsgId that is not a UUID is scoped by the sender, so two senders' "1" stay two
+  // documents. A ConversationRef names a message of the same conversation, from the same sender.
+  const key = messageKeyOf(parsed);
+  const ref = (msgId: string | undefined) => (msgId === undefined ? null : messageKey(msgId, senderTopHer));
   return {
     envelope: {
-      eventId: uuidV5(`${knr}|${parsed.msgId}|document-event`),
+      eventId: uuidV5(`${knr}|${key}|document-event`),
       eventType,
       correlationId: parsed.msgId,
       causationId: raw.hubMessageId,
@@ -31,15 +36,15 @@ export function toDocumentEvent(parsed: ParsedMessage, raw: RawMessageRecord, ps
       mappingVersion: MAPPING_VERSION,
     },
     document: {
-      msgId: parsed.msgId,
+      msgId: key,
       msgType: parsed.msgType,
       standard: parsed.standard,
       standardVersion: parsed.standardVersion,
       status: parsed.status,
       genDate: parsed.genDate,
       explicitDocumentId: parsed.explicitDocumentId ?? null,
-      refToParent: parsed.conversationRef?.refToParent ?? null,
-      refToConversation: parsed.conversationRef?.refToConversation ?? null,
+      refToParent: ref(parsed.conversationRef?.refToParent),
+      refToConversation: ref(parsed.conversationRef?.refToConversation),
       senderHerIds: herIds(parsed.sender),
       senderName: parsed.sender.organisation.map((o) => o.name).filter(Boolean).join(' / ') || null,
       receiverHerIds: herIds(parsed.receiver),
@@ -100,7 +105,8 @@ export function toDocumentEvent(parsed: ParsedMessage, raw: RawMessageRecord, ps
     appRec: parsed.appRec
       ? {
           status: parsed.appRec.status,
-          originalMsgId: parsed.appRec.originalMsgId,
+          // The original was sent by the party this AppRec goes to.
+          originalMsgId: messageKey(parsed.appRec.originalMsgId, topHerId(parsed.receiver)),
           originalMsgType: parsed.appRec.originalMsgType ?? null,
           errorCodes: parsed.appRec.errors.map((e) => e.code),
         }
@@ -129,12 +135,20 @@ function classify(parsed: ParsedMessage, hasPatient: boolean): { eventType: Docu
 }
 
 function herIds(party: ParsedMessage['sender']): string[] {
-  const ids = party.organisation.map((o) => o.herId).filter((h): h is string => Boolean(h));
-  if (party.healthcareProfessional?.herId) ids.push(party.healthcareProfessional.herId);
-  return [...new Set(ids)];
+  return partyHerIds(party);
 }
 
 /** All HER-ids of every party of a message (sender, receiver, other receivers), for kommune routing. */
 export function allPartyHerIds(parsed: ParsedMessage): string[] {
   return [...new Set([parsed.sender, parsed.receiver, ...parsed.otherReceivers].flatMap(herIds))];
+}
+
+/** The sender's top-level HER-id (canonical): scopes H-nummer, explicit document ids and non-UUID MsgIds. */
+export function senderTopHerId(parsed: ParsedMessage): string | undefined {
+  return topHerId(parsed.sender);
+}
+
+/** The hub's identity of the message (libs/contracts messageKey): its MsgId, scoped by the sender unless a UUID. */
+export function messageKeyOf(parsed: ParsedMessage): string {
+  return messageKey(parsed.msgId, senderTopHerId(parsed));
 }

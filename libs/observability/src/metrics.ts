@@ -19,6 +19,16 @@ export class HubMetrics {
     labelNames: ['status', 'error_code'],
     registers: [this.registry],
   });
+  /**
+   * Messages refused because their MsgId was already used for other bytes (issue #12), by the
+   * form of the MsgId: `uuid`, or `sender-scoped` (not a UUID, identified with the sender's HER-id).
+   */
+  readonly msgIdConflicts = new Counter({
+    name: 'hendelseslager_intake_msgid_conflicts_total',
+    help: 'Messages refused because their MsgId was already used for a message with other bytes, by MsgId form (uuid | sender-scoped)',
+    labelNames: ['msg_id_form'],
+    registers: [this.registry],
+  });
   readonly intakeDuration = new Histogram({
     name: 'hendelseslager_intake_duration_seconds',
     help: 'Time from request to AppRec',

@@ -6,3 +6,5 @@ export * from './replay.service';
 export * from './rebuild.service';
 export * from './dead-letter.service';
 export * from './status.service';
+export * from './message-list.service';
+export * from './conflict.service';

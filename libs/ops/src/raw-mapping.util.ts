@@ -1,4 +1,4 @@
-import { AvroCodec, DeadLetterRecord, DocumentEvent, RawMessageRecord, RegistryUnavailableException, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, DeadLetterRecord, DocumentEvent, messageRecordKey, RawMessageRecord, RegistryUnavailableException, TOPICS, uuidV5 } from '@hub/contracts';
 import type { IncomingRecord, OutgoingRecord } from '@hub/kafka';
 import { MessageException, parseMessage } from '@hub/messages';
 import { toDocumentEvent } from '@hub/normalization';
@@ -48,7 +48,7 @@ export async function encodeEvent(codec: AvroCodec, knr: string, event: Document
     eventId: event.envelope.eventId,
     correlationId: event.envelope.correlationId,
     record: {
-      key: event.envelope.patientPseudonym ?? `msg:${event.document.msgId}`,
+      key: event.envelope.patientPseudonym ?? messageRecordKey(event.document.msgId),
       value: await codec.encode(topic, event),
       headers: {
         'hub-event-id': event.envelope.eventId,

@@ -16,16 +16,16 @@ function fakeDataSource() {
     if (sql.startsWith('SELECT')) {
       return (params[0] as string[]).filter((id) => table.has(id)).map((id) => {
         const r = table.get(id)!;
-        return { msg_id: r.msgId, sha256: r.sha256, kommuner: r.kommuner, apprec_xml: r.appRecXml, gateway_client: r.gatewayClient };
+        return { message_key: r.messageKey, msg_id: r.msgId, sha256: r.sha256, kommuner: r.kommuner, apprec_xml: r.appRecXml, gateway_client: r.gatewayClient };
       });
     }
     if (sql.startsWith('INSERT')) {
-      const out: Array<{ msg_id: string }> = [];
-      for (let i = 0; i < params.length; i += 5) {
-        const [msgId, sha256, kommuner, appRecXml, gatewayClient] = params.slice(i, i + 5) as [string, string, string[], string, string];
-        if (table.has(msgId)) continue; // ON CONFLICT DO NOTHING (also for a repeat within the statement)
-        table.set(msgId, { msgId, sha256, kommuner, appRecXml, gatewayClient });
-        out.push({ msg_id: msgId });
+      const out: Array<{ message_key: string }> = [];
+      for (let i = 0; i < params.length; i += 6) {
+        const [messageKey, msgId, sha256, kommuner, appRecXml, gatewayClient] = params.slice(i, i + 6) as [string, string, string, string[], string, string];
+        if (table.has(messageKey)) continue; // ON CONFLICT DO NOTHING (also for a repeat within the statement)
+        table.set(messageKey, { messageKey, msgId, sha256, kommuner, appRecXml, gatewayClient });
+        out.push({ message_key: messageKey });
       }
       return out;
     }
@@ -34,7 +34,7 @@ function fakeDataSource() {
   return { ds: { query } as unknown as DataSource, table, statements, failOnce: () => (failNext = true) };
 }
 
-const receipt = (msgId: string, appRecXml = `<AppRec ${msgId}/>`): IntakeReceipt => ({ msgId, sha256: 'h', kommuner: ['0301'], appRecXml, gatewayClient: 'gw' });
+const receipt = (msgId: string, appRecXml = `<AppRec ${msgId}/>`): IntakeReceipt => ({ messageKey: msgId, msgId, sha256: 'h', kommuner: ['0301'], appRecXml, gatewayClient: 'gw' });
 
 describe('IntakeReceiptRepository (coalesced statements)', () => {
   it('runs a lone call at once and answers it', async () => {

@@ -58,6 +58,15 @@ export class RawArchiveRepository {
     });
   }
 
+  /**
+   * A kommune's messages, newest first, without content (the ops CLI's `messages list`); `msgId`
+   * finds a message by its MsgId as sent, whichever sender scoped it. Messages without a patient
+   * are listed like every other.
+   */
+  list(kommunenummer: string, options: { msgId?: string; limit: number }): Promise<ArchivedMessageSummary[]> {
+    return listArchivedMessages(this.dataSource, kommunenummer, options);
+  }
+
   /** The archived message with this Binary id in this kommune only (no cross-kommune reads). */
   async findByBinaryId(kommunenummer: string, binaryId: string): Promise<ArchivedMessage | undefined> {
     const rows: ArchiveRow[] = await this.dataSource.query('SELECT * FROM raw_message_archive WHERE kommunenummer = $1 AND binary_id = $2', [
@@ -66,6 +75,42 @@ export class RawArchiveRepository {
     ]);
     return rows[0] ? toArchived(rows[0]) : undefined;
   }
+}
+
+/** One archived message as a kommune's message list shows it: ids and types, no content, no pseudonym. */
+export interface ArchivedMessageSummary {
+  /** The archive's key: the message key (the MsgId, or her:<sender HER-id>|<MsgId> for a non-UUID MsgId). */
+  messageKey: string;
+  binaryId: string;
+  hubMessageId: string;
+  msgType: string;
+  /** Whether the message named a patient (never which). */
+  hasPatient: boolean;
+  sha256: string;
+  sizeBytes: number;
+  receivedAt: Date;
+}
+
+async function listArchivedMessages(
+  dataSource: DataSource,
+  kommunenummer: string,
+  options: { msgId?: string; limit: number },
+): Promise<ArchivedMessageSummary[]> {
+  // A non-UUID MsgId is archived as her:<herId>|<msgId>; a HER-id has no '|', so the MsgId is what follows the first one.
+  const rows: Array<{ msg_id: string; binary_id: string; hub_message_id: string; msg_type: string; has_patient: boolean; sha256: string; size_bytes: number; received_at: Date }> =
+    await dataSource.query(
+      `SELECT msg_id, binary_id, hub_message_id, msg_type, patient_pseudonym IS NOT NULL AS has_patient, sha256, size_bytes, received_at
+         FROM raw_message_archive
+        WHERE kommunenummer = $1
+          AND ($2::text IS NULL OR msg_id = $2 OR (msg_id LIKE 'her:%' AND substr(msg_id, strpos(msg_id, '|') + 1) = $2))
+        ORDER BY received_at DESC, msg_id
+        LIMIT $3`,
+      [kommunenummer, options.msgId ?? null, options.limit],
+    );
+  return rows.map((r) => ({
+    messageKey: r.msg_id, binaryId: r.binary_id, hubMessageId: r.hub_message_id, msgType: r.msg_type, hasPatient: r.has_patient,
+    sha256: r.sha256, sizeBytes: r.size_bytes, receivedAt: r.received_at,
+  }));
 }
 
 interface ArchiveRow {

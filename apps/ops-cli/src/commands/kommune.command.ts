@@ -5,6 +5,7 @@ import { cliConfig } from '../cli-config';
 import { kommuneTopicSpecs } from '@hub/contracts';
 import { KommuneEntry, parseDirectory } from '@hub/directory';
 import { KafkajsAdapter } from '@hub/kafka';
+import { isHerIdNumber, normalizeHerId } from '@hub/messages';
 import { CliError, output } from '../cli-error';
 
 export function registerKommuneCommands(program: Command): void {
@@ -28,8 +29,10 @@ export function registerKommuneCommands(program: Command): void {
     .action(async (kommunenummer: string, options: { navn: string; herIds: string }) => {
       const config = cliConfig();
       if (!/^\d{4}$/.test(kommunenummer)) throw new CliError('kommunenummer must be 4 digits');
-      const herIds = options.herIds.split(',').map((h) => h.trim()).filter(Boolean);
-      if (herIds.length === 0 || herIds.some((h) => !/^\d+$/.test(h))) throw new CliError('--her-ids must be digits separated by commas');
+      const written = options.herIds.split(',').map((h) => h.trim()).filter(Boolean);
+      if (written.length === 0 || written.some((h) => !isHerIdNumber(h))) throw new CliError('--her-ids must be HER-id numbers separated by commas');
+      // Stored canonical ("01010" is 1010), like every HER-id the hub compares.
+      const herIds = [...new Set(written.map(normalizeHerId))];
       const entries = parseDirectory(readFileSync(config.directoryPath, 'utf8'));
       const existing = entries.find((e) => e.kommunenummer === kommunenummer);
       const updated: KommuneEntry[] = existing

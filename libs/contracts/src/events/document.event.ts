@@ -22,6 +22,7 @@ export interface EventEnvelope {
 }
 
 export interface DocumentInfo {
+  /** The message key (libs/contracts messageKey): the MsgId when a UUID, else her:<sender HER-id>|<MsgId>. */
   msgId: string;
   msgType: string;
   standard: string;

@@ -1,7 +1,8 @@
 import { MappingContext, schemaViolation } from '../mapping-context.util';
 import { MessageException, MessageExceptionCode } from '../message.exception';
 import { Party } from '../model/parsed-message.model';
-import { isUuid, lookup } from '../values/value-normalization.util';
+import { msgIdProblem } from '../identifiers/msg-id.util';
+import { lookup } from '../values/value-normalization.util';
 import { XmlElement } from '../xml/xml-element.model';
 import { attr, child, childText, childV, timeValue } from '../xml/xml-navigation.util';
 
@@ -29,8 +30,8 @@ export function readBareMessageHeader(root: XmlElement, ns: string, defaultType:
   if (genDate !== undefined) ctx.partial.genDate = genDate;
   if (msgId !== undefined) ctx.partial.msgId = msgId.length > 100 ? `${msgId.slice(0, 100)}…` : msgId;
 
-  if (msgId === undefined) throw new MessageException(MessageExceptionCode.INVALID_MSG_ID, 'Message/MsgId is missing');
-  if (!isUuid(msgId)) throw new MessageException(MessageExceptionCode.INVALID_MSG_ID, 'Message/MsgId is not a UUID');
+  const problem = msgIdProblem(msgId);
+  if (problem !== undefined || msgId === undefined) throw new MessageException(MessageExceptionCode.INVALID_MSG_ID, `Message/MsgId ${problem}`);
   if (genDate === undefined) schemaViolation('Message/GenDate is missing');
   if (msgType !== defaultType) ctx.warn(`Message/Type '${msgType.slice(0, 40)}' is unusual for this namespace`);
 

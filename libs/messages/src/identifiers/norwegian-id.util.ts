@@ -129,3 +129,15 @@ export function isValidFhn(value: string): boolean {
 export function isCheckableIdType(type: string): type is NorwegianIdKind {
   return type === 'FNR' || type === 'DNR' || type === 'HNR' || type === 'FHN';
 }
+
+/**
+ * A person identifier as senders write it: `150765 00565` (grouped with spaces, including no-break
+ * and thin spaces) is `15076500565`. Only whitespace is removed, and only when what remains is the
+ * 11 digits of a FNR / DNR / HNR / FHN; anything else comes back trimmed, so its checks fail as
+ * before. The one home of this rule: the message parser and the read API's identifier lookups use it.
+ */
+export function normalizePersonIdValue(value: string): string {
+  const trimmed = value.trim();
+  const compact = trimmed.replace(/[\s\u00a0\u2007\u202f]/g, '');
+  return ELEVEN_DIGITS.test(compact) ? compact : trimmed;
+}

@@ -17,6 +17,7 @@ export type Standard = 'PLO' | 'EPIKRISE' | 'HENVISNING' | 'DIALOGMELDING' | 'AP
 /** One level of an organisation tree: the legal entity, then nested services (tjenester). */
 export interface OrganisationLevel {
   name?: string;
+  /** The level's first HER-id, canonical (`normalizeHerId`: no digit grouping, no leading zeros). */
   herId?: string;
   /** Organisasjonsnummer (Ident TypeId ENH). */
   orgNumber?: string;
@@ -29,8 +30,9 @@ export interface OrganisationLevel {
 
 /** One Ident (MsgHead) or Id + TypeId / AdditionalId (bare messages, AppRec). */
 export interface PartyIdentifier {
-  /** TypeId/@V as sent (9051 / 8116 / 8268), e.g. HER, ENH, HPR, RSH. */
+  /** TypeId/@V (9051 / 8116 / 8268), trimmed and upper-cased, e.g. HER, ENH, HPR, RSH. */
   type: string;
+  /** As sent, except a HER-id, which is canonical (`normalizeHerId`). */
   id: string;
 }
 
@@ -47,6 +49,11 @@ export interface Party {
   /** Outermost (legal entity) first, innermost (service) last. */
   organisation: OrganisationLevel[];
   healthcareProfessional?: HealthcareProfessionalRef;
+  /**
+   * Further persons of a 1.x Inst (HCPerson is 0..*; an HCPerson beside an HCProf): not mirrored,
+   * but their HER-ids count as the party's (`partyHerIds`).
+   */
+  otherProfessionals?: HealthcareProfessionalRef[];
   /** Role code: for OtherReceiver code list 8112 (e.g. COP); 'PRIMARY' for Receiver. */
   role?: string;
 }

@@ -3,7 +3,7 @@ import { MessageException, MessageExceptionCode } from '../message.exception';
 import { Attachment, Party, PatientInfo } from '../model/parsed-message.model';
 import { hasOrganisationIdentifier, readMsgHeadParty } from '../parties/party.reader';
 import { readMsgHeadPatient } from '../parties/patient.reader';
-import { isUuid } from '../values/value-normalization.util';
+import { msgIdProblem } from '../identifiers/msg-id.util';
 import { NS } from '../xml/namespaces.constant';
 import { XmlElement } from '../xml/xml-element.model';
 import { child, childText, childV, children, firstChildElement } from '../xml/xml-navigation.util';
@@ -33,7 +33,7 @@ function clip(v: string): string {
 
 /**
  * Reads MsgHead/MsgInfo and the Documents. Checks, in this order so the most specific AppRec code wins:
- * MsgInfo present (SCHEMA_VIOLATION), MsgId a UUID (INVALID_MSG_ID), Type and GenDate present
+ * MsgInfo present (SCHEMA_VIOLATION), MsgId usable (INVALID_MSG_ID: `msgIdProblem`), Type and GenDate present
  * (SCHEMA_VIOLATION), sender organisation identified (SENDER_MISSING), Receiver present (SCHEMA_VIOLATION).
  */
 export function readMsgHead(root: XmlElement, ctx: MappingContext): MsgHeadEnvelope {
@@ -48,8 +48,8 @@ export function readMsgHead(root: XmlElement, ctx: MappingContext): MsgHeadEnvel
   if (genDate !== undefined) ctx.partial.genDate = genDate;
   if (msgId !== undefined) ctx.partial.msgId = clip(msgId);
 
-  if (msgId === undefined) throw new MessageException(MessageExceptionCode.INVALID_MSG_ID, 'MsgInfo/MsgId is missing');
-  if (!isUuid(msgId)) throw new MessageException(MessageExceptionCode.INVALID_MSG_ID, 'MsgInfo/MsgId is not a UUID');
+  const problem = msgIdProblem(msgId);
+  if (problem !== undefined || msgId === undefined) throw new MessageException(MessageExceptionCode.INVALID_MSG_ID, `MsgInfo/MsgId ${problem}`);
   if (msgType === undefined) schemaViolation('MsgInfo/Type/@V is missing');
   if (genDate === undefined) schemaViolation('MsgInfo/GenDate is missing');
 

@@ -1,3 +1,4 @@
+import { normalizeHerId } from '../identifiers/her-id.util';
 import { HealthcareProfessionalRef, OrganisationLevel, Party, PartyIdentifier } from '../model/parsed-message.model';
 import { NS } from '../xml/namespaces.constant';
 import { XmlElement } from '../xml/xml-element.model';
@@ -6,8 +7,15 @@ import { attr, child, childText, childV, children, NsMatch } from '../xml/xml-na
 /** Organisations nest arbitrarily (guide §7.9); this bounds a hostile chain well above any real one. */
 const MAX_ORGANISATION_LEVELS = 20;
 
+/** Type codes are compared upper-case and trimmed (`her`, ` HER ` are HER). */
 function upper(v: string | undefined): string | undefined {
-  return v?.toUpperCase();
+  const t = v?.trim().toUpperCase();
+  return t === '' ? undefined : t;
+}
+
+/** One identifier; a HER-id is kept in its canonical form (digit grouping and leading zeros removed). */
+function identifier(type: string, id: string): PartyIdentifier {
+  return { type, id: type === 'HER' ? normalizeHerId(id) : id };
 }
 
 /** Reads MsgHead Ident elements (Id + TypeId/@V); Idents with an empty Id or type are skipped. */
@@ -16,7 +24,7 @@ function readIdents(el: XmlElement, ns: NsMatch): PartyIdentifier[] {
   for (const ident of children(el, ns, 'Ident')) {
     const id = childText(ident, ns, 'Id');
     const type = upper(childV(ident, ns, 'TypeId'));
-    if (id !== undefined && type !== undefined) out.push({ type, id });
+    if (id !== undefined && type !== undefined) out.push(identifier(type, id));
   }
   return out;
 }
@@ -98,11 +106,11 @@ function readIdPair(el: XmlElement, ns: string): PartyIdentifier[] {
   const out: PartyIdentifier[] = [];
   const id = childText(el, ns, 'Id');
   const type = upper(childV(el, ns, 'TypeId'));
-  if (id !== undefined && type !== undefined) out.push({ type, id });
+  if (id !== undefined && type !== undefined) out.push(identifier(type, id));
   for (const extra of children(el, ns, 'AdditionalId')) {
     const extraId = childText(extra, ns, 'Id');
     const extraType = upper(childV(extra, ns, 'Type'));
-    if (extraId !== undefined && extraType !== undefined) out.push({ type: extraType, id: extraId });
+    if (extraId !== undefined && extraType !== undefined) out.push(identifier(extraType, extraId));
   }
   return out;
 }
@@ -121,11 +129,18 @@ export function readHcpParty(hcp: XmlElement | undefined, ns: string, role?: str
     for (const dept of children(inst, ns, 'Dept')) {
       pushLevel(party, levelFromIdentifiers(childText(dept, ns, 'Name'), readIdPair(dept, ns)));
     }
-    const person = child(inst, ns, 'HCPerson');
-    if (person !== undefined) party.healthcareProfessional = professionalFromIdentifiers(childText(person, ns, 'Name'), readIdPair(person, ns));
+    // Inst may name several HCPersons: the first is the party's person, the others are kept so
+    // their HER-ids (Id or AdditionalId) count as the party's too.
+    const persons = children(inst, ns, 'HCPerson').map((p) => professionalFromIdentifiers(childText(p, ns, 'Name'), readIdPair(p, ns)));
+    if (persons.length > 0) party.healthcareProfessional = persons[0];
+    if (persons.length > 1) party.otherProfessionals = persons.slice(1);
   }
   const prof = child(hcp, ns, 'HCProf');
-  if (prof !== undefined) party.healthcareProfessional = professionalFromIdentifiers(childText(prof, ns, 'Name'), readIdPair(prof, ns));
+  if (prof !== undefined) {
+    // HCProf is the party's person; an HCPerson read before it still counts for its HER-ids.
+    if (party.healthcareProfessional !== undefined) party.otherProfessionals = [party.healthcareProfessional, ...(party.otherProfessionals ?? [])];
+    party.healthcareProfessional = professionalFromIdentifiers(childText(prof, ns, 'Name'), readIdPair(prof, ns));
+  }
   return party;
 }
 

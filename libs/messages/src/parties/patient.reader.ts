@@ -1,4 +1,4 @@
-import { checkNorwegianId, isCheckableIdType } from '../identifiers/norwegian-id.util';
+import { checkNorwegianId, isCheckableIdType, normalizePersonIdValue } from '../identifiers/norwegian-id.util';
 import { PatientIdentifier, PatientInfo } from '../model/parsed-message.model';
 import { WarningSink } from '../values/value-normalization.util';
 import { NS } from '../xml/namespaces.constant';
@@ -8,9 +8,12 @@ import { childText, childV, children, timeValue, child } from '../xml/xml-naviga
 /**
  * Builds a PatientIdentifier with the HIS 1001 checks for FNR/DNR/HNR/FHN. Failures become
  * warnings without the number; whether to reject is intake's decision (assertPatientIdentified).
+ * Type codes are compared upper-case (`fnr` is FNR); the value of a checkable type is read
+ * without the spaces senders group it with (`normalizePersonIdValue`).
  */
-export function patientIdentifier(type: string, value: string, warn: WarningSink): PatientIdentifier {
+export function patientIdentifier(type: string, rawValue: string, warn: WarningSink): PatientIdentifier {
   const normalizedType = type.trim().toUpperCase();
+  const value = isCheckableIdType(normalizedType) ? normalizePersonIdValue(rawValue) : rawValue;
   const id: PatientIdentifier = { type: normalizedType, value };
   if (isCheckableIdType(normalizedType)) {
     const check = checkNorwegianId(value, normalizedType);

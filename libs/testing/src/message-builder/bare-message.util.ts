@@ -10,8 +10,10 @@ type InstLayout = 'epikrise-1.0' | 'epikrise-1.1' | 'epikrise-1.2' | 'henvisning
  * A bare-message `Inst` from a party: the outermost level is the institution, nested levels become
  * `Dept`, the health professional becomes `HCPerson`, an organisasjonsnummer next to the HER-id
  * becomes `AdditionalId`. Element order differs between the standards, hence the layout switch.
+ * A person with both an HPR-number and a HER-id is written as real senders do where the standard
+ * allows it (Epikrise 1.1 / 1.2, Henvisning 1.1): Id = HPR, the HER-id in `AdditionalId`.
  */
-function inst(party: Party, layout: InstLayout): XmlElement {
+function inst(party: Party, layout: InstLayout, personAdditionalId = layout === 'epikrise-1.1' || layout === 'epikrise-1.2'): XmlElement {
   const [top, ...nested] = party.organisation;
   if (!top) unsupported('a bare message party needs at least one organisation level');
   const useHer = top.herId !== undefined;
@@ -25,7 +27,19 @@ function inst(party: Party, layout: InstLayout): XmlElement {
     el('Dept', null, leaf('Name', level.name), leaf('Id', level.herId), level.herId !== undefined && cs('TypeId', 'HER', 'HER-id')),
   );
   const hcp = party.healthcareProfessional;
-  const persons = hcp
+  const hprWithHer = hcp?.herId !== undefined && hcp.hprNumber !== undefined && personAdditionalId;
+  const persons = hcp && hprWithHer
+    ? [
+        el(
+          'HCPerson',
+          null,
+          leaf('Name', hcp.name),
+          leaf('Id', hcp.hprNumber),
+          cs('TypeId', 'HPR', 'HPR-nummer'),
+          el('AdditionalId', null, leaf('Id', hcp.herId), cs('Type', 'HER', 'HER-id')),
+        ),
+      ]
+    : hcp
     ? [
         el(
           'HCPerson',
@@ -144,8 +158,8 @@ export function henvisningMessage(version: '1.0' | '1.1', o: ResolvedOptions & {
       cs('MsgDescr', '10', 'Utredning/behandling'),
       leaf('Id', o.documentId),
       barePatient(o.patient),
-      el('ServProvider', null, el('HCP', null, inst(o.receiver, 'henvisning'))),
-      el('Requester', null, el('HCP', null, inst(o.sender, 'henvisning'))),
+      el('ServProvider', null, el('HCP', null, inst(o.receiver, 'henvisning', version === '1.1'))),
+      el('Requester', null, el('HCP', null, inst(o.sender, 'henvisning', version === '1.1'))),
       o.note !== undefined && el('ReasonAsText', null, cs('Heading', 'PROB', 'Aktuell problemstilling'), leaf('TextResultValue', o.note)),
       diagnoses.map((d) => el('Diagnosis', null, diagnosisCv('Concept', d))),
       el('ReqServ', null, cs('ServType', o.status, STATUS_TEXT[o.status]), cs('Priority', 'N', 'Elektiv/Ordinær (elektiv)')),

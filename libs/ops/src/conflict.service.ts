@@ -1,0 +1,73 @@
+import { MsgIdConflictRecord, TOPICS } from '@hub/contracts';
+import type { OpsContext } from './ops-context';
+import { OpsException, OpsExceptionCode } from './ops.exception';
+import { rangesToEnd, readTopicRanges } from './topic-range.reader';
+
+/** A refused message whose MsgId was already used for other bytes, as operators see it (no content). */
+export interface ConflictEntry {
+  conflictId: string;
+  kommunenummer: string;
+  msgId: string;
+  messageKey: string;
+  msgType: string;
+  standard: string;
+  standardVersion: string;
+  firstSha256: string;
+  firstReceivedAt: string | null;
+  conflictingSha256: string;
+  receivedAt: string;
+  gatewayClient: string;
+  sizeBytes: number;
+  /** Where the refused bytes are kept. */
+  partition: number;
+  offset: string;
+}
+
+/**
+ * MsgId conflicts of a kommune (`<ns>.kommune.<knr>.conflicts.v1`, written by intake, issue #12):
+ * messages refused with E10 because their MsgId was already used for other content. They are
+ * kept for inspection only; nothing processes them. The same refused message sent again has the
+ * same conflictId and is listed once.
+ */
+export class ConflictService {
+  constructor(private readonly ctx: OpsContext) {}
+
+  async list(kommunenummer: string): Promise<ConflictEntry[]> {
+    const topic = TOPICS.conflicts(kommunenummer);
+    const admin = await this.ctx.kafka.admin();
+    try {
+      if (!(await admin.listTopics()).includes(topic)) throw new OpsException(OpsExceptionCode.NOT_FOUND, `Topic ${topic} does not exist (is the kommune onboarded?)`);
+    } finally {
+      await admin.disconnect();
+    }
+    const ranges = await rangesToEnd(this.ctx.kafka, topic, () => '0');
+    const out: ConflictEntry[] = [];
+    await readTopicRanges(this.ctx.kafka, 'conflicts', ranges, async (batch) => {
+      for (const record of batch.records) {
+        if (!record.value) continue;
+        const c = await this.ctx.codec.decode<MsgIdConflictRecord>(record.value);
+        out.push({
+          conflictId: c.conflictId,
+          kommunenummer: c.kommunenummer,
+          msgId: c.msgId,
+          messageKey: c.messageKey,
+          msgType: c.msgType,
+          standard: c.standard,
+          standardVersion: c.standardVersion,
+          firstSha256: c.firstSha256,
+          firstReceivedAt: c.firstReceivedAt === null ? null : new Date(Number(c.firstReceivedAt)).toISOString(),
+          conflictingSha256: c.conflictingSha256,
+          receivedAt: new Date(Number(c.receivedAt)).toISOString(),
+          gatewayClient: c.gatewayClient,
+          sizeBytes: Number(c.sizeBytes),
+          partition: batch.partition,
+          offset: record.offset,
+        });
+      }
+    });
+    const seen = new Set<string>();
+    return out
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
+      .filter((c) => (seen.has(c.conflictId) ? false : (seen.add(c.conflictId), true)));
+  }
+}
