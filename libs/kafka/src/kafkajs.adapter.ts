@@ -239,6 +239,28 @@ class KafkajsAdmin implements AdminPort {
       const after = new Set(await this.admin.listTopics());
       if (missing.some((s) => !after.has(s.topic))) throw error;
     }
+    await this.untilLeadersServe(missing.map((s) => s.topic), 30000);
+  }
+
+  /**
+   * Metadata can name a new partition's leader before that broker serves it: a produce then
+   * fails with "not the leader" and intake answers 503 for a kommune's first messages (seen on a
+   * loaded machine). ListOffsets needs the same serving leader as a produce, so the topics are
+   * ready once it answers for every partition of each.
+   */
+  private async untilLeadersServe(topics: string[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const topic of topics) {
+      for (;;) {
+        try {
+          await this.admin.fetchTopicOffsets(topic);
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    }
   }
 
   listTopics(): Promise<string[]> {
