@@ -123,3 +123,12 @@ export class KafkaUnavailableException extends Error {
  */
 export const DEFAULT_FETCH_MAX_BYTES = 32 * 1024 * 1024;
 export const PARTITION_FETCH_MAX_BYTES = 26 * 1024 * 1024;
+
+/**
+ * How long a broker holds a consumer fetch that has nothing to return unless an adapter is given
+ * `fetchMaxWaitMs` (KAFKA_FETCH_MAX_WAIT_MS). A record arriving ends the wait at once (minBytes
+ * 1), so this does not delay delivery; it sets how often an idle consumer asks again, and every
+ * fetch names every partition assigned to it (kafkajs has no incremental fetch sessions): with
+ * hundreds of kommuner, thousands of idle partitions. It was 200 ms (5 fetches a second).
+ */
+export const DEFAULT_FETCH_MAX_WAIT_MS = 1000;

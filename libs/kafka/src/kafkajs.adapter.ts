@@ -15,6 +15,7 @@ import {
   ConsumerOptions,
   ConsumerPort,
   DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_FETCH_MAX_WAIT_MS,
   IncomingRecord,
   KafkaPort,
   KafkaUnavailableException,
@@ -32,18 +33,28 @@ export interface KafkajsAdapterOptions {
   requestTimeoutMs?: number;
   /** The most bytes one consumer fetch returns (DEFAULT_FETCH_MAX_BYTES). */
   fetchMaxBytes?: number;
+  /** How long the broker holds a fetch with less than `fetchMinBytes` to return (DEFAULT_FETCH_MAX_WAIT_MS). */
+  fetchMaxWaitMs?: number;
+  /** Bytes a fetch waits for (default 1: answer with the first record). */
+  fetchMinBytes?: number;
   logger?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
 }
+
+type FetchSettings = { maxBytes: number; maxWaitMs: number; minBytes: number };
 
 /** kafkajs implementation of the Kafka port. */
 export class KafkajsAdapter implements KafkaPort {
   private readonly kafka: Kafka;
 
-  private readonly fetchMaxBytes: number;
+  private readonly fetch: FetchSettings;
 
   constructor(options: KafkajsAdapterOptions) {
     const log = options.logger;
-    this.fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES;
+    this.fetch = {
+      maxBytes: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+      maxWaitMs: options.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
+      minBytes: options.fetchMinBytes ?? 1,
+    };
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -73,7 +84,7 @@ export class KafkajsAdapter implements KafkaPort {
   }
 
   consumer(options: ConsumerOptions): ConsumerPort {
-    return new KafkajsConsumer(this.kafka, options, this.fetchMaxBytes);
+    return new KafkajsConsumer(this.kafka, options, this.fetch);
   }
 
   async admin(): Promise<AdminPort> {
@@ -115,7 +126,7 @@ class KafkajsConsumer implements ConsumerPort {
   constructor(
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
-    private readonly fetchMaxBytes: number,
+    private readonly fetch: FetchSettings,
   ) {}
 
   async start(): Promise<void> {
@@ -126,9 +137,10 @@ class KafkajsConsumer implements ConsumerPort {
       allowAutoTopicCreation: false,
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
-      maxBytes: this.fetchMaxBytes,
-      maxBytesPerPartition: Math.min(PARTITION_FETCH_MAX_BYTES, this.fetchMaxBytes),
-      maxWaitTimeInMs: 200,
+      maxBytes: this.fetch.maxBytes,
+      maxBytesPerPartition: Math.min(PARTITION_FETCH_MAX_BYTES, this.fetch.maxBytes),
+      maxWaitTimeInMs: this.fetch.maxWaitMs,
+      minBytes: this.fetch.minBytes,
     });
     this.consumer = consumer;
     await wrap('connect consumer', () => consumer.connect());

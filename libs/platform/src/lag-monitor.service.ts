@@ -1,10 +1,11 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS, parseTopic } from '@hub/contracts';
+import type { HubConfig } from '@hub/config';
 import type { KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { runningConsumerGroups } from './pattern-consumer.runner';
 import { PeriodicJob } from './periodic-job';
-import { KAFKA_PORT } from './platform.tokens';
+import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 
 /**
  * Keeps the lag and dead-letter gauges current: every interval, for each consumer group running
@@ -16,12 +17,16 @@ import { KAFKA_PORT } from './platform.tokens';
 export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly job = new PeriodicJob(() => this.measure().catch(() => undefined));
 
-  constructor(@Inject(KAFKA_PORT) private readonly kafka: KafkaPort, private readonly metrics: HubMetrics) {}
+  constructor(
+    @Inject(KAFKA_PORT) private readonly kafka: KafkaPort,
+    private readonly metrics: HubMetrics,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'lagMonitorIntervalMs'>,
+  ) {}
 
   onApplicationBootstrap(): void {
     for (const [group, entry] of runningConsumerGroups) entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
-    // Every 10 s, and a first measurement soon after start, once the consumers have joined their groups.
-    this.job.start(10000, 3000);
+    // Every LAG_MONITOR_INTERVAL_MS (10 s), and a first measurement soon after start, once the consumers have joined their groups.
+    this.job.start(this.config.lagMonitorIntervalMs, 3000);
   }
 
   /** One round of measurements (also called by tests). */
