@@ -243,9 +243,17 @@ class KafkajsAdmin implements AdminPort {
         })),
       });
     } catch (error) {
-      // Another instance may have created them at the same time.
-      const after = new Set(await this.admin.listTopics());
-      if (missing.some((s) => !after.has(s.topic))) throw error;
+      // Another instance may have created them at the same time; or the controller created them
+      // and the broker's metadata does not show them yet, so kafkajs' wait for their leaders
+      // failed at once with "This server does not host this topic-partition" (seen with several
+      // requests in flight, #15). Either way they exist once the metadata shows them.
+      const deadline = Date.now() + 10000;
+      for (;;) {
+        const after = new Set(await this.admin.listTopics());
+        if (missing.every((s) => after.has(s.topic))) return;
+        if (Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 

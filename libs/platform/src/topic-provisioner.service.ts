@@ -62,29 +62,30 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
       missing.map((k) => ({ kommunenummer: k.kommunenummer, specs: kommuneTopicSpecs(k.kommunenummer, this.config, k.partitions ?? this.config.kafka.partitions) })),
       maxRecordsPerRequest,
     );
-    let admin: AdminPort;
-    try {
-      admin = await this.kafka.admin();
-    } catch (error) {
-      this.log.warn('Could not provision kommune topics; will retry', { unprovisioned: missing.length, error: messageOf(error) });
-      this.status.unprovisioned();
-      return;
-    }
+    // One admin client per lane, each with one request in flight: kafkajs does not document its
+    // admin's createTopics (and its wait for the new topics' leaders) as safe to overlap.
+    const lanes = Math.max(1, Math.min(concurrency, requests.length));
+    const admins = await Promise.all(Array.from({ length: lanes }, () => this.kafka.admin().catch((error: unknown) => error)));
     const failed: string[] = [];
-    let firstError: unknown;
+    let firstError: unknown = admins.find((a) => !isAdmin(a));
     try {
-      await forEachConcurrently(requests, concurrency, async (request) => {
-        const kommuner = request.map((g) => g.kommunenummer);
-        try {
-          await admin.ensureTopics(request.flatMap((g): TopicSpec[] => g.specs));
-          this.status.markProvisioned(kommuner);
-        } catch (error) {
-          failed.push(...kommuner);
-          firstError ??= error;
-        }
-      });
+      const usable = admins.filter(isAdmin);
+      if (usable.length > 0) {
+        await forEachConcurrently(requests, usable.length, async (request, lane) => {
+          const kommuner = request.map((g) => g.kommunenummer);
+          try {
+            await usable[lane].ensureTopics(request.flatMap((g): TopicSpec[] => g.specs));
+            this.status.markProvisioned(kommuner);
+          } catch (error) {
+            failed.push(...kommuner);
+            firstError ??= error;
+          }
+        });
+      } else {
+        failed.push(...missing.map((k) => k.kommunenummer));
+      }
     } finally {
-      await admin.disconnect().catch(() => undefined);
+      await Promise.all(admins.filter(isAdmin).map((a) => a.disconnect().catch(() => undefined)));
     }
     const done = missing.length - failed.length;
     if (done > 0) this.log.info('Kommune topics ready', { kommuner: done, requests: requests.length, ms: Date.now() - started });
@@ -100,16 +101,23 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
   }
 }
 
-/** Runs `fn` over the items with at most `limit` calls in flight; resolves when all have settled. */
-export async function forEachConcurrently<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `fn` over the items in order with at most `limit` calls in flight, each call told its lane
+ * (0 .. limit-1; a lane runs one call at a time); resolves when all have settled.
+ */
+export async function forEachConcurrently<T>(items: T[], limit: number, fn: (item: T, lane: number) => Promise<void>): Promise<void> {
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const lane = async (index: number): Promise<void> => {
     while (next < items.length) {
       const item = items[next++];
-      await fn(item);
+      await fn(item, index);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, (_, i) => lane(i)));
+}
+
+function isAdmin(value: unknown): value is AdminPort {
+  return typeof value === 'object' && value !== null && 'ensureTopics' in value;
 }
 
 function messageOf(error: unknown): string {
