@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS, parseTopic } from '@hub/contracts';
 import type { HubConfig } from '@hub/config';
-import type { KafkaPort } from '@hub/kafka';
+import type { AdminPort, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { runningConsumerGroups } from './pattern-consumer.runner';
 import { PeriodicJob } from './periodic-job';
@@ -16,6 +16,7 @@ import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 @Injectable()
 export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly job = new PeriodicJob(() => this.measure().catch(() => undefined));
+  private admin?: Promise<AdminPort>;
 
   constructor(
     @Inject(KAFKA_PORT) private readonly kafka: KafkaPort,
@@ -35,7 +36,7 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async measure(): Promise<void> {
-    const admin = await this.kafka.admin();
+    const admin = await this.adminClient();
     try {
       for (const [group, entry] of runningConsumerGroups) {
         entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
@@ -53,13 +54,36 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
         const size = (await admin.endOffsets(topic)).reduce((n, o) => n + Number(o.offset), 0);
         this.metrics.deadLetterTopicRecords.set({ kommune: parseTopic(topic)!.kommunenummer }, size);
       }
-    } finally {
-      await admin.disconnect();
+    } catch (error) {
+      // A fresh client next round: kafkajs admin clients do not recover by themselves.
+      this.admin = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw error;
     }
+  }
+
+  /**
+   * One admin client for every round, not one per round: kafkajs asks the broker for the
+   * metadata of all topics a client has used each time it meets a new one, so a new client per
+   * round asked for 1 + 2 + ... + n topics' metadata every round: with hundreds of kommuner
+   * that quadratic cost was most of an idle hub's CPU and its broker's (#15, bench/RESULTS.md).
+   */
+  private adminClient(): Promise<AdminPort> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin;
+      admin.catch(() => {
+        if (this.admin === admin) this.admin = undefined;
+      });
+    }
+    return this.admin;
   }
 
   /** Waits for a measurement in flight (see PeriodicJob). */
   async onApplicationShutdown(): Promise<void> {
     await this.job.stop();
+    const admin = await this.admin?.catch(() => undefined);
+    this.admin = undefined;
+    await admin?.disconnect().catch(() => undefined);
   }
 }
