@@ -91,8 +91,11 @@ export interface AdminPort {
   listTopics(): Promise<string[]>;
   /** Latest (high-watermark) offset of each partition. */
   endOffsets(topic: string): Promise<TopicPartitionOffset[]>;
-  /** The committed offsets of a group for a topic (-1 when none). */
-  groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  /**
+   * The committed offsets of a group for a topic, or for several in one request (-1 when none):
+   * the lag monitor asks for every kommune's topic of a group at once.
+   */
+  groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]>;
   /** First offset at or after a timestamp, per partition. */
   offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]>;
   deleteGroup(groupId: string): Promise<void>;

@@ -266,9 +266,11 @@ class KafkajsAdmin implements AdminPort {
     return offsets.map((o) => ({ topic, partition: o.partition, offset: o.high }));
   }
 
-  async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
-    const result = await wrap('fetch group offsets', () => this.admin.fetchOffsets({ groupId, topics: [topic] }));
-    return result.flatMap((t) => t.partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset })));
+  async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
+    const names = Array.isArray(topics) ? topics : [topics];
+    if (names.length === 0) return [];
+    const result = await wrap('fetch group offsets', () => this.admin.fetchOffsets({ groupId, topics: names }));
+    return result.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
   }
 
   async offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {

@@ -473,7 +473,9 @@ class PlatformaticAdmin implements AdminPort {
     return [...ends].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ topic, partition, offset: offset.toString() }));
   }
 
-  async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+  async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
+    if (Array.isArray(topics)) return (await Promise.all(topics.map((t) => this.groupOffsets(groupId, t)))).flat();
+    const topic = topics;
     const partitions = await this.partitionsOf(topic);
     const result = await wrap('fetch group offsets', () =>
       this.admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: partitions }] }] }),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS, parseTopic } from '@hub/contracts';
 import type { HubConfig } from '@hub/config';
-import type { AdminPort, KafkaPort } from '@hub/kafka';
+import type { AdminPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { runningConsumerGroups } from './pattern-consumer.runner';
 import { PeriodicJob } from './periodic-job';
@@ -38,13 +38,21 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
   private async measure(): Promise<void> {
     const admin = await this.adminClient();
     try {
+      // A topic's end offsets once per round, however many groups consume it (raw: normalizer
+      // and raw archive), and each group's committed offsets in one request for all its topics.
+      const ends = new Map<string, Promise<TopicPartitionOffset[]>>();
+      const endOf = (topic: string) => {
+        if (!ends.has(topic)) ends.set(topic, admin.endOffsets(topic));
+        return ends.get(topic)!;
+      };
       for (const [group, entry] of runningConsumerGroups) {
         entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
+        const committed = new Map<string, string>();
+        for (const c of await admin.groupOffsets(group, entry.topics)) committed.set(`${c.topic}|${c.partition}`, c.offset);
         for (const topic of entry.topics) {
-          const [end, committed] = await Promise.all([admin.endOffsets(topic), admin.groupOffsets(group, topic)]);
-          const lag = end.reduce((n, e) => {
-            const c = committed.find((x) => x.partition === e.partition)?.offset ?? '-1';
-            return n + Math.max(0, Number(BigInt(e.offset) - (BigInt(c) < 0n ? 0n : BigInt(c))));
+          const lag = (await endOf(topic)).reduce((n, e) => {
+            const c = BigInt(committed.get(`${topic}|${e.partition}`) ?? '-1');
+            return n + Math.max(0, Number(BigInt(e.offset) - (c < 0n ? 0n : c)));
           }, 0);
           this.metrics.consumerLag.set({ group, topic }, lag);
         }
