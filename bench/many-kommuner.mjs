@@ -6,7 +6,9 @@
 //   - consumers settled: the last "Consumer started" of the pattern consumers (each restarts when
 //     it sees new topics, so this is when the last rebalance began),
 //   - idle CPU of the hub and of the broker over --idle-s seconds with no message traffic
-//     (/proc CPU seconds, as % of one core), and their RSS at the end.
+//     (/proc CPU seconds, as % of one core), and their RSS at the end,
+//   - the broker's live heap: used heap after a full GC (jcmd), what its topics really hold
+//     (its RSS only grows: the JVM keeps the heap it once had).
 // Each case has its own topic namespace, deleted afterwards so the next case starts from an empty broker.
 //
 // The 357 case creates 1,428 topics (4,284 partitions at 3 each). Do not run it against a broker
@@ -15,7 +17,7 @@
 // usage: npm run build && HLTEST_SUFFIX=me KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=... \
 //          BENCH_BROKER_PID_FILE=/tmp/my-stack/run/kafka.pid node bench/many-kommuner.mjs \
 //          [--kommuner 1,100,357] [--partitions N] [--idle-s 60] [--settle-s 20] [--env KEY=VALUE]... [--label TEXT]
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +68,17 @@ function rssMiB(pid) {
   }
 }
 
+/** The broker's live heap: used heap after a full GC (`jcmd GC.run`), in MiB; NaN without jcmd. */
+function brokerLiveHeapMiB(pid) {
+  try {
+    execFileSync('jcmd', [String(pid), 'GC.run'], { timeout: 60000 });
+    const info = execFileSync('jcmd', [String(pid), 'GC.heap_info'], { timeout: 60000 }).toString();
+    return Math.round(Number(/heap\s+total \d+K, used (\d+)K/.exec(info)?.[1] ?? NaN) / 1024);
+  } catch {
+    return NaN;
+  }
+}
+
 async function readiness() {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
@@ -83,6 +96,10 @@ async function deleteNamespace(namespace) {
     if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
     for (let i = 0; i < topics.length; i += 200) await admin.deleteTopics({ topics: topics.slice(i, i + 200), timeout: 120000 });
+    // Deletion is asynchronous: wait until the broker no longer lists them, so the next case
+    // does not start beside topics on their way out.
+    const deadline = Date.now() + 120000;
+    while ((await admin.listTopics()).some((t) => t.startsWith(`${namespace}.`)) && Date.now() < deadline) await sleep(500);
     return topics.length;
   } finally {
     await admin.disconnect();
@@ -91,8 +108,8 @@ async function deleteNamespace(namespace) {
 
 async function runCase(n) {
   const brokerPid = Number(readFileSync(brokerPidFile, 'utf8').split('\n')[0].trim()); // pid file: pid, then port
-  const namespace = `${BENCH.namespace}-n${n}`.slice(0, 31);
-  await deleteNamespace(namespace);
+  // A namespace of this run's own: topics of an earlier run may still be being deleted.
+  const namespace = `${BENCH.namespace}-n${n}-${Date.now().toString(36).slice(-5)}`.slice(-31).replace(/^[^a-z]+/, 'b');
   const brokerIdle0 = processCpuSeconds(brokerPid);
   await sleep(10000);
   const brokerEmptyPct = ((processCpuSeconds(brokerPid) - brokerIdle0) / 10) * 100;
@@ -160,6 +177,7 @@ async function runCase(n) {
     brokerEmptyCpuPct: Math.round(brokerEmptyPct * 10) / 10,
     hubRssMiB: Math.round(rssMiB(hub.pid)),
     brokerRssMiB: Math.round(rssMiB(brokerPid)),
+    brokerLiveHeapMiB: brokerLiveHeapMiB(brokerPid),
     warnings,
     stillReady: (await readiness()).status === 200,
   };
@@ -180,10 +198,10 @@ for (const n of counts) {
   console.log(JSON.stringify(result));
 }
 writeJson(`many-kommuner${label ? `-${label.replace(/[^a-z0-9]+/gi, '-')}` : ''}.json`, { at: new Date().toISOString(), brokers: BENCH.brokers, results });
-console.log('\n| kommuner | partitions/topic | provisioned | ready | consumers settled | hub idle CPU | broker idle CPU (empty) | hub RSS | broker RSS |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('\n| kommuner | partitions/topic | provisioned | ready | consumers settled | hub idle CPU | broker idle CPU (empty) | hub RSS | broker RSS | broker live heap |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   console.log(
-    `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB |`,
+    `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB | ${r.brokerLiveHeapMiB} MiB |`,
   );
 }
