@@ -20,6 +20,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH, ROOT, benchEnv, processCpuSeconds, resetBenchState, sleep, writeJson } from './lib/common.mjs';
@@ -40,7 +41,13 @@ const settleS = Number(opt('settle-s', '20'));
 const label = opt('label', '');
 const extraEnv = Object.fromEntries(args.flatMap((a, i) => (a === '--env' ? [args[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
 const brokerPidFile = process.env.BENCH_BROKER_PID_FILE ?? join(ROOT, '.stack', 'run', 'kafka.pid');
-const port = Number(process.env.BENCH_PORT ?? 3990);
+/** A port free right now (BENCH_PORT to choose one), so readiness is asked of this run's hub, not of another's. */
+const port = Number(process.env.BENCH_PORT ?? (await new Promise((resolve) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port: free } = server.address();
+    server.close(() => resolve(free));
+  });
+})));
 
 if (Math.max(...counts) > 100 && /(^|,)(127\.0\.0\.1|localhost):9092(,|$)/.test(BENCH.brokers) && !process.env.BENCH_ALLOW_SHARED_BROKER) {
   console.error('Refusing more than 100 kommuner on the shared broker 127.0.0.1:9092 (its 768 MB heap died of 357 in #15).');
