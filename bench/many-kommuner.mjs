@@ -131,6 +131,7 @@ async function runCase(n) {
   const consumerStarts = [];
   let provisionLogMs = 0;
   let warnings = 0;
+  const warningKinds = new Map();
   let pending = '';
   hub.stdout.on('data', (d) => {
     pending += d.toString();
@@ -141,7 +142,11 @@ async function runCase(n) {
         const entry = JSON.parse(line);
         if (entry.msg === 'Consumer started') consumerStarts.push({ at: Date.now() - started, group: entry.groupId, topics: entry.topics });
         if (entry.msg === 'Kommune topics ready') provisionLogMs += entry.ms ?? 0;
-        if (entry.level === 'warn' || entry.level === 'error') warnings += 1;
+        if (entry.level === 'warn' || entry.level === 'error') {
+          warnings += 1;
+          const key = `${entry.context ?? ''}: ${entry.msg}${entry.error ? ` (${String(entry.error).slice(0, 80)})` : ''}`;
+          warningKinds.set(key, (warningKinds.get(key) ?? 0) + 1);
+        }
       } catch {
         // not a log line
       }
@@ -186,6 +191,7 @@ async function runCase(n) {
     brokerRssMiB: Math.round(rssMiB(brokerPid)),
     brokerLiveHeapMiB: brokerLiveHeapMiB(brokerPid),
     warnings,
+    warningKinds: Object.fromEntries([...warningKinds].sort((a, b) => b[1] - a[1]).slice(0, 5)),
     stillReady: (await readiness()).status === 200,
   };
   await new Promise((resolve) => {
