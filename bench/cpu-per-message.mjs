@@ -3,7 +3,11 @@
 // registry and PostgreSQL are not counted. On a shared 2-core machine wall-clock rates are noisy;
 // CPU per message is what the code controls.
 //
-//   npm run build && HLTEST_SUFFIX=me node bench/cpu-per-message.mjs [--messages 3000] [--concurrency 16] [--runs 1] [--profile]
+//   npm run build && HLTEST_SUFFIX=me node bench/cpu-per-message.mjs [--messages 3000] [--concurrency 16] [--runs 1] [--profile] [--xsd-compare]
+//
+// --xsd-compare: each run measures intake twice, with the XSD validation of issue #12 item 4 on and
+// off (INTAKE_XSD_VALIDATION), alternating which goes first, and prints the difference per message
+// beside the validation's own cost (bench/parse-rate.mjs --xsd).
 //
 // Each run: fresh bench namespace and database, intake and normalizer started, a warm-up of 300
 // messages (JIT, topics, schema ids) until the normalizer has caught up, then CPU is sampled, the
@@ -33,11 +37,11 @@ async function normalizerLag(admin, groupId) {
   return lag;
 }
 
-export async function cpuPerMessage({ messages, warmup, concurrency = 16, basePort = 3410, profile = false, log = () => undefined }) {
+export async function cpuPerMessage({ messages, warmup, concurrency = 16, basePort = 3410, profile = false, env: extraEnv = {}, log = () => undefined }) {
   await resetBenchState();
   const profileDir = join(OUT, 'profiles');
   if (profile) mkdirSync(profileDir, { recursive: true });
-  const env = benchEnv();
+  const env = benchEnv(extraEnv);
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const intake = await startApp('intake', env, basePort, nodeArgs);
   const normalizer = await startApp('normalizer', env, basePort + 1, nodeArgs);
@@ -110,6 +114,38 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const runs = arg('runs', 1);
   const all = messageMix(count + 300);
   const results = [];
+  if (process.argv.includes('--xsd-compare')) {
+    const { measureParseAndXsd } = await import('./parse-rate.mjs');
+    const cost = await measureParseAndXsd(all.slice(300, 1300), { rounds: 3 });
+    console.error(`XSD validation cost beside the parse: ${cost.xsdPool.cpuMicrosPerMessage.toFixed(0)} µs CPU per message through the pool (parse ${cost.parse.cpuMicrosPerMessage.toFixed(0)} µs)`);
+    for (let r = 0; r < runs; r++) {
+      const order = r % 2 === 0 ? ['true', 'false'] : ['false', 'true'];
+      const pair = {};
+      for (const enabled of order) {
+        const result = await cpuPerMessage({
+          messages: all.slice(300),
+          warmup: all.slice(0, 300),
+          concurrency: arg('concurrency', 16),
+          env: { INTAKE_XSD_VALIDATION: enabled },
+          log: (m) => console.error(`xsd ${enabled}: ${m}`),
+        });
+        pair[enabled === 'true' ? 'xsdOn' : 'xsdOff'] = result;
+      }
+      const comparison = {
+        run: r + 1,
+        order: order.map((e) => (e === 'true' ? 'on' : 'off')).join(' then '),
+        intakeCpuMsPerMessage: { on: pair.xsdOn.intakeCpuMsPerMessage.total, off: pair.xsdOff.intakeCpuMsPerMessage.total, difference: pair.xsdOn.intakeCpuMsPerMessage.total - pair.xsdOff.intakeCpuMsPerMessage.total },
+        intakeAcceptRate: { on: pair.xsdOn.intakeAcceptRate, off: pair.xsdOff.intakeAcceptRate, ratio: pair.xsdOn.intakeAcceptRate / pair.xsdOff.intakeAcceptRate },
+        outcomes: { on: pair.xsdOn.outcomes, off: pair.xsdOff.outcomes },
+        xsdCostMsPerMessage: cost.xsdPool.cpuMicrosPerMessage / 1000,
+        parseCostMsPerMessage: cost.parse.cpuMicrosPerMessage / 1000,
+      };
+      console.log(JSON.stringify(comparison));
+      results.push({ ...comparison, cost, xsdOn: pair.xsdOn, xsdOff: pair.xsdOff });
+    }
+    writeJson('cpu-per-message-xsd.json', results);
+    process.exit(0);
+  }
   for (let r = 0; r < runs; r++) {
     const result = await cpuPerMessage({
       messages: all.slice(300),

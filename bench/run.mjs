@@ -9,7 +9,7 @@ import { throughputChartSvg } from './lib/chart.mjs';
 import { messageMix, OUT, ROOT, writeJson } from './lib/common.mjs';
 import { intakeToQueryable } from './intake-to-queryable.mjs';
 import { kafkaProducerPerf } from './kafka-perf.mjs';
-import { measureParseRate } from './parse-rate.mjs';
+import { measureParseAndXsd, measureParseRate } from './parse-rate.mjs';
 import { readLatency } from './read-latency.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -22,6 +22,8 @@ log(`${count} messages from the project's builder, average ${avgSize} bytes`);
 
 log('parse rate (one core)');
 const parse = measureParseRate(messages, quick ? 1 : 5);
+log('XSD validation beside the parse (in-thread and through the worker pool)');
+const xsd = await measureParseAndXsd(messages.slice(0, quick ? 200 : 2000), { rounds: quick ? 1 : 5 });
 log('kafka-producer-perf-test (acks=all, same record size)');
 const kafka = kafkaProducerPerf({ records: quick ? 2000 : 50000, recordSize: avgSize, topic: 'hlbench.producer-perf' });
 log('intake to queryable (intake, normalizer, projector as processes)');
@@ -41,6 +43,7 @@ const results = {
   mode: quick ? 'quick' : 'full',
   averageMessageBytes: avgSize,
   parse,
+  xsd,
   kafka,
   intakeToQueryable: e2e,
   reads,
@@ -59,6 +62,7 @@ writeFileSync(join(OUT, 'throughput.svg'), throughputChartSvg(e2e.series, `Intak
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const rows = [
   ['Parse rate, one core (parseMessage)', `${f(parse.messagesPerSecond)} msg/s`, `${f(parse.megabytesPerSecond, 1)} MB/s`],
+  ['CPU µs per message: parse / XSD validation (worker pool)', `${f(xsd.parse.cpuMicrosPerMessage)} / ${f(xsd.xsdPool.cpuMicrosPerMessage)}`, `in-thread XSD ${f(xsd.xsdInThread.cpuMicrosPerMessage)} µs; pool / parse ${f(xsd.xsdPoolToParse, 2)}`],
   ['Kafka ProducerPerformance, acks=all', `${f(kafka.recordsPerSecond)} rec/s`, `p50 ${f(kafka.p50Ms)} ms, p99 ${f(kafka.p99Ms)} ms`],
   ['Hub: accepted (AppRec OK) rate', `${f(e2e.acceptRate)} msg/s`, `${e2e.accepted}/${e2e.messages} accepted`],
   ['Hub: intake to queryable, sustained', `${f(e2e.endToEndRate)} msg/s`, `p50 ${f(e2e.latencyP50Ms)} ms, p99 ${f(e2e.latencyP99Ms)} ms`],

@@ -9,9 +9,13 @@ export HENDELSESLAGER_DEV_ISSUER=true
 export HENDELSESLAGER_DIRECTORY="${HENDELSESLAGER_DIRECTORY:-config/directory.demo.yaml}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hendelseslager}"
 export LOG_JSON="${LOG_JSON:-true}"
+# The page signs in through the stack's OpenID provider (HelseID's stand-in, tools/idp).
+export HENDELSESLAGER_PUBLIC_BASE_URL="${HENDELSESLAGER_PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}"
+export WEB_OIDC_ISSUER="${WEB_OIDC_ISSUER:-http://127.0.0.1:${IDP_PORT:-4455}}"
+export WEB_OIDC_PRIVATE_KEY="${WEB_OIDC_PRIVATE_KEY:-.stack/idp/hendelseslager-web.private.jwk.json}"
 
-echo "== local stack (Kafka, schema registry, PostgreSQL)"
-node tools/stack/stack.mjs up
+echo "== local stack (Kafka, schema registry, PostgreSQL, OpenID provider)"
+PORT="$PORT" node tools/stack/stack.mjs up
 
 echo "== build"
 npm run build --silent
@@ -37,12 +41,16 @@ echo "== pushing $COUNT demo messages"
 node bin/hendelseslager.js demo load --url "http://127.0.0.1:$PORT" --count "$COUNT"
 
 READ_TOKEN=$(node bin/hendelseslager.js token --client demo-legevakt --scope patients:read --kommune 3428 --hpr 9876543 --name "Demo Sykepleier")
+METRICS_TOKEN=$(node bin/hendelseslager.js token --client demo-prometheus --scope metrics:read)
 cat <<INFO
 
 Hendelseslager is running (pid $(cat .stack/run/hub.pid)).
-  Patient overview page:   http://127.0.0.1:$PORT/
+  Patient overview page:   $HENDELSESLAGER_PUBLIC_BASE_URL/   ("Logg inn med HelseID": the local OpenID provider
+                           $WEB_OIDC_ISSUER; log in as lege or sykepleier (security level 4, HPR
+                           number, Alvdal) or kontor (level 3: refused patient lookups), any password)
   FHIR CapabilityStatement: http://127.0.0.1:$PORT/fhir/3428/metadata
-  Health / metrics:        http://127.0.0.1:$PORT/health/ready   http://127.0.0.1:$PORT/metrics
+  Health:                  http://127.0.0.1:$PORT/health/ready
+  Metrics (scope metrics:read): curl -H "Authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:$PORT/metrics
   Logs:                    .stack/logs/hub.log (stack: npm run stack -- logs)
 
 A read token for kommune 3428 (Alvdal), one hour:

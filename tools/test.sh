@@ -22,6 +22,9 @@ npm run build --silent
 echo "== local stack"
 node tools/stack/stack.mjs up
 
+echo "== official FHIR validator (HAPI FHIR from Maven Central, built once into .stack/fhir-validator)"
+node tools/fhir-validator/build.mjs >/dev/null
+
 echo "== integration and end-to-end tests"
 # --forceExit: a kafkajs client that is still reconnecting after a test closed its hub can keep
 # the event loop alive; the tests have already passed or failed by then, so do not wait on it.

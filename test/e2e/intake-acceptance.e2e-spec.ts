@@ -134,21 +134,16 @@ describe('intake: receiving acceptance cases', () => {
   });
 
 
-  it('an empty boolean is treated as absent: accepted, service projected with privateService unknown', async () => {
-    const patientFnr = fnr('1950-01-04', 14);
+  it('an empty xs:boolean is refused (issue #12 item 4: the XSD refuses it; receiving test 1-15b) → T02 naming the element', async () => {
     const msgId = randomUUID();
-    const body = buildMessage({ kind: 'ORIENTERING_TJENESTETILBUD', version: '1.6', msgId, patient: person('1950-01-04', { fnr: patientFnr }), services: [{ iplosCode: '15', startDate: '2024-01-01' }] })
+    const body = buildMessage({ kind: 'ORIENTERING_TJENESTETILBUD', version: '1.6', msgId, patient: person('1950-01-04', { fnr: fnr('1950-01-04', 14) }), services: [{ iplosCode: '15', startDate: '2024-01-01' }] })
       .toString('utf8')
       .replace(/<((\w+:)?PrivatTjeneste)>false<\/\1>/, '<$1></$1>');
     expect(body).toMatch(/PrivatTjeneste><\//);
     const r = await post(body, 'empty boolean');
-    expect(r.status).toBe(202);
-    const ov = await eventually(async () => {
-      const o = await readOverview(hub, reader, ALVDAL, patientFnr);
-      return o.services.length === 1 ? o : undefined;
-    });
-    expect(ov.services[0]).toMatchObject({ iplosCode: '15', status: 'active' });
-    expect((ov.services[0] as unknown as { privateService: boolean | null }).privateService).toBeNull();
+    expect(r.status).toBe(422);
+    expect(r.appRec).toMatchObject({ status: '2', errors: ['T02'], originalMsgId: msgId });
+    expect(r.body).toMatch(/element PrivatTjeneste: not a valid xs:boolean/);
   });
 
   it('a patient unknown to the hub identified by D-nummer is created and readable by that D-nummer', async () => {

@@ -136,7 +136,8 @@ describe('No health data in logs, metrics, Kafka keys or error answers', () => {
     }
     await new Promise((r) => setTimeout(r, 3000));
 
-    const metrics = await (await fetch(`${hub.baseUrl}/metrics`)).text();
+    const metricsToken = await hub.token({ client: 'prometheus', scopes: ['metrics:read'], kommuner: [] });
+    const metrics = await (await fetch(`${hub.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${metricsToken}` } })).text();
     const keys = await kafkaKeys(hub.namespace);
     const logs = hub.logs.join('\n');
     expect(identifiers.size).toBeGreaterThan(5);

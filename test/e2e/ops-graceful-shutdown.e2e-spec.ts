@@ -33,10 +33,13 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
   };
   const processes: AppProcess[] = [];
   let gateway: string;
+  /** /metrics on the API port wants a token with scope metrics:read. */
+  let scrape: { headers: { Authorization: string } };
 
   beforeAll(async () => {
     writeFileSync(env.HENDELSESLAGER_DIRECTORY, `kommuner:\n  - kommunenummer: "${k.kommunenummer}"\n    navn: ${k.navn}\n    herIds: [${k.herIds[0]}]\n`);
     gateway = await mintDevToken(keyFile, { client: 'gw-stoppvik', scopes: ['messages:write'], kommuner: [k.kommunenummer], audience: 'hendelseslager' });
+    scrape = { headers: { Authorization: `Bearer ${await mintDevToken(keyFile, { client: 'prometheus', scopes: ['metrics:read'], kommuner: [], audience: 'hendelseslager' })}` } };
   });
   afterAll(async () => {
     for (const p of processes) await p.kill();
@@ -53,7 +56,7 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     }, 30000);
     // Intake provisions the kommune topics, so its readiness also says whether every kommune has them (#15).
     expect(Object.keys(ready.checks).sort()).toEqual(['kafka', 'postgres', 'schemaRegistry', ...(app === 'intake' ? ['topics'] : [])]);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`, scrape)).text();
     expect(metrics).toContain('hendelseslager_consumer_lag_records');
     expect(metrics).toContain('hendelseslager_read_duration_seconds');
     await p.stop();
@@ -87,7 +90,7 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     await eventually(async () => ([...answered.values()].filter((s) => s === 202).length >= 40 ? true : undefined), 60000, 50);
     // The lag gauges are measured for the groups running in the process (normalizer and projectors).
     const metrics = await eventually(async () => {
-      const text = await (await fetch(`http://127.0.0.1:${first.port}/metrics`)).text();
+      const text = await (await fetch(`http://127.0.0.1:${first.port}/metrics`, scrape)).text();
       // One refresh sets the gauges one after the other: wait until all three are there.
       const all = [
         /hendelseslager_consumer_lag_records\{group="[^"]+\.normalizer",topic="[^"]+\.9941\.raw\.v1"\} \d+/,

@@ -9,7 +9,7 @@ const SCREENSHOTS = resolve(__dirname, '../../test-results');
 
 /**
  * The patient overview web page in Debian's headless Chromium: a clinician signs in with the
- * development issuer, looks up a patient by fødselsnummer (sent in a POST body, never in a
+ * development sign-in (the real OpenID Connect sign-in is web-sign-in.e2e-spec.ts), looks up a patient by fødselsnummer (sent in a POST body, never in a
  * URL) and sees active services, diagnoses, the timeline and how complete the record is. The
  * hub's strict Content-Security-Policy stays on, and the page must run without violating it.
  */
@@ -118,7 +118,7 @@ describe('Patient overview web page', () => {
 
     expect(problems).toEqual([]);
     expect(urls.filter((u) => u.includes(patientFnr))).toEqual([]);
-    expect(bodiesWithId).toEqual([`${hub.baseUrl}/api/v1/kommuner/${kommune.kommunenummer}/patient-overview`]);
+    expect(bodiesWithId).toEqual([`${hub.baseUrl}/session/patient-overview`]);
     await page.close();
   });
 

@@ -33,7 +33,7 @@ export interface HubHarness {
  * Starts the whole hub (all apps in one process, as `npm start` does) against the real local
  * stack, on a random port, with its own directory file and development issuer key.
  */
-export async function startHub(kommuner: TestKommune[], env: Record<string, string> = {}, options: { isolated?: string } = {}): Promise<HubHarness> {
+export async function startHub(kommuner: TestKommune[], env: Record<string, string> = {}, options: { isolated?: string; port?: number } = {}): Promise<HubHarness> {
   const isolated = options.isolated ? await isolatedTestEnv(options.isolated) : undefined;
   const namespace = isolated?.namespace ?? TEST_NAMESPACE;
   const dir = mkdtempSync(join(tmpdir(), 'hub-'));
@@ -64,7 +64,7 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
   configureLogging({ level: 'info', json: true, sink: (line) => logs.push(line) });
   const app = await NestFactory.create(HubModule, { logger: false, bodyParser: false });
   configureHttpApp(app);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,

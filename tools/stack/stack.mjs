@@ -3,6 +3,7 @@
 //   kafka     Apache Kafka (KRaft, single combined broker+controller), jars from Maven Central
 //   registry  Apicurio Registry 3.x (in-memory H2), Confluent-compatible API at /apis/ccompat/v7
 //   postgres  the machine's PostgreSQL (only checked/started, never stopped)
+//   idp       the OpenID provider standing in for HelseID (tools/idp/idp.mjs, oidc-provider)
 //
 // Usage: node tools/stack/stack.mjs up|down|status|logs [service]|verify|help
 // Plain Node ESM, no dependencies. See tools/stack/README.md for env vars.
@@ -48,6 +49,13 @@ const cfg = {
     defaultCompatibility: (env.REGISTRY_DEFAULT_COMPATIBILITY || 'BACKWARD').toUpperCase(),
     startTimeoutMs: int(env.REGISTRY_START_TIMEOUT_S, 120) * 1000,
   },
+  idp: {
+    host: env.IDP_HOST || '127.0.0.1',
+    port: int(env.IDP_PORT, 4455),
+    stateDir: path.resolve(ROOT, env.IDP_STATE_DIR || path.join(STACK_DIR, 'idp')),
+    skip: env.STACK_SKIP_IDP === '1',
+    startTimeoutMs: int(env.IDP_START_TIMEOUT_S, 30) * 1000,
+  },
   pg: {
     host: env.PGHOST || '127.0.0.1',
     port: int(env.PGPORT, 5432),
@@ -65,6 +73,9 @@ cfg.registry.dir = path.join(STACK_DIR, 'registry', cfg.registry.version);
 cfg.registry.appDir = path.join(cfg.registry.dir, 'app');
 cfg.registry.log = path.join(cfg.logDir, 'registry.log');
 cfg.registry.ccompatPath = '/apis/ccompat/v7';
+cfg.idp.issuer = env.IDP_ISSUER || `http://${cfg.idp.host}:${cfg.idp.port}`;
+cfg.idp.log = path.join(cfg.logDir, 'idp.log');
+cfg.idp.script = path.join(ROOT, 'tools', 'idp', 'idp.mjs');
 
 const SERVICES = {
   kafka: {
@@ -87,6 +98,17 @@ const SERVICES = {
     probe: () => httpProbe(`http://${cfg.registry.host}:${cfg.registry.port}${cfg.registry.ccompatPath}/subjects`),
     describe: () =>
       `Apicurio Registry ${cfg.registry.version} http://${cfg.registry.host}:${cfg.registry.port}${cfg.registry.ccompatPath}`,
+  },
+  idp: {
+    name: 'idp',
+    pidFile: path.join(cfg.runDir, 'idp.pid'),
+    cmdlineMarker: path.join('tools', 'idp', 'idp.mjs'),
+    log: cfg.idp.log,
+    port: cfg.idp.port,
+    host: cfg.idp.host,
+    // Ready = its discovery document names the configured issuer.
+    probe: () => discoveryProbe(cfg.idp.issuer),
+    describe: () => `OpenID provider (oidc-provider, HelseID stand-in) ${cfg.idp.issuer}`,
   },
 };
 
@@ -166,6 +188,16 @@ async function httpProbe(url, timeoutMs = 2000) {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
     return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function discoveryProbe(issuer, timeoutMs = 2000) {
+  try {
+    const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (res.status !== 200) return false;
+    return (await res.json()).issuer === issuer;
   } catch {
     return false;
   }
@@ -457,14 +489,22 @@ async function startRegistry() {
   return spawnService(SERVICES.registry, java.bin, args, r.appDir);
 }
 
+// ---------------------------------------------------------------- OpenID provider
+async function startIdp() {
+  const i = cfg.idp;
+  // The script reads the same variables; they are set explicitly so a STACK_DIR elsewhere holds its state too.
+  const idpEnv = { ...env, IDP_HOST: i.host, IDP_PORT: String(i.port), IDP_ISSUER: i.issuer, IDP_STATE_DIR: i.stateDir };
+  return spawnService(SERVICES.idp, process.execPath, [i.script], ROOT, idpEnv);
+}
+
 // ---------------------------------------------------------------- process management
-function spawnService(svc, bin, args, cwd) {
+function spawnService(svc, bin, args, cwd, childEnv = env) {
   mkdirp(cfg.logDir);
   mkdirp(cfg.runDir);
   fs.appendFileSync(svc.log, `\n==== ${new Date().toISOString()} starting ${svc.name}: ${bin} ${args.join(' ')}\n`);
   const offset = fs.statSync(svc.log).size;
   const fd = fs.openSync(svc.log, 'a');
-  const child = spawn(bin, args, { cwd, detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(bin, args, { cwd, env: childEnv, detached: true, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   child.on('error', () => {});
   child.unref();
@@ -517,7 +557,7 @@ async function upService(svc, ensureDownload, start, readyLine, timeoutMs) {
     fail(`${svc.name}: the stack's ${svc.name} (pid ${st.pid}) runs on port ${st.startedPort}, not ${svc.port}. Run 'down' first to change ports.`);
   }
   if (st.state === 'busy') {
-    fail(`${svc.name}: port ${svc.host}:${svc.port} is in use by another process that does not answer like ${svc.name}. Free it or set ${svc.name === 'kafka' ? 'KAFKA_PORT' : 'REGISTRY_PORT'}.`);
+    fail(`${svc.name}: port ${svc.host}:${svc.port} is in use by another process that does not answer like ${svc.name}. Free it or set ${{ kafka: 'KAFKA_PORT', registry: 'REGISTRY_PORT', idp: 'IDP_PORT' }[svc.name]}.`);
   }
   if (st.state === 'starting') {
     log(`${svc.name}: pid ${st.pid} is running but not ready yet - waiting`);
@@ -670,36 +710,43 @@ async function cmdUp() {
   const settled = await Promise.allSettled([
     upService(SERVICES.kafka, ensureKafkaJars, startKafka, 'Kafka Server started', cfg.kafka.startTimeoutMs),
     upService(SERVICES.registry, ensureRegistryDist, startRegistry, null, cfg.registry.startTimeoutMs),
+    cfg.idp.skip ? Promise.resolve(null) : upService(SERVICES.idp, async () => false, startIdp, null, cfg.idp.startTimeoutMs),
   ]);
   const errors = settled.filter((s) => s.status === 'rejected').map((s) => s.reason);
   if (errors.length) {
     for (const e of errors.slice(1)) console.error(`[stack] ERROR: ${e.message || e}`);
     throw errors[0];
   }
-  const [k, r] = settled.map((s) => s.value);
+  const [k, r, i] = settled.map((s) => s.value);
   const total = Date.now() - t0;
-  const kind = k.downloaded || r.downloaded ? 'cold (downloaded)' : k.started || r.started ? 'warm (cached, started)' : 'noop (already running)';
+  const kind = k.downloaded || r.downloaded ? 'cold (downloaded)' : k.started || r.started || i?.started ? 'warm (cached, started)' : 'noop (already running)';
   const line =
     `${new Date().toISOString()} up ${kind}: total ${secs(total)}; ` +
     `kafka ${k.started ? `download ${secs(k.downloadMs)} + start ${secs(k.startMs)}` : 'already up'}; ` +
-    `registry ${r.started ? `download ${secs(r.downloadMs)} + start ${secs(r.startMs)}` : 'already up'}`;
+    `registry ${r.started ? `download ${secs(r.downloadMs)} + start ${secs(r.startMs)}` : 'already up'}; ` +
+    `idp ${i === null ? 'skipped' : i.started ? `start ${secs(i.startMs)}` : 'already up'}`;
   fs.appendFileSync(path.join(cfg.logDir, 'stack-timings.log'), line + '\n');
   log(line.slice(25));
   console.log('');
   console.log(`  KAFKA_BROKERS=${cfg.kafka.host}:${cfg.kafka.port}`);
   console.log(`  SCHEMA_REGISTRY_URL=http://${cfg.registry.host}:${cfg.registry.port}${cfg.registry.ccompatPath}`);
   if (!cfg.pg.skip) console.log(`  DATABASE_URL=postgres://${cfg.pg.user}@${cfg.pg.host}:${cfg.pg.port}/${cfg.pg.databases[0]}`);
+  if (!cfg.idp.skip) {
+    console.log(`  WEB_OIDC_ISSUER=${cfg.idp.issuer}`);
+    console.log(`  WEB_OIDC_PRIVATE_KEY=${rel(path.join(cfg.idp.stateDir, 'hendelseslager-web.private.jwk.json'))}`);
+  }
 }
 
 async function cmdDown(which) {
   // `down kafka` / `down registry` stop one service (fault drills); `up` starts what is missing.
   if (which) {
     const svc = SERVICES[which];
-    if (!svc) fail(`unknown service '${which}' (kafka | registry)`);
+    if (!svc) fail(`unknown service '${which}' (kafka | registry | idp)`);
     await stopService(svc);
     return;
   }
   // registry first (it does not depend on Kafka, but this keeps the order symmetric to up)
+  await stopService(SERVICES.idp);
   await stopService(SERVICES.registry);
   await stopService(SERVICES.kafka);
   log('PostgreSQL is not managed by down (left running)');
@@ -709,6 +756,7 @@ async function cmdStatus() {
   const rows = [];
   let allUp = true;
   for (const svc of Object.values(SERVICES)) {
+    if (svc === SERVICES.idp && cfg.idp.skip) continue;
     const st = await serviceState(svc);
     const up = st.state === 'running' || st.state === 'external';
     allUp &&= up;
@@ -731,12 +779,13 @@ function cmdLogs(which) {
   const files = {
     kafka: [cfg.kafka.log],
     registry: [cfg.registry.log],
+    idp: [cfg.idp.log],
   };
   let list;
-  if (!which || which === 'all') list = [cfg.kafka.log, cfg.registry.log];
+  if (!which || which === 'all') list = [cfg.kafka.log, cfg.registry.log, cfg.idp.log];
   else if (which === 'postgres') list = fs.existsSync('/var/log/postgresql') ? fs.readdirSync('/var/log/postgresql').filter((f) => f.endsWith('.log')).map((f) => path.join('/var/log/postgresql', f)) : [];
   else if (files[which]) list = files[which];
-  else fail(`unknown service '${which}' (kafka, registry, postgres, all)`);
+  else fail(`unknown service '${which}' (kafka, registry, idp, postgres, all)`);
   list = list.filter((f) => fs.existsSync(f));
   if (list.length === 0) fail(`no log files yet in ${rel(cfg.logDir)}`);
   const follow = env.STACK_LOGS_FOLLOW ? env.STACK_LOGS_FOLLOW !== '0' : Boolean(process.stdout.isTTY);
@@ -759,10 +808,10 @@ function cmdVerify(args) {
 
 function usage() {
   console.log(`usage: node tools/stack/stack.mjs <command>
-  up               start PostgreSQL check + Kafka ${cfg.kafka.version} + Apicurio Registry ${cfg.registry.version} (idempotent)
-  down [service]   stop what 'up' started, or only kafka | registry (pid files; SIGTERM, SIGKILL after ${secs(cfg.stopTimeoutMs)}); PostgreSQL is left running
+  up               start PostgreSQL check + Kafka ${cfg.kafka.version} + Apicurio Registry ${cfg.registry.version} + the OpenID provider (idempotent)
+  down [service]   stop what 'up' started, or only kafka | registry | idp (pid files; SIGTERM, SIGKILL after ${secs(cfg.stopTimeoutMs)}); PostgreSQL is left running
   status           show each service (state, pid, address); exit 1 if something is down
-  logs [service]   tail logs (kafka | registry | postgres | all); follows on a terminal (STACK_LOGS_FOLLOW=0|1)
+  logs [service]   tail logs (kafka | registry | idp | postgres | all); follows on a terminal (STACK_LOGS_FOLLOW=0|1)
   verify [--kafka-only|--registry-only|--no-large]   run tools/stack/verify.mjs against the stack
 state: ${rel(cfg.stackDir)} (logs ${rel(cfg.logDir)}, data ${rel(cfg.dataDir)})`);
 }

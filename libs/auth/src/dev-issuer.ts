@@ -44,6 +44,8 @@ export interface DevTokenRequest {
   /** For a citizen's own token (scope patient:self). */
   patientIdentifier?: string;
   expiresInSeconds?: number;
+  /** Binds the token to this DPoP key (RFC 7638 thumbprint, the token's `cnf.jkt`). */
+  dpopThumbprint?: string;
 }
 
 export async function mintDevToken(keyFile: string, request: DevTokenRequest): Promise<string> {
@@ -58,6 +60,7 @@ export async function mintDevToken(keyFile: string, request: DevTokenRequest): P
   if (request.hpr) claims.hpr = request.hpr;
   if (request.name) claims.name = request.name;
   if (request.patientIdentifier) claims.pid = request.patientIdentifier;
+  if (request.dpopThumbprint) claims.cnf = { jkt: request.dpopThumbprint };
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', kid: privateJwk.kid, typ: 'at+jwt' })
     .setIssuer(DEV_ISSUER)

@@ -145,6 +145,46 @@ describe('TokenVerifier against a remote JWKS', () => {
   });
 });
 
+describe('TokenVerifier: issue time, lifetime and key binding', () => {
+  let jwks: Awaited<ReturnType<typeof jwksServer>>;
+  let key: Awaited<ReturnType<typeof keyPair>>;
+  let verifier: TokenVerifier;
+
+  beforeAll(async () => {
+    jwks = await jwksServer();
+    key = await keyPair('key-lifetime', 'ES256');
+    jwks.setKeys([key.publicJwk]);
+    verifier = new TokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 30, jwksUri: jwks.url, jwksCooldownMs: 0 });
+  });
+  afterAll(() => jwks.close());
+
+  it('refuses a token issued in the future beyond the clock tolerance (finding 7), accepts one within it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(await rejection(verifier, await sign(key, {}, { alg: 'ES256', iat: now + 600, exp: now + 900 }))).toBe('Token issued in the future');
+    await expect(verifier.verify(`Bearer ${await sign(key, {}, { alg: 'ES256', iat: now + 20, exp: now + 300 })}`)).resolves.toMatchObject({ clientId: 'epj-legevakt' });
+  });
+
+  it('refuses a token whose lifetime (exp - iat) is over the maximum, however fresh (finding 7)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(await rejection(verifier, await sign(key, {}, { alg: 'ES256', iat: now, exp: now + 30 * 24 * 3600 }))).toMatch(/lifetime is over 3600 s/);
+    await expect(verifier.verify(`Bearer ${await sign(key, {}, { alg: 'ES256', iat: now, exp: now + 3600 })}`)).resolves.toBeDefined();
+  });
+
+  it('refuses a token older than the maximum lifetime even if it claims a later exp (finding 7)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const strict = new TokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 30, jwksUri: jwks.url, maxTokenLifetimeSeconds: 600 });
+    expect(await rejection(strict, await sign(key, {}, { alg: 'ES256', iat: now - 700, exp: now + 300 }))).toMatch(/older than the longest lifetime|lifetime is over/);
+  });
+
+  it('refuses a DPoP-bound token (cnf.jkt) sent as a bearer token, and a cnf it cannot check', async () => {
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    expect(await rejection(verifier, await sign(key, { cnf: { jkt } }, { alg: 'ES256' }))).toMatch(/DPoP-bound token/);
+    expect(await rejection(verifier, await sign(key, { cnf: { 'x5t#S256': jkt } }, { alg: 'ES256' }))).toMatch(/confirmation/);
+    await expect(verifier.verifyToken(await sign(key, { cnf: { jkt } }, { alg: 'ES256' }))).resolves.toMatchObject({ boundKeyThumbprint: jkt });
+  });
+
+});
+
 describe('TokenVerifier cache of verified tokens', () => {
   let jwks: Awaited<ReturnType<typeof jwksServer>>;
   let key1: Awaited<ReturnType<typeof keyPair>>;

@@ -17,7 +17,7 @@ export const HELSEID_CLAIMS = {
   pid: 'helseid://claims/identity/pid',
 } as const;
 
-export type Scope = 'messages:write' | 'patients:read' | 'audit:read' | 'ops:admin' | 'patient:self';
+export type Scope = 'messages:write' | 'patients:read' | 'audit:read' | 'ops:admin' | 'patient:self' | 'metrics:read';
 
 export interface Principal {
   clientId: string;
@@ -48,6 +48,11 @@ export interface TokenVerifierOptions {
   localJwks?: JSONWebKeySet;
   /** Least time between two JWKS fetches triggered by unknown `kid`s (default 30 s). */
   jwksCooldownMs?: number;
+  /**
+   * Longest lifetime accepted: exp - iat, and the age since iat, may not exceed it (a token
+   * minted to live for days is refused even while unexpired). Default 3600 s.
+   */
+  maxTokenLifetimeSeconds?: number;
   /** Cache of verified tokens (see `TokenVerifier`); `maxEntries: 0` turns it off. */
   cache?: { maxEntries?: number; ttlMs?: number };
 }
@@ -55,8 +60,18 @@ export interface TokenVerifierOptions {
 /** Defaults of the verified-token cache: a client reuses its token for minutes, so hits are the rule. */
 export const TOKEN_CACHE_DEFAULTS = { maxEntries: 10_000, ttlMs: 60_000 };
 
-interface CachedToken {
+/** Longest token lifetime accepted unless configured (AUTH_MAX_TOKEN_LIFETIME_SECONDS). */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 3600;
+
+/** A verified access token: who it speaks for, and the key it is bound to (`cnf.jkt`, RFC 9449) if any. */
+export interface VerifiedToken {
   principal: Principal;
+  /** The RFC 7638 SHA-256 thumbprint of the key the token is bound to (DPoP), from `cnf.jkt`. */
+  boundKeyThumbprint?: string;
+}
+
+interface CachedToken {
+  token: VerifiedToken;
   /** min(token exp, time cached + ttl), in ms. */
   validUntilMs: number;
   kid: string;
@@ -99,19 +114,31 @@ export class TokenVerifier {
     return this.cache.size;
   }
 
+  /**
+   * A plain bearer token (`Authorization: Bearer <jwt>`). A DPoP-bound token (one with
+   * `cnf.jkt`) is refused here: sent as bearer it has lost the proof of possession it was
+   * issued with (RFC 9449 §7.1), so a stolen one would work without its key.
+   */
   async verify(authorization: string | undefined): Promise<Principal> {
     const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/.exec(authorization ?? '');
     if (!match) throw new AuthenticationException('Missing or malformed Bearer token');
-    const token = match[1];
+    const verified = await this.verifyToken(match[1]);
+    if (verified.boundKeyThumbprint !== undefined) throw new AuthenticationException('A DPoP-bound token must be sent with the DPoP scheme and a proof');
+    return verified.principal;
+  }
+
+  /** Verifies one access token (the compact JWT alone), bound or not; the caller checks the binding. */
+  async verifyToken(token: string): Promise<VerifiedToken> {
+    if (!/^[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*$/.test(token)) throw new AuthenticationException('Malformed access token');
     const hash = this.maxEntries > 0 ? createHash('sha256').update(token).digest('base64url') : undefined;
     const hit = hash !== undefined ? this.lookup(hash) : undefined;
     if (hit) return copy(hit);
-    const principal = await this.verifyFully(token);
-    if (hash !== undefined) this.remember(hash, token, principal);
-    return copy(principal);
+    const verified = await this.verifyFully(token);
+    if (hash !== undefined) this.remember(hash, token, verified);
+    return copy(verified);
   }
 
-  private lookup(hash: string): Principal | undefined {
+  private lookup(hash: string): VerifiedToken | undefined {
     const entry = this.cache.get(hash);
     if (!entry) return undefined;
     if (Date.now() >= entry.validUntilMs || this.keyMaterial(entry.kid) !== entry.keyMaterial) {
@@ -121,10 +148,10 @@ export class TokenVerifier {
     // Least recently used goes first: move the hit to the end.
     this.cache.delete(hash);
     this.cache.set(hash, entry);
-    return entry.principal;
+    return entry.token;
   }
 
-  private remember(hash: string, token: string, principal: Principal): void {
+  private remember(hash: string, token: string, verified: VerifiedToken): void {
     let kid: string | undefined;
     let exp: number | undefined;
     try {
@@ -141,7 +168,7 @@ export class TokenVerifier {
     const validUntilMs = Math.min(exp * 1000, now + this.ttlMs);
     if (validUntilMs <= now) return;
     while (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(hash, { principal, validUntilMs, kid, keyMaterial: material });
+    this.cache.set(hash, { token: verified, validUntilMs, kid, keyMaterial: material });
   }
 
   /**
@@ -161,22 +188,28 @@ export class TokenVerifier {
     return key ? publicMaterial(key) : undefined;
   }
 
-  private async verifyFully(token: string): Promise<Principal> {
+  private async verifyFully(token: string): Promise<VerifiedToken> {
+    const maxLifetime = this.options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
     try {
+      // maxTokenAge makes jose check iat too: a token issued in the future (beyond the clock
+      // tolerance) is refused, and so is one older than the longest lifetime.
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.options.issuer,
         audience: this.options.audience,
         algorithms: ALLOWED_ALGORITHMS,
         clockTolerance: this.options.clockToleranceSeconds,
         requiredClaims: ['exp', 'iat'],
+        maxTokenAge: maxLifetime,
       });
+      if ((payload.exp as number) - (payload.iat as number) > maxLifetime) throw new AuthenticationException(`Token lifetime is over ${maxLifetime} s`);
+      const boundKeyThumbprint = confirmationThumbprint(payload.cnf);
       const clientId = typeof payload.client_id === 'string' ? payload.client_id : typeof payload.sub === 'string' ? payload.sub : undefined;
       if (!clientId) throw new AuthenticationException('Token has no client_id');
       const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : Array.isArray(payload.scope) ? payload.scope.map(String) : []);
       // Only well-formed kommunenummer (or '*' for cross-kommune operators) grant anything.
       const kommuner = new Set((Array.isArray(payload.kommuner) ? payload.kommuner.map(String) : []).filter((k) => /^\d{4}$/.test(k) || k === '*'));
       const claim = (...names: string[]) => names.map((n) => stringClaim(payload[n])).find((v) => v !== undefined);
-      return {
+      const principal: Principal = {
         clientId,
         scopes,
         kommuner,
@@ -186,9 +219,11 @@ export class TokenVerifier {
         actorName: claim('name'),
         patientIdentifier: claim('pid', HELSEID_CLAIMS.pid),
       };
+      return boundKeyThumbprint === undefined ? { principal } : { principal, boundKeyThumbprint };
     } catch (error) {
       if (error instanceof AuthenticationException) throw error;
-      if (error instanceof errors.JWTExpired) throw new AuthenticationException('Token expired');
+      if (error instanceof errors.JWTExpired) throw new AuthenticationException(error.claim === 'iat' ? 'Token is older than the longest lifetime' : 'Token expired');
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat') throw new AuthenticationException('Token issued in the future');
       if (error instanceof errors.JWTClaimValidationFailed) throw new AuthenticationException(`Token claim '${error.claim}' is not valid`);
       if (error instanceof errors.JOSEAlgNotAllowed) throw new AuthenticationException('Token algorithm not allowed');
       if (error instanceof errors.JOSEError) throw new AuthenticationException(`Token rejected (${error.code})`);
@@ -202,8 +237,20 @@ function publicMaterial(key: JWK): string {
 }
 
 /** Each request gets its own Principal, so nothing a caller does to it reaches the cache. */
-function copy(principal: Principal): Principal {
-  return { ...principal, scopes: new Set(principal.scopes), kommuner: new Set(principal.kommuner) };
+function copy(verified: VerifiedToken): VerifiedToken {
+  const principal = verified.principal;
+  return { ...verified, principal: { ...principal, scopes: new Set(principal.scopes), kommuner: new Set(principal.kommuner) } };
+}
+
+/**
+ * The `cnf.jkt` of a DPoP-bound token; a `cnf` present but without a well-formed jkt is refused
+ * (the token is bound to something this hub cannot check).
+ */
+function confirmationThumbprint(cnf: unknown): string | undefined {
+  if (cnf === undefined) return undefined;
+  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
+  if (typeof jkt !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(jkt)) throw new AuthenticationException('Token confirmation (cnf) is not a DPoP key thumbprint');
+  return jkt;
 }
 
 function stringClaim(value: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { ConfigException, loadHubConfig } from './hub-config';
+import { ConfigException, DEV_PSEUDONYM_KEY, loadHubConfig } from './hub-config';
 
 describe('loadHubConfig', () => {
   const dev = { HENDELSESLAGER_DEV_ISSUER: 'true' };
@@ -33,6 +33,13 @@ describe('loadHubConfig', () => {
     expect(() => loadHubConfig({ ...dev, KAFKA_FETCH_MAX_WAIT_MS: '30000' })).toThrow(/KAFKA_FETCH_MAX_WAIT_MS=30000/);
   });
 
+  it('validates against the XSDs with one worker unless told otherwise, and refuses a bad switch or count', () => {
+    expect(loadHubConfig(dev).intake.xsd).toEqual({ enabled: true, workers: 1 });
+    expect(loadHubConfig({ ...dev, INTAKE_XSD_VALIDATION: 'false', INTAKE_XSD_WORKERS: '2' }).intake.xsd).toEqual({ enabled: false, workers: 2 });
+    expect(() => loadHubConfig({ ...dev, INTAKE_XSD_VALIDATION: 'maybe' })).toThrow(/INTAKE_XSD_VALIDATION=maybe/);
+    expect(() => loadHubConfig({ ...dev, INTAKE_XSD_WORKERS: '0' })).toThrow(/INTAKE_XSD_WORKERS=0/);
+  });
+
   it('lists every bad variable in one error', () => {
     let error: unknown;
     try {
@@ -50,5 +57,63 @@ describe('loadHubConfig', () => {
 
   it('refuses the dev issuer and a missing pseudonym key in production', () => {
     expect(() => loadHubConfig({ ...dev, NODE_ENV: 'production' })).toThrow(/HENDELSESLAGER_DEV_ISSUER.*|PSEUDONYM/);
+  });
+
+  it('turns the web sign-in on with an issuer, deriving redirect and logout addresses from the public base URL', () => {
+    expect(loadHubConfig(dev).web.oidc).toBeUndefined();
+    const web = loadHubConfig({ ...dev, WEB_OIDC_ISSUER: 'http://127.0.0.1:4455', HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.kommune.example/' }).web;
+    expect(web.publicBaseUrl).toBe('https://hub.kommune.example');
+    expect(web.oidc).toMatchObject({ issuer: 'http://127.0.0.1:4455', clientId: 'hendelseslager-web', redirectUri: 'https://hub.kommune.example/auth/callback', postLogoutRedirectUri: 'https://hub.kommune.example/' });
+    expect(() => loadHubConfig({ ...dev, HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.example/path?x=1' })).toThrow(/PUBLIC_BASE_URL/);
+  });
+
+  it('refuses web sign-in in production without its own session key, https, or an organisations file of its own', () => {
+    const production = { NODE_ENV: 'production', HENDELSESLAGER_PSEUDONYM_KEY: 'a-production-pseudonym-key', AUTH_ISSUER: 'https://helseid-sts.nhn.no', AUTH_JWKS_URI: 'https://helseid-sts.nhn.no/.well-known/openid-configuration/jwks', WEB_OIDC_ISSUER: 'https://helseid-sts.nhn.no' };
+    const ok = { ...production, HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.kommune.example', WEB_SESSION_KEY: 'k'.repeat(32), HENDELSESLAGER_ORGANISATIONS: '/etc/hendelseslager/organisations.yaml' };
+    expect(loadHubConfig(ok).web.sessionKey).toBe('k'.repeat(32));
+    expect(() => loadHubConfig({ ...ok, WEB_SESSION_KEY: undefined })).toThrow(/WEB_SESSION_KEY/);
+    expect(() => loadHubConfig({ ...ok, HENDELSESLAGER_PUBLIC_BASE_URL: 'http://hub.kommune.example' })).toThrow(/PUBLIC_BASE_URL must be https/);
+    expect(() => loadHubConfig({ ...ok, HENDELSESLAGER_ORGANISATIONS: undefined })).toThrow(/HENDELSESLAGER_ORGANISATIONS/);
+  });
+
+  it('listens on 127.0.0.1 unless HOST is configured', () => {
+    expect(loadHubConfig(dev).host).toBe('127.0.0.1');
+    expect(loadHubConfig({ ...dev, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('refuses the public default pseudonym key anywhere but development', () => {
+    expect(loadHubConfig(dev).pseudonymKey).toBe(DEV_PSEUDONYM_KEY);
+    expect(loadHubConfig({ ...dev, NODE_ENV: 'development' }).pseudonymKey).toBe(DEV_PSEUDONYM_KEY);
+    for (const NODE_ENV of ['test', 'staging', 'production']) {
+      expect(() => loadHubConfig({ ...dev, NODE_ENV })).toThrow(/HENDELSESLAGER_PSEUDONYM_KEY/);
+      expect(() => loadHubConfig({ ...dev, NODE_ENV, HENDELSESLAGER_PSEUDONYM_KEY: DEV_PSEUDONYM_KEY })).toThrow(/public development key/);
+    }
+    expect(loadHubConfig({ ...dev, NODE_ENV: 'test', HENDELSESLAGER_PSEUDONYM_KEY: 'a-real-secret-0123456789' }).pseudonymKey).toBe('a-real-secret-0123456789');
+  });
+
+  it('bounds token lifetime and configures DPoP (required by default in production only)', () => {
+    const config = loadHubConfig(dev);
+    expect(config.auth.maxTokenLifetimeSeconds).toBe(3600);
+    expect(config.auth.dpop).toEqual({ required: false, nonce: false, proofMaxAgeSeconds: 60 });
+    expect(loadHubConfig({ ...dev, AUTH_DPOP_REQUIRED: 'true', AUTH_DPOP_NONCE: 'true' }).auth.dpop).toMatchObject({ required: true, nonce: true });
+    const production = loadHubConfig({
+      NODE_ENV: 'production',
+      HENDELSESLAGER_PSEUDONYM_KEY: 'a-real-secret-0123456789',
+      AUTH_ISSUER: 'https://helseid-sts.nhn.no',
+      AUTH_JWKS_URI: 'https://helseid-sts.nhn.no/.well-known/openid-configuration/jwks',
+      HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.kommune.no/',
+    });
+    expect(production.auth.dpop.required).toBe(true);
+    expect(production.publicBaseUrl).toBe('https://hub.kommune.no');
+  });
+
+  it('takes the public base URL from configuration and refuses one with a query', () => {
+    expect(loadHubConfig(dev).publicBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(() => loadHubConfig({ ...dev, HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.example/?x=1' })).toThrow(/HENDELSESLAGER_PUBLIC_BASE_URL/);
+  });
+
+  it('serves metrics on a separate listener only when METRICS_PORT is set', () => {
+    expect(loadHubConfig(dev).metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(loadHubConfig({ ...dev, METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
   });
 });

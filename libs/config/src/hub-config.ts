@@ -9,6 +9,19 @@ import { readFileSync } from 'node:fs';
  */
 export interface HubConfig {
   port: number;
+  /** Address the HTTP server listens on (HOST); 127.0.0.1 unless configured, so a development hub is not reachable from the network. */
+  host: string;
+  /**
+   * The hub's public base URL (HENDELSESLAGER_PUBLIC_BASE_URL), as clients address it: DPoP
+   * proofs' `htu` is compared with it, never with the request's Host header.
+   */
+  publicBaseUrl: string;
+  /**
+   * Who may read /metrics: on the API port only a token with scope `metrics:read`; with
+   * METRICS_PORT also a separate listener without authentication on METRICS_HOST (default
+   * 127.0.0.1), for a Prometheus on a private network.
+   */
+  metrics: { port?: number; host: string };
   kafka: {
     brokers: string[];
     clientId: string;
@@ -49,7 +62,13 @@ export interface HubConfig {
   directoryPath: string;
   /** Key for the patient pseudonym HMAC; must be kept secret and stable for the life of the data. */
   pseudonymKey: string;
-  intake: { maxBodyBytes: number; hubName: string; hubHerId?: string };
+  intake: {
+    maxBodyBytes: number;
+    hubName: string;
+    hubHerId?: string;
+    /** Validation of every business document against its standard's official XSD (libs/xsd-validation). */
+    xsd: { enabled: boolean; workers: number };
+  };
   auth: {
     issuer: string;
     audience: string;
@@ -57,6 +76,29 @@ export interface HubConfig {
     /** Development issuer: tokens signed by a local key, never enabled unless configured. */
     devIssuer: { enabled: boolean; keyFile: string };
     clockToleranceSeconds: number;
+    /** Longest token lifetime accepted (exp - iat, and the age since iat), AUTH_MAX_TOKEN_LIFETIME_SECONDS. */
+    maxTokenLifetimeSeconds: number;
+    /** DPoP-bound access tokens (RFC 9449, HelseID's profile). */
+    dpop: {
+      /** AUTH_DPOP_REQUIRED: every client must send DPoP; plain bearer tokens are refused (default in production). */
+      required: boolean;
+      /** AUTH_DPOP_NONCE: proofs must carry a server nonce (`DPoP-Nonce`, error use_dpop_nonce). */
+      nonce: boolean;
+      /** AUTH_DPOP_PROOF_MAX_AGE_SECONDS: how far a proof's `iat` may lie from now (both ways), and how long its `jti` is remembered. */
+      proofMaxAgeSeconds: number;
+    };
+  };
+  /** The web page's sign-in (OpenID Connect, HelseID in production) and its session cookie. */
+  web: {
+    /** The same as the top-level publicBaseUrl: where browsers reach the hub; redirect URIs and the cookies' Secure flag follow from it. */
+    publicBaseUrl: string;
+    /** Present when WEB_OIDC_ISSUER is set: the page signs in through that provider. */
+    oidc?: { issuer: string; clientId: string; privateKeyPath: string; redirectUri: string; postLogoutRedirectUri: string };
+    /** Key of the sealed session and login cookies (required in production when sign-in is on). */
+    sessionKey: string;
+    sessionMaxAgeSeconds: number;
+    /** orgnr -> kommune file (HENDELSESLAGER_ORGANISATIONS). */
+    organisationsPath: string;
   };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; json: boolean };
   /** Per-client request rate limit of authenticated routes (token bucket per client_id; 0 = off). */
@@ -71,6 +113,18 @@ export class ConfigException extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The pseudonym key a development hub uses when none is configured; public, so refused outside development. */
+export const DEV_PSEUDONYM_KEY = 'dev-only-pseudonym-key-change-me';
+
+function validBaseUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash && !url.username;
+  } catch {
+    return false;
+  }
+}
 
 /** Parses and validates the environment; throws ConfigException listing every bad variable. */
 export function loadHubConfig(env: Env = process.env): HubConfig {
@@ -99,15 +153,32 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   };
 
   const production = str('NODE_ENV', 'development') === 'production';
-  const pseudonymKey = str('HENDELSESLAGER_PSEUDONYM_KEY', production ? '' : 'dev-only-pseudonym-key-change-me');
+  const development = str('NODE_ENV', 'development') === 'development';
+  const pseudonymKey = str('HENDELSESLAGER_PSEUDONYM_KEY', production ? '' : DEV_PSEUDONYM_KEY);
   if (pseudonymKey.length < 16) problems.push('HENDELSESLAGER_PSEUDONYM_KEY (required, at least 16 characters)');
+  // The default key is public (it is in this file): with it anyone can compute every patient's pseudonym.
+  else if (pseudonymKey === DEV_PSEUDONYM_KEY && !development) problems.push('HENDELSESLAGER_PSEUDONYM_KEY (the public development key is allowed only with NODE_ENV=development)');
   const level = str('LOG_LEVEL', 'info');
   if (!['debug', 'info', 'warn', 'error'].includes(level)) problems.push(`LOG_LEVEL=${level}`);
   const devIssuerEnabled = bool('HENDELSESLAGER_DEV_ISSUER', false);
   if (devIssuerEnabled && production) problems.push('HENDELSESLAGER_DEV_ISSUER must not be enabled when NODE_ENV=production');
 
+  const port = int('PORT', 3000, 1);
+  // One public base URL for every use: DPoP proofs' htu, FHIR links, sign-in redirects and Secure cookies.
+  const publicBaseUrl = str('HENDELSESLAGER_PUBLIC_BASE_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  const oidcIssuer = env.WEB_OIDC_ISSUER || undefined;
+  const sessionKey = str('WEB_SESSION_KEY', production ? '' : 'dev-only-web-session-key-change-me');
+  if (oidcIssuer && sessionKey.length < 32 && production) problems.push('WEB_SESSION_KEY (required with WEB_OIDC_ISSUER in production, at least 32 characters)');
+  if (oidcIssuer && production && !publicBaseUrl.startsWith('https://')) problems.push('HENDELSESLAGER_PUBLIC_BASE_URL must be https in production when WEB_OIDC_ISSUER is set');
+  // The demo map's made-up organisations must never sign anyone in to a real hub.
+  if (oidcIssuer && production && !env.HENDELSESLAGER_ORGANISATIONS) problems.push('HENDELSESLAGER_ORGANISATIONS (required with WEB_OIDC_ISSUER in production)');
+  const metricsPort = env.METRICS_PORT ? int('METRICS_PORT', 0, 1) : undefined;
+
   const config: HubConfig = {
-    port: int('PORT', 3000, 1),
+    port,
+    host: str('HOST', '127.0.0.1'),
+    publicBaseUrl,
+    metrics: { port: metricsPort, host: str('METRICS_HOST', '127.0.0.1') },
     kafka: {
       brokers: str('KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
       clientId: str('KAFKA_CLIENT_ID', 'hendelseslager'),
@@ -133,6 +204,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       maxBodyBytes: int('INTAKE_MAX_BODY_BYTES', 20 * 1024 * 1024, 1024),
       hubName: str('HENDELSESLAGER_NAME', 'Hendelseslager'),
       hubHerId: env.HENDELSESLAGER_HER_ID || undefined,
+      xsd: { enabled: bool('INTAKE_XSD_VALIDATION', true), workers: int('INTAKE_XSD_WORKERS', 1, 1) },
     },
     auth: {
       issuer: str('AUTH_ISSUER', devIssuerEnabled ? 'urn:hendelseslager:dev-issuer' : ''),
@@ -140,6 +212,27 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       jwksUri: env.AUTH_JWKS_URI || undefined,
       devIssuer: { enabled: devIssuerEnabled, keyFile: str('HENDELSESLAGER_DEV_ISSUER_KEY', '.stack/dev-issuer/key.json') },
       clockToleranceSeconds: int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0),
+      maxTokenLifetimeSeconds: int('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 3600, 60),
+      dpop: {
+        required: bool('AUTH_DPOP_REQUIRED', production),
+        nonce: bool('AUTH_DPOP_NONCE', false),
+        proofMaxAgeSeconds: int('AUTH_DPOP_PROOF_MAX_AGE_SECONDS', 60, 5),
+      },
+    },
+    web: {
+      publicBaseUrl,
+      oidc: oidcIssuer
+        ? {
+            issuer: oidcIssuer,
+            clientId: str('WEB_OIDC_CLIENT_ID', 'hendelseslager-web'),
+            privateKeyPath: str('WEB_OIDC_PRIVATE_KEY', '.stack/idp/hendelseslager-web.private.jwk.json'),
+            redirectUri: str('WEB_OIDC_REDIRECT_URI', `${publicBaseUrl}/auth/callback`),
+            postLogoutRedirectUri: str('WEB_OIDC_POST_LOGOUT_REDIRECT_URI', `${publicBaseUrl}/`),
+          }
+        : undefined,
+      sessionKey: sessionKey || 'unset-web-session-key',
+      sessionMaxAgeSeconds: int('WEB_SESSION_MAX_AGE_SECONDS', 3600, 60),
+      organisationsPath: str('HENDELSESLAGER_ORGANISATIONS', 'config/organisations.demo.yaml'),
     },
     log: { level: level as HubConfig['log']['level'], json: bool('LOG_JSON', true) },
     rateLimit: { perSecond: int('RATE_LIMIT_PER_CLIENT_PER_SECOND', 100, 0), burst: int('RATE_LIMIT_PER_CLIENT_BURST', 500, 1) },
@@ -153,6 +246,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   }
   if (config.kafka.fetchMaxWaitMs > 20000) problems.push(`KAFKA_FETCH_MAX_WAIT_MS=${config.kafka.fetchMaxWaitMs} (at most 20000, below the group session timeout)`);
   if (config.kafka.brokers.length === 0) problems.push('KAFKA_BROKERS (at least one broker)');
+  if (!validBaseUrl(config.publicBaseUrl)) problems.push(`HENDELSESLAGER_PUBLIC_BASE_URL=${config.publicBaseUrl} (an http or https URL without query or fragment)`);
+  if (production && !env.HENDELSESLAGER_PUBLIC_BASE_URL) problems.push('HENDELSESLAGER_PUBLIC_BASE_URL (required in production: DPoP proofs name it)');
   if (problems.length > 0) throw new ConfigException(problems);
   return config;
 }

@@ -1,6 +1,6 @@
 /** Intake failures that are not the message's fault: the gateway should retry later. */
 export class IntakeUnavailableException extends Error {
-  constructor(readonly dependency: 'kafka' | 'schema-registry' | 'postgres', message: string) {
+  constructor(readonly dependency: 'kafka' | 'schema-registry' | 'postgres' | 'xsd-validator', message: string) {
     super(message);
     this.name = 'IntakeUnavailableException';
   }

@@ -9,6 +9,7 @@ import {
   appRecVersionFor,
   assertPatientIdentified,
   buildAppRec,
+  knownMsgType,
   MessageException,
   MessageExceptionCode,
   ParsedMessage,
@@ -21,6 +22,7 @@ import { IntakeReceiptRepository } from '@hub/persistence';
 import { dataSourceReady, HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
 import type { Principal } from '@hub/auth';
 import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
+import { IntakeXsdValidator } from './intake-xsd.validator';
 
 export interface TransportHeaders {
   transport?: string;
@@ -60,6 +62,7 @@ export class IntakeService {
     private readonly provisioner: TopicProvisioner,
     private readonly metrics: HubMetrics,
     private readonly dataSource: DataSource,
+    private readonly xsd: IntakeXsdValidator,
   ) {
     this.receipts = new IntakeReceiptRepository(dataSource);
   }
@@ -75,6 +78,8 @@ export class IntakeService {
       throw error;
     }
     try {
+      // Strict where the standard is strict: the official XSD, before anything is looked up or written.
+      await this.xsd.assertValid(body, parsed);
       if (parsed.standard !== 'APPREC' && parsed.standard !== 'OTHER') assertPatientIdentified(parsed);
       kommuner = await this.kommunerFor(parsed, principal);
     } catch (error) {
@@ -136,7 +141,7 @@ export class IntakeService {
     );
     if (!stored.inserted) return this.duplicate(stored.receipt.appRecXml, parsed, stored.receipt.kommuner);
 
-    this.metrics.messagesReceived.inc({ msg_type: parsed.msgType, outcome: 'accepted' });
+    this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed.msgType), outcome: 'accepted' });
     this.metrics.appRecs.inc({ status: '1', error_code: '' });
     this.metrics.intakeDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.log.info('Message accepted', { correlationId: parsed.msgId, msgType: parsed.msgType, kommuner, sizeBytes: body.length });
@@ -177,7 +182,7 @@ export class IntakeService {
 
   private duplicate(appRecXml: string, parsed: ParsedMessage, kommuner: string[]): IntakeResult {
     void this.receipts.countDuplicate(parsed.msgId).catch(() => undefined);
-    this.metrics.messagesReceived.inc({ msg_type: parsed.msgType, outcome: 'duplicate' });
+    this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed.msgType), outcome: 'duplicate' });
     this.log.info('Duplicate MsgId answered with the original AppRec', { correlationId: parsed.msgId, msgType: parsed.msgType });
     return { outcome: 'DUPLICATE', httpStatus: 200, appRecXml, msgId: parsed.msgId, kommuner };
   }
@@ -197,7 +202,7 @@ export class IntakeService {
       software: SOFTWARE,
       hubIdentity: this.hubIdentity(),
     });
-    this.metrics.messagesReceived.inc({ msg_type: parsed?.msgType ?? error.partial?.msgType ?? 'UNKNOWN', outcome: 'rejected' });
+    this.metrics.messagesReceived.inc({ msg_type: knownMsgType(parsed?.msgType ?? error.partial?.msgType), outcome: 'rejected' });
     this.metrics.appRecs.inc({ status: '2', error_code: code });
     this.log.warn('Message rejected', { correlationId: msgId, errorCode: code, reasonCode: error.code, reason: error.message });
     return { outcome: 'REJECTED', httpStatus: httpStatus ?? 422, appRecXml, msgId, kommuner: [] };

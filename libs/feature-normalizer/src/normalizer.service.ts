@@ -11,7 +11,7 @@ import {
   uuidV5,
 } from '@hub/contracts';
 import type { BatchContext, IncomingRecord, KafkaPort, OutgoingRecord } from '@hub/kafka';
-import { MessageException, parseMessage } from '@hub/messages';
+import { knownMsgType, MessageException, parseMessage } from '@hub/messages';
 import { toDocumentEvent } from '@hub/normalization';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { ConsumerService, HUB_CONFIG, KAFKA_PORT, PatternConsumerRunner, SharedProducer } from '@hub/platform';
@@ -85,7 +85,7 @@ export class NormalizerService extends ConsumerService {
       const value = await this.codec.encode(eventsTopic, event);
       this.metrics.normalized.inc({ kommune: knr, outcome: event.envelope.eventType });
       if (event.envelope.eventType === 'NOT_PROJECTED') {
-        this.metrics.notProjected.inc({ msg_type: parsed.msgType });
+        this.metrics.notProjected.inc({ msg_type: knownMsgType(parsed.msgType) });
         this.log.info('Message kept, nothing to project', { correlationId: parsed.msgId, msgType: parsed.msgType, reason: event.notProjectedReason });
       }
       this.log.info('Event produced', { correlationId: parsed.msgId, eventId: event.envelope.eventId, eventType: event.envelope.eventType, topic: record.topic, partition: record.partition, offset: record.offset });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { operationOutcome } from '@hub/fhir';
 
 /** What every read answers while the patient has blocked sharing (sperring) in the kommune. */
@@ -5,7 +6,8 @@ export const BLOCKED_DETAIL = 'The patient has blocked sharing of their data in 
 
 /**
  * An empty searchset whose only entry is an OperationOutcome (search mode `outcome`) saying
- * the record is blocked: FHIR clients see "no results, and why" rather than an error.
+ * the record is blocked: FHIR clients see "no results, and why" rather than an error. Every
+ * entry of a searchset needs a fullUrl; the outcome has no id of its own, so it gets a urn:uuid.
  */
 export function blockedSearchBundle(selfUrl: string): Record<string, unknown> {
   return {
@@ -13,6 +15,6 @@ export function blockedSearchBundle(selfUrl: string): Record<string, unknown> {
     type: 'searchset',
     total: 0,
     link: [{ relation: 'self', url: selfUrl }],
-    entry: [{ resource: operationOutcome('warning', 'suppressed', BLOCKED_DETAIL), search: { mode: 'outcome' } }],
+    entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: operationOutcome('warning', 'suppressed', BLOCKED_DETAIL), search: { mode: 'outcome' } }],
   };
 }

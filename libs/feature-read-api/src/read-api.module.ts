@@ -7,20 +7,23 @@ import { OriginalMessageService } from './original-message.service';
 import { PatientOverviewController } from './patient-overview.controller';
 import { PatientReadService } from './patient-read.service';
 import { WebPageController } from './web-page.controller';
+import { WebSessionReadsController } from './web-session-reads.controller';
+import { WebSignInController } from './web-sign-in.controller';
+import { WebSignInService } from './web-sign-in.service';
 
 /**
  * Read API: FHIR R4 and JSON reads of the read models and of the original messages, every
  * patient read audited first, and the patient overview web page at `/`.
  */
 @Module({
-  controllers: [FhirController, PatientOverviewController, WebPageController, DevLoginController],
-  providers: [AuditService, PatientReadService, OriginalMessageService],
+  controllers: [FhirController, PatientOverviewController, WebPageController, DevLoginController, WebSignInController, WebSessionReadsController],
+  providers: [AuditService, PatientReadService, OriginalMessageService, WebSignInService],
 })
 export class ReadApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Small bodies only: searches and lookups, never documents.
     consumer
       .apply(urlencoded({ extended: false, limit: '32kb', type: 'application/x-www-form-urlencoded' }), json({ limit: '32kb', type: ['application/json', 'application/fhir+json'] }))
-      .forRoutes('fhir', 'api', 'dev');
+      .forRoutes('fhir', 'api', 'dev', 'auth', 'session');
   }
 }

@@ -1,11 +1,22 @@
 // Patient overview page. Plain JavaScript, no build step, no inline script (CSP default-src 'self').
-// The page is a client of the JSON API like any other: a Bearer token (from the development
-// issuer here; HelseID in production), the patient identifier in a POST body, never in a URL.
+// Sign-in is the hub's: OpenID Connect with HelseID (the local provider in development) or the
+// development sign-in, and the session is an HttpOnly cookie the script never sees; no token is
+// kept in the browser's storage. The patient identifier travels in a POST body, never in a URL.
 'use strict';
 
 (function () {
-  const TOKEN_KEY = 'hendelseslager.session';
   const $ = (id) => document.getElementById(id);
+  let current = null;
+
+  const SIGN_IN_ERRORS = {
+    provider_error: 'Innloggingen ble avbrutt eller avvist hos HelseID.',
+    state_mismatch: 'Innloggingssvaret hørte ikke til denne innloggingen. Prøv igjen.',
+    no_pending_login: 'Innloggingen var utløpt eller startet i en annen nettleser. Prøv igjen.',
+    login_expired: 'Innloggingen tok for lang tid. Prøv igjen.',
+    unknown_organisation: 'Virksomheten din er ikke knyttet til en kommune i Hendelseslager.',
+    no_organisation: 'Innloggingen oppgir ingen virksomhet.',
+    discovery_failed: 'HelseID kan ikke nås akkurat nå.',
+  };
 
   const KIND_LABELS = {
     ADMITTED: 'Innlagt',
@@ -18,13 +29,18 @@
   };
   const STATUS_LABELS = { active: 'Aktiv', ended: 'Avsluttet', cancelled: 'Kansellert' };
 
+  async function loadSession() {
+    const response = await fetch('/auth/session', { credentials: 'same-origin' });
+    const body = response.ok ? await response.json() : { signedIn: false, methods: {} };
+    current = body.signedIn ? body : null;
+    show($('sign-in-oidc'), Boolean(body.methods && body.methods.oidc));
+    // With a provider configured the page signs in through it only; the development sign-in is for setups without one.
+    show($('sign-in-form'), Boolean(body.methods && body.methods.dev && !body.methods.oidc));
+    renderSession();
+  }
+
   function session() {
-    try {
-      const value = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null');
-      return value && value.expiresAt > Date.now() ? value : null;
-    } catch {
-      return null;
-    }
+    return current;
   }
 
   function show(element, visible) {
@@ -98,6 +114,10 @@
     if (current) {
       $('session-user').textContent = current.name;
       $('session-kommune').textContent = `Kommune ${current.kommunenummer}`;
+      show($('session-hpr'), Boolean(current.hpr));
+      $('session-hpr').textContent = current.hpr ? `HPR ${current.hpr}` : '';
+      show($('lookup-refusal'), !current.mayReadPatients);
+      $('lookup-refusal').textContent = current.mayReadPatients ? '' : `Du kan ikke slå opp pasienter: innlogging på sikkerhetsnivå 4 kreves (du er logget inn på nivå ${current.securityLevel || 'ukjent'}).`;
     }
   }
 
@@ -107,8 +127,9 @@
     show(error, false);
     const kommunenummer = $('sign-in-kommune').value.trim();
     const name = $('sign-in-name').value.trim() || 'Utvikler';
-    const response = await fetch('/dev/token', {
+    const response = await fetch('/auth/dev-session', {
       method: 'POST',
+      credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ kommunenummer, name }),
     });
@@ -117,14 +138,12 @@
       show(error, true);
       return;
     }
-    const body = await response.json();
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ token: body.access_token, kommunenummer, name, expiresAt: Date.now() + body.expires_in * 1000 - 30000 }));
-    renderSession();
+    await loadSession();
     $('identifier').focus();
   }
 
-  function signOut() {
-    sessionStorage.removeItem(TOKEN_KEY);
+  function signedOut() {
+    current = null;
     renderSession();
   }
 
@@ -134,12 +153,13 @@
     if (!current) return renderSession();
     const error = $('lookup-error');
     show(error, false);
-    const response = await fetch(`/api/v1/kommuner/${encodeURIComponent(current.kommunenummer)}/patient-overview`, {
+    const response = await fetch('/session/patient-overview', {
       method: 'POST',
-      headers: { Authorization: `Bearer ${current.token}`, 'Content-Type': 'application/json', 'X-Purpose-Of-Use': $('purpose').value },
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-Purpose-Of-Use': $('purpose').value },
       body: JSON.stringify({ identifierType: $('identifier-type').value, identifier: $('identifier').value.trim() }),
     });
-    if (response.status === 401) return signOut();
+    if (response.status === 401) return signedOut();
     if (!response.ok) {
       const problem = await response.json().catch(() => ({}));
       error.textContent = problem.detail || `Oppslaget mislyktes (${response.status}).`;
@@ -154,8 +174,9 @@
   async function openOriginal(originalId) {
     const current = session();
     if (!current) return renderSession();
-    const response = await fetch(`/fhir/${encodeURIComponent(current.kommunenummer)}/Binary/${encodeURIComponent(originalId)}`, {
-      headers: { Authorization: `Bearer ${current.token}`, Accept: 'application/xml', 'X-Purpose-Of-Use': $('purpose').value },
+    const response = await fetch(`/session/original/${encodeURIComponent(originalId)}`, {
+      credentials: 'same-origin',
+      headers: { Accept: 'application/xml', 'X-Purpose-Of-Use': $('purpose').value },
     });
     if (!response.ok) {
       $('lookup-error').textContent = response.status === 404 ? 'Originalmeldingen er ikke arkivert ennå.' : `Kunne ikke hente originalmeldingen (${response.status}).`;
@@ -283,7 +304,12 @@
   document.addEventListener('DOMContentLoaded', () => {
     $('sign-in-form').addEventListener('submit', (event) => void signIn(event));
     $('lookup-form').addEventListener('submit', (event) => void lookUp(event));
-    $('sign-out').addEventListener('click', signOut);
-    renderSession();
+    const reason = new URLSearchParams(window.location.search).get('signin');
+    if (reason) {
+      $('sign-in-error').textContent = SIGN_IN_ERRORS[reason] || 'Innloggingen mislyktes.';
+      show($('sign-in-error'), true);
+      window.history.replaceState(null, '', '/');
+    }
+    void loadSession();
   });
 })();

@@ -1,4 +1,10 @@
-/** The CapabilityStatement served at /fhir/{kommunenummer}/metadata. */
+import { HUB_PROFILES } from './identifier-systems.constant';
+
+/**
+ * The CapabilityStatement served at /fhir/{kommunenummer}/metadata. Every resource type names the
+ * project's own profile as its `profile` (every served resource conforms to it and claims it in
+ * meta.profile) and `supportedProfile`; the profiles name the extensions.
+ */
 export function capabilityStatement(baseUrl: string, software: { name: string; version: string }): Record<string, unknown> {
   const patientSearch = [
     {
@@ -11,8 +17,9 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
     { name: 'date', type: 'date', documentation: 'Against period (EpisodeOfCare, Encounter) or onset/abatement, else recordedDate (Condition). Prefixes eq, ne, gt, ge, lt, le, sa, eb.' },
     { name: '_count', type: 'number', documentation: 'Page size (default 50, at most 200). The next link carries an encrypted page token, never the identifier.' },
   ];
-  const searchable = (type: string) => ({
-    type,
+  const profiled = (type: keyof typeof HUB_PROFILES) => ({ type, profile: HUB_PROFILES[type], supportedProfile: [HUB_PROFILES[type]] });
+  const searchable = (type: 'EpisodeOfCare' | 'Condition' | 'Encounter') => ({
+    ...profiled(type),
     interaction: [{ code: 'search-type' }],
     searchRevInclude: ['Provenance:target'],
     searchParam: patientSearch,
@@ -39,7 +46,7 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
           searchable('Condition'),
           searchable('Encounter'),
           {
-            type: 'Provenance',
+            ...profiled('Provenance'),
             documentation: 'Returned with a search by _revinclude=Provenance:target: one per source message, entity.what = Binary/{id} of the original message.',
           },
           {

@@ -40,6 +40,20 @@ describe('FHIR mapping', () => {
     expect(condition({ ...d, retracted: false }, patient).clinicalStatus).toEqual({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] });
   });
 
+  it('gives a retracted diagnosis with an end date no abatement (con-4 needs a clinicalStatus that con-5 forbids)', () => {
+    const d: DiagnosisView = {
+      id: 'd2', codeSystem: '2.16.578.1.12.4.1.1.7110', code: 'J18.9', display: 'Pneumoni', text: null, isMain: 'true', firstReported: '2024-06-10T13:00:00',
+      lastReported: '2024-06-10T13:00:00', startDate: '2024-06-01T10:00:00', endDate: '2024-06-10T12:00:00', retracted: true, contexts: ['EPIKRISE'], codeSystemMismatch: false, sources: [source('m1')],
+    };
+    const retracted = condition(d, patient);
+    expect(retracted.clinicalStatus).toBeUndefined();
+    expect(retracted.abatementDateTime).toBeUndefined();
+    expect(retracted.onsetDateTime).toBe('2024-06-01T10:00:00+02:00');
+    // A live diagnosis keeps its end, as resolved.
+    const live = condition({ ...d, retracted: false }, patient);
+    expect(live).toMatchObject({ abatementDateTime: '2024-06-10T12:00:00+02:00', clinicalStatus: { coding: [{ code: 'resolved' }] } });
+  });
+
   it('turns local and zoned times into FHIR instants', () => {
     expect(toFhirInstant('2024-07-01T08:30')).toBe('2024-07-01T08:30:00+02:00');
     expect(toFhirInstant('2024-01-15')).toBe('2024-01-15T00:00:00+01:00');

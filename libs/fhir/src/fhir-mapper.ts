@@ -1,6 +1,6 @@
 import type { DiagnosisView, ServiceView, SourceRef, TimelineEntry } from '@hub/projections';
 import { norwegianOffsetOfLocal } from '@hub/messages';
-import { codeSystemUri, HUB_EXTENSION_BASE, IPLOS_SYSTEM } from './identifier-systems.constant';
+import { codeSystemUri, HUB_EXTENSION_BASE, HUB_PROFILES, IPLOS_SYSTEM } from './identifier-systems.constant';
 
 /**
  * FHIR R4 resources from the patient overview. The patient is referenced by the identifier the
@@ -19,11 +19,11 @@ export interface MappedResource {
   sources: SourceRef[];
 }
 
-function metaFor(sources: SourceRef[], lastUpdated?: string): Record<string, unknown> {
+function metaFor(sources: SourceRef[], profile: string): Record<string, unknown> {
   const latest = sources[sources.length - 1];
   const meta: Record<string, unknown> = {};
   if (latest) meta.source = msgIdUri(latest.msgId);
-  if (lastUpdated) meta.lastUpdated = lastUpdated;
+  meta.profile = [profile];
   return meta;
 }
 
@@ -46,7 +46,7 @@ export function episodeOfCare(service: ServiceView, patient: PatientReference): 
   const resource: FhirResource = {
     resourceType: 'EpisodeOfCare',
     id: service.id,
-    meta: metaFor(service.sources),
+    meta: metaFor(service.sources, HUB_PROFILES.EpisodeOfCare),
     ...(extension.length ? { extension } : {}),
     status: service.status === 'active' ? 'active' : service.status === 'ended' ? 'finished' : 'entered-in-error',
     // FHIR JSON forbids empty objects, so a service without code or text has no type.
@@ -68,7 +68,7 @@ export function condition(diagnosis: DiagnosisView, patient: PatientReference): 
   const resource: FhirResource = {
     resourceType: 'Condition',
     id: diagnosis.id,
-    meta: metaFor(diagnosis.sources),
+    meta: metaFor(diagnosis.sources, HUB_PROFILES.Condition),
     ...(diagnosis.sources.length ? { extension: diagnosis.sources.map((s) => ({ url: `${HUB_EXTENSION_BASE}/source-message`, valueString: s.msgId })) } : {}),
     verificationStatus: {
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: diagnosis.retracted ? 'entered-in-error' : 'confirmed' }],
@@ -93,7 +93,10 @@ export function condition(diagnosis: DiagnosisView, patient: PatientReference): 
     };
   }
   if (diagnosis.startDate) resource.onsetDateTime = toFhirDateTime(diagnosis.startDate);
-  if (diagnosis.endDate) resource.abatementDateTime = toFhirDateTime(diagnosis.endDate);
+  // con-4: an abated condition needs clinicalStatus inactive, resolved or remission, which con-5
+  // forbids on entered-in-error; so a retracted diagnosis has no abatement (the withdrawn message,
+  // with its dates, stays readable as the Binary of its Provenance).
+  if (diagnosis.endDate && !diagnosis.retracted) resource.abatementDateTime = toFhirDateTime(diagnosis.endDate);
   if (diagnosis.isMain !== 'unknown') {
     resource.extension = [...((resource.extension as unknown[] | undefined) ?? []), { url: `${HUB_EXTENSION_BASE}/main-diagnosis`, valueBoolean: diagnosis.isMain === 'true' }];
   }
@@ -138,7 +141,7 @@ export function encounterResources(timeline: TimelineEntry[], patient: PatientRe
     const resource: FhirResource = {
       resourceType: 'Encounter',
       id: sources[0] ? `${sources[0].msgId.replace(/[^A-Za-z0-9-.]/g, '').slice(0, 50)}-${stay.admitted ? 'a' : 'd'}` : 'unknown',
-      meta: metaFor(sources),
+      meta: metaFor(sources, HUB_PROFILES.Encounter),
       status: stay.discharged ? 'finished' : 'in-progress',
       class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' },
       subject: patient,
@@ -169,7 +172,7 @@ export function provenances(mapped: MappedResource[]): FhirResource[] {
   return [...bySource.values()].map(({ source, targets }) => ({
     resourceType: 'Provenance',
     id: provenanceId(source.originalId),
-    meta: { source: msgIdUri(source.msgId) },
+    meta: { source: msgIdUri(source.msgId), profile: [HUB_PROFILES.Provenance] },
     target: [...targets].sort().map((reference) => ({ reference })),
     recorded: toFhirInstant(source.receivedAt ?? source.reportedAt),
     activity: {

@@ -6,7 +6,23 @@ export const IDENTIFIER_SYSTEMS = {
 } as const;
 
 export const IPLOS_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.1.9151';
-export const HUB_EXTENSION_BASE = 'https://hendelseslager.no/fhir/StructureDefinition';
+/**
+ * The canonical base of the project's own conformance resources (extensions, profiles, code
+ * systems, value sets; JSON in libs/fhir/structure-definitions). The project owns no domain, so
+ * it uses one under `.example`, which RFC 2606 reserves and nobody can ever register: the URLs
+ * can never collide with or be taken over by someone else's definitions. Canonical URLs are
+ * identifiers, not addresses; see libs/fhir/README.md ("Canonical URLs") before changing it.
+ */
+export const FHIR_CANONICAL_BASE = 'http://hendelseslager.example/fhir';
+export const HUB_EXTENSION_BASE = `${FHIR_CANONICAL_BASE}/StructureDefinition`;
+
+/** The profiles every served resource of that type claims in meta.profile (and the CapabilityStatement names). */
+export const HUB_PROFILES = {
+  EpisodeOfCare: `${FHIR_CANONICAL_BASE}/StructureDefinition/hendelseslager-episodeofcare`,
+  Condition: `${FHIR_CANONICAL_BASE}/StructureDefinition/hendelseslager-condition`,
+  Encounter: `${FHIR_CANONICAL_BASE}/StructureDefinition/hendelseslager-encounter`,
+  Provenance: `${FHIR_CANONICAL_BASE}/StructureDefinition/hendelseslager-provenance`,
+} as const;
 
 export type SearchableIdentifierType = keyof typeof IDENTIFIER_SYSTEMS;
 

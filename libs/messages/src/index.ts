@@ -14,3 +14,4 @@ export * from './apprec/apprec.builder';
 export * from './apprec/apprec.constant';
 export * from './apprec/apprec.exception';
 export * from './values/norwegian-time.util';
+export * from './msg-type';

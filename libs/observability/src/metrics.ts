@@ -80,6 +80,12 @@ export class HubMetrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  readonly accessRefused = new Counter({
+    name: 'hendelseslager_access_refused_total',
+    help: 'Requests refused by authentication or authorisation, by HTTP status and reason code',
+    labelNames: ['status', 'reason'],
+    registers: [this.registry],
+  });
   readonly auditWrites = new Counter({
     name: 'hendelseslager_audit_writes_total',
     help: 'Audit events written, by outcome of the write',

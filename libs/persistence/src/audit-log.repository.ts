@@ -15,6 +15,8 @@ export interface AuditLogRow {
   purposeOfUse: string | null;
   outcome: string;
   correlationId: string;
+  /** Why access was refused (outcome DENIED). */
+  refusalReason?: string | null;
 }
 
 export interface LogPosition {
@@ -155,19 +157,20 @@ export class AuditLogWriter {
     const column = <T>(f: (i: { row: AuditLogRow; position: LogPosition }) => T) => items.map(f);
     await this.manager.query(
       `INSERT INTO audit_log (audit_id, kommunenummer, occurred_at, action, resource, patient_pseudonym, client_id, organisation, actor_hpr,
-                              actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset")
+                              actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset", refusal_reason)
        SELECT audit_id, kommunenummer, to_timestamp(occurred_ms / 1000), action, resource, patient_pseudonym, client_id, organisation, actor_hpr,
-              actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset"
+              actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset", refusal_reason
          FROM unnest($1::text[], $2::text[], $3::double precision[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                     $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::bigint[])
+                     $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::bigint[], $17::text[])
            AS t(audit_id, kommunenummer, occurred_ms, action, resource, patient_pseudonym, client_id, organisation, actor_hpr,
-                actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset")
+                actor_name, purpose_of_use, outcome, correlation_id, topic, partition, "offset", refusal_reason)
        ON CONFLICT (audit_id) DO NOTHING`,
       [
         column((i) => i.row.auditId), column((i) => i.row.kommunenummer), column((i) => i.row.occurredAt), column((i) => i.row.action),
         column((i) => i.row.resource), column((i) => i.row.patientPseudonym), column((i) => i.row.clientId), column((i) => i.row.organisation),
         column((i) => i.row.actorHpr), column((i) => i.row.actorName), column((i) => i.row.purposeOfUse), column((i) => i.row.outcome),
         column((i) => i.row.correlationId), column((i) => i.position.topic), column((i) => i.position.partition), column((i) => i.position.offset),
+        column((i) => i.row.refusalReason ?? null),
       ],
     );
   }

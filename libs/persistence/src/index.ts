@@ -8,3 +8,5 @@ export * from './read-model-query.repository';
 export * from './raw-archive.repository';
 export * from './ops-state.repository';
 export * from './audit-log.repository';
+export * from './web-session.repository';
+export * from './dpop-replay.repository';

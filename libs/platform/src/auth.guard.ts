@@ -1,10 +1,11 @@
 import { CanActivate, ExecutionContext, HttpException, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthenticationException, Principal, RateLimiter, Scope } from '@hub/auth';
+import { AuthenticationException, DpopException, Principal, RateLimiter, Scope } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
+import { AccessRefusalAudit, RefusalReason } from './access-refusal-audit.service';
 import { HUB_CONFIG } from './platform.tokens';
-import { TokenVerifierProvider } from './token-verifier.provider';
+import { ReplayCacheUnavailableException, RequestAuthenticator } from './request-authenticator.service';
 
 export const REQUIRED_SCOPES = 'hub:required-scopes';
 
@@ -16,17 +17,24 @@ export interface AuthenticatedRequest extends Request {
 }
 
 /**
- * Bearer JWT authentication and scope check for every route that declares scopes, plus the
+ * Authentication (bearer or DPoP-bound tokens, `RequestAuthenticator`) and scope check for
+ * every route that declares scopes, plus the
  * kommune check for routes with a `:kommunenummer` parameter (tenant isolation), and a
  * per-client rate limit on every route except intake. Intake is exempt on purpose: only
  * gateways write, a burst after a gateway outage is legitimate, and its size limit and the
  * gateway's own throttling bound it; the limit is there against bulk reading of patient data.
+ * Every 401 and 403 it answers is recorded (`AccessRefusalAudit`).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly limiter: RateLimiter;
 
-  constructor(private readonly verifier: TokenVerifierProvider, private readonly reflector: Reflector, @Inject(HUB_CONFIG) config: HubConfig) {
+  constructor(
+    private readonly authenticator: RequestAuthenticator,
+    private readonly refusals: AccessRefusalAudit,
+    private readonly reflector: Reflector,
+    @Inject(HUB_CONFIG) config: HubConfig,
+  ) {
     this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
   }
 
@@ -36,25 +44,35 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     let principal: Principal;
     try {
-      principal = await this.verifier.verify(request.headers.authorization);
+      principal = await this.authenticator.authenticate(request);
     } catch (error) {
-      if (error instanceof AuthenticationException) throw problem(401, 'unauthorized', error.message, { 'WWW-Authenticate': 'Bearer' });
-      throw error;
+      if (error instanceof ReplayCacheUnavailableException) throw problem(503, 'authentication_unavailable', 'Authentication cannot be completed right now; try again later', { 'Retry-After': '5' });
+      if (!(error instanceof AuthenticationException)) throw error;
+      // A nonce request is the protocol's handshake (RFC 9449 §8), not a refused access.
+      if (!(error instanceof DpopException && error.error === 'use_dpop_nonce')) this.refusals.record(request, 401, refusalReason(error, request));
+      throw problem(401, 'unauthorized', error.message, this.authenticator.challenge(error));
     }
     if (!scopes.includes('messages:write')) {
       const retryAfter = this.limiter.take(principal.clientId);
       if (retryAfter > 0) throw problem(429, 'rate_limited', 'Too many requests from this client', { 'Retry-After': String(retryAfter) });
     }
     if (!scopes.some((s) => principal.scopes.has(s))) {
+      this.refusals.record(request, 403, 'insufficient_scope', principal);
       throw problem(403, 'insufficient_scope', `Token lacks scope ${scopes.join(' or ')}`);
     }
     const knr = request.params?.kommunenummer as string | undefined;
     if (knr !== undefined && !mayAccessKommune(principal, knr)) {
+      this.refusals.record(request, 403, 'forbidden_kommune', principal);
       throw problem(403, 'forbidden_kommune', `Token is not valid for kommune ${knr}`);
     }
     request.principal = principal;
     return true;
   }
+}
+
+function refusalReason(error: AuthenticationException, request: Request): RefusalReason {
+  if (error instanceof DpopException && error.error === 'invalid_dpop_proof') return 'invalid_dpop_proof';
+  return request.headers.authorization ? 'invalid_token' : 'missing_token';
 }
 
 export function mayAccessKommune(principal: Principal, kommunenummer: string): boolean {

@@ -18,8 +18,9 @@ export async function bootstrapHttpApp(module: Type<unknown>, options: { port?: 
   const app = await NestFactory.create(module, { logger: new NestLoggerAdapter(), bodyParser: false });
   configureHttpApp(app);
   const port = options.port ?? config.port;
-  await app.listen(port, '0.0.0.0');
-  log.info('Listening', { port });
+  // 127.0.0.1 unless HOST says otherwise: a development hub is not reachable from the network.
+  await app.listen(port, config.host);
+  log.info('Listening', { port, host: config.host });
   return app;
 }
 

@@ -1,9 +1,14 @@
-import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { HubMetrics } from '@hub/observability';
+import { AuthGuard, RequireScopes } from './auth.guard';
 import { ReadinessService } from './readiness.service';
 
-/** Liveness, readiness (Kafka, registry, PostgreSQL) and Prometheus metrics; no auth, no patient data. */
+/**
+ * Liveness and readiness (Kafka, registry, PostgreSQL) without authentication, and Prometheus
+ * metrics for a token with scope `metrics:read` (or without a token on the separate metrics
+ * listener, METRICS_PORT: `MetricsListener`). No patient data in any of them.
+ */
 @Controller()
 export class HealthController {
   constructor(private readonly readiness: ReadinessService, private readonly metrics: HubMetrics) {}
@@ -21,6 +26,8 @@ export class HealthController {
   }
 
   @Get('metrics')
+  @UseGuards(AuthGuard)
+  @RequireScopes('metrics:read')
   @Header('Content-Type', 'text/plain; version=0.0.4')
   async metricsText(): Promise<string> {
     return this.metrics.registry.metrics();

@@ -11,3 +11,5 @@ export * from './pattern-consumer.runner';
 export * from './lag-monitor.service';
 export * from './dead-letter-writer.service';
 export { dataSourceReady } from './database-lifecycle.service';
+export * from './request-authenticator.service';
+export * from './access-refusal-audit.service';

@@ -17,6 +17,9 @@ import { DeadLetterWriter } from './dead-letter-writer.service';
 import { LagMonitor } from './lag-monitor.service';
 import { HttpDrain } from './http-drain.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
+import { RequestAuthenticator } from './request-authenticator.service';
+import { AccessRefusalAudit } from './access-refusal-audit.service';
+import { MetricsListener } from './metrics-listener.service';
 
 const kafkaLog = new HubLogger('Kafka');
 
@@ -66,6 +69,9 @@ const kafkaLog = new HubLogger('Kafka');
     { provide: KommuneDirectory, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new KommuneDirectory(config.directoryPath) },
     { provide: HubMetrics, useValue: new HubMetrics() },
     TokenVerifierProvider,
+    RequestAuthenticator,
+    AccessRefusalAudit,
+    MetricsListener,
     AuthGuard,
     SharedProducer,
     ProvisioningStatus,
@@ -75,6 +81,6 @@ const kafkaLog = new HubLogger('Kafka');
     HttpDrain,
     DeadLetterWriter,
   ],
-  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
+  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}

@@ -68,4 +68,34 @@ describe('SharedProducer', () => {
     await retry;
     expect(fake.connects()).toBe(2);
   });
+
+  it("isolates failures per caller: a send to a topic that does not exist fails only its own caller (probe finding 1)", async () => {
+    const requests: Array<Array<{ topic: string }>> = [];
+    let connects = 0;
+    // Like Kafka for a topic it does not have: the whole request fails at the metadata step.
+    const producer: ProducerPort = {
+      send: async () => undefined,
+      sendMany: async (batches) => {
+        requests.push(batches);
+        await tick();
+        if (batches.some((b) => b.topic === 'unserved.audit')) throw new Error('This server does not host this topic-partition');
+      },
+      disconnect: async () => undefined,
+    };
+    const shared = new SharedProducer({ producer: async () => (connects++, producer) } as unknown as KafkaPort);
+    const first = shared.sendMany([{ topic: 'a.audit', records: [record('0')] }]);
+    await tick();
+    // These three arrive while the first is in flight, so they share the next request.
+    const tenantA = shared.sendMany([{ topic: 'a.audit', records: [record('1')] }]);
+    const unserved = shared.sendMany([{ topic: 'unserved.audit', records: [record('2')] }]);
+    const tenantB = shared.sendMany([{ topic: 'b.audit', records: [record('3')] }]);
+    await first;
+    const [a, u, b] = await Promise.allSettled([tenantA, unserved, tenantB]);
+    expect(u).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringContaining('does not host') }) });
+    expect([a.status, b.status]).toEqual(['fulfilled', 'fulfilled']);
+    // The merged request failed, then each caller was sent alone; the producer was kept.
+    expect(requests.map((r) => r.map((b) => b.topic))).toEqual([['a.audit'], ['a.audit', 'unserved.audit', 'b.audit'], ['a.audit'], ['unserved.audit'], ['b.audit']]);
+    expect(connects).toBe(1);
+  });
 });
+

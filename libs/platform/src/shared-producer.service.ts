@@ -4,6 +4,8 @@ import type { KafkaPort, OutgoingRecord, ProducerPort } from '@hub/kafka';
 import { KAFKA_PORT } from './platform.tokens';
 
 type Batches = Array<{ topic: string; records: OutgoingRecord[] }>;
+type Outcome = { failed: false } | { failed: true; error: unknown };
+const OK: Outcome = { failed: false };
 
 /** Upper bound of one produce request the batcher builds (well under the broker's request limit). */
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
@@ -21,24 +23,37 @@ const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 @Injectable()
 export class SharedProducer implements OnApplicationShutdown {
   private producer?: Promise<ProducerPort>;
-  private readonly requests = new Coalescer<Batches, void>((sends) => this.send(sends), Infinity, { of: bytesOf, max: MAX_REQUEST_BYTES });
+  private readonly requests = new Coalescer<Batches, Outcome>((sends) => this.send(sends), Infinity, { of: bytesOf, max: MAX_REQUEST_BYTES });
 
   constructor(@Inject(KAFKA_PORT) private readonly kafka: KafkaPort) {}
 
-  sendMany(batches: Batches): Promise<void> {
-    return this.requests.call(batches);
+  async sendMany(batches: Batches): Promise<void> {
+    const outcome = await this.requests.call(batches);
+    if (outcome.failed) throw outcome.error;
   }
 
-  /** One produce request for the sends of one batch; every one of them fails if it fails. */
-  private async send(sends: Batches[]): Promise<void[]> {
-    const producer = await this.connected();
+  /**
+   * One produce request for the sends of one batch. If it fails and it carried more than one
+   * caller, each caller's records are sent again alone, so a failure that belongs to one caller
+   * (a topic that does not exist: a kommune the hub does not serve) fails only that caller and
+   * never another tenant's request. Resending is safe: records that were written are found again
+   * by their deterministic ids (raw, audit), and a produce request to an unknown topic fails at
+   * the metadata step, before anything is written.
+   */
+  private async send(sends: Batches[]): Promise<Outcome[]> {
+    let producer: ProducerPort;
     try {
-      await producer.sendMany(merge(sends.flat()));
+      producer = await this.connected();
     } catch (error) {
-      this.reset(producer);
-      throw error;
+      return sends.map(() => ({ failed: true, error }));
     }
-    return sends.map(() => undefined);
+    const attempt = (batches: Batches) => producer.sendMany(batches).then((): Outcome => OK, (error: unknown): Outcome => ({ failed: true, error }));
+    const together = await attempt(merge(sends.flat()));
+    const outcomes = !together.failed ? sends.map(() => OK) : sends.length === 1 ? [together] : await Promise.all(sends.map((batches) => attempt(merge(batches))));
+    // A producer none of whose sends got through is re-created for the next batch (the connection
+    // may be broken); one that failed a single caller (an unknown topic) is kept.
+    if (outcomes.every((o) => o.failed)) this.reset(producer);
+    return outcomes;
   }
 
   private connected(): Promise<ProducerPort> {

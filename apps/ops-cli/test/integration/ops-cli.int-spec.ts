@@ -29,6 +29,8 @@ const env = {
   HENDELSESLAGER_DIRECTORY: directoryPath,
   HENDELSESLAGER_DEV_ISSUER: 'true',
   HENDELSESLAGER_DEV_ISSUER_KEY: join(dir, 'key.json'),
+  // The public development key is refused outside NODE_ENV=development.
+  HENDELSESLAGER_PSEUDONYM_KEY: 'test-pseudonym-key-0123456789',
   KAFKA_TOPIC_PARTITIONS: '2',
   LOG_LEVEL: 'warn',
 };

@@ -1,0 +1,167 @@
+import { decodeProtectedHeader, EmbeddedJWK, exportJWK, generateKeyPair, JWK, jwtVerify, SignJWT } from 'jose';
+import { checkCallback, LOGIN_MAX_AGE_SECONDS, newPendingLogin, OidcClient, pkceChallenge } from './oidc-client';
+
+const ISSUER = 'https://idp.example';
+const CLIENT = 'hendelseslager-web';
+
+describe('PKCE, state and nonce', () => {
+  it('computes the S256 challenge of RFC 7636 appendix B', () => {
+    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  });
+
+  it('makes a fresh 43-character state, nonce and verifier for every login', () => {
+    const a = newPendingLogin();
+    const b = newPendingLogin();
+    for (const value of [a.state, a.nonce, a.codeVerifier]) expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Set([a.state, a.nonce, a.codeVerifier, b.state, b.nonce, b.codeVerifier]).size).toBe(6);
+  });
+});
+
+describe('checkCallback', () => {
+  const pending = { state: 's'.repeat(43), nonce: 'n', codeVerifier: 'v', startedAt: Math.floor(Date.now() / 1000) };
+  const code = (params: Record<string, unknown>, p: typeof pending | null = pending, now = Date.now()) => {
+    try {
+      return checkCallback(params, p ?? undefined, ISSUER, now);
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  };
+
+  it('returns the code when state (and iss, when sent) match', () => {
+    expect(code({ code: 'abc', state: pending.state })).toBe('abc');
+    expect(code({ code: 'abc', state: pending.state, iss: ISSUER })).toBe('abc');
+  });
+
+  it('refuses a wrong or missing state, no login started, an error answer, another issuer (mix-up), an old login, no code', () => {
+    expect(code({ code: 'abc', state: 'x'.repeat(43) })).toBe('state_mismatch');
+    expect(code({ code: 'abc' })).toBe('state_mismatch');
+    expect(code({ code: 'abc', state: pending.state }, null)).toBe('no_pending_login');
+    expect(code({ error: 'access_denied', state: pending.state })).toBe('provider_error');
+    expect(code({ code: 'abc', state: pending.state, iss: 'https://evil.example' })).toBe('issuer_mismatch');
+    expect(code({ code: 'abc', state: pending.state }, pending, (pending.startedAt + LOGIN_MAX_AGE_SECONDS + 1) * 1000)).toBe('login_expired');
+    expect(code({ state: pending.state })).toBe('no_code');
+  });
+});
+
+/** A provider in memory: discovery, JWKS and a token endpoint answering with the ID token `idToken()` makes. */
+async function fakeProvider(options: { dpopNonce?: string } = {}) {
+  const signing = await generateKeyPair('RS256', { extractable: true });
+  const other = await generateKeyPair('RS256', { extractable: true });
+  const client = await generateKeyPair('ES256', { extractable: true });
+  const clientJwk: JWK = { ...(await exportJWK(client.privateKey)), kid: 'client-key', alg: 'ES256' };
+  const publicJwk = { ...(await exportJWK(signing.publicKey)), kid: 'idp-key', alg: 'RS256', use: 'sig' };
+  const tokenRequests: URLSearchParams[] = [];
+  const dpopProofs: string[] = [];
+  let claims: Record<string, unknown> = {};
+  let key = signing.privateKey;
+  const metadata = { dpop_signing_alg_values_supported: ['ES256'], issuer: ISSUER, authorization_endpoint: `${ISSUER}/auth`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks`, end_session_endpoint: `${ISSUER}/session/end`, code_challenge_methods_supported: ['S256'] };
+  const idToken = () =>
+    new SignJWT({ nonce: 'the-nonce', ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: 'idp-key' })
+      .setIssuer((claims.iss as string) ?? ISSUER)
+      .setAudience((claims.aud as string) ?? CLIENT)
+      .setSubject('person-1')
+      .setIssuedAt()
+      .setExpirationTime((claims.exp as number) ?? '5m')
+      .sign(key);
+  const fakeFetch = (async (input: string | URL, init?: RequestInit) => {
+    const url = String(input);
+    if (url === `${ISSUER}/.well-known/openid-configuration`) return Response.json(metadata);
+    if (url === `${ISSUER}/jwks`) return Response.json({ keys: [publicJwk] });
+    if (url === `${ISSUER}/token`) {
+      tokenRequests.push(new URLSearchParams(String(init?.body)));
+      const proof = (init?.headers as Record<string, string> | undefined)?.DPoP;
+      if (proof) dpopProofs.push(proof);
+      if (options.dpopNonce && dpopProofs.length === 1) return Response.json({ error: 'use_dpop_nonce' }, { status: 400, headers: { 'DPoP-Nonce': options.dpopNonce } });
+      return Response.json({ id_token: await idToken(), access_token: 'at', token_type: 'Bearer' });
+    }
+    return new Response('not found', { status: 404 });
+  }) as typeof fetch;
+  const oidc = new OidcClient({ issuer: ISSUER, clientId: CLIENT, privateJwk: () => clientJwk, redirectUri: 'https://hub.example/auth/callback', scopes: ['openid', 'profile'], clockToleranceSeconds: 5, fetch: fakeFetch });
+  return {
+    oidc,
+    tokenRequests,
+    dpopProofs,
+    clientPublic: client.publicKey,
+    setClaims: (c: Record<string, unknown>) => (claims = c),
+    signWithOtherKey: () => (key = other.privateKey),
+  };
+}
+
+describe('OidcClient against a provider in memory', () => {
+  const pending = { state: 'st', nonce: 'the-nonce', codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', startedAt: 0 };
+
+  it('asks for the code with S256, state and nonce at the discovered authorization endpoint', async () => {
+    const { oidc } = await fakeProvider();
+    const url = new URL(await oidc.authorizationUrl(pending));
+    expect(url.origin + url.pathname).toBe(`${ISSUER}/auth`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: CLIENT,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      state: 'st',
+      nonce: 'the-nonce',
+    });
+  });
+
+  it('sends the verifier and a private_key_jwt assertion (iss = sub = client, aud = issuer, jti, short exp), and returns the verified claims', async () => {
+    const { oidc, tokenRequests, clientPublic } = await fakeProvider();
+    const { claims } = await oidc.completeLogin('the-code', pending);
+    expect(claims).toMatchObject({ sub: 'person-1', nonce: 'the-nonce' });
+    const body = tokenRequests[0];
+    expect(body.get('grant_type')).toBe('authorization_code');
+    expect(body.get('code_verifier')).toBe(pending.codeVerifier);
+    expect(body.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    expect(body.get('client_secret')).toBeNull();
+    const { payload } = await jwtVerify(body.get('client_assertion')!, clientPublic, { issuer: CLIENT, subject: CLIENT, audience: ISSUER });
+    expect(typeof payload.jti).toBe('string');
+    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(60);
+  });
+
+  it('proves possession of a fresh key with DPoP at the token endpoint (RFC 9449), and follows a provider nonce', async () => {
+    const { oidc, dpopProofs, tokenRequests } = await fakeProvider({ dpopNonce: 'server-nonce' });
+    await oidc.completeLogin('the-code', pending);
+    expect(dpopProofs).toHaveLength(2);
+    const proofs = await Promise.all(dpopProofs.map((proof) => jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] })));
+    for (const { payload } of proofs) expect(payload).toMatchObject({ htm: 'POST', htu: `${ISSUER}/token` });
+    expect(proofs[0].payload.nonce).toBeUndefined();
+    expect(proofs[1].payload.nonce).toBe('server-nonce');
+    expect(proofs[0].payload.jti).not.toBe(proofs[1].payload.jti);
+    expect(decodeProtectedHeader(dpopProofs[0]).jwk).not.toHaveProperty('d');
+    // The retry carries a fresh client assertion too (a provider may remember assertion jtis).
+    expect(tokenRequests[0].get('client_assertion')).not.toBe(tokenRequests[1].get('client_assertion'));
+  });
+
+  it.each([
+    ['another nonce (a replayed or injected ID token)', { nonce: 'other' }, 'nonce_mismatch'],
+    ['another audience', { aud: 'some-other-client' }, 'id_token_invalid'],
+    ['another issuer', { iss: 'https://evil.example' }, 'id_token_invalid'],
+    ['an expired ID token', { exp: Math.floor(Date.now() / 1000) - 60 }, 'id_token_expired'],
+  ])('refuses %s', async (_what, claims, expected) => {
+    const provider = await fakeProvider();
+    provider.setClaims(claims);
+    await expect(provider.oidc.completeLogin('the-code', pending)).rejects.toMatchObject({ code: expected });
+  });
+
+  it('refuses an ID token signed with a key the provider does not publish', async () => {
+    const provider = await fakeProvider();
+    provider.signWithOtherKey();
+    await expect(provider.oidc.completeLogin('the-code', pending)).rejects.toMatchObject({ code: 'id_token_invalid' });
+  });
+
+  it('refuses an unsigned ID token (alg none)', async () => {
+    const { oidc } = await fakeProvider();
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ iss: ISSUER, aud: CLIENT, sub: 'x', nonce: 'the-nonce', iat: 1, exp: 9999999999 })).toString('base64url');
+    await expect(oidc.verifyIdToken(`${header}.${payload}.`, 'the-nonce')).rejects.toMatchObject({ code: 'id_token_invalid' });
+  });
+
+  it('sends the browser to the end_session_endpoint with the ID token hint at logout', async () => {
+    const { oidc } = await fakeProvider();
+    const url = new URL((await oidc.logoutUrl('id.token.hint', 'https://hub.example/'))!);
+    expect(url.pathname).toBe('/session/end');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ client_id: CLIENT, post_logout_redirect_uri: 'https://hub.example/', id_token_hint: 'id.token.hint' });
+  });
+
+});
