@@ -25,7 +25,9 @@ describe('ops: Prometheus scrapes the hub with the alert rules', () => {
   let output = '';
 
   beforeAll(async () => {
-    hub = await startHub([{ kommunenummer: '9951', navn: 'Promvik', herIds: ['8851001'] }]);
+    // Prometheus scrapes the hub's own metrics listener (METRICS_PORT, no token), as ops/prometheus/prometheus.yml says.
+    const metricsPort = await freePort();
+    hub = await startHub([{ kommunenummer: '9951', navn: 'Promvik', herIds: ['8851001'] }], { METRICS_PORT: String(metricsPort) });
     const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -36,7 +38,7 @@ describe('ops: Prometheus scrapes the hub with the alert rules', () => {
         `rule_files: ['${rules}']`,
         'scrape_configs:',
         '  - job_name: hendelseslager',
-        `    static_configs: [{ targets: ['${hub.baseUrl.replace('http://', '')}'] }]`,
+        `    static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }]`,
       ].join('\n'),
     );
     prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
