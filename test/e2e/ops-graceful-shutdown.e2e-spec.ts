@@ -54,7 +54,8 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
       const r = await fetch(`${base}/health/ready`);
       return r.status === 200 ? ((await r.json()) as { checks: Record<string, { ok: boolean }> }) : undefined;
     }, 30000);
-    expect(Object.keys(ready.checks).sort()).toEqual(['kafka', 'postgres', 'schemaRegistry']);
+    // Intake provisions the kommune topics, so its readiness also says whether every kommune has them (#15).
+    expect(Object.keys(ready.checks).sort()).toEqual(['kafka', 'postgres', 'schemaRegistry', ...(app === 'intake' ? ['topics'] : [])]);
     const metrics = await (await fetch(`${base}/metrics`, scrape)).text();
     expect(metrics).toContain('hendelseslager_consumer_lag_records');
     expect(metrics).toContain('hendelseslager_read_duration_seconds');

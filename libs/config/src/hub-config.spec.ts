@@ -22,6 +22,17 @@ describe('loadHubConfig', () => {
     expect(() => loadHubConfig({ ...dev, KAFKA_FETCH_MAX_BYTES: '100' })).toThrow(/KAFKA_FETCH_MAX_BYTES/);
   });
 
+  it('sizes topic provisioning and idle fetching, and refuses a CreateTopics request size Kafka would refuse', () => {
+    const config = loadHubConfig(dev);
+    expect(config.kafka.provisioning).toEqual({ maxRecordsPerRequest: 5000, concurrency: 2 });
+    expect([config.kafka.fetchMaxWaitMs, config.kafka.fetchMinBytes, config.lagMonitorIntervalMs]).toEqual([1000, 1, 10000]);
+    const tuned = loadHubConfig({ ...dev, KAFKA_PROVISION_MAX_RECORDS: '200', KAFKA_PROVISION_CONCURRENCY: '4', KAFKA_FETCH_MAX_WAIT_MS: '5000', LAG_MONITOR_INTERVAL_MS: '60000' });
+    expect([tuned.kafka.provisioning.maxRecordsPerRequest, tuned.kafka.provisioning.concurrency, tuned.kafka.fetchMaxWaitMs, tuned.lagMonitorIntervalMs]).toEqual([200, 4, 5000, 60000]);
+    expect(() => loadHubConfig({ ...dev, KAFKA_PROVISION_MAX_RECORDS: '10001' })).toThrow(/KAFKA_PROVISION_MAX_RECORDS=10001 \(at most 10000/);
+    expect(() => loadHubConfig({ ...dev, KAFKA_PROVISION_CONCURRENCY: '0' })).toThrow(/KAFKA_PROVISION_CONCURRENCY=0/);
+    expect(() => loadHubConfig({ ...dev, KAFKA_FETCH_MAX_WAIT_MS: '30000' })).toThrow(/KAFKA_FETCH_MAX_WAIT_MS=30000/);
+  });
+
   it('validates against the XSDs with one worker unless told otherwise, and refuses a bad switch or count', () => {
     expect(loadHubConfig(dev).intake.xsd).toEqual({ enabled: true, workers: 1 });
     expect(loadHubConfig({ ...dev, INTAKE_XSD_VALIDATION: 'false', INTAKE_XSD_WORKERS: '2' }).intake.xsd).toEqual({ enabled: false, workers: 2 });

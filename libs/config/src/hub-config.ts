@@ -39,7 +39,24 @@ export interface HubConfig {
     client: 'kafkajs' | 'platformatic';
     /** KAFKA_FETCH_MAX_BYTES: the most bytes one consumer fetch returns; unset, the Kafka port's default (libs/kafka). */
     fetchMaxBytes?: number;
+    /**
+     * KAFKA_FETCH_MAX_WAIT_MS: how long the broker holds a consumer fetch that has fewer than
+     * `fetchMinBytes` to return. A record arriving ends the wait at once, so this sets how often
+     * idle partitions are polled (each fetch names every assigned partition), not the latency.
+     */
+    fetchMaxWaitMs: number;
+    /** KAFKA_FETCH_MIN_BYTES: bytes a fetch waits for (up to fetchMaxWaitMs); 1 answers with the first record. */
+    fetchMinBytes: number;
+    /** How the topic provisioner creates many kommuner's topics (issue #15). */
+    provisioning: {
+      /** KAFKA_PROVISION_MAX_RECORDS: metadata records per CreateTopics request (KRaft refuses more than 10000). */
+      maxRecordsPerRequest: number;
+      /** KAFKA_PROVISION_CONCURRENCY: CreateTopics requests in flight at once. */
+      concurrency: number;
+    };
   };
+  /** LAG_MONITOR_INTERVAL_MS: how often consumer lag and dead-letter topic sizes are measured. */
+  lagMonitorIntervalMs: number;
   schemaRegistry: { url: string };
   database: { url: string };
   directoryPath: string;
@@ -171,7 +188,14 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       retentionMs: int('KAFKA_TOPIC_RETENTION_MS', -1, -1),
       client: str('KAFKA_CLIENT', 'kafkajs') as HubConfig['kafka']['client'],
       fetchMaxBytes: env.KAFKA_FETCH_MAX_BYTES ? int('KAFKA_FETCH_MAX_BYTES', 0, 1024) : undefined,
+      fetchMaxWaitMs: int('KAFKA_FETCH_MAX_WAIT_MS', 1000, 10),
+      fetchMinBytes: int('KAFKA_FETCH_MIN_BYTES', 1, 1),
+      provisioning: {
+        maxRecordsPerRequest: int('KAFKA_PROVISION_MAX_RECORDS', 5000, 10),
+        concurrency: int('KAFKA_PROVISION_CONCURRENCY', 2, 1),
+      },
     },
+    lagMonitorIntervalMs: int('LAG_MONITOR_INTERVAL_MS', 10000, 1000),
     schemaRegistry: { url: str('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7') },
     database: { url: str('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/hendelseslager') },
     directoryPath: str('HENDELSESLAGER_DIRECTORY', 'config/directory.demo.yaml'),
@@ -217,6 +241,10 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   if (!config.auth.devIssuer.enabled && !config.auth.jwksUri) problems.push('AUTH_JWKS_URI (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!/^[a-z][a-z0-9-]{0,30}$/.test(config.kafka.namespace)) problems.push(`HENDELSESLAGER_NAMESPACE=${config.kafka.namespace} (lower-case letters, digits, dashes)`);
   if (!['kafkajs', 'platformatic'].includes(config.kafka.client)) problems.push(`KAFKA_CLIENT=${config.kafka.client} (kafkajs or platformatic)`);
+  if (config.kafka.provisioning.maxRecordsPerRequest > 10000) {
+    problems.push(`KAFKA_PROVISION_MAX_RECORDS=${config.kafka.provisioning.maxRecordsPerRequest} (at most 10000: Kafka refuses larger CreateTopics requests)`);
+  }
+  if (config.kafka.fetchMaxWaitMs > 20000) problems.push(`KAFKA_FETCH_MAX_WAIT_MS=${config.kafka.fetchMaxWaitMs} (at most 20000, below the group session timeout)`);
   if (config.kafka.brokers.length === 0) problems.push('KAFKA_BROKERS (at least one broker)');
   if (!validBaseUrl(config.publicBaseUrl)) problems.push(`HENDELSESLAGER_PUBLIC_BASE_URL=${config.publicBaseUrl} (an http or https URL without query or fragment)`);
   if (production && !env.HENDELSESLAGER_PUBLIC_BASE_URL) problems.push('HENDELSESLAGER_PUBLIC_BASE_URL (required in production: DPoP proofs name it)');

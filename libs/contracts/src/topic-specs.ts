@@ -4,10 +4,15 @@ import { TOPICS } from './topics.constant';
 /**
  * Topic settings for a kommune. Health records are kept for many years, so nothing expires by
  * default (KAFKA_TOPIC_RETENTION_MS=-1); raw, event, dead-letter and conflict topics take messages up to 25 MB (the intake limit is 20 MB).
+ * `partitions` is the kommune's own count from the directory, else KAFKA_TOPIC_PARTITIONS.
  */
-export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { partitions: number; replicationFactor: number; retentionMs?: number } }): TopicSpec[] {
+export function kommuneTopicSpecs(
+  kommunenummer: string,
+  config: { kafka: { partitions: number; replicationFactor: number; retentionMs?: number } },
+  partitions: number = config.kafka.partitions,
+): TopicSpec[] {
   const base = {
-    partitions: config.kafka.partitions,
+    partitions,
     replicationFactor: config.kafka.replicationFactor,
   };
   const keepForever = {

@@ -1,4 +1,4 @@
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryException, KommuneDirectory, parseDirectory } from './kommune-directory';
@@ -41,5 +41,22 @@ describe('KommuneDirectory', () => {
   it('rejects unquoted or malformed kommunenummer and duplicates', () => {
     expect(() => parseDirectory('kommuner:\n  - kommunenummer: 301\n    herIds: [1]\n')).toThrow(DirectoryException);
     expect(() => parseDirectory('kommuner:\n  - kommunenummer: "0301"\n    herIds: [1]\n  - kommunenummer: "0301"\n    herIds: [2]\n')).toThrow(/twice/);
+  });
+
+  it('takes a kommune\'s own partition count when given and refuses one that is not a whole number from 1 to 1000', () => {
+    const entries = parseDirectory('kommuner:\n  - { kommunenummer: "1151", navn: Utsira, herIds: [], partitions: 1 }\n  - { kommunenummer: "0301", navn: Oslo, herIds: [1] }\n');
+    expect(entries.map((e) => e.partitions)).toEqual([1, undefined]);
+    for (const bad of ['0', '1.5', '"3"', '1001']) {
+      expect(() => parseDirectory(`kommuner:\n  - { kommunenummer: "1151", herIds: [], partitions: ${bad} }\n`)).toThrow(/partitions must be a whole number/);
+    }
+  });
+
+  it('reads the shipped national directory: 357 kommuner valid from 2024, distinct 4-digit numbers', () => {
+    const entries = parseDirectory(readFileSync(join(__dirname, '../../../config/kommuner-2024.yaml'), 'utf8'));
+    expect(entries).toHaveLength(357);
+    expect(entries.find((e) => e.kommunenummer === '0301')?.navn).toBe('Oslo');
+    expect(entries.find((e) => e.kommunenummer === '1580')?.navn).toBe('Haram');
+    // The counties abolished on 2024-01-01 (Viken 30, Vestfold og Telemark 38, Troms og Finnmark 54) have no kommune left.
+    expect(entries.filter((e) => /^(30|38|54)/.test(e.kommunenummer))).toEqual([]);
   });
 });

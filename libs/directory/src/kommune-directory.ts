@@ -14,6 +14,13 @@ export interface KommuneEntry {
   kommunenummer: string;
   navn: string;
   herIds: string[];
+  /**
+   * Partitions of this kommune's topics when they are created (default KAFKA_TOPIC_PARTITIONS):
+   * 1 suits a small kommune, whose idle partitions then cost the broker and every consumer
+   * little. Kafka never lowers a topic's partitions; raising it later moves keys to other
+   * partitions, so choose before the kommune's first message.
+   */
+  partitions?: number;
 }
 
 export class DirectoryException extends Error {
@@ -28,7 +35,7 @@ export function parseDirectory(text: string): KommuneEntry[] {
   if (!doc || !Array.isArray(doc.kommuner)) throw new DirectoryException("Directory must have a 'kommuner' list");
   const seenKnr = new Set<string>();
   return doc.kommuner.map((raw: unknown, index: number) => {
-    const entry = raw as { kommunenummer?: unknown; navn?: unknown; herIds?: unknown };
+    const entry = raw as { kommunenummer?: unknown; navn?: unknown; herIds?: unknown; partitions?: unknown };
     const knr = String(entry?.kommunenummer ?? '');
     if (!/^\d{4}$/.test(knr)) throw new DirectoryException(`kommuner[${index}].kommunenummer must be 4 digits (quote it in YAML)`);
     if (seenKnr.has(knr)) throw new DirectoryException(`kommunenummer ${knr} appears twice`);
@@ -38,7 +45,12 @@ export function parseDirectory(text: string): KommuneEntry[] {
     const written = entry.herIds.map((h) => String(h));
     if (written.some((h) => !isHerIdNumber(h))) throw new DirectoryException(`kommuner[${index}].herIds must be HER-id numbers (digits, optionally grouped by spaces or dots)`);
     const herIds = [...new Set(written.map(normalizeHerId))];
-    return { kommunenummer: knr, navn: String(entry.navn ?? knr), herIds };
+    if (entry.partitions === undefined || entry.partitions === null) return { kommunenummer: knr, navn: String(entry.navn ?? knr), herIds };
+    const partitions = entry.partitions;
+    if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions < 1 || partitions > 1000) {
+      throw new DirectoryException(`kommuner[${index}].partitions must be a whole number from 1 to 1000`);
+    }
+    return { kommunenummer: knr, navn: String(entry.navn ?? knr), herIds, partitions };
   });
 }
 

@@ -2,3 +2,4 @@ export * from './kafka.port';
 export * from './kafkajs.adapter';
 export * from './platformatic.adapter';
 export * from './stored-offsets';
+export * from './topic-batches';

@@ -91,8 +91,11 @@ export interface AdminPort {
   listTopics(): Promise<string[]>;
   /** Latest (high-watermark) offset of each partition. */
   endOffsets(topic: string): Promise<TopicPartitionOffset[]>;
-  /** The committed offsets of a group for a topic (-1 when none). */
-  groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  /**
+   * The committed offsets of a group for a topic, or for several in one request (-1 when none):
+   * the lag monitor asks for every kommune's topic of a group at once.
+   */
+  groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]>;
   /** First offset at or after a timestamp, per partition. */
   offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]>;
   deleteGroup(groupId: string): Promise<void>;
@@ -123,3 +126,12 @@ export class KafkaUnavailableException extends Error {
  */
 export const DEFAULT_FETCH_MAX_BYTES = 32 * 1024 * 1024;
 export const PARTITION_FETCH_MAX_BYTES = 26 * 1024 * 1024;
+
+/**
+ * How long a broker holds a consumer fetch that has nothing to return unless an adapter is given
+ * `fetchMaxWaitMs` (KAFKA_FETCH_MAX_WAIT_MS). A record arriving ends the wait at once (minBytes
+ * 1), so this does not delay delivery; it sets how often an idle consumer asks again, and every
+ * fetch names every partition assigned to it (kafkajs has no incremental fetch sessions): with
+ * hundreds of kommuner, thousands of idle partitions. It was 200 ms (5 fetches a second).
+ */
+export const DEFAULT_FETCH_MAX_WAIT_MS = 1000;

@@ -15,6 +15,7 @@ import {
   ConsumerOptions,
   ConsumerPort,
   DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_FETCH_MAX_WAIT_MS,
   IncomingRecord,
   KafkaPort,
   KafkaUnavailableException,
@@ -32,18 +33,28 @@ export interface KafkajsAdapterOptions {
   requestTimeoutMs?: number;
   /** The most bytes one consumer fetch returns (DEFAULT_FETCH_MAX_BYTES). */
   fetchMaxBytes?: number;
+  /** How long the broker holds a fetch with less than `fetchMinBytes` to return (DEFAULT_FETCH_MAX_WAIT_MS). */
+  fetchMaxWaitMs?: number;
+  /** Bytes a fetch waits for (default 1: answer with the first record). */
+  fetchMinBytes?: number;
   logger?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
 }
+
+type FetchSettings = { maxBytes: number; maxWaitMs: number; minBytes: number };
 
 /** kafkajs implementation of the Kafka port. */
 export class KafkajsAdapter implements KafkaPort {
   private readonly kafka: Kafka;
 
-  private readonly fetchMaxBytes: number;
+  private readonly fetch: FetchSettings;
 
   constructor(options: KafkajsAdapterOptions) {
     const log = options.logger;
-    this.fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES;
+    this.fetch = {
+      maxBytes: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+      maxWaitMs: options.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
+      minBytes: options.fetchMinBytes ?? 1,
+    };
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -73,7 +84,7 @@ export class KafkajsAdapter implements KafkaPort {
   }
 
   consumer(options: ConsumerOptions): ConsumerPort {
-    return new KafkajsConsumer(this.kafka, options, this.fetchMaxBytes);
+    return new KafkajsConsumer(this.kafka, options, this.fetch);
   }
 
   async admin(): Promise<AdminPort> {
@@ -115,7 +126,7 @@ class KafkajsConsumer implements ConsumerPort {
   constructor(
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
-    private readonly fetchMaxBytes: number,
+    private readonly fetch: FetchSettings,
   ) {}
 
   async start(): Promise<void> {
@@ -126,9 +137,10 @@ class KafkajsConsumer implements ConsumerPort {
       allowAutoTopicCreation: false,
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
-      maxBytes: this.fetchMaxBytes,
-      maxBytesPerPartition: Math.min(PARTITION_FETCH_MAX_BYTES, this.fetchMaxBytes),
-      maxWaitTimeInMs: 200,
+      maxBytes: this.fetch.maxBytes,
+      maxBytesPerPartition: Math.min(PARTITION_FETCH_MAX_BYTES, this.fetch.maxBytes),
+      maxWaitTimeInMs: this.fetch.maxWaitMs,
+      minBytes: this.fetch.minBytes,
     });
     this.consumer = consumer;
     await wrap('connect consumer', () => consumer.connect());
@@ -235,10 +247,19 @@ class KafkajsAdmin implements AdminPort {
         })),
       });
     } catch (error) {
-      // Another instance may have created them at the same time.
-      const after = new Set(await this.admin.listTopics());
-      if (missing.some((s) => !after.has(s.topic))) throw error;
+      // Another instance may have created them at the same time; or the controller created them
+      // and the broker's metadata does not show them yet, so kafkajs' wait for their leaders
+      // failed at once with "This server does not host this topic-partition" (seen with several
+      // requests in flight, #15). Either way they exist once the metadata shows them.
+      const deadline = Date.now() + 10000;
+      for (;;) {
+        const after = new Set(await this.admin.listTopics());
+        if (missing.every((s) => after.has(s.topic))) break;
+        if (Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
+    // Shown in the metadata is not yet served, in both paths above.
     await this.untilLeadersServe(missing.map((s) => s.topic), 30000);
   }
 
@@ -272,9 +293,11 @@ class KafkajsAdmin implements AdminPort {
     return offsets.map((o) => ({ topic, partition: o.partition, offset: o.high }));
   }
 
-  async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
-    const result = await wrap('fetch group offsets', () => this.admin.fetchOffsets({ groupId, topics: [topic] }));
-    return result.flatMap((t) => t.partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset })));
+  async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
+    const names = Array.isArray(topics) ? topics : [topics];
+    if (names.length === 0) return [];
+    const result = await wrap('fetch group offsets', () => this.admin.fetchOffsets({ groupId, topics: names }));
+    return result.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
   }
 
   async offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {

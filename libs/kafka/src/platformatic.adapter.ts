@@ -4,6 +4,7 @@ import {
   ConsumerOptions,
   ConsumerPort,
   DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_FETCH_MAX_WAIT_MS,
   IncomingRecord,
   KafkaPort,
   KafkaUnavailableException,
@@ -33,6 +34,10 @@ export interface PlatformaticAdapterOptions {
   requestTimeoutMs?: number;
   /** The most bytes one consumer fetch returns (DEFAULT_FETCH_MAX_BYTES). */
   fetchMaxBytes?: number;
+  /** How long the broker holds a fetch with less than `fetchMinBytes` to return (DEFAULT_FETCH_MAX_WAIT_MS). */
+  fetchMaxWaitMs?: number;
+  /** Bytes a fetch waits for (default 1). */
+  fetchMinBytes?: number;
   logger?: Log;
 }
 
@@ -97,7 +102,10 @@ export class PlatformaticAdapter implements KafkaPort {
   }
 
   consumer(options: ConsumerOptions): ConsumerPort {
-    return new PlatformaticConsumer(() => this.base('consumer'), options, this.options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, this.options.logger);
+    return new PlatformaticConsumer(() => this.base('consumer'), options, this.options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, this.options.logger, {
+      maxWaitMs: this.options.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
+      minBytes: this.options.fetchMinBytes ?? 1,
+    });
   }
 
   async admin(): Promise<AdminPort> {
@@ -158,6 +166,7 @@ class PlatformaticConsumer implements ConsumerPort {
     private readonly options: ConsumerOptions,
     private readonly fetchMaxBytes: number,
     private readonly log?: Log,
+    private readonly fetchWait: { maxWaitMs: number; minBytes: number } = { maxWaitMs: DEFAULT_FETCH_MAX_WAIT_MS, minBytes: 1 },
   ) {}
 
   async start(): Promise<void> {
@@ -181,8 +190,8 @@ class PlatformaticConsumer implements ConsumerPort {
       sessionTimeout: 30000,
       rebalanceTimeout: 60000,
       heartbeatInterval: 3000,
-      maxWaitTime: 200,
-      minBytes: 1,
+      maxWaitTime: this.fetchWait.maxWaitMs,
+      minBytes: this.fetchWait.minBytes,
       maxBytes: this.fetchMaxBytes,
       isolationLevel: READ_COMMITTED,
     });
@@ -320,7 +329,7 @@ class PlatformaticConsumer implements ConsumerPort {
           })),
         }));
         try {
-          return await client.fetch({ node, topics: requested, maxWaitTime: 200, minBytes: 1, maxBytes: this.fetchMaxBytes });
+          return await client.fetch({ node, topics: requested, maxWaitTime: this.fetchWait.maxWaitMs, minBytes: this.fetchWait.minBytes, maxBytes: this.fetchMaxBytes });
         } catch (error) {
           if (hasProtocolError(error, 'OFFSET_OUT_OF_RANGE')) {
             // A stored position before the log start (retention) or past the end: start over
@@ -464,7 +473,9 @@ class PlatformaticAdmin implements AdminPort {
     return [...ends].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ topic, partition, offset: offset.toString() }));
   }
 
-  async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+  async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
+    if (Array.isArray(topics)) return (await Promise.all(topics.map((t) => this.groupOffsets(groupId, t)))).flat();
+    const topic = topics;
     const partitions = await this.partitionsOf(topic);
     const result = await wrap('fetch group offsets', () =>
       this.admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: partitions }] }] }),

@@ -71,6 +71,11 @@ export class HubMetrics {
     labelNames: ['kommune'],
     registers: [this.registry],
   });
+  readonly unprovisionedKommuner = new Gauge({
+    name: 'hendelseslager_kommuner_unprovisioned',
+    help: 'Kommuner in the directory whose Kafka topics this process has not provisioned (readiness lists them)',
+    registers: [this.registry],
+  });
   readonly batchDuration = new Histogram({
     name: 'hendelseslager_consumer_batch_duration_seconds',
     help: 'Time to handle one consumed batch, by consumer group',

@@ -6,6 +6,7 @@ export * from './auth.guard';
 export * from './bootstrap';
 export * from './token-verifier.provider';
 export * from './topic-provisioner.service';
+export * from './provisioning-status';
 export * from './pattern-consumer.runner';
 export * from './lag-monitor.service';
 export * from './dead-letter-writer.service';

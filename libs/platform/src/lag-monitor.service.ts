@@ -1,10 +1,11 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS, parseTopic } from '@hub/contracts';
-import type { KafkaPort } from '@hub/kafka';
+import type { HubConfig } from '@hub/config';
+import type { AdminPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { runningConsumerGroups } from './pattern-consumer.runner';
 import { PeriodicJob } from './periodic-job';
-import { KAFKA_PORT } from './platform.tokens';
+import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 
 /**
  * Keeps the lag and dead-letter gauges current: every interval, for each consumer group running
@@ -15,13 +16,18 @@ import { KAFKA_PORT } from './platform.tokens';
 @Injectable()
 export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly job = new PeriodicJob(() => this.measure().catch(() => undefined));
+  private admin?: Promise<AdminPort>;
 
-  constructor(@Inject(KAFKA_PORT) private readonly kafka: KafkaPort, private readonly metrics: HubMetrics) {}
+  constructor(
+    @Inject(KAFKA_PORT) private readonly kafka: KafkaPort,
+    private readonly metrics: HubMetrics,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'lagMonitorIntervalMs'>,
+  ) {}
 
   onApplicationBootstrap(): void {
     for (const [group, entry] of runningConsumerGroups) entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
-    // Every 10 s, and a first measurement soon after start, once the consumers have joined their groups.
-    this.job.start(10000, 3000);
+    // Every LAG_MONITOR_INTERVAL_MS (10 s), and a first measurement soon after start, once the consumers have joined their groups.
+    this.job.start(this.config.lagMonitorIntervalMs, 3000);
   }
 
   /** One round of measurements (also called by tests). */
@@ -30,15 +36,23 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async measure(): Promise<void> {
-    const admin = await this.kafka.admin();
+    const admin = await this.adminClient();
     try {
+      // A topic's end offsets once per round, however many groups consume it (raw: normalizer
+      // and raw archive), and each group's committed offsets in one request for all its topics.
+      const ends = new Map<string, Promise<TopicPartitionOffset[]>>();
+      const endOf = (topic: string) => {
+        if (!ends.has(topic)) ends.set(topic, admin.endOffsets(topic));
+        return ends.get(topic)!;
+      };
       for (const [group, entry] of runningConsumerGroups) {
         entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
+        const committed = new Map<string, string>();
+        for (const c of await admin.groupOffsets(group, entry.topics)) committed.set(`${c.topic}|${c.partition}`, c.offset);
         for (const topic of entry.topics) {
-          const [end, committed] = await Promise.all([admin.endOffsets(topic), admin.groupOffsets(group, topic)]);
-          const lag = end.reduce((n, e) => {
-            const c = committed.find((x) => x.partition === e.partition)?.offset ?? '-1';
-            return n + Math.max(0, Number(BigInt(e.offset) - (BigInt(c) < 0n ? 0n : BigInt(c))));
+          const lag = (await endOf(topic)).reduce((n, e) => {
+            const c = BigInt(committed.get(`${topic}|${e.partition}`) ?? '-1');
+            return n + Math.max(0, Number(BigInt(e.offset) - (c < 0n ? 0n : c)));
           }, 0);
           this.metrics.consumerLag.set({ group, topic }, lag);
         }
@@ -48,13 +62,36 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
         const size = (await admin.endOffsets(topic)).reduce((n, o) => n + Number(o.offset), 0);
         this.metrics.deadLetterTopicRecords.set({ kommune: parseTopic(topic)!.kommunenummer }, size);
       }
-    } finally {
-      await admin.disconnect();
+    } catch (error) {
+      // A fresh client next round: kafkajs admin clients do not recover by themselves.
+      this.admin = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw error;
     }
+  }
+
+  /**
+   * One admin client for every round, not one per round: kafkajs asks the broker for the
+   * metadata of all topics a client has used each time it meets a new one, so a new client per
+   * round asked for 1 + 2 + ... + n topics' metadata every round: with hundreds of kommuner
+   * that quadratic cost was most of an idle hub's CPU and its broker's (#15, bench/RESULTS.md).
+   */
+  private adminClient(): Promise<AdminPort> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin;
+      admin.catch(() => {
+        if (this.admin === admin) this.admin = undefined;
+      });
+    }
+    return this.admin;
   }
 
   /** Waits for a measurement in flight (see PeriodicJob). */
   async onApplicationShutdown(): Promise<void> {
     await this.job.stop();
+    const admin = await this.admin?.catch(() => undefined);
+    this.admin = undefined;
+    await admin?.disconnect().catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import type { BatchContext, ConsumerOptions, KafkaPort } from '@hub/kafka';
-import { PatternConsumerRunner } from './pattern-consumer.runner';
+import { PatternConsumerRunner, SharedTopicList } from './pattern-consumer.runner';
 
 describe('PatternConsumerRunner', () => {
   it('restarts once when the concurrent partition batches of one fetch fail together', async () => {
@@ -29,5 +29,64 @@ describe('PatternConsumerRunner', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('SharedTopicList', () => {
+  it('serves the topic polls of every runner of a process with one admin client, shares a request in flight, and closes the client when the last runner stops', async () => {
+    let opened = 0;
+    let requests = 0;
+    let disconnected = 0;
+    const kafka = {
+      admin: async () => {
+        opened += 1;
+        return {
+          listTopics: async () => {
+            requests += 1;
+            await new Promise((r) => setTimeout(r, 5));
+            return ['ns.kommune.0301.raw.v1', 'ns.kommune.0301.events.v1'];
+          },
+          disconnect: async () => {
+            disconnected += 1;
+          },
+        };
+      },
+    } as unknown as KafkaPort;
+    const list = SharedTopicList.of(kafka);
+    expect(SharedTopicList.of(kafka)).toBe(list);
+    list.acquire();
+    list.acquire();
+
+    const [a, b] = await Promise.all([list.topics(), list.topics()]);
+    await list.topics();
+
+    expect(a).toEqual(b);
+    expect([opened, requests]).toEqual([1, 2]);
+    await list.release();
+    expect(disconnected).toBe(0);
+    await list.release();
+    expect(disconnected).toBe(1);
+  });
+
+  it('opens a new client after a failed list', async () => {
+    let opened = 0;
+    const kafka = {
+      admin: async () => {
+        const n = ++opened;
+        return {
+          listTopics: async () => {
+            if (n === 1) throw new Error('broker gone');
+            return ['t'];
+          },
+          disconnect: async () => undefined,
+        };
+      },
+    } as unknown as KafkaPort;
+    const list = SharedTopicList.of(kafka);
+    list.acquire();
+    await expect(list.topics()).rejects.toThrow('broker gone');
+    await expect(list.topics()).resolves.toEqual(['t']);
+    expect(opened).toBe(2);
+    await list.release();
   });
 });

@@ -1,7 +1,7 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CONSUMER_GROUPS } from '@hub/contracts';
-import { resumeFromStored, type BatchContext, type ConsumerOptions, type ConsumerPort, type KafkaPort, type TopicPartitionOffset } from '@hub/kafka';
+import { resumeFromStored, type AdminPort, type BatchContext, type ConsumerOptions, type ConsumerPort, type KafkaPort, type TopicPartitionOffset } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 import { dataSourceReady } from './database-lifecycle.service';
 
@@ -64,6 +64,72 @@ export abstract class ConsumerService implements OnApplicationBootstrap, OnAppli
 }
 
 /**
+ * The topic list the runners of one process poll (every 3 s each, four runners in a hub): one
+ * admin client for all of them, kept while any runs, and one listTopics request in flight that
+ * callers meanwhile share. Each poll had opened and closed an admin client of its own, and each
+ * list is the metadata of every topic in the cluster: with hundreds of kommuner, thousands.
+ */
+export class SharedTopicList {
+  private static readonly byPort = new WeakMap<KafkaPort, SharedTopicList>();
+  private admin?: Promise<AdminPort>;
+  private inFlight?: Promise<string[]>;
+  private users = 0;
+
+  private constructor(private readonly kafka: KafkaPort) {}
+
+  static of(kafka: KafkaPort): SharedTopicList {
+    let list = SharedTopicList.byPort.get(kafka);
+    if (!list) {
+      list = new SharedTopicList(kafka);
+      SharedTopicList.byPort.set(kafka, list);
+    }
+    return list;
+  }
+
+  acquire(): void {
+    this.users += 1;
+  }
+
+  /** The last user closes the admin client. */
+  async release(): Promise<void> {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users > 0) return;
+    await this.inFlight?.catch(() => undefined);
+    await this.close();
+  }
+
+  /** Every topic of the cluster: the request in flight if there is one, else a new one. */
+  topics(): Promise<string[]> {
+    this.inFlight ??= this.fetch().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async fetch(): Promise<string[]> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin;
+      admin.catch(() => {
+        if (this.admin === admin) this.admin = undefined;
+      });
+    }
+    const admin = await this.admin;
+    try {
+      return await admin.listTopics();
+    } catch (error) {
+      // A fresh client next time: kafkajs admin clients do not recover by themselves.
+      await this.close();
+      throw error;
+    }
+  }
+
+  private async close(): Promise<void> {
+    const admin = await this.admin?.catch(() => undefined);
+    this.admin = undefined;
+    await admin?.disconnect().catch(() => undefined);
+  }
+}
+
+/**
  * Runs a consumer over every topic matching a pattern, restarting it when a new matching topic
  * appears (a kommune was onboarded) and, with backoff, when it fails (Kafka, the registry or
  * PostgreSQL down). kafkajs resolves a pattern only when subscribing, hence the restarts.
@@ -77,6 +143,8 @@ export class PatternConsumerRunner {
   private restarting?: Promise<void>;
   private failures = 0;
   private restartScheduled = false;
+  private readonly topicList: SharedTopicList;
+  private listing = false;
 
   constructor(
     private readonly kafka: KafkaPort,
@@ -86,10 +154,13 @@ export class PatternConsumerRunner {
     private readonly pollMs = 3000,
   ) {
     this.log = new HubLogger(name);
+    this.topicList = SharedTopicList.of(kafka);
   }
 
   start(): void {
     this.stopped = false;
+    if (!this.listing) this.topicList.acquire();
+    this.listing = true;
     void this.restart('start');
     this.timer = setInterval(() => void this.checkTopics(), this.pollMs);
     this.timer.unref();
@@ -102,15 +173,14 @@ export class PatternConsumerRunner {
     await this.restarting?.catch(() => undefined);
     await this.consumer?.stop().catch(() => undefined);
     this.consumer = undefined;
+    if (this.listing) {
+      this.listing = false;
+      await this.topicList.release();
+    }
   }
 
   private async matchingTopics(): Promise<string[]> {
-    const admin = await this.kafka.admin();
-    try {
-      return (await admin.listTopics()).filter((t) => this.pattern.test(t)).sort();
-    } finally {
-      await admin.disconnect();
-    }
+    return (await this.topicList.topics()).filter((t) => this.pattern.test(t)).sort();
   }
 
   private async checkTopics(): Promise<void> {

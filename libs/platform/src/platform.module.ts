@@ -9,6 +9,7 @@ import { createDataSource } from '@hub/persistence';
 import { HealthController } from './health.controller';
 import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
+import { ProvisioningStatus } from './provisioning-status';
 import { SharedProducer } from './shared-producer.service';
 import { AuthGuard } from './auth.guard';
 import { DatabaseLifecycle } from './database-lifecycle.service';
@@ -46,6 +47,8 @@ const kafkaLog = new HubLogger('Kafka');
           brokers: config.kafka.brokers,
           clientId: config.kafka.clientId,
           fetchMaxBytes: config.kafka.fetchMaxBytes,
+          fetchMaxWaitMs: config.kafka.fetchMaxWaitMs,
+          fetchMinBytes: config.kafka.fetchMinBytes,
           logger: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) =>
             kafkaLog[level === 'debug' ? 'debug' : level](message, extra),
         };
@@ -71,12 +74,13 @@ const kafkaLog = new HubLogger('Kafka');
     MetricsListener,
     AuthGuard,
     SharedProducer,
+    ProvisioningStatus,
     ReadinessService,
     DatabaseLifecycle,
     LagMonitor,
     HttpDrain,
     DeadLetterWriter,
   ],
-  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
+  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}

@@ -4,13 +4,18 @@ import { AvroCodec } from '@hub/contracts';
 import type { AdminPort, KafkaPort } from '@hub/kafka';
 import { KAFKA_PORT } from './platform.tokens';
 import { dataSourceReady } from './database-lifecycle.service';
+import { ProvisioningStatus } from './provisioning-status';
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  checks: Record<string, { ok: boolean; error?: string; unprovisioned?: string[] }>;
 }
 
-/** Checks the three servers the hub cannot work without. */
+/**
+ * Checks the three servers the hub cannot work without and, in a process that provisions topics
+ * (intake), that every kommune in the directory has its topics: `checks.topics.unprovisioned`
+ * lists the kommunenummer of those that do not (nothing else about them).
+ */
 @Injectable()
 export class ReadinessService implements OnApplicationShutdown {
   private admin?: Promise<AdminPort>;
@@ -19,10 +24,11 @@ export class ReadinessService implements OnApplicationShutdown {
     @Inject(KAFKA_PORT) private readonly kafka: KafkaPort,
     private readonly codec: AvroCodec,
     private readonly dataSource: DataSource,
+    private readonly provisioning: ProvisioningStatus,
   ) {}
 
   async check(): Promise<ReadinessReport> {
-    const checks = {
+    const checks: ReadinessReport['checks'] = {
       kafka: await this.probe(async () => {
         try {
           await (await this.kafkaAdmin()).ping();
@@ -38,6 +44,11 @@ export class ReadinessService implements OnApplicationShutdown {
         await this.dataSource.query('SELECT 1');
       }),
     };
+    if (this.provisioning.tracked) {
+      const unprovisioned = this.provisioning.unprovisioned();
+      checks.topics =
+        unprovisioned.length === 0 ? { ok: true } : { ok: false, error: `${unprovisioned.length} kommune(r) without topics`, unprovisioned };
+    }
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 

@@ -42,11 +42,11 @@ export function registerKommuneCommands(program: Command): void {
       const kafka = new KafkajsAdapter({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-cli` });
       const admin = await kafka.admin();
       try {
-        await admin.ensureTopics(kommuneTopicSpecs(kommunenummer, config));
+        await admin.ensureTopics(kommuneTopicSpecs(kommunenummer, config, existing?.partitions));
       } finally {
         await admin.disconnect();
       }
-      const text = stringify({ kommuner: updated.map((e) => ({ kommunenummer: e.kommunenummer, navn: e.navn, herIds: e.herIds.map(Number) })) });
+      const text = stringify({ kommuner: updated.map((e) => ({ kommunenummer: e.kommunenummer, navn: e.navn, herIds: e.herIds.map(Number), ...(e.partitions ? { partitions: e.partitions } : {}) })) });
       parseDirectory(text);
       const tmp = `${config.directoryPath}.tmp`;
       writeFileSync(tmp, text);

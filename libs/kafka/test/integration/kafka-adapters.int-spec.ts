@@ -91,6 +91,9 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     const committed = (await admin.groupOffsets(groupId, topic)).sort((x, y) => x.partition - y.partition);
     expect(committed.map((c) => c.offset)).toEqual(ends.map((e) => e.offset));
     expect((await admin.groupOffsets(`${TEST_NAMESPACE}.kclient.none`, topic)).map((c) => c.offset)).toEqual(['-1', '-1', '-1']);
+    // Several topics in one call (the lag monitor's), each offset named with its topic.
+    const many = (await admin.groupOffsets(groupId, [topic])).sort((x, y) => x.partition - y.partition);
+    expect(many).toEqual(committed.map((c) => ({ ...c, topic })));
     await admin.disconnect();
   });
 

@@ -1,0 +1,220 @@
+// What many kommuner cost an idle installation (#15): for 1, 100 and 357 kommuner of the national
+// directory (config/kommuner-2024.yaml), the compiled hub (all apps in one process) is started
+// against a broker, and this measures
+//   - provisioning: from the hub's start until every kommune's topics exist (readiness' topic check),
+//   - start-to-ready: until GET /health/ready answers 200,
+//   - consumers settled: the last "Consumer started" of the pattern consumers (each restarts when
+//     it sees new topics, so this is when the last rebalance began),
+//   - idle CPU of the hub and of the broker over --idle-s seconds with no message traffic
+//     (/proc CPU seconds, as % of one core), and their RSS at the end,
+//   - the broker's live heap: used heap after a full GC (jcmd), what its topics really hold
+//     (its RSS only grows: the JVM keeps the heap it once had).
+// Each case has its own topic namespace, deleted afterwards so the next case starts from an empty broker.
+//
+// The 357 case creates 1,428 topics (4,284 partitions at 3 each). Do not run it against a broker
+// other people use: start one of your own with tools/stack (see bench/README.md, "Many kommuner").
+//
+// usage: npm run build && HLTEST_SUFFIX=me KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=... \
+//          BENCH_BROKER_PID_FILE=/tmp/my-stack/run/kafka.pid node bench/many-kommuner.mjs \
+//          [--kommuner 1,100,357] [--partitions N] [--idle-s 60] [--settle-s 20] [--env KEY=VALUE]... [--label TEXT]
+import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH, ROOT, benchEnv, processCpuSeconds, resetBenchState, sleep, writeJson } from './lib/common.mjs';
+
+const require = createRequire(import.meta.url);
+const { parse } = require('yaml');
+const { Kafka, logLevel } = require('kafkajs');
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const counts = opt('kommuner', '1,100,357').split(',').map(Number);
+const partitions = opt('partitions') ? Number(opt('partitions')) : undefined;
+const idleS = Number(opt('idle-s', '60'));
+const settleS = Number(opt('settle-s', '20'));
+const label = opt('label', '');
+const extraEnv = Object.fromEntries(args.flatMap((a, i) => (a === '--env' ? [args[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
+const brokerPidFile = process.env.BENCH_BROKER_PID_FILE ?? join(ROOT, '.stack', 'run', 'kafka.pid');
+/** A port free right now (BENCH_PORT to choose one), so readiness is asked of this run's hub, not of another's. */
+const port = Number(process.env.BENCH_PORT ?? (await new Promise((resolve) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port: free } = server.address();
+    server.close(() => resolve(free));
+  });
+})));
+
+if (Math.max(...counts) > 100 && /(^|,)(127\.0\.0\.1|localhost):9092(,|$)/.test(BENCH.brokers) && !process.env.BENCH_ALLOW_SHARED_BROKER) {
+  console.error('Refusing more than 100 kommuner on the shared broker 127.0.0.1:9092 (its 768 MB heap died of 357 in #15).');
+  console.error('Start a broker of your own (bench/README.md, "Many kommuner") or set BENCH_ALLOW_SHARED_BROKER=1.');
+  process.exit(2);
+}
+
+const national = parse(readFileSync(join(ROOT, 'config', 'kommuner-2024.yaml'), 'utf8')).kommuner;
+if (national.length !== 357) throw new Error(`config/kommuner-2024.yaml has ${national.length} kommuner, expected 357`);
+
+function directoryFile(n) {
+  // One kommune: Oslo; more: the first n by kommunenummer (the file's order).
+  const chosen = n === 1 ? national.filter((k) => k.kommunenummer === '0301') : national.slice(0, n);
+  const lines = chosen.map((k, i) => `  - { kommunenummer: "${k.kommunenummer}", navn: ${JSON.stringify(k.navn)}, herIds: [${990000 + i}]${partitions ? `, partitions: ${partitions}` : ''} }`);
+  const file = join(mkdtempSync(join(tmpdir(), 'many-kommuner-')), 'directory.yaml');
+  writeFileSync(file, `kommuner:\n${lines.join('\n')}\n`);
+  return file;
+}
+
+function rssMiB(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The broker's live heap: used heap after a full GC (`jcmd GC.run`), in MiB; NaN without jcmd. */
+function brokerLiveHeapMiB(pid) {
+  try {
+    execFileSync('jcmd', [String(pid), 'GC.run'], { timeout: 60000 });
+    const info = execFileSync('jcmd', [String(pid), 'GC.heap_info'], { timeout: 60000 }).toString();
+    return Math.round(Number(/heap\s+total \d+K, used (\d+)K/.exec(info)?.[1] ?? NaN) / 1024);
+  } catch {
+    return NaN;
+  }
+}
+
+async function readiness() {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    return { status: res.status, body: await res.json() };
+  } catch {
+    return { status: 0, body: undefined };
+  }
+}
+
+async function deleteNamespace(namespace) {
+  const admin = new Kafka({ clientId: 'bench-many-kommuner', brokers: BENCH.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}.`));
+    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
+    for (let i = 0; i < topics.length; i += 200) await admin.deleteTopics({ topics: topics.slice(i, i + 200), timeout: 120000 });
+    // Deletion is asynchronous: wait until the broker no longer lists them, so the next case
+    // does not start beside topics on their way out.
+    const deadline = Date.now() + 120000;
+    while ((await admin.listTopics()).some((t) => t.startsWith(`${namespace}.`)) && Date.now() < deadline) await sleep(500);
+    return topics.length;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function runCase(n) {
+  const brokerPid = Number(readFileSync(brokerPidFile, 'utf8').split('\n')[0].trim()); // pid file: pid, then port
+  // A namespace of this run's own: topics of an earlier run may still be being deleted.
+  const namespace = `${BENCH.namespace}-n${n}-${Date.now().toString(36).slice(-5)}`.slice(-31).replace(/^[^a-z]+/, 'b');
+  const brokerIdle0 = processCpuSeconds(brokerPid);
+  await sleep(10000);
+  const brokerEmptyPct = ((processCpuSeconds(brokerPid) - brokerIdle0) / 10) * 100;
+
+  const env = benchEnv({ HENDELSESLAGER_NAMESPACE: namespace, HENDELSESLAGER_DIRECTORY: directoryFile(n), LOG_LEVEL: 'info', ...extraEnv });
+  const started = Date.now();
+  const hub = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const consumerStarts = [];
+  let provisionLogMs = 0;
+  let warnings = 0;
+  const warningKinds = new Map();
+  let pending = '';
+  hub.stdout.on('data', (d) => {
+    pending += d.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      try {
+        const entry = JSON.parse(line);
+        if (entry.msg === 'Consumer started') consumerStarts.push({ at: Date.now() - started, group: entry.groupId, topics: entry.topics });
+        if (entry.msg === 'Kommune topics ready') provisionLogMs += entry.ms ?? 0;
+        if (entry.level === 'warn' || entry.level === 'error') {
+          warnings += 1;
+          const key = `${entry.context ?? ''}: ${entry.msg}${entry.error ? ` (${String(entry.error).slice(0, 80)})` : ''}`;
+          warningKinds.set(key, (warningKinds.get(key) ?? 0) + 1);
+        }
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  let stderr = '';
+  hub.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)));
+
+  let provisionedMs;
+  let readyMs;
+  const deadline = Date.now() + 600000;
+  while (readyMs === undefined) {
+    if (hub.exitCode !== null) throw new Error(`hub exited: ${stderr}`);
+    if (Date.now() > deadline) throw new Error('hub not ready after 10 minutes');
+    const { status, body } = await readiness();
+    if (provisionedMs === undefined && body?.checks?.topics?.ok) provisionedMs = Date.now() - started;
+    if (status === 200) readyMs = Date.now() - started;
+    else await sleep(250);
+  }
+  await sleep(settleS * 1000);
+
+  const hub0 = processCpuSeconds(hub.pid);
+  const broker0 = processCpuSeconds(brokerPid);
+  await sleep(idleS * 1000);
+  const hubIdlePct = ((processCpuSeconds(hub.pid) - hub0) / idleS) * 100;
+  const brokerIdlePct = ((processCpuSeconds(brokerPid) - broker0) / idleS) * 100;
+  const result = {
+    kommuner: n,
+    partitionsPerTopic: partitions ?? Number(extraEnv.KAFKA_TOPIC_PARTITIONS ?? 3),
+    label,
+    env: extraEnv,
+    provisionedMs,
+    provisionLogMs,
+    readyMs,
+    consumersSettledMs: Math.max(0, ...consumerStarts.map((c) => c.at)),
+    consumerStarts: consumerStarts.length,
+    idleS,
+    hubIdleCpuPct: Math.round(hubIdlePct * 10) / 10,
+    brokerIdleCpuPct: Math.round(brokerIdlePct * 10) / 10,
+    brokerEmptyCpuPct: Math.round(brokerEmptyPct * 10) / 10,
+    hubRssMiB: Math.round(rssMiB(hub.pid)),
+    brokerRssMiB: Math.round(rssMiB(brokerPid)),
+    brokerLiveHeapMiB: brokerLiveHeapMiB(brokerPid),
+    warnings,
+    warningKinds: Object.fromEntries([...warningKinds].sort((a, b) => b[1] - a[1]).slice(0, 5)),
+    stillReady: (await readiness()).status === 200,
+  };
+  await new Promise((resolve) => {
+    hub.once('exit', resolve);
+    hub.kill('SIGTERM');
+    setTimeout(() => hub.kill('SIGKILL'), 20000).unref();
+  });
+  result.topicsDeleted = await deleteNamespace(namespace);
+  return result;
+}
+
+await resetBenchState();
+const results = [];
+for (const n of counts) {
+  const result = await runCase(n);
+  results.push(result);
+  console.log(JSON.stringify(result));
+}
+writeJson(`many-kommuner${label ? `-${label.replace(/[^a-z0-9]+/gi, '-')}` : ''}.json`, { at: new Date().toISOString(), brokers: BENCH.brokers, results });
+console.log('\n| kommuner | partitions/topic | provisioned | ready | consumers settled | hub idle CPU | broker idle CPU (empty) | hub RSS | broker RSS | broker live heap |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of results) {
+  console.log(
+    `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB | ${r.brokerLiveHeapMiB} MiB |`,
+  );
+}
