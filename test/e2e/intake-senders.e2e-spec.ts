@@ -73,7 +73,11 @@ describe('intake: receive as a certified receiver must (issue #12)', () => {
   }
 
   async function metric(name: string, labels: string): Promise<number> {
-    const text = await (await fetch(`${hub.baseUrl}/metrics`)).text();
+    // /metrics on the API port wants a token with scope metrics:read.
+    const scraper = await hub.token({ client: 'prometheus', scopes: ['metrics:read'], kommuner: [] });
+    const response = await fetch(`${hub.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${scraper}` } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
     const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
     return line ? Number(line.split(' ').pop()) : 0;
   }
