@@ -39,7 +39,14 @@ module.exports = {
       comment: 'libs/config/README.md: at the bottom of the dependency graph, imports nothing from the project.',
       severity: 'error',
       from: lib('config'),
-      to: { path: '^(libs|apps)/', pathNot: '^libs/config/' },
+      to: { path: '^(libs|apps)/', pathNot: '^libs/(config|exceptions)/' },
+    },
+    {
+      name: 'exceptions-imports-anything',
+      comment: 'libs/exceptions/README.md: at the very bottom, imports nothing (not even a package).',
+      severity: 'error',
+      from: lib('exceptions'),
+      to: { path: '^(libs|apps|node_modules)/|/node_modules/', pathNot: '^libs/exceptions/' },
     },
     {
       name: 'observability-imports-project',
@@ -60,14 +67,14 @@ module.exports = {
       comment: 'libs/kafka/README.md: must not import NestJS or other project libs, except libs/coalescing.',
       severity: 'error',
       from: lib('kafka'),
-      to: { path: [NEST, '^(libs|apps)/'], pathNot: '^libs/(kafka|coalescing)/' },
+      to: { path: [NEST, '^(libs|apps)/'], pathNot: '^libs/(kafka|coalescing|exceptions)/' },
     },
     {
       name: 'messages-imports-io-or-project',
       comment: 'libs/messages/README.md: no Nest, TypeORM, Kafka, pg or other I/O library, no other @hub lib.',
       severity: 'error',
       from: { path: '^libs/messages/', pathNot: ['\\.spec\\.ts$', '^libs/messages/src/testing/'] },
-      to: { path: [NEST, KAFKA, POSTGRES, '^(libs|apps)/'], pathNot: '^libs/messages/' },
+      to: { path: [NEST, KAFKA, POSTGRES, '^(libs|apps)/'], pathNot: '^libs/(messages|exceptions)/' },
     },
     {
       name: 'auth-imports-nest-kafka-typeorm',

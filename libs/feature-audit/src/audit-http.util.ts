@@ -1,4 +1,5 @@
 import type { HttpException } from '@nestjs/common';
+import { assertUnreachable } from '@hub/exceptions';
 import { problem } from '@hub/platform';
 import { AuditException, AuditExceptionCode } from './audit.exception';
 
@@ -14,10 +15,6 @@ export function auditHttpError(error: AuditException): HttpException {
     case AuditExceptionCode.AUDIT_UNAVAILABLE:
       return problem(503, 'audit_unavailable', error.message, { 'Retry-After': '5' });
     default:
-      return assertUnreachable(error.code);
+      return assertUnreachable(error.code, 'audit error code');
   }
-}
-
-function assertUnreachable(value: never): never {
-  throw new Error(`Unmapped audit error code ${String(value)}`);
 }

@@ -1,3 +1,5 @@
+import { HubException, HubExceptionOptions } from '@hub/exceptions';
+
 /** Why an access-log or blocking request is refused; mapped to HTTP in one place (audit-http.util.ts). */
 export enum AuditExceptionCode {
   NO_PATIENT_IDENTITY = 'AUDIT.NO_PATIENT_IDENTITY',
@@ -7,9 +9,8 @@ export enum AuditExceptionCode {
 }
 
 /** The one error type of the audit feature. Messages never contain an identifier. */
-export class AuditException extends Error {
-  constructor(readonly code: AuditExceptionCode, message: string) {
-    super(message);
-    this.name = 'AuditException';
+export class AuditException extends HubException<AuditExceptionCode> {
+  constructor(code: AuditExceptionCode, message: string, options?: HubExceptionOptions) {
+    super(code, message, options);
   }
 }

@@ -2,7 +2,8 @@ import { Controller, Headers, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { MessageExceptionCode } from '@hub/messages';
 import { AuthenticatedRequest, AuthGuard, problem, RequireScopes } from '@hub/platform';
-import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
+import { IntakeException } from './intake.exception';
+import { intakeHttpError } from './intake-http.util';
 import { IntakeService } from './intake.service';
 import type { RawBodyRequest } from './raw-body.middleware';
 
@@ -49,12 +50,7 @@ export class MessagesController {
     try {
       return await this.intake.receive(req.rawBody ?? Buffer.alloc(0), req.principal, contentType, transport);
     } catch (error) {
-      if (error instanceof IntakeUnavailableException) {
-        throw problem(503, `${error.dependency}_unavailable`, 'The hub cannot store messages right now; nothing was stored. Send the same message again later.', {
-          'Retry-After': '5',
-        });
-      }
-      if (error instanceof IntakeForbiddenException) throw problem(403, 'forbidden_kommune', error.message);
+      if (error instanceof IntakeException) throw intakeHttpError(error);
       throw error;
     }
   }

@@ -1,3 +1,4 @@
+import { HubException } from '@hub/exceptions';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
@@ -125,9 +126,12 @@ interface BatchOutcome {
 }
 
 /** The live generation has not applied the records before a batch (it changed under the consumer). */
-export class GenerationGapException extends Error {
+export enum ProjectorExceptionCode {
+  GENERATION_GAP = 'PROJECTOR.GENERATION_GAP',
+}
+
+export class GenerationGapException extends HubException<ProjectorExceptionCode> {
   constructor(topic: string, partition: number) {
-    super(`Read-model generation is behind the consumer on ${topic}[${partition}]; re-seeking`);
-    this.name = 'GenerationGapException';
+    super(ProjectorExceptionCode.GENERATION_GAP, `Read-model generation is behind the consumer on ${topic}[${partition}]; re-seeking`, { metadata: { topic, partition } });
   }
 }

@@ -1,3 +1,4 @@
+import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 import { condition, encounterResources, episodeOfCare, FhirResource, MappedResource, PatientReference } from '@hub/fhir';
 import type { PatientOverview } from '@hub/projections';
 
@@ -16,10 +17,9 @@ export interface SearchParameters {
 }
 
 /** A search the API cannot run as asked (answered 400 with an OperationOutcome). */
-export class SearchParameterException extends Error {
+export class SearchParameterException extends ReadApiException {
   constructor(message: string) {
-    super(message);
-    this.name = 'SearchParameterException';
+    super(ReadApiExceptionCode.INVALID_SEARCH, message);
   }
 }
 

@@ -3,13 +3,14 @@ import type { Response } from 'express';
 import type { HubConfig } from '@hub/config';
 import { binaryResource, capabilityStatement, operationOutcome, parseIdentifierToken, provenances, searchsetBundle } from '@hub/fhir';
 import { HubMetrics } from '@hub/observability';
-import { AuthenticatedRequest, AuthGuard, HUB_CONFIG, RequireScopes } from '@hub/platform';
-import { AuditUnavailableException } from './audit.service';
+import { AuthenticatedRequest, AuthGuard, fhirIssueOf, HttpAnswer, HUB_CONFIG, RequireScopes } from '@hub/platform';
 import { filterResources, readSearchParameters, resourcesFor, SEARCHABLE_RESOURCES, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
 import { OriginalMessageService } from './original-message.service';
 import { BLOCKED_DETAIL, blockedSearchBundle } from './blocked-record';
 import { PageTokenCodec } from './page-token';
-import { InvalidPatientIdentifierException, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
+import { PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
+import { readApiAnswer } from './read-api-http.util';
+import { ReadApiException } from './read-api.exception';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -86,11 +87,7 @@ export class FhirController {
       res.setHeader('Content-Disposition', `attachment; filename="${message.binaryId}.xml"`);
       res.status(200).type(message.contentType).end(message.payload);
     } catch (error) {
-      if (error instanceof AuditUnavailableException) {
-        res.status(503).setHeader('Retry-After', '5');
-        res.type(FHIR_JSON).json(operationOutcome('error', 'transient', 'The audit log is unavailable, so no patient data can be read right now'));
-        return;
-      }
+      if (error instanceof ReadApiException) return writeOutcome(res, readApiAnswer(error));
       throw error;
     } finally {
       this.metrics.readDuration.observe({ route: 'fhir.Binary' }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -139,10 +136,7 @@ export class FhirController {
     try {
       params = this.resolveParameters(raw, knr, type);
     } catch (error) {
-      if (error instanceof SearchParameterException) {
-        res.status(400).type(FHIR_JSON).json(operationOutcome('error', 'invalid', error.message));
-        return;
-      }
+      if (error instanceof ReadApiException) return writeOutcome(res, readApiAnswer(error));
       throw error;
     }
     const identifier = parseIdentifierToken(params.identifierToken);
@@ -176,15 +170,7 @@ export class FhirController {
       res.setHeader('X-Audit-Id', result.auditId);
       res.status(200).type(FHIR_JSON).json(searchsetBundle(page.map((m) => m.resource), all.length, base, links, included));
     } catch (error) {
-      if (error instanceof InvalidPatientIdentifierException) {
-        res.status(400).type(FHIR_JSON).json(operationOutcome('error', 'invalid', error.message));
-        return;
-      }
-      if (error instanceof AuditUnavailableException) {
-        res.status(503).setHeader('Retry-After', '5');
-        res.type(FHIR_JSON).json(operationOutcome('error', 'transient', 'The audit log is unavailable, so no patient data can be read right now'));
-        return;
-      }
+      if (error instanceof ReadApiException) return writeOutcome(res, readApiAnswer(error));
       throw error;
     } finally {
       this.metrics.readDuration.observe({ route: `fhir.${type}` }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -204,6 +190,11 @@ export class FhirController {
 
 function baseUrl(req: AuthenticatedRequest, knr: string): string {
   return `${req.protocol}://${req.get('host')}/fhir/${knr}`;
+}
+
+function writeOutcome(res: Response, answer: HttpAnswer): void {
+  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+  res.status(answer.status).type(FHIR_JSON).json(operationOutcome('error', fhirIssueOf(answer), answer.detail));
 }
 
 function wantsFhirJson(accept: string | undefined): boolean {

@@ -2,9 +2,10 @@ import { Body, Controller, Headers, HttpCode, Param, Post, Req, Res, UseGuards }
 import type { Response } from 'express';
 import { HubMetrics } from '@hub/observability';
 import { AuthenticatedRequest, AuthGuard, problem, RequireScopes } from '@hub/platform';
-import { AuditUnavailableException } from './audit.service';
 import { BLOCKED_DETAIL } from './blocked-record';
-import { InvalidPatientIdentifierException, PatientIdentifierType, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
+import { PatientIdentifierType, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
+import { readApiAnswer } from './read-api-http.util';
+import { ReadApiException } from './read-api.exception';
 
 interface OverviewRequest {
   identifierType?: string;
@@ -54,8 +55,10 @@ export class PatientOverviewController {
       // Every source names its original message; this is where its bytes are read (audited too).
       res.status(200).json({ kommunenummer: knr, found: result.found, ...result.overview, links: { originalMessage: `/fhir/${knr}/Binary/{originalId}` } });
     } catch (error) {
-      if (error instanceof InvalidPatientIdentifierException) throw problem(400, 'invalid_identifier', error.message);
-      if (error instanceof AuditUnavailableException) throw problem(503, 'audit_unavailable', 'The audit log is unavailable, so no patient data can be read right now', { 'Retry-After': '5' });
+      if (error instanceof ReadApiException) {
+        const answer = readApiAnswer(error);
+        throw problem(answer.status, answer.code, answer.detail, answer.headers);
+      }
       throw error;
     } finally {
       this.metrics.readDuration.observe({ route: 'json.patient-overview' }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -9,6 +9,7 @@ import { PatientSnapshot, ProjectionStateRepository, READ_MODEL_PROJECTION, Read
 import { buildPatientOverview, PatientOverview, PatientRecordRows } from '@hub/projections';
 import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
 import { AuditEntry, AuditService } from './audit.service';
+import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 
 export type PatientIdentifierType = 'FNR' | 'DNR' | 'FHN';
 
@@ -32,10 +33,9 @@ export interface PatientReadResult {
   auditId: string;
 }
 
-export class InvalidPatientIdentifierException extends Error {
+export class InvalidPatientIdentifierException extends ReadApiException {
   constructor() {
-    super('The patient identifier is not a valid fødselsnummer or D-nummer (checksum or date)');
-    this.name = 'InvalidPatientIdentifierException';
+    super(ReadApiExceptionCode.INVALID_IDENTIFIER, 'The patient identifier is not a valid fødselsnummer or D-nummer (checksum or date)');
   }
 }
 

@@ -10,3 +10,4 @@ export * from './pattern-consumer.runner';
 export * from './lag-monitor.service';
 export * from './dead-letter-writer.service';
 export { dataSourceReady } from './database-lifecycle.service';
+export * from './http-answer';
