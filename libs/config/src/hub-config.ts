@@ -10,6 +10,12 @@ import { readFileSync } from 'node:fs';
  */
 export interface HubConfig {
   port: number;
+  /**
+   * Where clients reach the hub (scheme, host, port, path prefix; no trailing slash). Links in
+   * answers (FHIR Bundle links, CapabilityStatement) are built from it, never from the request's
+   * Host header, which the client chooses. Unset: http://127.0.0.1:<PORT>.
+   */
+  publicBaseUrl: string;
   kafka: {
     brokers: string[];
     clientId: string;
@@ -93,8 +99,13 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   const devIssuerEnabled = bool('HENDELSESLAGER_DEV_ISSUER', false);
   if (devIssuerEnabled && production) problems.push('HENDELSESLAGER_DEV_ISSUER must not be enabled when NODE_ENV=production');
 
+  const port = int('PORT', 3000, 1);
+  const publicBaseUrl = str('HENDELSESLAGER_PUBLIC_BASE_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicBaseUrl)) problems.push('HENDELSESLAGER_PUBLIC_BASE_URL (an http or https URL without query or fragment)');
+
   const config: HubConfig = {
-    port: int('PORT', 3000, 1),
+    port,
+    publicBaseUrl,
     kafka: {
       brokers: str('KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
       clientId: str('KAFKA_CLIENT_ID', 'hendelseslager'),

@@ -3,8 +3,6 @@ import { HubException, HubExceptionOptions } from '@hub/exceptions';
 /** Why an access-log or blocking request is refused; mapped to HTTP in one place (audit-http.util.ts). */
 export enum AuditExceptionCode {
   NO_PATIENT_IDENTITY = 'AUDIT.NO_PATIENT_IDENTITY',
-  INVALID_IDENTIFIER = 'AUDIT.INVALID_IDENTIFIER',
-  PURPOSE_REQUIRED = 'AUDIT.PURPOSE_REQUIRED',
   AUDIT_UNAVAILABLE = 'AUDIT.AUDIT_UNAVAILABLE',
 }
 

@@ -4,14 +4,14 @@ import { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import { AuditAction, patientPseudonym } from '@hub/contracts';
-import { isValidDnr, isValidFnr, norwegianDate } from '@hub/messages';
+import { norwegianDate } from '@hub/messages';
 import { PatientSnapshot, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
 import { buildPatientOverview, PatientOverview, PatientRecordRows } from '@hub/projections';
-import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
+import { dataSourceReady, HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
 import { AuditEntry, AuditService } from './audit.service';
 import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 
-export type PatientIdentifierType = 'FNR' | 'DNR' | 'FHN';
+export type { PatientIdentifierType };
 
 export interface PatientQuery {
   kommunenummer: string;
@@ -39,9 +39,6 @@ export class InvalidPatientIdentifierException extends ReadApiException {
   }
 }
 
-/** HL7 v3 PurposeOfUse codes accepted on patient reads. */
-export const PURPOSES_OF_USE = new Set(['TREAT', 'ETREAT', 'COC', 'CAREMGT', 'PATADMIN', 'PATRQT', 'HOPERAT', 'HQUALIMP']);
-
 /**
  * One patient read: identifier → pseudonym (and every linked pseudonym) → read model →
  * overview, audited before it is returned. The identifier itself is never stored or logged.
@@ -60,7 +57,8 @@ export class PatientReadService {
 
   async read(query: PatientQuery): Promise<PatientReadResult> {
     const { type, value } = query.identifier;
-    if ((type === 'FNR' && !isValidFnr(value)) || (type === 'DNR' && !isValidDnr(value))) throw new InvalidPatientIdentifierException();
+    // The edge has parsed it already (PatientIdentifierPipe); the service does not trust its callers.
+    if (!isValidPatientIdentifier(type, value)) throw new InvalidPatientIdentifierException();
     await dataSourceReady(this.dataSource);
     const pseudonym = patientPseudonym(this.config.pseudonymKey, query.kommunenummer, type, value);
     const snapshot = await this.snapshot(query.kommunenummer, pseudonym);

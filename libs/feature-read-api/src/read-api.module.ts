@@ -3,6 +3,7 @@ import { json, urlencoded } from 'express';
 import { AuditService } from './audit.service';
 import { DevLoginController } from './dev-login.controller';
 import { FhirController } from './fhir.controller';
+import { FhirSearchService } from './fhir-search.service';
 import { OriginalMessageService } from './original-message.service';
 import { PatientOverviewController } from './patient-overview.controller';
 import { PatientReadService } from './patient-read.service';
@@ -14,7 +15,7 @@ import { WebPageController } from './web-page.controller';
  */
 @Module({
   controllers: [FhirController, PatientOverviewController, WebPageController, DevLoginController],
-  providers: [AuditService, PatientReadService, OriginalMessageService],
+  providers: [AuditService, PatientReadService, OriginalMessageService, FhirSearchService],
 })
 export class ReadApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
