@@ -13,6 +13,8 @@ export class ConsumesGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const types = this.reflector.get<string[] | undefined>(CONSUMES, context.getHandler()) ?? [];
     const request = context.switchToHttp().getRequest<Request>();
+    // No body at all is not a body of another type: the route's own checks answer it.
+    if (!request.headers['content-type'] && !request.headers['transfer-encoding'] && Number(request.headers['content-length'] ?? 0) === 0) return true;
     const given = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!types.includes(given)) throw new EdgeException(EdgeExceptionCode.UNSUPPORTED_MEDIA_TYPE, `Send the request body as ${types.join(' or ')}`);
     return true;
