@@ -140,6 +140,30 @@ module.exports = {
       to: { path: '^libs/feature-audit/' },
     },
     {
+      name: 'typeorm-outside-persistence',
+      comment:
+        'TypeORM (DataSource included) only in libs/persistence and the platform wiring (docs/style.md rule 9, ' +
+        'issue #17 item 3): features get repositories injected (PlatformModule factory providers), which ' +
+        'connect lazily themselves. The files named in pathNot still hold a DataSource and are the rest of that work.',
+      severity: 'error',
+      from: {
+        path: '^(libs|apps)/',
+        pathNot: [
+          '\\.spec\\.ts$',
+          '/test/',
+          '^libs/persistence/',
+          '^libs/platform/',
+          '^libs/testing/',
+          // Still to move: transactions across repositories (projectors), intake receipts, the ops CLI's own context.
+          '^libs/feature-projector/src/(read-model|raw-archive)-projector\\.service\\.ts$',
+          '^libs/feature-audit/src/audit-projector\\.service\\.ts$',
+          '^libs/feature-intake/src/intake\\.service\\.ts$',
+          '^libs/ops/src/ops-context\\.ts$',
+        ],
+      },
+      to: { path: '(^|/)node_modules/typeorm/' },
+    },
+    {
       name: 'no-circular-between-libs',
       comment: 'Libs form a graph without cycles between them (a lib may have cycles inside itself).',
       severity: 'error',

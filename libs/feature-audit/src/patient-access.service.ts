@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import { AuditAction, patientPseudonym } from '@hub/contracts';
 import { AuditEntry, AuditService, AuditUnavailableException } from '@hub/feature-read-api';
 import { AuditLogRepository, AuditLogRow, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
-import { dataSourceReady, HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
+import { HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
 import { AuditException, AuditExceptionCode } from './audit.exception';
 
 export type IdentifierType = PatientIdentifierType;
@@ -47,15 +46,13 @@ const MAX_ENTRIES = 1000;
  */
 @Injectable()
 export class PatientAccessService {
-  private readonly auditLog: AuditLogRepository;
-  private readonly state: ProjectionStateRepository;
-  private readonly queries: ReadModelQueryRepository;
-
-  constructor(@Inject(HUB_CONFIG) private readonly config: HubConfig, private readonly audit: AuditService, private readonly dataSource: DataSource) {
-    this.auditLog = new AuditLogRepository(dataSource);
-    this.state = new ProjectionStateRepository(dataSource);
-    this.queries = new ReadModelQueryRepository(dataSource);
-  }
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly audit: AuditService,
+    private readonly auditLog: AuditLogRepository,
+    private readonly state: ProjectionStateRepository,
+    private readonly queries: ReadModelQueryRepository,
+  ) {}
 
   /** The patient's identity from a patient:self token's `pid` claim; never from the request. */
   selfIdentity(principal: Principal): { type: IdentifierType; value: string } {
@@ -88,7 +85,6 @@ export class PatientAccessService {
     const pseudonym = patientPseudonym(this.config.pseudonymKey, kommunenummer, identity.type, identity.value);
     const action: AuditAction = blocked ? 'BLOCK' : 'UNBLOCK';
     const record = await this.write({ kommunenummer, action, resource: 'blocking', patientPseudonym: pseudonym, principal, purposeOfUse: PATIENT_REQUEST, outcome: 'SUCCESS' });
-    await this.ensureDb();
     const { group } = await this.resolve(kommunenummer, identity);
     // Unblocking must lift every block of the patient's linked identities, not only this one.
     const targets = blocked ? [pseudonym] : group;
@@ -108,15 +104,10 @@ export class PatientAccessService {
   }
 
   private async resolve(kommunenummer: string, identity: { type: IdentifierType; value: string }): Promise<{ pseudonym: string; group: string[] }> {
-    await this.ensureDb();
     const pseudonym = patientPseudonym(this.config.pseudonymKey, kommunenummer, identity.type, identity.value);
     const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
     const group = await this.queries.linkedPseudonyms(schema, kommunenummer, [pseudonym]);
     return { pseudonym, group: group.includes(pseudonym) ? group : [pseudonym, ...group] };
-  }
-
-  private async ensureDb(): Promise<void> {
-    await dataSourceReady(this.dataSource);
   }
 }
 

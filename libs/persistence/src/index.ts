@@ -8,3 +8,4 @@ export * from './read-model-query.repository';
 export * from './raw-archive.repository';
 export * from './ops-state.repository';
 export * from './audit-log.repository';
+export * from './data-source-ready.util';

@@ -5,7 +5,7 @@ import { AvroCodec, setTopicNamespace } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { createDataSource } from '@hub/persistence';
+import { AuditLogRepository, createDataSource, ProjectionStateRepository, RawArchiveRepository, ReadModelQueryRepository } from '@hub/persistence';
 import { HealthController } from './health.controller';
 import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
@@ -18,6 +18,9 @@ import { HttpDrain } from './http-drain.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
 
 const kafkaLog = new HubLogger('Kafka');
+
+/** The repositories features get injected (constructed with the process's DataSource). */
+const REPOSITORIES = [ProjectionStateRepository, ReadModelQueryRepository, AuditLogRepository, RawArchiveRepository];
 
 /**
  * Everything every app needs: configuration, Kafka, the schema registry codec, PostgreSQL,
@@ -60,6 +63,9 @@ const kafkaLog = new HubLogger('Kafka');
         return dataSource;
       },
     },
+    // Repositories stay Nest-free (libs/persistence); the process's one pool is handed to them here,
+    // and each connects lazily before its statements, so services never hold the DataSource.
+    ...REPOSITORIES.map((repository) => ({ provide: repository, inject: [DataSource], useFactory: (dataSource: DataSource) => new repository(dataSource) })),
     { provide: KommuneDirectory, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new KommuneDirectory(config.directoryPath) },
     { provide: HubMetrics, useValue: new HubMetrics() },
     TokenVerifierProvider,
@@ -71,6 +77,6 @@ const kafkaLog = new HubLogger('Kafka');
     HttpDrain,
     DeadLetterWriter,
   ],
-  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
+  exports: [...REPOSITORIES, DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}
