@@ -1,22 +1,14 @@
 import { connected } from './data-source-ready.util';
+import { AUDIT_OFFSETS, selectStoredOffsets, upsertStoredOffsets } from './stored-offsets.util';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AuditRecord } from '@hub/contracts';
 
-/** One audit event as stored by the audit projection (mirrors AuditRecord plus its position). */
-export interface AuditLogRow {
-  auditId: string;
-  kommunenummer: string;
-  occurredAt: number;
-  action: string;
-  resource: string;
-  patientPseudonym: string | null;
-  clientId: string;
-  organisation: string | null;
-  actorHpr: string | null;
-  actorName: string | null;
-  purposeOfUse: string | null;
-  outcome: string;
-  correlationId: string;
-}
+/**
+ * One audit event as stored by the audit projection: the contract's AuditRecord, with action
+ * and outcome read back as the text the table holds (a row written by a newer version may carry
+ * a value this one does not know).
+ */
+export type AuditLogRow = Omit<AuditRecord, 'action' | 'outcome'> & { action: string; outcome: string };
 
 export interface LogPosition {
   topic: string;
@@ -59,11 +51,7 @@ export class AuditLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async offsets(topics: string[]): Promise<LogPosition[]> {
-    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await (await connected(this.dataSource)).query(
-      'SELECT topic, partition, next_offset::text AS next_offset FROM audit_projection_offsets WHERE topic = ANY($1)',
-      [topics],
-    );
-    return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+    return selectStoredOffsets(await connected(this.dataSource), AUDIT_OFFSETS, topics);
   }
 
   /** Runs `work` in one transaction, so audit rows, block changes and offsets commit together. */
@@ -191,10 +179,6 @@ export class AuditLogWriter {
   }
 
   async saveOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    await this.manager.query(
-      `INSERT INTO audit_projection_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
-       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
-      [topic, partition, nextOffset],
-    );
+    await upsertStoredOffsets(this.manager, AUDIT_OFFSETS, [{ topic, partition, offset: nextOffset }]);
   }
 }

@@ -9,3 +9,4 @@ export * from './raw-archive.repository';
 export * from './ops-state.repository';
 export * from './audit-log.repository';
 export * from './data-source-ready.util';
+export * from './stored-offsets.util';

@@ -1,4 +1,5 @@
 import { connected } from './data-source-ready.util';
+import { generationOffsets, selectStoredOffsets } from './stored-offsets.util';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertSchemaName } from './read-model.schema';
 
@@ -32,21 +33,12 @@ export class ProjectionStateRepository {
 
   /** Every offset a generation has stored (all topics). */
   async allOffsets(schema: string): Promise<Array<{ topic: string; partition: number; offset: string }>> {
-    assertSchemaName(schema);
-    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await (await connected(this.dataSource)).query(
-      `SELECT topic, partition, next_offset::text AS next_offset FROM "${schema}".projection_offsets`,
-    );
-    return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+    return selectStoredOffsets(await connected(this.dataSource), generationOffsets(schema));
   }
 
   /** Offsets read inside a caller's transaction (consistent with the lock it holds). */
   async offsetsIn(manager: EntityManager, schema: string, topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
-    assertSchemaName(schema);
-    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await manager.query(
-      `SELECT topic, partition, next_offset::text AS next_offset FROM "${schema}".projection_offsets WHERE topic = ANY($1)`,
-      [topics],
-    );
-    return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+    return selectStoredOffsets(manager, generationOffsets(schema), topics);
   }
 
   /**

@@ -1,22 +1,20 @@
 import { connected } from './data-source-ready.util';
+import { RAW_ARCHIVE_OFFSETS, selectStoredOffsets, upsertStoredOffsets } from './stored-offsets.util';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { RawMessageRecord } from '@hub/contracts';
 
-/** One archived message as received (see migration RawMessageArchive). */
-export interface ArchivedMessage {
-  kommunenummer: string;
-  msgId: string;
+/**
+ * One archived message as received (see migration RawMessageArchive): the raw record's own
+ * fields, its FHIR Binary id, the time as a Date, and the raw record it came from.
+ */
+export type ArchivedMessage = Pick<
+  RawMessageRecord,
+  'kommunenummer' | 'msgId' | 'hubMessageId' | 'msgType' | 'patientPseudonym' | 'contentType' | 'declaredEncoding' | 'sha256' | 'sizeBytes' | 'payload'
+> & {
   binaryId: string;
-  hubMessageId: string;
-  msgType: string;
-  patientPseudonym: string | null;
-  contentType: string;
-  declaredEncoding: string | null;
-  sha256: string;
-  sizeBytes: number;
-  payload: Buffer;
   receivedAt: Date;
   source: { topic: string; partition: number; offset: string };
-}
+};
 
 /**
  * The raw-message archive and its consumer offsets. Raw SQL: bytea in and out, an
@@ -27,11 +25,7 @@ export class RawArchiveRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async offsets(topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
-    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await (await connected(this.dataSource)).query(
-      'SELECT topic, partition, next_offset::text AS next_offset FROM raw_archive_offsets WHERE topic = ANY($1)',
-      [topics],
-    );
-    return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+    return selectStoredOffsets(await connected(this.dataSource), RAW_ARCHIVE_OFFSETS, topics);
   }
 
   /**
@@ -51,11 +45,7 @@ export class RawArchiveRepository {
           ],
         );
       }
-      await manager.query(
-        `INSERT INTO raw_archive_offsets (topic, partition, next_offset) VALUES ($1,$2,$3)
-         ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-        [position.topic, position.partition, position.nextOffset],
-      );
+      await upsertStoredOffsets(manager, RAW_ARCHIVE_OFFSETS, [{ topic: position.topic, partition: position.partition, offset: position.nextOffset }]);
     });
   }
 
