@@ -53,7 +53,7 @@ export class DeadLetterService {
   private readonly state: OpsStateRepository;
 
   constructor(private readonly ctx: OpsContext) {
-    this.state = new OpsStateRepository(ctx.dataSource);
+    this.state = ctx.opsState;
   }
 
   async list(kommunenummer: string, options: { status?: DeadLetterStatus } = {}): Promise<DeadLetterEntry[]> {

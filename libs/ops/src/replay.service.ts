@@ -47,7 +47,7 @@ export class ReplayService {
   private readonly state: OpsStateRepository;
 
   constructor(private readonly ctx: OpsContext) {
-    this.state = new OpsStateRepository(ctx.dataSource);
+    this.state = ctx.opsState;
   }
 
   async replay(options: ReplayOptions): Promise<ReplayResult> {
