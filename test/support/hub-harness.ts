@@ -2,12 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { mintDevToken } from '@hub/auth';
 import { configureLogging } from '@hub/observability';
 import { configureHttpApp } from '@hub/platform';
 import { HubModule } from '../../apps/hub/src/hub.module';
+import { freePort } from './app-process';
 import { isolatedTestEnv, TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from './test-env';
 
 export interface TestKommune {
@@ -108,16 +108,4 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`Condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
-}
-
-/** A port nobody listens on right now (the hub listens on it right after). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
