@@ -7,7 +7,7 @@ import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { AuditLogRepository, createDataSource, ProjectionStateRepository, RawArchiveRepository, ReadModelQueryRepository } from '@hub/persistence';
 import { HealthController } from './health.controller';
-import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
+import { BOOT_CONFIG, HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
 import { SharedProducer } from './shared-producer.service';
 import { AuthGuard } from './auth.guard';
@@ -32,8 +32,11 @@ const REPOSITORIES = [ProjectionStateRepository, ReadModelQueryRepository, Audit
   providers: [
     {
       provide: HUB_CONFIG,
-      useFactory: (): HubConfig => {
-        const config = loadHubConfig();
+      // Parsed once per process: bootstrapHttpApp parsed it already (for logging and the port)
+      // and provides it as BOOT_CONFIG; an app module created another way (tests) parses it here.
+      inject: [{ token: BOOT_CONFIG, optional: true }],
+      useFactory: (boot: HubConfig | undefined): HubConfig => {
+        const config = boot ?? loadHubConfig();
         setTopicNamespace(config.kafka.namespace);
         return config;
       },
