@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseFilters, 
 import type { Principal } from '@hub/auth';
 import {
   Answer,
-  AnswerInterceptor,
   AuthGuard,
   Consumes,
   CurrentPrincipal,
+  HttpEdgeInterceptor,
   PatientIdentifier,
   PatientIdentifierPipe,
   ProblemJsonFilter,
@@ -30,7 +30,7 @@ function accessLogAnswer(log: AccessLog): AccessLogAnswer {
 @Controller('api/v1/kommuner/:kommunenummer/me')
 @UseGuards(AuthGuard)
 @UseFilters(new ProblemJsonFilter(auditMapper))
-@UseInterceptors(AnswerInterceptor)
+@UseInterceptors(HttpEdgeInterceptor)
 export class PatientSelfController {
   constructor(private readonly access: PatientAccessService) {}
 
@@ -66,7 +66,7 @@ export class PatientSelfController {
 @Controller('api/v1/kommuner/:kommunenummer')
 @UseGuards(AuthGuard)
 @UseFilters(new ProblemJsonFilter(auditMapper))
-@UseInterceptors(AnswerInterceptor)
+@UseInterceptors(HttpEdgeInterceptor)
 export class AccessLogController {
   constructor(private readonly access: PatientAccessService) {}
 

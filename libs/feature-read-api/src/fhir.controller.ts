@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import type { Principal } from '@hub/auth';
 import {
   Answer,
-  AnswerInterceptor,
   AuthGuard,
   Consumes,
   CurrentPrincipal,
@@ -16,7 +15,7 @@ import {
   RequestSchemaPipe,
   RequireScopes,
   Timed,
-  TimingInterceptor,
+  HttpEdgeInterceptor,
   Validated,
 } from '@hub/platform';
 import { SEARCH_PARAMETER_NAMES, SEARCHABLE_RESOURCES, SearchableResource } from './fhir-search';
@@ -46,7 +45,7 @@ const searchRoute = (request: Request): string => {
 @Controller('fhir/:kommunenummer')
 @UseGuards(AuthGuard)
 @UseFilters(new FhirOutcomeFilter(readApiMapper))
-@UseInterceptors(TimingInterceptor, AnswerInterceptor)
+@UseInterceptors(HttpEdgeInterceptor)
 export class FhirController {
   constructor(private readonly fhir: FhirSearchService) {}
 

@@ -2,7 +2,6 @@ import { Body, Controller, HttpCode, Param, Post, UseFilters, UseGuards, UseInte
 import type { Principal } from '@hub/auth';
 import {
   Answer,
-  AnswerInterceptor,
   AuthGuard,
   Consumes,
   CurrentPrincipal,
@@ -12,7 +11,7 @@ import {
   PurposeOfUse,
   RequireScopes,
   Timed,
-  TimingInterceptor,
+  HttpEdgeInterceptor,
 } from '@hub/platform';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { PatientReadService } from './patient-read.service';
@@ -26,7 +25,7 @@ import { readApiMapper } from './read-api-http.util';
 @Controller('api/v1/kommuner/:kommunenummer')
 @UseGuards(AuthGuard)
 @UseFilters(new ProblemJsonFilter(readApiMapper))
-@UseInterceptors(TimingInterceptor, AnswerInterceptor)
+@UseInterceptors(HttpEdgeInterceptor)
 export class PatientOverviewController {
   constructor(private readonly reads: PatientReadService) {}
 
