@@ -7,6 +7,7 @@ import { mintDevToken } from '@hub/auth';
 import { configureLogging } from '@hub/observability';
 import { configureHttpApp } from '@hub/platform';
 import { HubModule } from '../../apps/hub/src/hub.module';
+import { freePort } from './app-process';
 import { isolatedTestEnv, TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from './test-env';
 
 export interface TestKommune {
@@ -45,7 +46,11 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
       `kommuner:\n${entries.map((k) => `  - kommunenummer: "${k.kommunenummer}"\n    navn: ${k.navn}\n    herIds: [${k.herIds.join(', ')}]\n`).join('')}`,
     );
   writeDirectory(kommuner);
+  // The port is chosen first: links in answers come from the configured public base URL.
+  const port = options.port ?? (await freePort());
   Object.assign(process.env, {
+    PORT: String(port),
+    HENDELSESLAGER_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     NODE_ENV: 'test',
     DATABASE_URL: isolated?.databaseUrl ?? TEST_DATABASE_URL,
     KAFKA_BROKERS: TEST_KAFKA_BROKERS,
@@ -64,7 +69,7 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
   configureLogging({ level: 'info', json: true, sink: (line) => logs.push(line) });
   const app = await NestFactory.create(HubModule, { logger: false, bodyParser: false });
   configureHttpApp(app);
-  await app.listen(options.port ?? 0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@hub/config';
 import { AvroCodec, setTopicNamespace } from '@hub/contracts';
 import { KafkajsAdapter, KafkaPort, PlatformaticAdapter, ProducerPort } from '@hub/kafka';
-import { createDataSource } from '@hub/persistence';
+import { createDataSource, OpsStateRepository, ProjectionStateRepository } from '@hub/persistence';
 
 /** Progress of long work (replay, rebuild, redrive); the CLI renders it as a progress bar. */
 export interface ProgressReporter {
@@ -18,8 +18,19 @@ export const NO_PROGRESS: ProgressReporter = { setTotal: () => undefined, tick: 
  */
 export class OpsContext {
   private producer_?: Promise<ProducerPort>;
+  /** The operations tables (replay runs, rebuilds, redrives). */
+  readonly opsState: OpsStateRepository;
+  /** The read-model generations and their stored offsets. */
+  readonly generations: ProjectionStateRepository;
 
-  private constructor(readonly config: HubConfig, readonly kafka: KafkaPort, readonly codec: AvroCodec, readonly dataSource: DataSource) {}
+  /**
+   * The CLI's wiring root, as PlatformModule is the apps': the one place an operations command's
+   * DataSource is held; the services get their repositories from here.
+   */
+  private constructor(readonly config: HubConfig, readonly kafka: KafkaPort, readonly codec: AvroCodec, readonly dataSource: DataSource) {
+    this.opsState = new OpsStateRepository(dataSource);
+    this.generations = new ProjectionStateRepository(dataSource);
+  }
 
   /** Connects to PostgreSQL (Kafka and the registry are connected on first use). */
   static async open(config: HubConfig, options: { poolSize?: number } = {}): Promise<OpsContext> {

@@ -62,8 +62,8 @@ export class RebuildService {
   private readonly projector = new ReadModelProjector();
 
   constructor(private readonly ctx: OpsContext) {
-    this.ops = new OpsStateRepository(ctx.dataSource);
-    this.generations = new ProjectionStateRepository(ctx.dataSource);
+    this.ops = ctx.opsState;
+    this.generations = ctx.generations;
   }
 
   async rebuild(options: RebuildOptions = {}): Promise<RebuildResult> {

@@ -2,7 +2,7 @@ import { CONSUMER_GROUPS, TOPICS } from '@hub/contracts';
 import { parseDirectory } from '@hub/directory';
 import { readConfigFile } from '@hub/config';
 import { storedOffsetOf, type AdminPort, type TopicPartitionOffset } from '@hub/kafka';
-import { OpsStateRepository, ProjectionStateRepository, READ_MODEL_PROJECTION } from '@hub/persistence';
+import { READ_MODEL_PROJECTION } from '@hub/persistence';
 import type { OpsContext } from './ops-context';
 
 export interface GroupLag {
@@ -49,8 +49,7 @@ export class StatusService {
   constructor(private readonly ctx: OpsContext) {}
 
   async status(kommunenummer?: string): Promise<HubStatus> {
-    const ops = new OpsStateRepository(this.ctx.dataSource);
-    const generations = new ProjectionStateRepository(this.ctx.dataSource);
+    const { opsState: ops, generations } = this.ctx;
     const generation = await generations.generation(READ_MODEL_PROJECTION);
     if (!generation) throw new Error('No read-model generation; run `hendelseslager migrate`');
     const schema = generation.activeSchema;

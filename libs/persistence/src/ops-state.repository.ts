@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertSchemaName, readModelDdl } from './read-model.schema';
+import { generationOffsets, selectStoredOffsets, upsertStoredOffsets } from './stored-offsets.util';
 
 export type RebuildStatus = 'building' | 'switched' | 'aborted';
 
@@ -138,12 +139,8 @@ export class OpsStateRepository {
         );
         copied += Array.isArray(result) ? Number(result[1] ?? 0) : 0;
       }
-      const offsets: Array<{ topic: string; partition: number; next_offset: string }> = await queryRunner.query(
-        `SELECT topic, partition, next_offset::text AS next_offset FROM "${source}".projection_offsets`,
-      );
-      for (const o of offsets.filter((row) => !isRebuiltTopic(row.topic))) {
-        await queryRunner.query(`INSERT INTO "${target}".projection_offsets (topic, partition, next_offset) VALUES ($1,$2,$3)`, [o.topic, o.partition, o.next_offset]);
-      }
+      const offsets = await selectStoredOffsets(queryRunner, generationOffsets(source));
+      await upsertStoredOffsets(queryRunner, generationOffsets(target), offsets.filter((row) => !isRebuiltTopic(row.topic)));
       await queryRunner.commitTransaction();
       return copied;
     } catch (error) {

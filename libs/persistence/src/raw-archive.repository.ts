@@ -1,21 +1,20 @@
+import { connected } from './data-source-ready.util';
+import { RAW_ARCHIVE_OFFSETS, selectStoredOffsets, upsertStoredOffsets } from './stored-offsets.util';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { RawMessageRecord } from '@hub/contracts';
 
-/** One archived message as received (see migration RawMessageArchive). */
-export interface ArchivedMessage {
-  kommunenummer: string;
-  msgId: string;
+/**
+ * One archived message as received (see migration RawMessageArchive): the raw record's own
+ * fields, its FHIR Binary id, the time as a Date, and the raw record it came from.
+ */
+export type ArchivedMessage = Pick<
+  RawMessageRecord,
+  'kommunenummer' | 'msgId' | 'hubMessageId' | 'msgType' | 'patientPseudonym' | 'contentType' | 'declaredEncoding' | 'sha256' | 'sizeBytes' | 'payload'
+> & {
   binaryId: string;
-  hubMessageId: string;
-  msgType: string;
-  patientPseudonym: string | null;
-  contentType: string;
-  declaredEncoding: string | null;
-  sha256: string;
-  sizeBytes: number;
-  payload: Buffer;
   receivedAt: Date;
   source: { topic: string; partition: number; offset: string };
-}
+};
 
 /**
  * The raw-message archive and its consumer offsets. Raw SQL: bytea in and out, an
@@ -26,11 +25,7 @@ export class RawArchiveRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async offsets(topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
-    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await this.dataSource.query(
-      'SELECT topic, partition, next_offset::text AS next_offset FROM raw_archive_offsets WHERE topic = ANY($1)',
-      [topics],
-    );
-    return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+    return selectStoredOffsets(await connected(this.dataSource), RAW_ARCHIVE_OFFSETS, topics);
   }
 
   /**
@@ -38,7 +33,7 @@ export class RawArchiveRepository {
    * of a MsgId wins: intake refuses a second copy, and a replay must not replace the bytes.
    */
   async store(messages: ArchivedMessage[], position: { topic: string; partition: number; nextOffset: string }): Promise<void> {
-    await this.dataSource.transaction(async (manager: EntityManager) => {
+    await (await connected(this.dataSource)).transaction(async (manager: EntityManager) => {
       for (const m of messages) {
         await manager.query(
           `INSERT INTO raw_message_archive (kommunenummer, msg_id, binary_id, hub_message_id, msg_type, patient_pseudonym, content_type,
@@ -50,11 +45,7 @@ export class RawArchiveRepository {
           ],
         );
       }
-      await manager.query(
-        `INSERT INTO raw_archive_offsets (topic, partition, next_offset) VALUES ($1,$2,$3)
-         ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-        [position.topic, position.partition, position.nextOffset],
-      );
+      await upsertStoredOffsets(manager, RAW_ARCHIVE_OFFSETS, [{ topic: position.topic, partition: position.partition, offset: position.nextOffset }]);
     });
   }
 
@@ -69,7 +60,7 @@ export class RawArchiveRepository {
 
   /** The archived message with this Binary id in this kommune only (no cross-kommune reads). */
   async findByBinaryId(kommunenummer: string, binaryId: string): Promise<ArchivedMessage | undefined> {
-    const rows: ArchiveRow[] = await this.dataSource.query('SELECT * FROM raw_message_archive WHERE kommunenummer = $1 AND binary_id = $2', [
+    const rows: ArchiveRow[] = await (await connected(this.dataSource)).query('SELECT * FROM raw_message_archive WHERE kommunenummer = $1 AND binary_id = $2', [
       kommunenummer,
       binaryId,
     ]);

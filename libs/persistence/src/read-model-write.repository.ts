@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { generationOffsets, upsertStoredOffsets } from './stored-offsets.util';
 import type { DocumentEvent } from '@hub/contracts';
 import { demographicsOf, DocumentState, explicitDocumentKey, mergeDemographics, NewVersion, ownDocumentKey, PatientDemographics, ReadModelTx, StoredVersion } from '@hub/projections';
 import { assertSchemaName } from './read-model.schema';
@@ -47,9 +48,9 @@ export class ReadModelWriteRepository implements ReadModelTx {
   private readonly links = new Map<string, [string, string, string]>();
   private readonly offsets = new Map<string, { topic: string; partition: number; nextOffset: string }>();
 
-  constructor(private readonly manager: EntityManager, schema: string) {
-    assertSchemaName(schema);
-    this.s = `"${schema}"`;
+  constructor(private readonly manager: EntityManager, private readonly schemaName: string) {
+    assertSchemaName(schemaName);
+    this.s = `"${schemaName}"`;
   }
 
   /**
@@ -422,14 +423,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   }
 
   private async writeOffsets(): Promise<void> {
-    const rows = [...this.offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition, next_offset: o.nextOffset }));
-    if (rows.length === 0) return;
-    await this.manager.query(
-      `INSERT INTO ${this.s}.projection_offsets (topic, partition, next_offset)
-       SELECT * FROM json_to_recordset($1::json) AS x(topic text, partition int, next_offset bigint)
-       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-      [JSON.stringify(rows)],
-    );
+    await upsertStoredOffsets(this.manager, generationOffsets(this.schemaName), [...this.offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: o.nextOffset })));
   }
 }
 

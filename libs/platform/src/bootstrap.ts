@@ -1,12 +1,20 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { INestApplication, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { loadHubConfig } from '@hub/config';
 import { configureLogging, HubLogger, NestLoggerAdapter } from '@hub/observability';
 import { HttpErrorFilter } from './http-error.filter';
 import { drainConnections } from './http-drain.service';
+import { BOOT_CONFIG } from './platform.tokens';
+
+/** The root bootstrapHttpApp starts: the app's module beside the boot configuration. */
+@Module({})
+class HttpAppRoot {}
+
+@Module({})
+class BootConfigModule {}
 
 /**
  * Starts one Nest application (a single app or the all-in-one hub) with the hub's logging,
@@ -16,7 +24,9 @@ export async function bootstrapHttpApp(module: Type<unknown>, options: { port?: 
   const config = loadHubConfig();
   configureLogging({ level: config.log.level, json: config.log.json });
   const log = new HubLogger(options.name);
-  const app = await NestFactory.create(module, { logger: new NestLoggerAdapter(), bodyParser: false });
+  // The configuration parsed above is the process's one: handed to PlatformModule, not parsed again.
+  const root: DynamicModule = { module: HttpAppRoot, imports: [{ module: BootConfigModule, global: true, providers: [{ provide: BOOT_CONFIG, useValue: config }], exports: [BOOT_CONFIG] }, module] };
+  const app = await NestFactory.create(root, { logger: new NestLoggerAdapter(), bodyParser: false });
   configureHttpApp(app);
   const port = options.port ?? config.port;
   // 127.0.0.1 unless HOST says otherwise: a development hub is not reachable from the network.

@@ -5,9 +5,9 @@ import { AvroCodec, setTopicNamespace } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { createDataSource } from '@hub/persistence';
+import { AuditLogRepository, createDataSource, ProjectionStateRepository, RawArchiveRepository, ReadModelQueryRepository, WebSessionRepository } from '@hub/persistence';
 import { HealthController } from './health.controller';
-import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
+import { BOOT_CONFIG, HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
 import { ProvisioningStatus } from './provisioning-status';
 import { SharedProducer } from './shared-producer.service';
@@ -23,6 +23,9 @@ import { MetricsListener } from './metrics-listener.service';
 
 const kafkaLog = new HubLogger('Kafka');
 
+/** The repositories features get injected (constructed with the process's DataSource). */
+const REPOSITORIES = [ProjectionStateRepository, ReadModelQueryRepository, AuditLogRepository, RawArchiveRepository, WebSessionRepository];
+
 /**
  * Everything every app needs: configuration, Kafka, the schema registry codec, PostgreSQL,
  * the kommune directory, metrics, health and authentication. Global, imported once per process.
@@ -33,8 +36,11 @@ const kafkaLog = new HubLogger('Kafka');
   providers: [
     {
       provide: HUB_CONFIG,
-      useFactory: (): HubConfig => {
-        const config = loadHubConfig();
+      // Parsed once per process: bootstrapHttpApp parsed it already (for logging and the port)
+      // and provides it as BOOT_CONFIG; an app module created another way (tests) parses it here.
+      inject: [{ token: BOOT_CONFIG, optional: true }],
+      useFactory: (boot: HubConfig | undefined): HubConfig => {
+        const config = boot ?? loadHubConfig();
         setTopicNamespace(config.kafka.namespace);
         return config;
       },
@@ -66,6 +72,9 @@ const kafkaLog = new HubLogger('Kafka');
         return dataSource;
       },
     },
+    // Repositories stay Nest-free (libs/persistence); the process's one pool is handed to them here,
+    // and each connects lazily before its statements, so services never hold the DataSource.
+    ...REPOSITORIES.map((repository) => ({ provide: repository, inject: [DataSource], useFactory: (dataSource: DataSource) => new repository(dataSource) })),
     { provide: KommuneDirectory, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new KommuneDirectory(config.directoryPath) },
     { provide: HubMetrics, useValue: new HubMetrics() },
     TokenVerifierProvider,
@@ -81,6 +90,6 @@ const kafkaLog = new HubLogger('Kafka');
     HttpDrain,
     DeadLetterWriter,
   ],
-  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
+  exports: [...REPOSITORIES, DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}
