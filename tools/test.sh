@@ -9,6 +9,7 @@ bash tools/ensure-system-packages.sh
 echo "== typecheck and lint"
 npx tsc -p tsconfig.json --noEmit
 npx eslint . --max-warnings=50
+npx depcruise apps libs test bench --config .dependency-cruiser.cjs
 
 echo "== npm audit (production dependencies; fails on high/critical)"
 bash tools/npm-audit.sh

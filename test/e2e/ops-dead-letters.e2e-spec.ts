@@ -1,5 +1,6 @@
 import { patientPseudonym, RawMessageRecord, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
-import { currentMapping, DeadLetterService, OpsContext, RawMapping } from '@hub/ops';
+import { currentMapping, RawMapping } from '@hub/normalization';
+import { DeadLetterService, OpsContext } from '@hub/ops';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { kommune, openOps, orientering, overview, testPatient } from './ops-support';
 

@@ -1,5 +1,6 @@
 import { TOPICS } from '@hub/contracts';
-import { currentMapping, OpsContext, RawMapping, ReplayService } from '@hub/ops';
+import { currentMapping, RawMapping } from '@hub/normalization';
+import { OpsContext, ReplayService } from '@hub/ops';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { activeSchema, countIn, kommune, openOps, orientering, overview, post, testPatient } from './ops-support';
 

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { mintDevToken } from '@hub/auth';
 import { configureLogging } from '@hub/observability';
@@ -45,7 +46,11 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
       `kommuner:\n${entries.map((k) => `  - kommunenummer: "${k.kommunenummer}"\n    navn: ${k.navn}\n    herIds: [${k.herIds.join(', ')}]\n`).join('')}`,
     );
   writeDirectory(kommuner);
+  // The port is chosen first: links in answers come from the configured public base URL.
+  const port = options.port ?? (await freePort());
   Object.assign(process.env, {
+    PORT: String(port),
+    HENDELSESLAGER_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     NODE_ENV: 'test',
     DATABASE_URL: isolated?.databaseUrl ?? TEST_DATABASE_URL,
     KAFKA_BROKERS: TEST_KAFKA_BROKERS,
@@ -64,7 +69,7 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
   configureLogging({ level: 'info', json: true, sink: (line) => logs.push(line) });
   const app = await NestFactory.create(HubModule, { logger: false, bodyParser: false });
   configureHttpApp(app);
-  await app.listen(options.port ?? 0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,
@@ -103,4 +108,16 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`Condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+/** A port nobody listens on right now (the hub listens on it right after). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

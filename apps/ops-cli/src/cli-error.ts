@@ -1,8 +1,13 @@
+import { HubException } from '@hub/exceptions';
+
 /** An expected failure with a message for the operator (no stack trace). */
-export class CliError extends Error {
+export enum CliExceptionCode {
+  FAILED = 'CLI.FAILED',
+}
+
+export class CliError extends HubException<CliExceptionCode> {
   constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = 'CliError';
+    super(CliExceptionCode.FAILED, message);
   }
 }
 

@@ -11,6 +11,14 @@ describe('loadHubConfig', () => {
     expect(config.kafka.client).toBe('kafkajs');
   });
 
+  it('builds links from a configured public base URL, by default the local port, and refuses a malformed one', () => {
+    expect(loadHubConfig({ ...dev, PORT: '4100' }).publicBaseUrl).toBe('http://127.0.0.1:4100');
+    expect(loadHubConfig({ ...dev, HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.kommune.no/hendelseslager/' }).publicBaseUrl).toBe('https://hub.kommune.no/hendelseslager');
+    for (const bad of ['hub.kommune.no', 'ftp://hub', 'https://hub.kommune.no/?x=1', 'https://hub kommune']) {
+      expect(() => loadHubConfig({ ...dev, HENDELSESLAGER_PUBLIC_BASE_URL: bad })).toThrow(/HENDELSESLAGER_PUBLIC_BASE_URL/);
+    }
+  });
+
   it('chooses the Kafka client and refuses an unknown one', () => {
     expect(loadHubConfig({ ...dev, KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('platformatic');
     expect(() => loadHubConfig({ ...dev, KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT=rdkafka/);

@@ -1,3 +1,4 @@
+import { HubException } from '@hub/exceptions';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -88,10 +89,13 @@ export interface HubConfig {
   rateLimit: { perSecond: number; burst: number };
 }
 
-export class ConfigException extends Error {
+export enum ConfigExceptionCode {
+  INVALID_CONFIGURATION = 'CONFIG.INVALID',
+}
+
+export class ConfigException extends HubException<ConfigExceptionCode> {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration: ${problems.join('; ')}`);
-    this.name = 'ConfigException';
+    super(ConfigExceptionCode.INVALID_CONFIGURATION, `Invalid configuration: ${problems.join('; ')}`);
   }
 }
 

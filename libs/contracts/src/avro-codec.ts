@@ -1,3 +1,4 @@
+import { HubException } from '@hub/exceptions';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { loadSchema } from './schema-files';
 import { parseTopic, TopicKind } from './topics.constant';
@@ -10,10 +11,13 @@ import { parseTopic, TopicKind } from './topics.constant';
  */
 export const SUBJECT_COMPATIBILITY = COMPATIBILITY.FULL_TRANSITIVE;
 
-export class RegistryUnavailableException extends Error {
-  constructor(message: string, override readonly cause?: unknown) {
-    super(message);
-    this.name = 'RegistryUnavailableException';
+export enum RegistryExceptionCode {
+  UNAVAILABLE = 'REGISTRY.UNAVAILABLE',
+}
+
+export class RegistryUnavailableException extends HubException<RegistryExceptionCode> {
+  constructor(message: string, cause?: unknown) {
+    super(RegistryExceptionCode.UNAVAILABLE, message, { cause });
   }
 }
 

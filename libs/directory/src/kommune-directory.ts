@@ -1,3 +1,4 @@
+import { HubException } from '@hub/exceptions';
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 
@@ -15,10 +16,13 @@ export interface KommuneEntry {
   herIds: string[];
 }
 
-export class DirectoryException extends Error {
+export enum DirectoryExceptionCode {
+  INVALID_DIRECTORY = 'DIRECTORY.INVALID',
+}
+
+export class DirectoryException extends HubException<DirectoryExceptionCode> {
   constructor(message: string) {
-    super(message);
-    this.name = 'DirectoryException';
+    super(DirectoryExceptionCode.INVALID_DIRECTORY, message);
   }
 }
 

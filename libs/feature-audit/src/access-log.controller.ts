@@ -1,9 +1,26 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
-import { AuthenticatedRequest, AuthGuard, RequireScopes } from '@hub/platform';
-import { AuditException } from './audit.exception';
-import { auditHttpError } from './audit-http.util';
-import { PatientAccessService } from './patient-access.service';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import type { Principal } from '@hub/auth';
+import {
+  Answer,
+  AnswerInterceptor,
+  AuthGuard,
+  Consumes,
+  CurrentPrincipal,
+  PatientIdentifier,
+  PatientIdentifierPipe,
+  ProblemJsonFilter,
+  PurposeOfUse,
+  RequireScopes,
+} from '@hub/platform';
+import { auditMapper } from './audit-http.util';
+import { AccessLog, BlockingState, PatientAccessService } from './patient-access.service';
+
+type AccessLogAnswer = Answer<Omit<AccessLog, 'auditId'>>;
+
+/** The log as answered: the audit id of this very read goes in a header, not the body. */
+function accessLogAnswer(log: AccessLog): AccessLogAnswer {
+  return new Answer({ kommunenummer: log.kommunenummer, entries: log.entries }, { 'X-Audit-Id': log.auditId });
+}
 
 /**
  * The patient's own view (scope patient:self): who looked at my data in this kommune, and my
@@ -12,35 +29,33 @@ import { PatientAccessService } from './patient-access.service';
  */
 @Controller('api/v1/kommuner/:kommunenummer/me')
 @UseGuards(AuthGuard)
+@UseFilters(new ProblemJsonFilter(auditMapper))
+@UseInterceptors(AnswerInterceptor)
 export class PatientSelfController {
   constructor(private readonly access: PatientAccessService) {}
 
   @Get('access-log')
   @RequireScopes('patient:self')
-  async accessLog(@Param('kommunenummer') knr: string, @Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
-    await answer(res, async () => {
-      const log = await this.access.accessLog(knr, this.access.selfIdentity(req.principal), req.principal);
-      res.setHeader('X-Audit-Id', log.auditId);
-      return { kommunenummer: log.kommunenummer, entries: log.entries };
-    });
+  async accessLog(@Param('kommunenummer') knr: string, @CurrentPrincipal() principal: Principal): Promise<AccessLogAnswer> {
+    return accessLogAnswer(await this.access.accessLog(knr, this.access.selfIdentity(principal), principal));
   }
 
   @Get('blocking')
   @RequireScopes('patient:self')
-  async blocking(@Param('kommunenummer') knr: string, @Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
-    await answer(res, () => this.access.blockingState(knr, this.access.selfIdentity(req.principal)));
+  blocking(@Param('kommunenummer') knr: string, @CurrentPrincipal() principal: Principal): Promise<BlockingState> {
+    return this.access.blockingState(knr, this.access.selfIdentity(principal));
   }
 
   @Put('blocking')
   @RequireScopes('patient:self')
-  async block(@Param('kommunenummer') knr: string, @Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
-    await answer(res, () => this.access.setBlocked(knr, this.access.selfIdentity(req.principal), req.principal, true));
+  block(@Param('kommunenummer') knr: string, @CurrentPrincipal() principal: Principal): Promise<BlockingState & { auditId: string }> {
+    return this.access.setBlocked(knr, this.access.selfIdentity(principal), principal, true);
   }
 
   @Delete('blocking')
   @RequireScopes('patient:self')
-  async unblock(@Param('kommunenummer') knr: string, @Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
-    await answer(res, () => this.access.setBlocked(knr, this.access.selfIdentity(req.principal), req.principal, false));
+  unblock(@Param('kommunenummer') knr: string, @CurrentPrincipal() principal: Principal): Promise<BlockingState & { auditId: string }> {
+    return this.access.setBlocked(knr, this.access.selfIdentity(principal), principal, false);
   }
 }
 
@@ -50,33 +65,21 @@ export class PatientSelfController {
  */
 @Controller('api/v1/kommuner/:kommunenummer')
 @UseGuards(AuthGuard)
+@UseFilters(new ProblemJsonFilter(auditMapper))
+@UseInterceptors(AnswerInterceptor)
 export class AccessLogController {
   constructor(private readonly access: PatientAccessService) {}
 
   @Post('access-log')
   @HttpCode(200)
   @RequireScopes('audit:read')
+  @Consumes('application/json')
   async accessLog(
     @Param('kommunenummer') knr: string,
-    @Body() body: { identifierType?: string; identifier?: string } | undefined,
-    @Headers('x-purpose-of-use') purpose: string | undefined,
-    @Req() req: AuthenticatedRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    await answer(res, async () => {
-      const statedPurpose = this.access.officerPurpose(purpose);
-      const log = await this.access.accessLog(knr, this.access.officerIdentity(body?.identifierType, body?.identifier), req.principal, statedPurpose);
-      res.setHeader('X-Audit-Id', log.auditId);
-      return { kommunenummer: log.kommunenummer, entries: log.entries };
-    });
-  }
-}
-
-async function answer(res: Response, work: () => Promise<object>): Promise<void> {
-  try {
-    res.status(200).json(await work());
-  } catch (error) {
-    if (error instanceof AuditException) throw auditHttpError(error);
-    throw error;
+    @Body(PatientIdentifierPipe) identifier: PatientIdentifier,
+    @PurposeOfUse() purpose: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<AccessLogAnswer> {
+    return accessLogAnswer(await this.access.accessLog(knr, { type: identifier.type, value: identifier.value }, principal, purpose));
   }
 }

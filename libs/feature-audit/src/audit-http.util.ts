@@ -1,23 +1,20 @@
-import type { HttpException } from '@nestjs/common';
-import { problem } from '@hub/platform';
+import { assertUnreachable } from '@hub/exceptions';
+import type { HttpAnswer } from '@hub/platform';
 import { AuditException, AuditExceptionCode } from './audit.exception';
 
 /** Every AuditException code to its HTTP answer (exhaustive: a new code fails to compile here). */
-export function auditHttpError(error: AuditException): HttpException {
+export function auditAnswer(error: AuditException): HttpAnswer {
   switch (error.code) {
     case AuditExceptionCode.NO_PATIENT_IDENTITY:
-      return problem(403, 'no_patient_identity', error.message);
-    case AuditExceptionCode.INVALID_IDENTIFIER:
-      return problem(400, 'invalid_identifier', error.message);
-    case AuditExceptionCode.PURPOSE_REQUIRED:
-      return problem(403, 'purpose_of_use_required', error.message);
+      return { status: 403, code: 'no_patient_identity', detail: error.message };
     case AuditExceptionCode.AUDIT_UNAVAILABLE:
-      return problem(503, 'audit_unavailable', error.message, { 'Retry-After': '5' });
+      return { status: 503, code: 'audit_unavailable', detail: error.message, headers: { 'Retry-After': '5' } };
     default:
-      return assertUnreachable(error.code);
+      return assertUnreachable(error.code, 'audit error code');
   }
 }
 
-function assertUnreachable(value: never): never {
-  throw new Error(`Unmapped audit error code ${String(value)}`);
+/** The audit feature's mapper for the answer-format filters: its own exceptions, nothing else. */
+export function auditMapper(error: unknown): HttpAnswer | undefined {
+  return error instanceof AuditException ? auditAnswer(error) : undefined;
 }

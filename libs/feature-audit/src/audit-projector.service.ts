@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AuditRecord, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { AuditLogRepository } from '@hub/persistence';
-import { ConsumerService, dataSourceReady, DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
+import { ConsumerService, DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 
 /** Name of the audit projection (consumer group suffix and metrics label). */
 export const AUDIT_PROJECTION = 'audit';
@@ -18,17 +17,15 @@ export const AUDIT_PROJECTION = 'audit';
 @Injectable()
 export class AuditProjectorService extends ConsumerService {
   protected readonly runner: PatternConsumerRunner;
-  private readonly repository: AuditLogRepository;
 
   constructor(
     @Inject(KAFKA_PORT) kafka: KafkaPort,
     private readonly deadLetters: DeadLetterWriter,
     private readonly metrics: HubMetrics,
-    private readonly dataSource: DataSource,
+    private readonly repository: AuditLogRepository,
   ) {
     super();
-    this.repository = new AuditLogRepository(dataSource);
-    this.runner = projectionConsumer(kafka, dataSource, {
+    this.runner = projectionConsumer(kafka, {
       projection: AUDIT_PROJECTION,
       topics: TOPICS.pattern('audit'),
       storedOffsets: (topics) => this.repository.offsets(topics),
@@ -40,7 +37,6 @@ export class AuditProjectorService extends ConsumerService {
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
     const knr = parseTopic(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
-    await dataSourceReady(this.dataSource);
     const decoded = await this.deadLetters.decodeBatch<AuditRecord>(batch.records);
     const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {
       name: 'audit-projector',

@@ -1,15 +1,14 @@
+import { HubException, HubExceptionOptions } from '@hub/exceptions';
+
 /** Why an access-log or blocking request is refused; mapped to HTTP in one place (audit-http.util.ts). */
 export enum AuditExceptionCode {
   NO_PATIENT_IDENTITY = 'AUDIT.NO_PATIENT_IDENTITY',
-  INVALID_IDENTIFIER = 'AUDIT.INVALID_IDENTIFIER',
-  PURPOSE_REQUIRED = 'AUDIT.PURPOSE_REQUIRED',
   AUDIT_UNAVAILABLE = 'AUDIT.AUDIT_UNAVAILABLE',
 }
 
 /** The one error type of the audit feature. Messages never contain an identifier. */
-export class AuditException extends Error {
-  constructor(readonly code: AuditExceptionCode, message: string) {
-    super(message);
-    this.name = 'AuditException';
+export class AuditException extends HubException<AuditExceptionCode> {
+  constructor(code: AuditExceptionCode, message: string, options?: HubExceptionOptions) {
+    super(code, message, options);
   }
 }

@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import { AuditAction, patientPseudonym } from '@hub/contracts';
-import { AuditEntry, AuditService, AuditUnavailableException, PURPOSES_OF_USE } from '@hub/feature-read-api';
-import { isValidDnr, isValidFnr } from '@hub/messages';
+import { AuditEntry, AuditService, AuditUnavailableException } from '@hub/feature-read-api';
 import { AuditLogRepository, AuditLogRow, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
-import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
+import { HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
 import { AuditException, AuditExceptionCode } from './audit.exception';
 
-export type IdentifierType = 'FNR' | 'DNR' | 'FHN';
+export type IdentifierType = PatientIdentifierType;
 
 /** One access to the patient's data, as shown to the patient and the privacy officer. */
 export interface AccessLogEntry {
@@ -48,38 +46,20 @@ const MAX_ENTRIES = 1000;
  */
 @Injectable()
 export class PatientAccessService {
-  private readonly auditLog: AuditLogRepository;
-  private readonly state: ProjectionStateRepository;
-  private readonly queries: ReadModelQueryRepository;
-
-  constructor(@Inject(HUB_CONFIG) private readonly config: HubConfig, private readonly audit: AuditService, private readonly dataSource: DataSource) {
-    this.auditLog = new AuditLogRepository(dataSource);
-    this.state = new ProjectionStateRepository(dataSource);
-    this.queries = new ReadModelQueryRepository(dataSource);
-  }
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly audit: AuditService,
+    private readonly auditLog: AuditLogRepository,
+    private readonly state: ProjectionStateRepository,
+    private readonly queries: ReadModelQueryRepository,
+  ) {}
 
   /** The patient's identity from a patient:self token's `pid` claim; never from the request. */
   selfIdentity(principal: Principal): { type: IdentifierType; value: string } {
     const pid = principal.patientIdentifier;
-    if (pid && isValidFnr(pid)) return { type: 'FNR', value: pid };
-    if (pid && isValidDnr(pid)) return { type: 'DNR', value: pid };
+    if (pid && isValidPatientIdentifier('FNR', pid)) return { type: 'FNR', value: pid };
+    if (pid && isValidPatientIdentifier('DNR', pid)) return { type: 'DNR', value: pid };
     throw new AuditException(AuditExceptionCode.NO_PATIENT_IDENTITY, 'The token carries no valid patient identity (pid)');
-  }
-
-  /** Validates an identifier given by a privacy officer (body, never URL). */
-  officerIdentity(identifierType: unknown, identifier: unknown): { type: IdentifierType; value: string } {
-    const type = String(identifierType ?? 'FNR').toUpperCase();
-    const valid = typeof identifier === 'string' && /^\d{11}$/.test(identifier) && ((type === 'FNR' && isValidFnr(identifier)) || (type === 'DNR' && isValidDnr(identifier)) || type === 'FHN');
-    if (!valid) throw new AuditException(AuditExceptionCode.INVALID_IDENTIFIER, 'Body must be {"identifierType": "FNR"|"DNR"|"FHN", "identifier": "<valid 11 digits>"}');
-    return { type: type as IdentifierType, value: identifier as string };
-  }
-
-  /** Checks the stated purpose of a privacy officer's read. */
-  officerPurpose(purpose: string | undefined): string {
-    if (!purpose || !PURPOSES_OF_USE.has(purpose)) {
-      throw new AuditException(AuditExceptionCode.PURPOSE_REQUIRED, `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`);
-    }
-    return purpose;
   }
 
   /** Who accessed the patient's data in this kommune, newest first; audited before it is returned. */
@@ -105,7 +85,6 @@ export class PatientAccessService {
     const pseudonym = patientPseudonym(this.config.pseudonymKey, kommunenummer, identity.type, identity.value);
     const action: AuditAction = blocked ? 'BLOCK' : 'UNBLOCK';
     const record = await this.write({ kommunenummer, action, resource: 'blocking', patientPseudonym: pseudonym, principal, purposeOfUse: PATIENT_REQUEST, outcome: 'SUCCESS' });
-    await this.ensureDb();
     const { group } = await this.resolve(kommunenummer, identity);
     // Unblocking must lift every block of the patient's linked identities, not only this one.
     const targets = blocked ? [pseudonym] : group;
@@ -125,15 +104,10 @@ export class PatientAccessService {
   }
 
   private async resolve(kommunenummer: string, identity: { type: IdentifierType; value: string }): Promise<{ pseudonym: string; group: string[] }> {
-    await this.ensureDb();
     const pseudonym = patientPseudonym(this.config.pseudonymKey, kommunenummer, identity.type, identity.value);
     const schema = await this.state.activeSchema(READ_MODEL_PROJECTION);
     const group = await this.queries.linkedPseudonyms(schema, kommunenummer, [pseudonym]);
     return { pseudonym, group: group.includes(pseudonym) ? group : [pseudonym, ...group] };
-  }
-
-  private async ensureDb(): Promise<void> {
-    await dataSourceReady(this.dataSource);
   }
 }
 

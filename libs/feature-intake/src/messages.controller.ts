@@ -1,8 +1,9 @@
-import { Controller, Headers, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Headers, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { MessageExceptionCode } from '@hub/messages';
-import { AuthenticatedRequest, AuthGuard, problem, RequireScopes } from '@hub/platform';
-import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
+import { MessageException, MessageExceptionCode } from '@hub/messages';
+import { AuthenticatedRequest, AuthGuard, EdgeException, EdgeExceptionCode, ProblemJsonFilter, RequireScopes } from '@hub/platform';
+import { AppRecFilter, writeAppRec } from './apprec-answer.filter';
+import { intakeMapper } from './intake-http.util';
 import { IntakeService } from './intake.service';
 import type { RawBodyRequest } from './raw-body.middleware';
 
@@ -10,16 +11,20 @@ const XML_TYPES = /^(application|text)\/([\w.+-]+\+)?xml\b/i;
 
 /**
  * `POST /v1/messages`: the single endpoint municipal message gateways push every e-melding to.
- * The answer body is always an AppRec (application receipt) XML, except for authentication,
- * authorisation and "try again later" answers, which are JSON problems.
+ * The answer body is always an AppRec (application receipt) XML (AppRecFilter for a body
+ * refused before parsing), except for authentication, authorisation and "try again later"
+ * answers, which are JSON problems (ProblemJsonFilter). The handler keeps the response itself
+ * because an AppRec's status (202, 200, 422, 413) follows from the message.
  */
 @Controller('v1/messages')
 @UseGuards(AuthGuard)
+@UseFilters(new ProblemJsonFilter(intakeMapper))
 export class MessagesController {
   constructor(private readonly intake: IntakeService) {}
 
   @Post()
   @RequireScopes('messages:write')
+  @UseFilters(AppRecFilter)
   async receive(
     @Req() req: RawBodyRequest & AuthenticatedRequest,
     @Res() res: Response,
@@ -30,32 +35,9 @@ export class MessagesController {
     @Headers('x-to-her-id') toHerId?: string,
   ): Promise<void> {
     if (!XML_TYPES.test(contentType)) {
-      throw problem(415, 'unsupported_media_type', 'Send the business document as application/xml (bytes as received, any declared encoding)');
+      throw new EdgeException(EdgeExceptionCode.UNSUPPORTED_MEDIA_TYPE, 'Send the business document as application/xml (bytes as received, any declared encoding)');
     }
-    const result = req.bodyTooLarge
-      ? this.intake.rejectUnparsed(MessageExceptionCode.TOO_LARGE, 'Message body exceeds the configured size limit')
-      : await this.receiveParsed(req, contentType, { transport, transportMessageId, fromHerId, toHerId });
-    res.status(result.httpStatus).type('application/xml; charset=utf-8');
-    if (result.msgId) res.setHeader('X-Original-Msg-Id', result.msgId);
-    res.setHeader('X-Intake-Outcome', result.outcome);
-    res.send(result.appRecXml);
-  }
-
-  private async receiveParsed(
-    req: RawBodyRequest & AuthenticatedRequest,
-    contentType: string,
-    transport: { transport?: string; transportMessageId?: string; fromHerId?: string; toHerId?: string },
-  ) {
-    try {
-      return await this.intake.receive(req.rawBody ?? Buffer.alloc(0), req.principal, contentType, transport);
-    } catch (error) {
-      if (error instanceof IntakeUnavailableException) {
-        throw problem(503, `${error.dependency}_unavailable`, 'The hub cannot store messages right now; nothing was stored. Send the same message again later.', {
-          'Retry-After': '5',
-        });
-      }
-      if (error instanceof IntakeForbiddenException) throw problem(403, 'forbidden_kommune', error.message);
-      throw error;
-    }
+    if (req.bodyTooLarge) throw new MessageException(MessageExceptionCode.TOO_LARGE, 'Message body exceeds the configured size limit');
+    writeAppRec(res, await this.intake.receive(req.rawBody ?? Buffer.alloc(0), req.principal, contentType, { transport, transportMessageId, fromHerId, toHerId }));
   }
 }

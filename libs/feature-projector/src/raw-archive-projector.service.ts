@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AvroCodec, parseTopic, RawMessageRecord, RegistryUnavailableException, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { ArchivedMessage, RawArchiveRepository } from '@hub/persistence';
-import { ConsumerService, dataSourceReady, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
+import { ConsumerService, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { originalMessageId } from '@hub/projections';
 
 /** Projection name (consumer group suffix and metrics label) of the raw-message archive. */
@@ -21,17 +20,15 @@ export const RAW_ARCHIVE_PROJECTION = 'raw-archive';
 export class RawArchiveProjectorService extends ConsumerService {
   private readonly log = new HubLogger(RawArchiveProjectorService.name);
   protected readonly runner: PatternConsumerRunner;
-  private readonly archive: RawArchiveRepository;
 
   constructor(
     @Inject(KAFKA_PORT) kafka: KafkaPort,
     private readonly codec: AvroCodec,
     private readonly metrics: HubMetrics,
-    private readonly dataSource: DataSource,
+    private readonly archive: RawArchiveRepository,
   ) {
     super();
-    this.archive = new RawArchiveRepository(dataSource);
-    this.runner = projectionConsumer(kafka, dataSource, {
+    this.runner = projectionConsumer(kafka, {
       projection: RAW_ARCHIVE_PROJECTION,
       topics: TOPICS.pattern('raw'),
       storedOffsets: (topics) => this.archive.offsets(topics),
@@ -44,7 +41,6 @@ export class RawArchiveProjectorService extends ConsumerService {
     const knr = parseTopic(batch.topic)?.kommunenummer;
     const last = batch.records.at(-1)?.offset;
     if (!knr || last === undefined) return last;
-    await dataSourceReady(this.dataSource);
     const messages: ArchivedMessage[] = [];
     for (const record of batch.records) {
       let raw: RawMessageRecord;

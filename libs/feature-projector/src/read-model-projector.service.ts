@@ -1,11 +1,11 @@
+import { HubException } from '@hub/exceptions';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
 import { storedOffsetOf, type BatchContext, type KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { Coalescer } from '@hub/coalescing';
 import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
-import { ConsumerService, dataSourceReady, DeadLetterWriter, DecodedRecord, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
+import { ConsumerService, DeadLetterWriter, DecodedRecord, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { ReadModelProjector } from '@hub/projections';
 
 /**
@@ -20,7 +20,6 @@ import { ReadModelProjector } from '@hub/projections';
 export class ReadModelProjectorService extends ConsumerService {
   private readonly log = new HubLogger(ReadModelProjectorService.name);
   protected readonly runner: PatternConsumerRunner;
-  private readonly state: ProjectionStateRepository;
   private readonly projector = new ReadModelProjector();
   /**
    * Partition batches that arrive while a transaction runs (the partitions of one fetch are
@@ -34,11 +33,10 @@ export class ReadModelProjectorService extends ConsumerService {
     @Inject(KAFKA_PORT) kafka: KafkaPort,
     private readonly deadLetters: DeadLetterWriter,
     private readonly metrics: HubMetrics,
-    private readonly dataSource: DataSource,
+    private readonly state: ProjectionStateRepository,
   ) {
     super();
-    this.state = new ProjectionStateRepository(dataSource);
-    this.runner = projectionConsumer(kafka, dataSource, {
+    this.runner = projectionConsumer(kafka, {
       projection: READ_MODEL_PROJECTION,
       topics: TOPICS.pattern('events'),
       // Resumes in the live generation, where this projector's offsets are stored with its rows.
@@ -53,7 +51,6 @@ export class ReadModelProjectorService extends ConsumerService {
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
     const knr = parseTopic(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
-    await dataSourceReady(this.dataSource);
     const decoded = await this.deadLetters.decodeBatch<DocumentEvent>(batch.records);
     const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {
       name: 'projector',
@@ -125,9 +122,12 @@ interface BatchOutcome {
 }
 
 /** The live generation has not applied the records before a batch (it changed under the consumer). */
-export class GenerationGapException extends Error {
+export enum ProjectorExceptionCode {
+  GENERATION_GAP = 'PROJECTOR.GENERATION_GAP',
+}
+
+export class GenerationGapException extends HubException<ProjectorExceptionCode> {
   constructor(topic: string, partition: number) {
-    super(`Read-model generation is behind the consumer on ${topic}[${partition}]; re-seeking`);
-    this.name = 'GenerationGapException';
+    super(ProjectorExceptionCode.GENERATION_GAP, `Read-model generation is behind the consumer on ${topic}[${partition}]; re-seeking`, { metadata: { topic, partition } });
   }
 }

@@ -1,3 +1,4 @@
+import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditAction, AuditOutcome, AuditRecord, AvroCodec, TOPICS } from '@hub/contracts';
@@ -17,10 +18,9 @@ export interface AuditEntry {
 }
 
 /** Thrown when the audit record could not be made durable: the read must then fail. */
-export class AuditUnavailableException extends Error {
+export class AuditUnavailableException extends ReadApiException {
   constructor(message: string) {
-    super(message);
-    this.name = 'AuditUnavailableException';
+    super(ReadApiExceptionCode.AUDIT_UNAVAILABLE, message);
   }
 }
 

@@ -1,3 +1,4 @@
+import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 import { condition, encounterResources, episodeOfCare, FhirResource, MappedResource, PatientReference } from '@hub/fhir';
 import type { PatientOverview } from '@hub/projections';
 
@@ -16,17 +17,17 @@ export interface SearchParameters {
 }
 
 /** A search the API cannot run as asked (answered 400 with an OperationOutcome). */
-export class SearchParameterException extends Error {
+export class SearchParameterException extends ReadApiException {
   constructor(message: string) {
-    super(message);
-    this.name = 'SearchParameterException';
+    super(ReadApiExceptionCode.INVALID_SEARCH, message);
   }
 }
 
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 200;
 const DATE_PARAM = /^(eq|ne|gt|lt|ge|le|sa|eb)?(\d{4}(-\d{2}(-\d{2})?)?)$/;
-const SUPPORTED = new Set(['patient.identifier', 'status', 'date', '_count', '_revinclude', '_page', '_format']);
+export const SEARCH_PARAMETER_NAMES = ['patient.identifier', 'status', 'date', '_count', '_revinclude', '_page', '_format'] as const;
+const SUPPORTED = new Set<string>(SEARCH_PARAMETER_NAMES);
 
 /**
  * Reads FHIR search parameters from a query string or a form body (repeated keys and
@@ -39,11 +40,14 @@ export function readSearchParameters(params: Record<string, unknown>): SearchPar
     const values = Array.isArray(raw) ? raw.map(String) : raw === undefined ? [] : [String(raw)];
     return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   };
-  const unknown = Object.keys(params).filter((k) => !SUPPORTED.has(k));
-  if (unknown.length) throw new SearchParameterException(`Unsupported search parameter(s): ${unknown.join(', ')}`);
+  // Answers name positions, never what was sent: a parameter name or value may be an identifier.
+  const unknown = Object.keys(params).findIndex((k) => !SUPPORTED.has(k));
+  if (unknown >= 0) throw new SearchParameterException(`Unsupported search parameter at position ${unknown + 1}; supported: ${SEARCH_PARAMETER_NAMES.join(', ')}`);
   const identifier = list('patient.identifier');
   if (identifier.length !== 1) throw new SearchParameterException('Exactly one patient.identifier (system|value) is required');
-  for (const d of list('date')) if (!DATE_PARAM.test(d)) throw new SearchParameterException(`Unsupported date parameter '${d}'`);
+  list('date').forEach((d, index) => {
+    if (!DATE_PARAM.test(d)) throw new SearchParameterException(`date value ${index + 1} is not supported: an optional prefix (eq, ne, gt, lt, ge, le, sa, eb) and yyyy, yyyy-mm or yyyy-mm-dd`);
+  });
   const count = list('_count')[0] ?? String(DEFAULT_COUNT);
   if (!/^\d+$/.test(count)) throw new SearchParameterException('_count must be a non-negative integer');
   const revinclude = list('_revinclude');

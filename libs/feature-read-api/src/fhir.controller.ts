@@ -1,211 +1,124 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
-import type { HubConfig } from '@hub/config';
-import { binaryResource, capabilityStatement, operationOutcome, parseIdentifierToken, provenances, searchsetBundle } from '@hub/fhir';
-import { HubMetrics } from '@hub/observability';
-import { AuthenticatedRequest, AuthGuard, HUB_CONFIG, RequireScopes } from '@hub/platform';
-import { AuditUnavailableException } from './audit.service';
-import { filterResources, readSearchParameters, resourcesFor, SEARCHABLE_RESOURCES, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
-import { OriginalMessageService } from './original-message.service';
-import { BLOCKED_DETAIL, blockedSearchBundle } from './blocked-record';
-import { PageTokenCodec } from './page-token';
-import { InvalidPatientIdentifierException, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
+import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Principal } from '@hub/auth';
+import {
+  Answer,
+  AnswerInterceptor,
+  AuthGuard,
+  Consumes,
+  CurrentPrincipal,
+  EdgeException,
+  EdgeExceptionCode,
+  FHIR_JSON,
+  FhirOutcomeFilter,
+  PurposeOfUse,
+  RequestSchema,
+  RequestSchemaPipe,
+  RequireScopes,
+  Timed,
+  TimingInterceptor,
+  Validated,
+} from '@hub/platform';
+import { SEARCH_PARAMETER_NAMES, SEARCHABLE_RESOURCES, SearchableResource } from './fhir-search';
+import { FhirSearchService } from './fhir-search.service';
+import { readApiMapper } from './read-api-http.util';
 
-const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-/** What a page token seals: the search plus where it may be continued. */
-interface SealedSearch extends SearchParameters {
-  knr: string;
-  type: string;
-}
+/** Every search parameter is a string or a list of strings; anything else is a 400, not a 500. */
+const SEARCH_SCHEMA: RequestSchema = Object.fromEntries(SEARCH_PARAMETER_NAMES.map((name) => [name, { type: name === '_page' ? 'string' : 'strings', maxLength: 4096 }]));
+const searchParameters = (where: 'body' | 'query') => new RequestSchemaPipe(SEARCH_SCHEMA, where, 'refuse');
+
+/** The metric label of a search: the resource type when it is one we serve (a closed set). */
+const searchRoute = (request: Request): string => {
+  const type = request.params.resourceType;
+  return `fhir.${SEARCHABLE_RESOURCES.includes(type as SearchableResource) ? type : 'unsupported'}`;
+};
 
 /**
  * FHIR R4 for one kommune: search EpisodeOfCare (services), Condition (diagnoses) and
  * Encounter (stays) by patient identifier; read Binary (the original message). Search by POST
  * `_search` keeps the patient identifier out of URLs; GET is supported for FHIR clients that
- * need it. Paging links carry an encrypted page token, so they can be followed with GET
- * without putting the identifier in a URL. Provenance comes with `_revinclude=Provenance:target`.
+ * need it. Paging links carry an encrypted page token, bound to the client, so they can be
+ * followed with GET without putting the identifier in a URL. Provenance comes with
+ * `_revinclude=Provenance:target`. Refusals are OperationOutcomes (FhirOutcomeFilter).
  */
 @Controller('fhir/:kommunenummer')
 @UseGuards(AuthGuard)
+@UseFilters(new FhirOutcomeFilter(readApiMapper))
+@UseInterceptors(TimingInterceptor, AnswerInterceptor)
 export class FhirController {
-  private readonly pages: PageTokenCodec;
-
-  constructor(
-    @Inject(HUB_CONFIG) config: HubConfig,
-    private readonly reads: PatientReadService,
-    private readonly originals: OriginalMessageService,
-    private readonly metrics: HubMetrics,
-  ) {
-    this.pages = new PageTokenCodec(config.pseudonymKey);
-  }
+  constructor(private readonly fhir: FhirSearchService) {}
 
   @Get('metadata')
-  metadata(@Param('kommunenummer') knr: string, @Req() req: AuthenticatedRequest, @Res() res: Response): void {
-    res.type(FHIR_JSON).json(capabilityStatement(baseUrl(req, knr), { name: 'Hendelseslager', version: '0.1.0' }));
+  @Header('Content-Type', FHIR_JSON)
+  metadata(@Param('kommunenummer') knr: string): Record<string, unknown> {
+    return this.fhir.capabilities(knr);
   }
 
+  /** The bytes exactly as received need the response itself; every refusal is still an exception. */
   @Get('Binary/:id')
   @RequireScopes('patients:read')
+  @Timed('fhir.Binary')
   async binary(
     @Param('kommunenummer') knr: string,
     @Param('id') id: string,
-    @Headers('x-purpose-of-use') purpose: string | undefined,
+    @PurposeOfUse() purpose: string,
     @Headers('accept') accept: string | undefined,
-    @Req() req: AuthenticatedRequest,
+    @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
   ): Promise<void> {
-    const started = process.hrtime.bigint();
-    if (!purpose || !PURPOSES_OF_USE.has(purpose)) {
-      res.status(403).type(FHIR_JSON).json(operationOutcome('error', 'forbidden', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`));
+    if (!FHIR_ID.test(id)) throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, 'Not a FHIR id');
+    const { message, auditId, asFhir } = await this.fhir.original(knr, id, principal, purpose);
+    res.setHeader('X-Audit-Id', auditId);
+    res.setHeader('ETag', `"${message.sha256}"`);
+    res.setHeader('X-Content-SHA256', message.sha256);
+    if (/application\/(fhir\+)?json/i.test(accept ?? '')) {
+      res.status(200).type(FHIR_JSON).json(asFhir());
       return;
     }
-    if (!FHIR_ID.test(id)) {
-      res.status(400).type(FHIR_JSON).json(operationOutcome('error', 'invalid', 'Not a FHIR id'));
-      return;
-    }
-    try {
-      const { message, auditId, blocked } = await this.originals.read({ kommunenummer: knr, originalId: id, principal: req.principal, purposeOfUse: purpose });
-      res.setHeader('X-Audit-Id', auditId);
-      if (blocked) {
-        res.status(403).type(FHIR_JSON).json(operationOutcome('error', 'suppressed', BLOCKED_DETAIL));
-        return;
-      }
-      if (!message) {
-        res.status(404).type(FHIR_JSON).json(operationOutcome('error', 'not-found', `No original message Binary/${id} in kommune ${knr}`));
-        return;
-      }
-      res.setHeader('ETag', `"${message.sha256}"`);
-      res.setHeader('X-Content-SHA256', message.sha256);
-      if (wantsFhirJson(accept)) {
-        res.status(200).type(FHIR_JSON).json(binaryResource(message.binaryId, message.contentType, message.payload, message.msgId));
-        return;
-      }
-      // The bytes exactly as received, with the content type the gateway declared; never rendered by a browser.
-      res.setHeader('Content-Disposition', `attachment; filename="${message.binaryId}.xml"`);
-      res.status(200).type(message.contentType).end(message.payload);
-    } catch (error) {
-      if (error instanceof AuditUnavailableException) {
-        res.status(503).setHeader('Retry-After', '5');
-        res.type(FHIR_JSON).json(operationOutcome('error', 'transient', 'The audit log is unavailable, so no patient data can be read right now'));
-        return;
-      }
-      throw error;
-    } finally {
-      this.metrics.readDuration.observe({ route: 'fhir.Binary' }, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    // The bytes exactly as received, with the content type the gateway declared; never rendered by a browser.
+    res.setHeader('Content-Disposition', `attachment; filename="${message.binaryId}.xml"`);
+    res.status(200).type(message.contentType).end(message.payload);
   }
 
   @Get(':resourceType')
   @RequireScopes('patients:read')
+  @Header('Content-Type', FHIR_JSON)
+  @Timed(searchRoute)
   async searchGet(
     @Param('kommunenummer') knr: string,
     @Param('resourceType') type: string,
-    @Query() query: Record<string, unknown>,
-    @Headers('x-purpose-of-use') purpose: string | undefined,
-    @Req() req: AuthenticatedRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    await this.search(knr, type, query, purpose, req, res);
+    @Query(searchParameters('query')) query: Validated,
+    @PurposeOfUse() purpose: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Answer<object>> {
+    return this.search(knr, type, query, purpose, principal);
   }
 
   @Post(':resourceType/_search')
   @HttpCode(200)
   @RequireScopes('patients:read')
+  @Consumes('application/x-www-form-urlencoded', 'application/json', 'application/fhir+json')
+  @Header('Content-Type', FHIR_JSON)
+  @Timed(searchRoute)
   async searchPost(
     @Param('kommunenummer') knr: string,
     @Param('resourceType') type: string,
-    @Body() body: Record<string, unknown>,
-    @Query() query: Record<string, unknown>,
-    @Headers('x-purpose-of-use') purpose: string | undefined,
-    @Req() req: AuthenticatedRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    await this.search(knr, type, { ...query, ...(body ?? {}) }, purpose, req, res);
+    @Body(searchParameters('body')) body: Validated,
+    @Query(searchParameters('query')) query: Validated,
+    @PurposeOfUse() purpose: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Answer<object>> {
+    return this.search(knr, type, { ...query, ...body }, purpose, principal);
   }
 
-  private async search(knr: string, type: string, raw: Record<string, unknown>, purpose: string | undefined, req: AuthenticatedRequest, res: Response): Promise<void> {
-    const started = process.hrtime.bigint();
+  private async search(knr: string, type: string, parameters: Validated, purposeOfUse: string, principal: Principal): Promise<Answer<object>> {
     if (!SEARCHABLE_RESOURCES.includes(type as SearchableResource)) {
-      res.status(404).type(FHIR_JSON).json(operationOutcome('error', 'not-supported', `Resource type ${type} is not served`));
-      return;
+      throw new EdgeException(EdgeExceptionCode.NOT_SERVED, `This resource type is not served; searchable: ${SEARCHABLE_RESOURCES.join(', ')}`);
     }
-    if (!purpose || !PURPOSES_OF_USE.has(purpose)) {
-      res.status(403).type(FHIR_JSON).json(operationOutcome('error', 'forbidden', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`));
-      return;
-    }
-    let params: SearchParameters;
-    try {
-      params = this.resolveParameters(raw, knr, type);
-    } catch (error) {
-      if (error instanceof SearchParameterException) {
-        res.status(400).type(FHIR_JSON).json(operationOutcome('error', 'invalid', error.message));
-        return;
-      }
-      throw error;
-    }
-    const identifier = parseIdentifierToken(params.identifierToken);
-    if (!identifier) {
-      res.status(400).type(FHIR_JSON).json(operationOutcome('error', 'invalid', 'patient.identifier must be system|value with an FNR, D-number or FH-number system and an 11-digit value'));
-      return;
-    }
-    try {
-      const result = await this.reads.read({
-        kommunenummer: knr,
-        identifier: { type: identifier.type, value: identifier.value },
-        principal: req.principal,
-        purposeOfUse: purpose,
-        action: 'SEARCH',
-        resource: type,
-      });
-      if (result.blocked) {
-        res.setHeader('X-Audit-Id', result.auditId);
-        res.status(200).type(FHIR_JSON).json(blockedSearchBundle(`${baseUrl(req, knr)}/${type}`));
-        return;
-      }
-      const patient = { identifier: { system: identifier.system, value: identifier.value } };
-      const all = filterResources(resourcesFor(type as SearchableResource, result.overview, patient), params);
-      const page = all.slice(params.offset, params.offset + params.count);
-      const base = baseUrl(req, knr);
-      const link = (offset: number) => `${base}/${type}?_page=${this.pages.seal({ ...params, offset, knr, type } satisfies SealedSearch)}`;
-      const links = [{ relation: 'self', url: link(params.offset) }];
-      if (params.count > 0 && params.offset > 0) links.push({ relation: 'previous', url: link(Math.max(0, params.offset - params.count)) });
-      if (params.count > 0 && params.offset + params.count < all.length) links.push({ relation: 'next', url: link(params.offset + params.count) });
-      const included = params.revincludeProvenance ? provenances(page) : [];
-      res.setHeader('X-Audit-Id', result.auditId);
-      res.status(200).type(FHIR_JSON).json(searchsetBundle(page.map((m) => m.resource), all.length, base, links, included));
-    } catch (error) {
-      if (error instanceof InvalidPatientIdentifierException) {
-        res.status(400).type(FHIR_JSON).json(operationOutcome('error', 'invalid', error.message));
-        return;
-      }
-      if (error instanceof AuditUnavailableException) {
-        res.status(503).setHeader('Retry-After', '5');
-        res.type(FHIR_JSON).json(operationOutcome('error', 'transient', 'The audit log is unavailable, so no patient data can be read right now'));
-        return;
-      }
-      throw error;
-    } finally {
-      this.metrics.readDuration.observe({ route: `fhir.${type}` }, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    const defined = Object.fromEntries(Object.entries(parameters).filter(([, value]) => value !== undefined));
+    const { resource, auditId } = await this.fhir.search({ kommunenummer: knr, type: type as SearchableResource, parameters: defined, principal, purposeOfUse });
+    return new Answer(resource, { 'X-Audit-Id': auditId });
   }
-
-  /** A `_page` token continues a search exactly as it was asked (same kommune and type only). */
-  private resolveParameters(raw: Record<string, unknown>, knr: string, type: string): SearchParameters {
-    if (raw._page !== undefined) {
-      const sealed = typeof raw._page === 'string' ? this.pages.open<SealedSearch>(raw._page) : undefined;
-      if (!sealed || sealed.knr !== knr || sealed.type !== type) throw new SearchParameterException('Invalid or expired _page token; repeat the search');
-      return sealed;
-    }
-    return readSearchParameters(raw);
-  }
-}
-
-function baseUrl(req: AuthenticatedRequest, knr: string): string {
-  return `${req.protocol}://${req.get('host')}/fhir/${knr}`;
-}
-
-function wantsFhirJson(accept: string | undefined): boolean {
-  return /application\/(fhir\+)?json/i.test(accept ?? '');
 }

@@ -1,3 +1,5 @@
 export * from './read-api.module';
 export * from './audit.service';
 export * from './patient-read.service';
+export * from './read-api.exception';
+export * from './read-api-http.util';

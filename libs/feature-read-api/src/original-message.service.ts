@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
 import { ArchivedMessage, AuditLogRepository, ProjectionStateRepository, RawArchiveRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
-import { dataSourceReady } from '@hub/platform';
 import { AuditService } from './audit.service';
 
 export interface OriginalMessageQuery {
@@ -28,20 +26,15 @@ export interface OriginalMessageResult {
  */
 @Injectable()
 export class OriginalMessageService {
-  private readonly archive: RawArchiveRepository;
-  private readonly blocks: AuditLogRepository;
-  private readonly state: ProjectionStateRepository;
-  private readonly queries: ReadModelQueryRepository;
-
-  constructor(private readonly audit: AuditService, private readonly dataSource: DataSource) {
-    this.archive = new RawArchiveRepository(dataSource);
-    this.blocks = new AuditLogRepository(dataSource);
-    this.state = new ProjectionStateRepository(dataSource);
-    this.queries = new ReadModelQueryRepository(dataSource);
-  }
+  constructor(
+    private readonly audit: AuditService,
+    private readonly archive: RawArchiveRepository,
+    private readonly blocks: AuditLogRepository,
+    private readonly state: ProjectionStateRepository,
+    private readonly queries: ReadModelQueryRepository,
+  ) {}
 
   async read(query: OriginalMessageQuery): Promise<OriginalMessageResult> {
-    await dataSourceReady(this.dataSource);
     const message = await this.archive.findByBinaryId(query.kommunenummer, query.originalId);
     const blocked = message?.patientPseudonym ? await this.isBlocked(query.kommunenummer, message.patientPseudonym) : false;
     const auditId = await this.audit.record({

@@ -1,6 +1,6 @@
-import type { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
+import type { PatientSnapshot, ProjectionStateRepository, ReadModelQueryRepository } from '@hub/persistence';
 import { fnr } from '@hub/testing';
 import type { AuditService } from './audit.service';
 import { PatientQuery, PatientReadService } from './patient-read.service';
@@ -18,27 +18,30 @@ describe('PatientReadService', () => {
   };
   const config = { pseudonymKey: 'test-pseudonym-key-0123456789' } as HubConfig;
 
-  /** `live` is the generation the database reports; `rowsIn[schema]` what a snapshot in it holds. */
+  /**
+   * `live` is the generation the database reports. The repositories are faked at their own
+   * interface (no SQL text is matched): what each call would answer, and the calls in order.
+   */
   function setup(state: { live: string; dropped?: Set<string>; blocked?: boolean }) {
     const statements: string[] = [];
-    const dataSource = {
-      isInitialized: true,
-      query: jest.fn(async (sql: string, params: unknown[]) => {
-        if (sql.startsWith('SELECT active_schema FROM projection_generations')) {
-          statements.push('activeSchema');
-          return [{ active_schema: state.live }];
-        }
-        const schema = /"(readmodel_g\d+)"/.exec(sql)![1];
+    const generations = {
+      activeSchema: jest.fn(async () => {
+        statements.push('activeSchema');
+        return state.live;
+      }),
+    } as unknown as ProjectionStateRepository;
+    const queries = {
+      patientSnapshot: jest.fn(async (schema: string, _projection: string, _knr: string, pseudonym: string): Promise<PatientSnapshot> => {
         statements.push(`snapshot ${schema}`);
         if (state.dropped?.has(schema)) throw Object.assign(new Error(`relation "${schema}.patient_links" does not exist`), { code: '42P01' });
-        const live = state.live === params[3];
-        const patient = { pseudonym: params[1], family_name: `from-${schema}`, given_name: null, birth_date: null, sex: null, identifier_types: ['FNR'] };
-        const record = live && !state.blocked ? { ...EMPTY, patients: [patient] } : null;
-        return [{ active_schema: state.live, blocked: !!state.blocked, pseudonyms: [params[1]], record }];
+        const live = state.live === schema;
+        const patient = { pseudonym, family_name: `from-${schema}`, given_name: null, birth_date: null, sex: null, identifier_types: ['FNR'] };
+        const rows = live && !state.blocked ? ({ ...EMPTY, patients: [patient] } as unknown as PatientSnapshot['rows']) : undefined;
+        return { activeSchema: state.live, blocked: !!state.blocked, pseudonyms: [pseudonym], rows };
       }),
-    } as unknown as DataSource;
+    } as unknown as ReadModelQueryRepository;
     const audit = { record: jest.fn(async () => 'audit-1') } as unknown as AuditService & { record: jest.Mock };
-    return { service: new PatientReadService(config, audit, dataSource), statements, audit };
+    return { service: new PatientReadService(config, audit, generations, queries), statements, audit };
   }
 
   it('takes one statement per read once the live generation is known', async () => {

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import { AuditAction, patientPseudonym } from '@hub/contracts';
-import { isValidDnr, isValidFnr, norwegianDate } from '@hub/messages';
+import { norwegianDate } from '@hub/messages';
 import { PatientSnapshot, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
 import { buildPatientOverview, PatientOverview, PatientRecordRows } from '@hub/projections';
-import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
+import { HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
 import { AuditEntry, AuditService } from './audit.service';
+import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 
-export type PatientIdentifierType = 'FNR' | 'DNR' | 'FHN';
+export type { PatientIdentifierType };
 
 export interface PatientQuery {
   kommunenummer: string;
@@ -32,15 +32,11 @@ export interface PatientReadResult {
   auditId: string;
 }
 
-export class InvalidPatientIdentifierException extends Error {
+export class InvalidPatientIdentifierException extends ReadApiException {
   constructor() {
-    super('The patient identifier is not a valid fødselsnummer or D-nummer (checksum or date)');
-    this.name = 'InvalidPatientIdentifierException';
+    super(ReadApiExceptionCode.INVALID_IDENTIFIER, 'The patient identifier is not a valid fødselsnummer or D-nummer (checksum or date)');
   }
 }
-
-/** HL7 v3 PurposeOfUse codes accepted on patient reads. */
-export const PURPOSES_OF_USE = new Set(['TREAT', 'ETREAT', 'COC', 'CAREMGT', 'PATADMIN', 'PATRQT', 'HOPERAT', 'HQUALIMP']);
 
 /**
  * One patient read: identifier → pseudonym (and every linked pseudonym) → read model →
@@ -48,20 +44,20 @@ export const PURPOSES_OF_USE = new Set(['TREAT', 'ETREAT', 'COC', 'CAREMGT', 'PA
  */
 @Injectable()
 export class PatientReadService {
-  private readonly state: ProjectionStateRepository;
-  private readonly queries: ReadModelQueryRepository;
   /** The live read-model generation as last seen (checked by every read's own statement). */
   private liveSchema?: string;
 
-  constructor(@Inject(HUB_CONFIG) private readonly config: HubConfig, private readonly audit: AuditService, private readonly dataSource: DataSource) {
-    this.state = new ProjectionStateRepository(dataSource);
-    this.queries = new ReadModelQueryRepository(dataSource);
-  }
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly audit: AuditService,
+    private readonly state: ProjectionStateRepository,
+    private readonly queries: ReadModelQueryRepository,
+  ) {}
 
   async read(query: PatientQuery): Promise<PatientReadResult> {
     const { type, value } = query.identifier;
-    if ((type === 'FNR' && !isValidFnr(value)) || (type === 'DNR' && !isValidDnr(value))) throw new InvalidPatientIdentifierException();
-    await dataSourceReady(this.dataSource);
+    // The edge has parsed it already (PatientIdentifierPipe); the service does not trust its callers.
+    if (!isValidPatientIdentifier(type, value)) throw new InvalidPatientIdentifierException();
     const pseudonym = patientPseudonym(this.config.pseudonymKey, query.kommunenummer, type, value);
     const snapshot = await this.snapshot(query.kommunenummer, pseudonym);
     // A block on any identity of the patient (FNR, D-nummer linked to it) blocks the whole record;

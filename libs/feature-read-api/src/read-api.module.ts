@@ -3,6 +3,7 @@ import { json, urlencoded } from 'express';
 import { AuditService } from './audit.service';
 import { DevLoginController } from './dev-login.controller';
 import { FhirController } from './fhir.controller';
+import { FhirSearchService } from './fhir-search.service';
 import { OriginalMessageService } from './original-message.service';
 import { PatientOverviewController } from './patient-overview.controller';
 import { PatientReadService } from './patient-read.service';
@@ -17,7 +18,7 @@ import { WebSignInService } from './web-sign-in.service';
  */
 @Module({
   controllers: [FhirController, PatientOverviewController, WebPageController, DevLoginController, WebSignInController, WebSessionReadsController],
-  providers: [AuditService, PatientReadService, OriginalMessageService, WebSignInService],
+  providers: [AuditService, PatientReadService, OriginalMessageService, FhirSearchService, WebSignInService],
 })
 export class ReadApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -3,11 +3,11 @@ import type { Request, Response } from 'express';
 import { mayReadPatients, Principal, RateLimiter, WebSession, webPrincipal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import { HubMetrics } from '@hub/observability';
-import { HUB_CONFIG, problem } from '@hub/platform';
+import { HUB_CONFIG, problem, PURPOSES_OF_USE } from '@hub/platform';
 import { AuditUnavailableException } from './audit.service';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { OriginalMessageService } from './original-message.service';
-import { InvalidPatientIdentifierException, PatientIdentifierType, PatientReadService, PURPOSES_OF_USE } from './patient-read.service';
+import { InvalidPatientIdentifierException, PatientIdentifierType, PatientReadService } from './patient-read.service';
 import { WebSignInService } from './web-sign-in.service';
 
 const ORIGINAL_ID = /^[A-Za-z0-9\-.]{1,64}$/;

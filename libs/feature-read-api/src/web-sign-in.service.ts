@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
 import {
   clearCookie,
@@ -19,7 +18,7 @@ import {
 } from '@hub/auth';
 import { HubConfig, readConfigFile } from '@hub/config';
 import { WebSessionRepository } from '@hub/persistence';
-import { dataSourceReady, HUB_CONFIG } from '@hub/platform';
+import { HUB_CONFIG } from '@hub/platform';
 
 export const SESSION_COOKIE = 'hl_session';
 export const LOGIN_COOKIE = 'hl_login';
@@ -41,10 +40,8 @@ export class WebSignInService {
   private readonly sessions: SealedCookieCodec;
   private readonly logins: SealedCookieCodec;
   readonly secure: boolean;
-  private readonly rows: WebSessionRepository;
 
-  constructor(@Inject(HUB_CONFIG) readonly config: HubConfig, private readonly dataSource: DataSource) {
-    this.rows = new WebSessionRepository(dataSource);
+  constructor(@Inject(HUB_CONFIG) readonly config: HubConfig, private readonly rows: WebSessionRepository) {
     const web = config.web;
     this.secure = web.publicBaseUrl.startsWith('https://');
     this.sessions = new SealedCookieCodec(web.sessionKey, 'session');
@@ -72,7 +69,6 @@ export class WebSignInService {
   async session(req: Request): Promise<WebSession | undefined> {
     const session = this.sessions.open<WebSession>(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (!session || typeof session.id !== 'string') return undefined;
-    await dataSourceReady(this.dataSource);
     return (await this.rows.isActive(session.id)) ? session : undefined;
   }
 
@@ -81,7 +77,6 @@ export class WebSignInService {
     const now = Math.floor(Date.now() / 1000);
     const expiresAt = now + this.config.web.sessionMaxAgeSeconds;
     const id = randomUUID();
-    await dataSourceReady(this.dataSource);
     await this.rows.start(id, session.identity.kommunenummer, new Date(expiresAt * 1000));
     const value = this.sessions.seal({ ...session, id, expiresAt }, expiresAt);
     res.append('Set-Cookie', setCookie(SESSION_COOKIE, value, { maxAgeSeconds: expiresAt - now, secure: this.secure }));
@@ -91,7 +86,6 @@ export class WebSignInService {
   async endSession(res: Response | undefined, session: WebSession | undefined): Promise<void> {
     res?.append('Set-Cookie', clearCookie(SESSION_COOKIE, { secure: this.secure }));
     if (session) {
-      await dataSourceReady(this.dataSource);
       await this.rows.end(session.id);
     }
   }

@@ -1,3 +1,5 @@
+import { HubException } from '@hub/exceptions';
+
 /**
  * The hub's own small Kafka port. Apps and other libs depend on these interfaces only, so the
  * client library (kafkajs today, which is no longer actively maintained) can be replaced by
@@ -108,10 +110,13 @@ export interface KafkaPort {
 }
 
 /** Thrown by adapters when the cluster cannot be reached or did not acknowledge in time. */
-export class KafkaUnavailableException extends Error {
-  constructor(message: string, override readonly cause?: unknown) {
-    super(message);
-    this.name = 'KafkaUnavailableException';
+export enum KafkaExceptionCode {
+  UNAVAILABLE = 'KAFKA.UNAVAILABLE',
+}
+
+export class KafkaUnavailableException extends HubException<KafkaExceptionCode> {
+  constructor(message: string, cause?: unknown) {
+    super(KafkaExceptionCode.UNAVAILABLE, message, { cause });
   }
 }
 

@@ -1,3 +1,5 @@
+import { assertUnreachable, HubException } from '@hub/exceptions';
+
 /**
  * Why a received message cannot be accepted, with the AppRec error code (code list 8221)
  * the receiver answers with. Messages never contain health data (no identifiers, names or
@@ -46,17 +48,13 @@ export function appRecErrorCode(code: MessageExceptionCode): string {
     case MessageExceptionCode.SENDER_MISSING:
       return 'X99';
     default:
-      return assertUnreachable(code);
+      return assertUnreachable(code, 'message error code');
   }
 }
 
-export function assertUnreachable(value: never): never {
-  throw new Error(`Unhandled value: ${String(value)}`);
-}
-
-export class MessageException extends Error {
+export class MessageException extends HubException<MessageExceptionCode> {
   constructor(
-    readonly code: MessageExceptionCode,
+    code: MessageExceptionCode,
     /** Human-readable reason, safe to log and to put into AppRec Error/@OT. */
     message: string,
     /** What could be read before failing; lets the AppRec mirror the original's parties and MsgId. */
@@ -64,7 +62,6 @@ export class MessageException extends Error {
     /** `cause`: the underlying error when an unexpected failure was wrapped (for logs, never for the AppRec). */
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'MessageException';
+    super(code, message, options);
   }
 }

@@ -1,2 +1,3 @@
 export * from './patient-identity';
 export * from './document-event.mapper';
+export * from './raw-record.mapping';

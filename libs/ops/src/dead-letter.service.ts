@@ -3,7 +3,7 @@ import { MessageException } from '@hub/messages';
 import { OpsStateRepository, RedriveRow } from '@hub/persistence';
 import { NO_PROGRESS, OpsContext, ProgressReporter } from './ops-context';
 import { OpsException, OpsExceptionCode } from './ops.exception';
-import { currentMapping, encodeEvent, RawMapping } from './raw-mapping.util';
+import { currentMapping, encodeEvent, RawMapping } from '@hub/normalization';
 import { rangesToEnd, readTopicRanges } from './topic-range.reader';
 
 export type DeadLetterStatus = 'pending' | 'redriven' | 'redrive-failed';
@@ -129,8 +129,7 @@ export class DeadLetterService {
     try {
       const raw = await this.ctx.codec.decode<RawMessageRecord>(letter.originalValue);
       const mapped = await encodeEvent(this.ctx.codec, knr, mapping(raw, this.ctx.config.pseudonymKey), { 'hub-redrive-of': letter.deadLetterId });
-      if (mapped.kind !== 'event') throw new Error('unexpected mapping result');
-      return { topic: mapped.topic, record: mapped.record, result: { deadLetterId: letter.deadLetterId, outcome: 'redriven' as const, eventId: mapped.eventId, detail: null } };
+      return { topic: mapped.topic, record: mapped.record, result: { deadLetterId: letter.deadLetterId, outcome: 'redriven' as const, eventId: mapped.event.envelope.eventId, detail: null } };
     } catch (error) {
       if (error instanceof RegistryUnavailableException) throw error;
       const detail = error instanceof MessageException ? `${error.code}: ${error.message}` : `Mapping failed: ${error instanceof Error ? error.message : String(error)}`;

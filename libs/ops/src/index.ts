@@ -1,7 +1,6 @@
 export * from './ops.exception';
 export * from './ops-context';
 export * from './topic-range.reader';
-export * from './raw-mapping.util';
 export * from './replay.service';
 export * from './rebuild.service';
 export * from './dead-letter.service';

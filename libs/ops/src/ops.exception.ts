@@ -1,3 +1,5 @@
+import { assertUnreachable, HubException, HubExceptionOptions } from '@hub/exceptions';
+
 /**
  * Errors of the operations library, with string codes (they cross into the CLI, which maps
  * each code to an exit status in one exhaustive switch). Messages are for operators and never
@@ -10,10 +12,9 @@ export enum OpsExceptionCode {
   INTERRUPTED = 'OPS.INTERRUPTED',
 }
 
-export class OpsException extends Error {
-  constructor(readonly code: OpsExceptionCode, message: string) {
-    super(message);
-    this.name = 'OpsException';
+export class OpsException extends HubException<OpsExceptionCode> {
+  constructor(code: OpsExceptionCode, message: string, options?: HubExceptionOptions) {
+    super(code, message, options);
   }
 }
 
@@ -29,10 +30,6 @@ export function opsExitCode(code: OpsExceptionCode): number {
     case OpsExceptionCode.INTERRUPTED:
       return 130;
     default:
-      return assertUnreachable(code);
+      return assertUnreachable(code, 'ops error code');
   }
-}
-
-function assertUnreachable(value: never): never {
-  throw new Error(`Unhandled ops error code ${String(value)}`);
 }

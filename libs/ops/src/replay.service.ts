@@ -4,7 +4,7 @@ import { MAPPING_VERSION } from '@hub/normalization';
 import { OpsStateRepository, ReplayProgressRow } from '@hub/persistence';
 import { NO_PROGRESS, OpsContext, ProgressReporter } from './ops-context';
 import { OpsException, OpsExceptionCode } from './ops.exception';
-import { currentMapping, mapRawRecord, RawMapping } from './raw-mapping.util';
+import { currentMapping, mapRawRecord, RawMapping } from '@hub/normalization';
 import { PartitionRange, readTopicRanges } from './topic-range.reader';
 
 /** Where a replay starts on each partition of the kommune's raw topic. */

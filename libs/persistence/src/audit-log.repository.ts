@@ -1,3 +1,4 @@
+import { connected } from './data-source-ready.util';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** One audit event as stored by the audit projection (mirrors AuditRecord plus its position). */
@@ -60,7 +61,7 @@ export class AuditLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async offsets(topics: string[]): Promise<LogPosition[]> {
-    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await this.dataSource.query(
+    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await (await connected(this.dataSource)).query(
       'SELECT topic, partition, next_offset::text AS next_offset FROM audit_projection_offsets WHERE topic = ANY($1)',
       [topics],
     );
@@ -68,18 +69,18 @@ export class AuditLogRepository {
   }
 
   /** Runs `work` in one transaction, so audit rows, block changes and offsets commit together. */
-  transaction<T>(work: (writer: AuditLogWriter) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) => work(new AuditLogWriter(manager)));
+  async transaction<T>(work: (writer: AuditLogWriter) => Promise<T>): Promise<T> {
+    return (await connected(this.dataSource)).transaction((manager) => work(new AuditLogWriter(manager)));
   }
 
   /** Applies one block change outside the projection (the endpoint's read-your-write). */
-  applyBlock(change: BlockChange): Promise<void> {
-    return new AuditLogWriter(this.dataSource.manager).applyBlock(change);
+  async applyBlock(change: BlockChange): Promise<void> {
+    return new AuditLogWriter((await connected(this.dataSource)).manager).applyBlock(change);
   }
 
   /** The block state of the first blocked pseudonym among `pseudonyms` (a linked group), if any. */
   async blockedAmong(kommunenummer: string, pseudonyms: string[]): Promise<BlockState | undefined> {
-    const rows: Array<{ changed_at: Date; audit_id: string }> = await this.dataSource.query(
+    const rows: Array<{ changed_at: Date; audit_id: string }> = await (await connected(this.dataSource)).query(
       `SELECT changed_at, audit_id FROM patient_blocks b WHERE ${blockedAmongSql('b', '$1', '$2')} ORDER BY changed_at_ms DESC LIMIT 1`,
       [kommunenummer, pseudonyms],
     );
@@ -88,7 +89,7 @@ export class AuditLogRepository {
 
   /** Audit events about any of `pseudonyms` in one kommune, newest first. */
   async accessLog(kommunenummer: string, pseudonyms: string[], limit: number): Promise<AuditLogRow[]> {
-    const rows: AuditRowSql[] = await this.dataSource.query(
+    const rows: AuditRowSql[] = await (await connected(this.dataSource)).query(
       `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE kommunenummer = $1 AND patient_pseudonym = ANY($2) ORDER BY occurred_at DESC, audit_id LIMIT $3`,
       [kommunenummer, pseudonyms, limit],
     );
@@ -97,7 +98,7 @@ export class AuditLogRepository {
 
   /** One audit event by id (tests and operators check that a read was audited). */
   async byId(auditId: string): Promise<AuditLogRow | undefined> {
-    const rows: AuditRowSql[] = await this.dataSource.query(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE audit_id = $1`, [auditId]);
+    const rows: AuditRowSql[] = await (await connected(this.dataSource)).query(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE audit_id = $1`, [auditId]);
     return rows[0] ? toAuditRow(rows[0]) : undefined;
   }
 }

@@ -10,3 +10,4 @@ export * from './ops-state.repository';
 export * from './audit-log.repository';
 export * from './web-session.repository';
 export * from './dpop-replay.repository';
+export * from './data-source-ready.util';

@@ -1,3 +1,4 @@
+import { connected } from './data-source-ready.util';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertSchemaName } from './read-model.schema';
 
@@ -14,25 +15,25 @@ export class ProjectionStateRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async activeSchema(projection: string): Promise<string> {
-    const rows = await this.dataSource.query('SELECT active_schema FROM projection_generations WHERE projection = $1', [projection]);
+    const rows = await (await connected(this.dataSource)).query('SELECT active_schema FROM projection_generations WHERE projection = $1', [projection]);
     if (!rows[0]) throw new Error(`Projection ${projection} has no active generation; run the migrations`);
     return rows[0].active_schema;
   }
 
   /** The live generation and when it became live. */
   async generation(projection: string): Promise<{ activeSchema: string; switchedAt: Date } | undefined> {
-    const rows = await this.dataSource.query('SELECT active_schema, switched_at FROM projection_generations WHERE projection = $1', [projection]);
+    const rows = await (await connected(this.dataSource)).query('SELECT active_schema, switched_at FROM projection_generations WHERE projection = $1', [projection]);
     return rows[0] ? { activeSchema: rows[0].active_schema, switchedAt: rows[0].switched_at } : undefined;
   }
 
   async offsets(schema: string, topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
-    return this.offsetsIn(this.dataSource.manager, schema, topics);
+    return this.offsetsIn((await connected(this.dataSource)).manager, schema, topics);
   }
 
   /** Every offset a generation has stored (all topics). */
   async allOffsets(schema: string): Promise<Array<{ topic: string; partition: number; offset: string }>> {
     assertSchemaName(schema);
-    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await this.dataSource.query(
+    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await (await connected(this.dataSource)).query(
       `SELECT topic, partition, next_offset::text AS next_offset FROM "${schema}".projection_offsets`,
     );
     return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
@@ -81,7 +82,7 @@ export class ProjectionStateRepository {
     ready: (manager: EntityManager, liveSchema: string) => Promise<boolean>,
   ): Promise<{ switched: boolean; previous: string }> {
     assertSchemaName(target);
-    return this.dataSource.transaction(async (manager) => {
+    return (await connected(this.dataSource)).transaction(async (manager) => {
       const rows = await manager.query('SELECT active_schema FROM projection_generations WHERE projection = $1 FOR UPDATE', [projection]);
       if (!rows[0]) throw new Error(`Projection ${projection} has no active generation; run the migrations`);
       const previous: string = rows[0].active_schema;
@@ -100,8 +101,8 @@ export class ProjectionStateRepository {
    * applies the same events again from Kafka. Nothing else depends on the commit having
    * happened, so durability of a projection batch costs a Kafka re-read, not an fsync per batch.
    */
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return (await connected(this.dataSource)).transaction(async (manager) => {
       await manager.query('SET LOCAL synchronous_commit = off');
       return work(manager);
     });

@@ -1,3 +1,4 @@
+import { connected } from './data-source-ready.util';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** One archived message as received (see migration RawMessageArchive). */
@@ -26,7 +27,7 @@ export class RawArchiveRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async offsets(topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
-    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await this.dataSource.query(
+    const rows: Array<{ topic: string; partition: number; next_offset: string }> = await (await connected(this.dataSource)).query(
       'SELECT topic, partition, next_offset::text AS next_offset FROM raw_archive_offsets WHERE topic = ANY($1)',
       [topics],
     );
@@ -38,7 +39,7 @@ export class RawArchiveRepository {
    * of a MsgId wins: intake refuses a second copy, and a replay must not replace the bytes.
    */
   async store(messages: ArchivedMessage[], position: { topic: string; partition: number; nextOffset: string }): Promise<void> {
-    await this.dataSource.transaction(async (manager: EntityManager) => {
+    await (await connected(this.dataSource)).transaction(async (manager: EntityManager) => {
       for (const m of messages) {
         await manager.query(
           `INSERT INTO raw_message_archive (kommunenummer, msg_id, binary_id, hub_message_id, msg_type, patient_pseudonym, content_type,
@@ -60,7 +61,7 @@ export class RawArchiveRepository {
 
   /** The archived message with this Binary id in this kommune only (no cross-kommune reads). */
   async findByBinaryId(kommunenummer: string, binaryId: string): Promise<ArchivedMessage | undefined> {
-    const rows: ArchiveRow[] = await this.dataSource.query('SELECT * FROM raw_message_archive WHERE kommunenummer = $1 AND binary_id = $2', [
+    const rows: ArchiveRow[] = await (await connected(this.dataSource)).query('SELECT * FROM raw_message_archive WHERE kommunenummer = $1 AND binary_id = $2', [
       kommunenummer,
       binaryId,
     ]);

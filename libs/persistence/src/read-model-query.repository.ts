@@ -1,3 +1,4 @@
+import { connected } from './data-source-ready.util';
 import type { DataSource } from 'typeorm';
 import type { PatientRecordRows } from '@hub/projections';
 import { blockedAmongSql } from './audit-log.repository';
@@ -13,7 +14,7 @@ export class ReadModelQueryRepository {
   /** Every pseudonym linked to the given ones (FNR + HNR given together make one person). */
   async linkedPseudonyms(schema: string, knr: string, pseudonyms: string[]): Promise<string[]> {
     assertSchemaName(schema);
-    const rows: Array<{ pseudonym: string }> = await this.dataSource.query(
+    const rows: Array<{ pseudonym: string }> = await (await connected(this.dataSource)).query(
       `WITH RECURSIVE ${identityClosure(`"${schema}"`, 'unnest($2::text[])')} SELECT pseudonym FROM closure`,
       [knr, pseudonyms],
     );
@@ -84,12 +85,12 @@ export class ReadModelQueryRepository {
    * double) gets a plain query. The name must be unique per text: it carries the schema.
    */
   private async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const pool = (this.dataSource.driver as { master?: { query?: unknown } } | undefined)?.master;
+    const pool = ((await connected(this.dataSource)).driver as { master?: { query?: unknown } } | undefined)?.master;
     if (pool && typeof pool.query === 'function') {
       const result = await (pool as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> }).query({ name, text, values });
       return result.rows;
     }
-    return this.dataSource.query(text, values);
+    return (await connected(this.dataSource)).query(text, values);
   }
 }
 

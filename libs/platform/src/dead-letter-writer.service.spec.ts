@@ -4,7 +4,7 @@ import { HubMetrics } from '@hub/observability';
 import { DeadLetterWriter } from './dead-letter-writer.service';
 import type { SharedProducer } from './shared-producer.service';
 
-const record = (offset: string, value: string): IncomingRecord => ({ topic: 't', partition: 1, offset, key: `k${offset}`, value: Buffer.from(value), headers: {}, timestamp: '0' });
+const record = (offset: string, value: string): IncomingRecord => ({ topic: 't', partition: 1, offset, key: `k${offset}`, value: Buffer.from(value), headers: {}, timestamp: `17650000000${offset}` });
 
 describe('DeadLetterWriter', () => {
   setTopicNamespace('unit');
@@ -32,6 +32,8 @@ describe('DeadLetterWriter', () => {
     expect(letter).toMatchObject({ sourceTopic: 't', sourcePartition: 1, sourceOffset: '6', errorCode: 'EVENT_UNDECODABLE', stage: 'projector', originalKey: 'k6' });
     expect(Buffer.from(letter.originalValue.data).toString()).toBe('garbage');
     expect(letter.reason).toContain('Unknown magic byte');
+    // The time of the record, as the normalizer's dead letters carry (it was 0: `dlq list` showed no time).
+    expect(letter.failedAt).toBe(176500000006);
   });
 
   it('throws a registry outage instead of dead-lettering a good record', async () => {

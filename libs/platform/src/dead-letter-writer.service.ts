@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AvroCodec, RegistryUnavailableException, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import { deadLetterRecord, encodeDeadLetter } from '@hub/normalization';
 import type { IncomingRecord } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { SharedProducer } from './shared-producer.service';
@@ -11,6 +12,8 @@ export interface DecodedRecord<T> {
   offset: string;
   key: string | null;
   raw: Buffer | null;
+  /** The record's Kafka timestamp: the time its dead letter carries. */
+  timestamp: string;
 }
 
 /**
@@ -28,7 +31,7 @@ export class DeadLetterWriter {
   async decodeBatch<T>(records: IncomingRecord[]): Promise<Array<DecodedRecord<T>>> {
     const decoded: Array<DecodedRecord<T>> = [];
     for (const record of records) {
-      const base = { offset: record.offset, key: record.key, raw: record.value };
+      const base = { offset: record.offset, key: record.key, raw: record.value, timestamp: record.timestamp };
       try {
         decoded.push({ ...base, value: await this.codec.decode<T>(record.value ?? Buffer.alloc(0)) });
       } catch (error) {
@@ -47,25 +50,22 @@ export class DeadLetterWriter {
   ): Promise<number> {
     const failed = decoded.filter((d) => d.error !== undefined);
     if (failed.length === 0) return 0;
-    const dlq = TOPICS.deadletter(source.kommunenummer);
-    const records = await Promise.all(
-      failed.map(async (item) => ({
-        key: item.key,
-        value: await this.codec.encode(dlq, {
-          deadLetterId: uuidV5(`${source.topic}|${source.partition}|${item.offset}|dead-letter`),
-          kommunenummer: source.kommunenummer,
-          sourceTopic: source.topic,
-          sourcePartition: source.partition,
-          sourceOffset: item.offset,
-          errorCode: stage.errorCode,
-          reason: `${stage.what} is not a decodable Avro value: ${item.error}`,
-          failedAt: 0,
-          stage: stage.name,
-          originalKey: item.key,
-          originalValue: item.raw ?? Buffer.alloc(0),
-        }),
-      })),
+    const letters = await Promise.all(
+      failed.map((item) =>
+        encodeDeadLetter(
+          this.codec,
+          deadLetterRecord(
+            { topic: source.topic, partition: source.partition, offset: item.offset, key: item.key, value: item.raw, timestamp: item.timestamp },
+            source.kommunenummer,
+            stage.name,
+            stage.errorCode,
+            `${stage.what} is not a decodable Avro value: ${item.error}`,
+          ),
+        ),
+      ),
     );
+    const dlq = TOPICS.deadletter(source.kommunenummer);
+    const records = letters.map((letter) => letter.record);
     await this.producer.sendMany([{ topic: dlq, records }]);
     for (const item of failed) {
       this.metrics.deadLetters.inc({ kommune: source.kommunenummer, stage: stage.name, error_code: stage.errorCode });

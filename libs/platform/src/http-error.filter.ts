@@ -17,8 +17,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const headers = (exception as HttpException & { headers?: Record<string, string> }).headers ?? {};
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-      const body = exception.getResponse();
-      res.status(exception.getStatus()).json(typeof body === 'string' ? { status: exception.getStatus(), detail: body } : body);
+      const status = exception.getStatus();
+      const body = exception.getResponse() as { code?: unknown; detail?: unknown };
+      // The hub's own problems (problem()) keep their text; Nest's built-in ones may quote the
+      // request ("Cannot GET /fhir/<path>"), so they get a fixed text for their status.
+      res.status(status).json(typeof body === 'object' && typeof body.code === 'string' && typeof body.detail === 'string' ? body : fixedProblem(status, exception.message));
       return;
     }
     const bodyError = bodyParserError(exception);
@@ -40,5 +43,33 @@ function bodyParserError(exception: unknown): { status: number; code: string; de
   const error = exception as { type?: unknown; status?: unknown } | undefined;
   if (!error || typeof error.type !== 'string' || typeof error.status !== 'number' || error.status < 400 || error.status >= 500) return undefined;
   if (error.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', detail: 'Request body is over the limit for this route' };
+  if (error.type === 'entity.parse.failed') return invalidJson(String((exception as { message?: unknown }).message ?? ''));
   return { status: error.status, code: 'invalid_body', detail: 'Request body could not be read' };
+}
+
+const FIXED_TEXTS: Record<number, [string, string]> = {
+  400: ['bad_request', 'Bad request'],
+  401: ['unauthorized', 'Authentication required'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not_found', 'No such resource'],
+  405: ['method_not_allowed', 'Method not allowed'],
+  413: ['payload_too_large', 'Request body is over the limit for this route'],
+  415: ['unsupported_media_type', 'Unsupported media type'],
+};
+
+/** A JSON parser's message quotes the body (Node's JSON.parse does); only the position is kept. */
+function invalidJson(message: string): { status: number; code: string; detail: string } {
+  const position = /position (\d+)/.exec(message)?.[1];
+  return { status: 400, code: 'invalid_body', detail: `Request body is not valid JSON${position ? ` (at position ${position})` : ''}` };
+}
+
+/**
+ * The answer for an HttpException that is not one of the hub's problems: a fixed text, nothing
+ * from the request. Nest turns body-parser's JSON errors into a 400 that carries the parser's
+ * message; those keep their position.
+ */
+function fixedProblem(status: number, message: string): { status: number; code: string; detail: string } {
+  if (status === 400 && /JSON/.test(message)) return invalidJson(message);
+  const [code, detail] = FIXED_TEXTS[status] ?? (status >= 500 ? ['internal_error', 'Internal error'] : ['request_refused', 'Request refused']);
+  return { status, code, detail };
 }

@@ -1,9 +1,7 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { CONSUMER_GROUPS } from '@hub/contracts';
 import { resumeFromStored, type BatchContext, type ConsumerOptions, type ConsumerPort, type KafkaPort, type TopicPartitionOffset } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
-import { dataSourceReady } from './database-lifecycle.service';
 
 /** Consumer groups running in this process and their topics (read by the LagMonitor). */
 export const runningConsumerGroups = new Map<string, { topics: string[]; observeBatch?: (seconds: number) => void }>();
@@ -16,12 +14,11 @@ export const runningConsumerGroups = new Map<string, { topics: string[]; observe
  */
 export function projectionConsumer(
   kafka: KafkaPort,
-  dataSource: DataSource,
   spec: {
     /** The projection's name: its consumer group is the projector group of this name. */
     projection: string;
     topics: RegExp;
-    /** The stored next offsets of these topics' partitions. */
+    /** The stored next offsets of these topics' partitions (the repository connects itself). */
     storedOffsets: (topics: string[]) => Promise<TopicPartitionOffset[]>;
     handleBatch: (batch: BatchContext) => Promise<string | undefined>;
     partitionsConsumedConcurrently?: number;
@@ -37,10 +34,7 @@ export function projectionConsumer(
       fromBeginning: true,
       commitToGroup: true,
       partitionsConsumedConcurrently: spec.partitionsConsumedConcurrently,
-      startOffsets: async (assigned) => {
-        await dataSourceReady(dataSource);
-        return resumeFromStored(assigned, spec.storedOffsets);
-      },
+      startOffsets: (assigned) => resumeFromStored(assigned, spec.storedOffsets),
       handleBatch: spec.handleBatch,
     },
     spec.name,

@@ -5,7 +5,7 @@ import { AvroCodec, setTopicNamespace } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { createDataSource } from '@hub/persistence';
+import { AuditLogRepository, createDataSource, ProjectionStateRepository, RawArchiveRepository, ReadModelQueryRepository, WebSessionRepository } from '@hub/persistence';
 import { HealthController } from './health.controller';
 import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
@@ -21,6 +21,9 @@ import { AccessRefusalAudit } from './access-refusal-audit.service';
 import { MetricsListener } from './metrics-listener.service';
 
 const kafkaLog = new HubLogger('Kafka');
+
+/** The repositories features get injected (constructed with the process's DataSource). */
+const REPOSITORIES = [ProjectionStateRepository, ReadModelQueryRepository, AuditLogRepository, RawArchiveRepository, WebSessionRepository];
 
 /**
  * Everything every app needs: configuration, Kafka, the schema registry codec, PostgreSQL,
@@ -63,6 +66,9 @@ const kafkaLog = new HubLogger('Kafka');
         return dataSource;
       },
     },
+    // Repositories stay Nest-free (libs/persistence); the process's one pool is handed to them here,
+    // and each connects lazily before its statements, so services never hold the DataSource.
+    ...REPOSITORIES.map((repository) => ({ provide: repository, inject: [DataSource], useFactory: (dataSource: DataSource) => new repository(dataSource) })),
     { provide: KommuneDirectory, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new KommuneDirectory(config.directoryPath) },
     { provide: HubMetrics, useValue: new HubMetrics() },
     TokenVerifierProvider,
@@ -77,6 +83,6 @@ const kafkaLog = new HubLogger('Kafka');
     HttpDrain,
     DeadLetterWriter,
   ],
-  exports: [DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
+  exports: [...REPOSITORIES, DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}

@@ -178,14 +178,15 @@ describe('hendelseslager CLI', () => {
     try {
       const first = await cliWith((child) => {
         // SIGINT once the first batch's progress is stored, as an operator pressing Ctrl-C would.
-        const poll = setInterval(async () => {
+        const check = async (): Promise<void> => {
           const rows = await db.query(`SELECT 1 FROM ops_replay_progress p JOIN ops_replay_runs r ON r.id = p.run_id WHERE r.kommunenummer = '9931' AND r.status = 'running' AND p.next_offset > p.start_offset`).catch(() => ({ rows: [] }));
           if (rows.rows.length > 0 && !interruptedAt) {
             interruptedAt = Date.now();
             clearInterval(poll);
             child.kill('SIGINT');
           }
-        }, 20);
+        };
+        const poll = setInterval(() => void check(), 20);
         child.once('exit', () => clearInterval(poll));
       }, '--json', 'replay', '--kommune', '9931', '--from-beginning');
       expect(interruptedAt).toBeGreaterThan(0);

@@ -46,7 +46,7 @@ describe('ReadModelProjectorService on a switched generation', () => {
     const codec = { decode: async (value: Buffer) => JSON.parse(value.toString()) } as unknown as AvroCodec;
     const kafka = { consumer: () => ({}), admin: async () => ({}) } as unknown as KafkaPort;
     const metrics = new HubMetrics();
-    service = new ReadModelProjectorService(kafka, new DeadLetterWriter(codec, {} as SharedProducer, metrics), metrics, dataSource);
+    service = new ReadModelProjectorService(kafka, new DeadLetterWriter(codec, {} as SharedProducer, metrics), metrics, new ProjectionStateRepository(dataSource));
   });
   afterAll(async () => {
     await dataSource.query(`DELETE FROM "${schema}".projection_offsets WHERE topic = $1`, [topic]);

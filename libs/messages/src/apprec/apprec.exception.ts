@@ -1,3 +1,5 @@
+import { HubException } from '@hub/exceptions';
+
 /** Why an AppRec could not be built. Messages never contain health data. */
 export enum AppRecExceptionCode {
   /** Status REJECTED needs at least one Error, status OK must have none (8258 / HIS 80415). */
@@ -10,12 +12,8 @@ export enum AppRecExceptionCode {
   MISSING_RECEIPT_ID = 'APPREC.MISSING_RECEIPT_ID',
 }
 
-export class AppRecException extends Error {
-  constructor(
-    readonly code: AppRecExceptionCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AppRecException';
+export class AppRecException extends HubException<AppRecExceptionCode> {
+  constructor(code: AppRecExceptionCode, message: string) {
+    super(code, message);
   }
 }

@@ -1,0 +1,274 @@
+import { request as httpRequest } from 'node:http';
+import { buildPatientOverview } from '@hub/projections';
+import { fnr } from '@hub/testing';
+import { PUBLIC_BASE_URL, startControllers, ControllerHarness } from '../../../test/support/controller-harness';
+import { AuditService, AuditUnavailableException } from './audit.service';
+import { OriginalMessageService } from './original-message.service';
+import { PatientReadService, PatientQuery } from './patient-read.service';
+import { ReadApiModule } from './read-api.module';
+import { WebSignInService } from './web-sign-in.service';
+
+const KNR = '0301';
+const PATIENT = fnr('1944-04-04', 402);
+const OTHER_PATIENT = fnr('1950-05-05', 123);
+const FNR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1';
+const EMPTY = { patients: [], services: [], serviceNeeds: [], diagnoses: [], events: [], messages: [] };
+
+/**
+ * The read API's HTTP edge (FHIR and JSON), with the services faked: every route's refusals
+ * (400, 401, 403, 404, 413, 415, 503) and the probe's findings 5, 6, 8 and 9 (issue #13).
+ */
+describe('read API controllers (HTTP edge)', () => {
+  let hub: ControllerHarness;
+  let reader: string;
+  const reads = { read: jest.fn() };
+  const originals = { read: jest.fn() };
+
+  beforeAll(async () => {
+    hub = await startControllers(ReadApiModule, [
+      [PatientReadService, reads],
+      [OriginalMessageService, originals],
+      [AuditService, {}],
+      // The web page's sign-in has its own routes and tests (web-sign-in e2e); not under test here.
+      [WebSignInService, {}],
+    ]);
+    reader = await hub.token({ scopes: ['patients:read'], kommuner: [KNR] });
+  });
+  afterAll(() => hub.close());
+  beforeEach(() => {
+    reads.read.mockReset().mockImplementation(async (q: PatientQuery) => ({ overview: buildPatientOverview(EMPTY, `p-${q.identifier.value.length}`, '2026-12-04'), found: false, blocked: false, auditId: 'audit-1' }));
+    originals.read.mockReset().mockResolvedValue({ message: undefined, blocked: false, auditId: 'audit-2' });
+  });
+
+  const call = async (path: string, init: { method?: string; token?: string | null; purpose?: string | null; type?: string; body?: string; accept?: string } = {}) => {
+    const headers: Record<string, string> = {};
+    const token = init.token === undefined ? reader : init.token;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (init.purpose !== null) headers['X-Purpose-Of-Use'] = init.purpose ?? 'TREAT';
+    if (init.type) headers['Content-Type'] = init.type;
+    if (init.accept) headers.Accept = init.accept;
+    const response = await fetch(`${hub.baseUrl}${path}`, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as Record<string, any> };
+  };
+  const overview = (body: unknown, init: { token?: string | null; purpose?: string | null; type?: string } = {}) =>
+    call(`/api/v1/kommuner/${KNR}/patient-overview`, { type: 'application/json', ...init, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const search = (type: string, form: Record<string, string>, init: { token?: string | null; purpose?: string | null } = {}) =>
+    call(`/fhir/${KNR}/${type}/_search`, { type: 'application/x-www-form-urlencoded', body: new URLSearchParams(form).toString(), ...init });
+
+  describe('JSON patient overview', () => {
+    it('answers 200 with the service result and its audit id in a header, and times the route', async () => {
+      const r = await overview({ identifierType: 'FNR', identifier: PATIENT });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-audit-id')).toBe('audit-1');
+      expect(r.json()).toMatchObject({ kommunenummer: KNR, found: false });
+      expect(reads.read).toHaveBeenCalledWith(expect.objectContaining({ kommunenummer: KNR, identifier: { type: 'FNR', value: PATIENT }, purposeOfUse: 'TREAT', action: 'READ' }));
+      const timed = (await hub.metrics.registry.getSingleMetricAsString('hendelseslager_read_duration_seconds')).match(/route="json.patient-overview"/g);
+      expect(timed?.length).toBeGreaterThan(0);
+    });
+
+    it('401 without a token, 403 without the scope, for another kommune, or without a purpose of use', async () => {
+      expect((await overview({ identifier: PATIENT }, { token: null })).status).toBe(401);
+      expect((await overview({ identifier: PATIENT }, { token: await hub.token({ scopes: ['audit:read'], kommuner: [KNR] }) })).status).toBe(403);
+      expect((await overview({ identifier: PATIENT }, { token: await hub.token({ scopes: ['patients:read'], kommuner: ['5001'] }) })).status).toBe(403);
+      const noPurpose = await overview({ identifier: PATIENT }, { purpose: null });
+      expect(noPurpose.status).toBe(403);
+      expect(noPurpose.json().code).toBe('purpose_of_use_required');
+      expect((await overview({ identifier: PATIENT }, { purpose: 'SPYING' })).status).toBe(403);
+      expect(reads.read).not.toHaveBeenCalled();
+    });
+
+    it('400, not 500, for a field of the wrong type (probe finding 6: {"identifierType": 5})', async () => {
+      for (const body of [{ identifierType: 5, identifier: PATIENT }, { identifier: 12345678901 }, { identifier: [PATIENT] }, [PATIENT], 'null']) {
+        const r = await overview(body);
+        expect(r.status).toBe(400);
+        expect(r.json().code).toMatch(/^(invalid_request|invalid_identifier|invalid_body)$/);
+      }
+      expect(reads.read).not.toHaveBeenCalled();
+    });
+
+    it('400 for an identifier of the wrong type, shape or checksum, without repeating it', async () => {
+      const badChecksum = `${PATIENT.slice(0, 10)}${(Number(PATIENT[10]) + 1) % 10}`;
+      for (const body of [{ identifierType: 'PASSPORT', identifier: PATIENT }, { identifier: '123' }, { identifier: badChecksum }]) {
+        const r = await overview(body);
+        expect(r.status).toBe(400);
+        expect(r.json().code).toBe('invalid_identifier');
+        expect(r.text).not.toContain(badChecksum);
+      }
+    });
+
+    it('415 for a body that is not JSON; 413 over the 32 kB limit', async () => {
+      expect((await overview(`identifier=${PATIENT}`, { type: 'application/x-www-form-urlencoded' })).status).toBe(415);
+      expect((await overview(JSON.stringify({ identifier: PATIENT }), { type: 'text/plain' })).status).toBe(415);
+      const large = await overview({ identifier: PATIENT, padding: 'x'.repeat(40 * 1024) });
+      expect(large.status).toBe(413);
+    });
+
+    it('400 for malformed JSON with a fixed text and the position, never the body (probe finding 5)', async () => {
+      const r = await overview(`{"identifier": "${PATIENT}", oops}`);
+      expect(r.status).toBe(400);
+      expect(r.text).not.toContain(PATIENT);
+      expect(r.text).not.toContain('oops');
+      expect(r.json().detail).toMatch(/^Request body is not valid JSON/);
+    });
+
+    it('503 with Retry-After when the audit log is unavailable', async () => {
+      reads.read.mockRejectedValue(new AuditUnavailableException('broker said no'));
+      const r = await overview({ identifier: PATIENT });
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('5');
+      expect(r.json()).toEqual({ status: 503, code: 'audit_unavailable', detail: expect.any(String) });
+      expect(r.text).not.toContain('broker');
+    });
+
+    it('500 with an error id and no message for an unexpected error', async () => {
+      reads.read.mockRejectedValue(new Error(`database exploded near ${PATIENT}`));
+      const r = await overview({ identifier: PATIENT });
+      expect(r.status).toBe(500);
+      expect(r.json()).toEqual({ status: 500, code: 'internal_error', detail: 'Internal error', errorId: expect.any(String) });
+    });
+  });
+
+  describe('FHIR', () => {
+    it('answers a search with a searchset Bundle (fhir+json), its audit id, and the read timed per resource type', async () => {
+      const r = await search('Condition', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+      expect(r.headers.get('x-audit-id')).toBe('audit-1');
+      expect(r.json()).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 0 });
+      expect(await hub.metrics.registry.getSingleMetricAsString('hendelseslager_read_duration_seconds')).toContain('route="fhir.Condition"');
+    });
+
+    it('401, 403 (scope, purpose) as before; refusals after the token check are OperationOutcomes', async () => {
+      expect((await search('Condition', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` }, { token: null })).status).toBe(401);
+      const noPurpose = await search('Condition', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` }, { purpose: null });
+      expect(noPurpose.status).toBe(403);
+      expect(noPurpose.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
+    });
+
+    it('404 for a resource type that is not served, without repeating it; 400 for unknown parameters', async () => {
+      const r = await search('Patient12345678901', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` });
+      expect(r.status).toBe(404);
+      expect(r.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-supported' }] });
+      expect(r.text).not.toContain('12345678901');
+      const unknown = await call(`/fhir/${KNR}/Condition?patient.identifier=${encodeURIComponent(`${FNR_SYSTEM}|${PATIENT}`)}&x${PATIENT}=1`);
+      expect(unknown.status).toBe(400);
+      expect(unknown.text).not.toContain(PATIENT);
+    });
+
+    it('400 for a bad date value with a fixed text and its position, never the value (probe finding 5)', async () => {
+      const r = await call(`/fhir/${KNR}/Condition?patient.identifier=${encodeURIComponent(`${FNR_SYSTEM}|${PATIENT}`)}&date=ge2020&date=${PATIENT}`);
+      expect(r.status).toBe(400);
+      expect(r.json().issue[0].diagnostics).toMatch(/^date value 2 /);
+      expect(r.text).not.toContain(PATIENT);
+    });
+
+    it('400, not 500, for JSON search parameters of the wrong type (probe finding 6)', async () => {
+      for (const body of [{ 'patient.identifier': 5 }, { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}`, _count: { n: 1 } }, { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}`, _page: ['a', 'b'] }]) {
+        const r = await call(`/fhir/${KNR}/Condition/_search`, { type: 'application/json', body: JSON.stringify(body) });
+        expect(r.status).toBe(400);
+        expect(r.json().resourceType).toBe('OperationOutcome');
+      }
+    });
+
+    it('415 for a _search body that is neither a form nor JSON; 413 over the limit', async () => {
+      expect((await call(`/fhir/${KNR}/Condition/_search`, { type: 'text/plain', body: `patient.identifier=${FNR_SYSTEM}|${PATIENT}` })).status).toBe(415);
+      const large = await search('Condition', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}`, status: 'x'.repeat(40 * 1024) });
+      expect(large.status).toBe(413);
+    });
+
+    it('503 OperationOutcome (transient) with Retry-After when the audit log is unavailable', async () => {
+      reads.read.mockRejectedValue(new AuditUnavailableException('down'));
+      const r = await search('EpisodeOfCare', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` });
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('5');
+      expect(r.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] });
+    });
+
+    it('builds links from the configured public base URL, never from the Host header (probe finding 9)', async () => {
+      const body = new URLSearchParams({ 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` }).toString();
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest(`${hub.baseUrl}/fhir/${KNR}/Condition/_search`, {
+          method: 'POST',
+          headers: { Host: 'attacker.example', Authorization: `Bearer ${reader}`, 'X-Purpose-Of-Use': 'TREAT', 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-Host': 'attacker.example' },
+        });
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(answer).not.toContain('attacker.example');
+      const bundle = JSON.parse(answer) as { link: Array<{ url: string }> };
+      expect(bundle.link.length).toBeGreaterThan(0);
+      for (const link of bundle.link) expect(link.url.startsWith(`${PUBLIC_BASE_URL}/fhir/${KNR}/Condition?_page=`)).toBe(true);
+      const metadata = await call(`/fhir/${KNR}/metadata`);
+      expect(metadata.text).toContain(`${PUBLIC_BASE_URL}/fhir/${KNR}`);
+    });
+
+    describe('page tokens (probe finding 8)', () => {
+      const selfLink = async (): Promise<string> => {
+        const first = await search('Condition', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` });
+        return (first.json().link as Array<{ relation: string; url: string }>).find((l) => l.relation === 'self')!.url.slice(PUBLIC_BASE_URL.length);
+      };
+
+      it('continue the search for the client that got them', async () => {
+        const r = await call(await selfLink());
+        expect(r.status).toBe(200);
+        expect(reads.read).toHaveBeenLastCalledWith(expect.objectContaining({ identifier: { type: 'FNR', value: PATIENT } }));
+      });
+
+      it('are refused for another client, even with the same scopes and kommune', async () => {
+        const other = await hub.token({ client: 'another-client', scopes: ['patients:read'], kommuner: [KNR] });
+        const r = await call(await selfLink(), { token: other });
+        expect(r.status).toBe(400);
+        expect(reads.read).toHaveBeenCalledTimes(1);
+      });
+
+      it('never silently replace an explicit patient.identifier: another patient is a 400, the same one is accepted', async () => {
+        const link = await selfLink();
+        const conflicting = await call(`${link}&patient.identifier=${encodeURIComponent(`${FNR_SYSTEM}|${OTHER_PATIENT}`)}`);
+        expect(conflicting.status).toBe(400);
+        expect(conflicting.text).not.toContain(OTHER_PATIENT);
+        const same = await call(`${link}&patient.identifier=${encodeURIComponent(`${FNR_SYSTEM}|${PATIENT}`)}`);
+        expect(same.status).toBe(200);
+        expect(reads.read).toHaveBeenCalledTimes(2);
+        expect(reads.read).not.toHaveBeenCalledWith(expect.objectContaining({ identifier: expect.objectContaining({ value: OTHER_PATIENT }) }));
+      });
+    });
+
+    it('Binary: 400 for a malformed id, 404 and 403 (blocked) with the audit id of the attempt', async () => {
+      expect((await call(`/fhir/${KNR}/Binary/${'x'.repeat(80)}`)).status).toBe(400);
+      const missing = await call(`/fhir/${KNR}/Binary/abc`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('x-audit-id')).toBe('audit-2');
+      expect(missing.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] });
+      originals.read.mockResolvedValue({ message: undefined, blocked: true, auditId: 'audit-3' });
+      const blocked = await call(`/fhir/${KNR}/Binary/abc`);
+      expect(blocked.status).toBe(403);
+      expect(blocked.headers.get('x-audit-id')).toBe('audit-3');
+      expect(blocked.json()).toMatchObject({ issue: [{ code: 'suppressed' }] });
+      expect((await call(`/fhir/${KNR}/Binary/abc`, { purpose: null })).status).toBe(403);
+    });
+
+    it('Binary: the bytes as received with their content type, or a FHIR Binary', async () => {
+      const payload = Buffer.from('<MsgHead/>');
+      originals.read.mockResolvedValue({ message: { binaryId: 'abc', contentType: 'application/xml', payload, msgId: 'm', sha256: 'h' }, blocked: false, auditId: 'audit-4' });
+      const raw = await call(`/fhir/${KNR}/Binary/abc`);
+      expect(raw.status).toBe(200);
+      expect(raw.text).toBe('<MsgHead/>');
+      expect(raw.headers.get('etag')).toBe('"h"');
+      const fhir = await call(`/fhir/${KNR}/Binary/abc`, { accept: 'application/fhir+json' });
+      expect(fhir.json()).toMatchObject({ resourceType: 'Binary', contentType: 'application/xml' });
+    });
+  });
+
+  it('answers an unknown path with a fixed text, never the path (probe finding 5)', async () => {
+    const r = await call(`/fhir/${KNR}/Condition/x/${PATIENT}`);
+    expect(r.status).toBe(404);
+    expect(r.text).not.toContain(PATIENT);
+    expect(r.json()).toEqual({ status: 404, code: 'not_found', detail: 'No such resource' });
+  });
+});

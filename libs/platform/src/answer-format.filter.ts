@@ -1,0 +1,51 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { HubException } from '@hub/exceptions';
+import { operationOutcome } from '@hub/fhir';
+import { edgeAnswer, EdgeException } from './edge.exception';
+import { fhirIssueOf, HttpAnswer } from './http-answer';
+import { HttpErrorFilter } from './http-error.filter';
+
+/** A feature's exhaustive mapping of its own exception codes; undefined for exceptions that are not its own. */
+export type AnswerMapper = (exception: HubException) => HttpAnswer | undefined;
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+/**
+ * Writes a refused request in one answer format. The edge's own exceptions and the feature's
+ * (through its mapper) are answered here; anything else (the guard's problems, unexpected
+ * errors) goes to HttpErrorFilter as before, so an unexpected error is still a 500 with an
+ * errorId and never its message.
+ */
+abstract class AnswerFormatFilter implements ExceptionFilter {
+  private readonly fallback = new HttpErrorFilter();
+
+  constructor(private readonly mapper: AnswerMapper = () => undefined) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    const answer = exception instanceof EdgeException ? edgeAnswer(exception) : exception instanceof HubException ? this.mapper(exception) : undefined;
+    if (!answer) return this.fallback.catch(exception, host);
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+    this.write(res, answer);
+  }
+
+  protected abstract write(res: Response, answer: HttpAnswer): void;
+}
+
+/** `{ status, code, detail }` as application/json (the JSON API's and intake's refusals). */
+@Catch()
+export class ProblemJsonFilter extends AnswerFormatFilter {
+  protected write(res: Response, answer: HttpAnswer): void {
+    res.status(answer.status).json({ status: answer.status, code: answer.code, detail: answer.detail });
+  }
+}
+
+/** A FHIR OperationOutcome as application/fhir+json (the FHIR API's refusals). */
+@Catch()
+export class FhirOutcomeFilter extends AnswerFormatFilter {
+  protected write(res: Response, answer: HttpAnswer): void {
+    res.status(answer.status).type(FHIR_JSON).json(operationOutcome('error', fhirIssueOf(answer), answer.detail));
+  }
+}
