@@ -4,8 +4,10 @@ import { TOPICS } from './topics.constant';
 /**
  * Topic settings for a kommune. Health records are kept for many years, so nothing expires by
  * default (KAFKA_TOPIC_RETENTION_MS=-1); raw and dead-letter topics take messages up to 25 MB (the intake limit is 20 MB).
+ * Replication factor and min.insync.replicas come from configuration (KAFKA_REPLICATION_FACTOR,
+ * KAFKA_MIN_INSYNC_REPLICAS): 3 and 2 on a three-broker cluster, so one broker may be lost.
  */
-export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { partitions: number; replicationFactor: number; retentionMs?: number } }): TopicSpec[] {
+export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { partitions: number; replicationFactor: number; minInsyncReplicas?: number; retentionMs?: number } }): TopicSpec[] {
   const base = {
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
@@ -13,7 +15,7 @@ export function kommuneTopicSpecs(kommunenummer: string, config: { kafka: { part
   const keepForever = {
     'retention.ms': String(config.kafka.retentionMs ?? -1),
     'retention.bytes': '-1',
-    'min.insync.replicas': String(Math.min(2, config.kafka.replicationFactor)),
+    'min.insync.replicas': String(config.kafka.minInsyncReplicas ?? Math.min(2, config.kafka.replicationFactor)),
   };
   const large = { 'max.message.bytes': String(25 * 1024 * 1024) };
   return [
