@@ -147,9 +147,15 @@ await sleep(KILL_AT * 1000 - (Date.now() - started));
 const pid = victimPid();
 log(`t=${KILL_AT}s kill -9 kafka-${VICTIM} (pid ${pid}), answered so far ${answered.size}`);
 process.kill(pid, 'SIGKILL');
-await sleep(5000);
-const duringLoss = await describeBenchTopics();
-log('with one broker gone: ' + JSON.stringify(duringLoss));
+const killedAt = Date.now();
+// The controller fences the dead broker after broker.session.timeout.ms (9 s) and shrinks the ISRs.
+let duringLoss = await describeBenchTopics();
+while (!duringLoss.isrSizes.includes(2) && Date.now() - killedAt < 30000) {
+  await sleep(1000);
+  duringLoss = await describeBenchTopics();
+}
+const isrShrunkSeconds = (Date.now() - killedAt) / 1000;
+log(`with one broker gone (ISR shrunk after about ${isrShrunkSeconds.toFixed(1)} s): ${JSON.stringify(duringLoss)}`);
 await sleep(RESTART_AT * 1000 - (Date.now() - started));
 log(`t=${RESTART_AT}s starting kafka-${VICTIM} again, answered so far ${answered.size}`);
 const restartAt = Date.now();
@@ -202,13 +208,13 @@ const result = {
   drill: 'broker-loss', brokers: BENCH.brokers, seconds: SECONDS, killAt: KILL_AT, restartAt: RESTART_AT, victim: `kafka-${VICTIM}`,
   ...stats, answered: answered.size, acceptedTwiceAsNew: [...acceptedNew.values()].filter((n) => n > 1).length,
   window503: first503.at === null ? null : [first503.at, first503.last],
-  restartSeconds: restartMs / 1000, catchUpSeconds: catchUpMs / 1000, underReplicatedAtEnd: urp.length,
+  isrShrunkSeconds, restartSeconds: restartMs / 1000, catchUpSeconds: catchUpMs / 1000, underReplicatedAtEnd: urp.length,
   latencyMs: { p50: pct(50), p99: pct(99), max: slowest[1], maxPostedAtSecond: slowest[0] },
   duringLoss, afterCatchUp, perSecond, lost, duplicated,
 };
 writeJson('drill-broker-loss.json', result);
 console.log(
   `broker-loss  ${answered.size} accepted  ${stats.unavailable503} x 503${result.window503 ? ` (t=${result.window503[0].toFixed(1)}..${result.window503[1].toFixed(1)} s)` : ''}  ` +
-    `${stats.connectionErrors} connection errors  ${stats.timeouts} timeouts  AppRec p50/p99/max ${pct(50)}/${pct(99)}/${slowest[1]} ms  ISR back to ${afterCatchUp.isrSizes.join('/')} in ${result.catchUpSeconds.toFixed(1)} s  =>  ${lost} lost, ${duplicated} duplicated`,
+    `${stats.connectionErrors} connection errors  ${stats.timeouts} timeouts  AppRec p50/p99/max ${pct(50)}/${pct(99)}/${slowest[1]} ms  ISR ${duringLoss.isrSizes.join('/')} after the kill, back to ${afterCatchUp.isrSizes.join('/')} ${result.catchUpSeconds.toFixed(1)} s after the restart (node ready in ${result.restartSeconds.toFixed(1)} s)  =>  ${lost} lost, ${duplicated} duplicated`,
 );
 if (lost > 0 || duplicated > 0 || urp.length > 0) process.exitCode = 1;
