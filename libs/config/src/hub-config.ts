@@ -91,7 +91,8 @@ export interface HubConfig {
   };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; json: boolean };
   /** Per-client request rate limit of authenticated routes (token bucket per client_id; 0 = off). */
-  rateLimit: { perSecond: number; burst: number };
+  /** store: where the buckets live; `postgres` = shared by every instance (see ClientRateLimiter in libs/platform). */
+  rateLimit: { perSecond: number; burst: number; store: 'memory' | 'postgres' };
 }
 
 export enum ConfigExceptionCode {
@@ -168,6 +169,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   const minInsyncReplicas = int('KAFKA_MIN_INSYNC_REPLICAS', Math.min(2, replicationFactor), 1);
   // More than the replicas there are would make every write fail with NOT_ENOUGH_REPLICAS.
   if (minInsyncReplicas > replicationFactor) problems.push(`KAFKA_MIN_INSYNC_REPLICAS=${minInsyncReplicas} (at most KAFKA_REPLICATION_FACTOR=${replicationFactor})`);
+  const rateLimitStore = str('RATE_LIMIT_STORE', 'memory') as HubConfig['rateLimit']['store'];
+  if (!['memory', 'postgres'].includes(rateLimitStore)) problems.push(`RATE_LIMIT_STORE=${rateLimitStore} (expected memory or postgres)`);
   const metricsPort = env.METRICS_PORT ? int('METRICS_PORT', 0, 1) : undefined;
 
   const config: HubConfig = {
@@ -225,7 +228,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       organisationsPath: str('HENDELSESLAGER_ORGANISATIONS', 'config/organisations.demo.yaml'),
     },
     log: { level: level as HubConfig['log']['level'], json: bool('LOG_JSON', true) },
-    rateLimit: { perSecond: int('RATE_LIMIT_PER_CLIENT_PER_SECOND', 100, 0), burst: int('RATE_LIMIT_PER_CLIENT_BURST', 500, 1) },
+    rateLimit: { perSecond: int('RATE_LIMIT_PER_CLIENT_PER_SECOND', 100, 0), burst: int('RATE_LIMIT_PER_CLIENT_BURST', 500, 1), store: rateLimitStore },
   };
   if (!config.auth.issuer) problems.push('AUTH_ISSUER (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!config.auth.devIssuer.enabled && !config.auth.jwksUri) problems.push('AUTH_JWKS_URI (required unless HENDELSESLAGER_DEV_ISSUER=true)');

@@ -10,4 +10,5 @@ export * from './ops-state.repository';
 export * from './audit-log.repository';
 export * from './web-session.repository';
 export * from './dpop-replay.repository';
+export * from './rate-limit-bucket.repository';
 export * from './data-source-ready.util';
