@@ -94,6 +94,7 @@ const first503 = { at: null, last: null };
 const latencies = []; // [seconds since start, ms from the first post of a message to its AppRec]
 let stop = false;
 let next = 0;
+log('bench topics: ' + JSON.stringify(await describeBenchTopics()));
 const started = Date.now();
 
 const gateway = async () => {
@@ -141,7 +142,6 @@ const ticker = setInterval(() => {
   lastAnswered = answered.size;
 }, 1000);
 
-log('bench topics: ' + JSON.stringify(await describeBenchTopics()));
 const load = Promise.all([gateway(), gateway(), gateway(), gateway()]);
 await sleep(KILL_AT * 1000 - (Date.now() - started));
 const pid = victimPid();
