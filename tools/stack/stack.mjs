@@ -27,13 +27,14 @@ const ARGV = process.argv.slice(2);
 const brokersFlag = ARGV.indexOf('--brokers');
 const BROKERS_ARG = brokersFlag >= 0 ? ARGV.splice(brokersFlag, 2)[1] : undefined;
 const LAYOUT_FILE = path.join(STACK_DIR, 'run', 'kafka-layout.json');
-function recordedBrokers() {
+/** What the last `up` in this STACK_DIR ran: { brokers, port, controllerBasePort, bootstrap }. */
+const LAYOUT = (() => {
   try {
-    return JSON.parse(fs.readFileSync(LAYOUT_FILE, 'utf8')).brokers;
+    return JSON.parse(fs.readFileSync(LAYOUT_FILE, 'utf8'));
   } catch {
-    return undefined;
+    return {};
   }
-}
+})();
 const cfg = {
   stackDir: STACK_DIR,
   logDir: path.resolve(ROOT, env.STACK_LOG_DIR || path.join(STACK_DIR, 'logs')),
@@ -45,9 +46,10 @@ const cfg = {
   kafka: {
     version: env.KAFKA_VERSION || '4.3.1',
     host: env.KAFKA_HOST || '127.0.0.1',
-    port: int(env.KAFKA_PORT, 9092),
+    // ports and node count default to the recorded layout, so `status`/`down`/`logs` need no flags
+    port: int(env.KAFKA_PORT, LAYOUT.port ?? 9092),
     controllerPort: int(env.KAFKA_CONTROLLER_PORT, 9093),
-    brokers: int(BROKERS_ARG, recordedBrokers() ?? 1),
+    brokers: int(BROKERS_ARG, LAYOUT.brokers ?? 1),
     heapOpts: env.KAFKA_HEAP_OPTS || '',
     javaHome: env.KAFKA_JAVA_HOME || env.JAVA_HOME || '',
     startTimeoutMs: int(env.KAFKA_START_TIMEOUT_S, 120) * 1000,
@@ -85,7 +87,7 @@ if (!Number.isInteger(cfg.kafka.brokers) || cfg.kafka.brokers < 1 || cfg.kafka.b
 }
 // Several JVMs on a small machine: a smaller heap each unless KAFKA_HEAP_OPTS says otherwise.
 cfg.kafka.heapOpts ||= cfg.kafka.brokers === 1 ? '-Xms256m -Xmx768m' : '-Xms128m -Xmx384m';
-cfg.kafka.controllerBasePort = int(env.KAFKA_CONTROLLER_BASE_PORT, cfg.kafka.port + 100);
+cfg.kafka.controllerBasePort = int(env.KAFKA_CONTROLLER_BASE_PORT, LAYOUT.controllerBasePort ?? cfg.kafka.port + 100);
 cfg.kafka.dir = path.join(STACK_DIR, 'kafka', cfg.kafka.version);
 cfg.kafka.libDir = path.join(cfg.kafka.dir, 'lib');
 cfg.kafka.dataDir = path.resolve(ROOT, env.KAFKA_DATA_DIR || path.join(cfg.dataDir, 'kafka'));
@@ -786,7 +788,8 @@ async function cmdUp() {
   mkdirp(cfg.runDir);
   checkKafkaLayout();
   if (!cfg.pg.skip) await ensurePostgres();
-  fs.writeFileSync(LAYOUT_FILE, JSON.stringify({ brokers: KAFKA_NODES.length, bootstrap: kafkaBootstrap() }) + '\n');
+  const layout = { brokers: KAFKA_NODES.length, port: cfg.kafka.port, controllerBasePort: cfg.kafka.controllerBasePort, bootstrap: kafkaBootstrap() };
+  fs.writeFileSync(LAYOUT_FILE, JSON.stringify(layout) + '\n');
   // Kafka and the registry are independent: start both at once. Several Kafka nodes start together
   // too: none of them is ready before a quorum of controllers is up.
   const jars = ensureKafkaJars();
