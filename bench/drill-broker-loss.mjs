@@ -82,6 +82,8 @@ log(`resetting the bench namespace ${BENCH.namespace} and database ${BENCH.datab
 await resetBenchState();
 const env = benchEnv({ LOG_LEVEL: 'error', KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' });
 const apps = {};
+// the apps are stopped whatever happens (an exception would otherwise leave them running)
+process.on('exit', () => Object.values(apps).forEach((child) => child.exitCode === null && child.kill('SIGTERM')));
 for (const [i, app] of APPS.entries()) apps[app] = await startApp(app, env, BASE_PORT + i);
 
 const { mintDevToken } = dist('auth');
@@ -159,7 +161,7 @@ log(`with one broker gone (ISR shrunk after about ${isrShrunkSeconds.toFixed(1)}
 await sleep(RESTART_AT * 1000 - (Date.now() - started));
 log(`t=${RESTART_AT}s starting kafka-${VICTIM} again, answered so far ${answered.size}`);
 const restartAt = Date.now();
-await stack('up', '--brokers', '3');
+await stack('up', `kafka-${VICTIM}`);
 const restartMs = Date.now() - restartAt;
 log(`kafka-${VICTIM} ready after ${(restartMs / 1000).toFixed(1)} s`);
 let urp = await underReplicated();

@@ -781,12 +781,19 @@ async function ensureDatabases() {
 }
 
 // ---------------------------------------------------------------- commands
-async function cmdUp() {
+async function cmdUp(which) {
   const t0 = Date.now();
   mkdirp(cfg.logDir);
   mkdirp(cfg.dataDir);
   mkdirp(cfg.runDir);
   checkKafkaLayout();
+  if (which) {
+    // `up kafka-2` (fault drills): that one node only, no other service checked or started
+    const svc = SERVICES[which];
+    if (!svc?.node) fail(`'up <service>' takes a Kafka node: ${KAFKA_NODES.map((n) => n.name).join(' | ')}`);
+    await upService(svc, ensureKafkaJars, startKafka(svc), 'Kafka Server started', cfg.kafka.startTimeoutMs);
+    return;
+  }
   if (!cfg.pg.skip) await ensurePostgres();
   const layout = { brokers: KAFKA_NODES.length, port: cfg.kafka.port, controllerBasePort: cfg.kafka.controllerBasePort, bootstrap: kafkaBootstrap() };
   fs.writeFileSync(LAYOUT_FILE, JSON.stringify(layout) + '\n');
@@ -916,7 +923,7 @@ function cmdVerify(args) {
 
 function usage() {
   console.log(`usage: node tools/stack/stack.mjs <command>
-  up [--brokers N] start PostgreSQL check + Kafka ${cfg.kafka.version} (1 node, or N combined broker+controller nodes) + Apicurio Registry ${cfg.registry.version} + the OpenID provider (idempotent)
+  up [--brokers N] [kafka-I]  (kafka-I: that node only) start PostgreSQL check + Kafka ${cfg.kafka.version} (1 node, or N combined broker+controller nodes) + Apicurio Registry ${cfg.registry.version} + the OpenID provider (idempotent)
   down [service]   stop what 'up' started, or only kafka (all nodes) | kafka-I (one of N) | registry | idp (pid files; SIGTERM, SIGKILL after ${secs(cfg.stopTimeoutMs)}); PostgreSQL is left running
   status           show each service (state, pid, address); exit 1 if something is down
   logs [service]   tail logs (kafka | registry | idp | postgres | all); follows on a terminal (STACK_LOGS_FOLLOW=0|1)
@@ -928,7 +935,7 @@ const [cmd, ...rest] = ARGV;
 try {
   switch (cmd) {
     case 'up':
-      await cmdUp();
+      await cmdUp(rest[0]);
       break;
     case 'down':
       await cmdDown(rest[0]);
