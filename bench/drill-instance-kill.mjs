@@ -108,7 +108,7 @@ const mismatches = (await db.query(
 )).rows.length;
 const versionsPerMsg = (await db.query(`SELECT count(*)::int AS n FROM (SELECT msg_id FROM "${schema}".message_versions GROUP BY kommunenummer, msg_id HAVING count(*) > 1) x`)).rows[0].n;
 await db.end();
-await Promise.all(instances.filter((x) => x.child.exitCode === null).map((x) => stopApp(x.child)));
+await Promise.all(instances.filter((x) => x.child.exitCode === null && x.child.signalCode === null).map((x) => stopApp(x.child)));
 
 const lost = ids.filter((id) => !visible.has(id)).length;
 const duplicated = mismatches + versionsPerMsg;
