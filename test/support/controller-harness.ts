@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { mintDevToken } from '@hub/auth';
 import { HubConfig, loadHubConfig } from '@hub/config';
 import { HubMetrics } from '@hub/observability';
-import { AccessRefusalAudit, AuthGuard, configureHttpApp, HUB_CONFIG, RequestAuthenticator, TokenVerifierProvider } from '@hub/platform';
+import { AccessRefusalAudit, AuthGuard, ClientRateLimiter, configureHttpApp, HUB_CONFIG, RequestAuthenticator, TokenVerifierProvider } from '@hub/platform';
 
 export const PUBLIC_BASE_URL = 'https://hub.example.no';
 
@@ -44,11 +44,13 @@ export async function startControllers(feature: Type<unknown>, fakes: Array<[Typ
     { provide: RequestAuthenticator, inject: [TokenVerifierProvider, HUB_CONFIG], useFactory: (tokens: TokenVerifierProvider, c: HubConfig) => new RequestAuthenticator(tokens, c, undefined as never) },
     // Refused accesses are not written to Kafka here.
     { provide: AccessRefusalAudit, useValue: { record: () => undefined } },
+    // The rate limit in memory (RATE_LIMIT_STORE=memory): its PostgreSQL repository is never reached.
+    { provide: ClientRateLimiter, inject: [HUB_CONFIG], useFactory: (c: HubConfig) => new ClientRateLimiter(c, undefined as never) },
     AuthGuard,
   ];
 
   @Global()
-  @Module({ providers: platform, exports: [HUB_CONFIG, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard] })
+  @Module({ providers: platform, exports: [HUB_CONFIG, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, ClientRateLimiter, AuthGuard] })
   class TestPlatformModule {}
 
   let builder = Test.createTestingModule({ imports: [TestPlatformModule, feature] });

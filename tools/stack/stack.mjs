@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Local infrastructure for Hendelseslager without Docker:
-//   kafka     Apache Kafka (KRaft, single combined broker+controller), jars from Maven Central
+//   kafka     Apache Kafka (KRaft, one combined broker+controller, or N with --brokers N), jars from Maven Central
 //   registry  Apicurio Registry 3.x (in-memory H2), Confluent-compatible API at /apis/ccompat/v7
 //   postgres  the machine's PostgreSQL (only checked/started, never stopped)
 //   idp       the OpenID provider standing in for HelseID (tools/idp/idp.mjs, oidc-provider)
@@ -21,6 +21,20 @@ const int = (v, d) => (v === undefined || v === '' ? d : Number.parseInt(v, 10))
 
 // ---------------------------------------------------------------- configuration
 const STACK_DIR = path.resolve(ROOT, env.STACK_DIR || '.stack');
+// `--brokers N` (any command) = N combined broker+controller nodes; `up` records the layout in
+// run/kafka-layout.json so that status, down and logs know it without the flag.
+const ARGV = process.argv.slice(2);
+const brokersFlag = ARGV.indexOf('--brokers');
+const BROKERS_ARG = brokersFlag >= 0 ? ARGV.splice(brokersFlag, 2)[1] : undefined;
+const LAYOUT_FILE = path.join(STACK_DIR, 'run', 'kafka-layout.json');
+/** What the last `up` in this STACK_DIR ran: { brokers, port, controllerBasePort, bootstrap }. */
+const LAYOUT = (() => {
+  try {
+    return JSON.parse(fs.readFileSync(LAYOUT_FILE, 'utf8'));
+  } catch {
+    return {};
+  }
+})();
 const cfg = {
   stackDir: STACK_DIR,
   logDir: path.resolve(ROOT, env.STACK_LOG_DIR || path.join(STACK_DIR, 'logs')),
@@ -32,9 +46,11 @@ const cfg = {
   kafka: {
     version: env.KAFKA_VERSION || '4.3.1',
     host: env.KAFKA_HOST || '127.0.0.1',
-    port: int(env.KAFKA_PORT, 9092),
+    // ports and node count default to the recorded layout, so `status`/`down`/`logs` need no flags
+    port: int(env.KAFKA_PORT, LAYOUT.port ?? 9092),
     controllerPort: int(env.KAFKA_CONTROLLER_PORT, 9093),
-    heapOpts: env.KAFKA_HEAP_OPTS || '-Xms256m -Xmx768m',
+    brokers: int(BROKERS_ARG, LAYOUT.brokers ?? 1),
+    heapOpts: env.KAFKA_HEAP_OPTS || '',
     javaHome: env.KAFKA_JAVA_HOME || env.JAVA_HOME || '',
     startTimeoutMs: int(env.KAFKA_START_TIMEOUT_S, 120) * 1000,
   },
@@ -65,6 +81,13 @@ const cfg = {
     startTimeoutMs: int(env.PG_START_TIMEOUT_S, 60) * 1000,
   },
 };
+if (!Number.isInteger(cfg.kafka.brokers) || cfg.kafka.brokers < 1 || cfg.kafka.brokers > 9) {
+  console.error(`[stack] ERROR: --brokers must be 1..9, not ${BROKERS_ARG}`);
+  process.exit(2);
+}
+// Several JVMs on a small machine: a smaller heap each unless KAFKA_HEAP_OPTS says otherwise.
+cfg.kafka.heapOpts ||= cfg.kafka.brokers === 1 ? '-Xms256m -Xmx768m' : '-Xms128m -Xmx384m';
+cfg.kafka.controllerBasePort = int(env.KAFKA_CONTROLLER_BASE_PORT, LAYOUT.controllerBasePort ?? cfg.kafka.port + 100);
 cfg.kafka.dir = path.join(STACK_DIR, 'kafka', cfg.kafka.version);
 cfg.kafka.libDir = path.join(cfg.kafka.dir, 'lib');
 cfg.kafka.dataDir = path.resolve(ROOT, env.KAFKA_DATA_DIR || path.join(cfg.dataDir, 'kafka'));
@@ -77,17 +100,47 @@ cfg.idp.issuer = env.IDP_ISSUER || `http://${cfg.idp.host}:${cfg.idp.port}`;
 cfg.idp.log = path.join(cfg.logDir, 'idp.log');
 cfg.idp.script = path.join(ROOT, 'tools', 'idp', 'idp.mjs');
 
+/**
+ * The Kafka nodes. One broker (the default): `kafka`, node 1 on KAFKA_PORT / KAFKA_CONTROLLER_PORT,
+ * data in KAFKA_DATA_DIR, as before. N brokers: `kafka-1`..`kafka-N`, node i on KAFKA_PORT+i-1 and
+ * controller KAFKA_CONTROLLER_BASE_PORT+i-1, data in $STACK_DATA_DIR/kafka-i, all of them voters.
+ */
+function kafkaNodes() {
+  const k = cfg.kafka;
+  if (k.brokers === 1) {
+    return [{ id: 1, name: 'kafka', port: k.port, controllerPort: k.controllerPort, dataDir: k.dataDir, log: k.log, props: path.join(k.dir, 'server.properties') }];
+  }
+  return Array.from({ length: k.brokers }, (_, i) => ({
+    id: i + 1,
+    name: `kafka-${i + 1}`,
+    port: k.port + i,
+    controllerPort: k.controllerBasePort + i,
+    dataDir: path.join(cfg.dataDir, `kafka-${i + 1}`),
+    log: path.join(cfg.logDir, `kafka-${i + 1}.log`),
+    props: path.join(k.dir, `server-${i + 1}.properties`),
+  }));
+}
+const KAFKA_NODES = kafkaNodes();
+const kafkaBootstrap = () => KAFKA_NODES.map((n) => `${cfg.kafka.host}:${n.port}`).join(',');
+
 const SERVICES = {
-  kafka: {
-    name: 'kafka',
-    pidFile: path.join(cfg.runDir, 'kafka.pid'),
-    cmdlineMarker: 'kafka.Kafka',
-    log: cfg.kafka.log,
-    port: cfg.kafka.port,
-    host: cfg.kafka.host,
-    probe: () => kafkaApiVersionsProbe(cfg.kafka.host, cfg.kafka.port),
-    describe: () => `Kafka ${cfg.kafka.version} (KRaft) ${cfg.kafka.host}:${cfg.kafka.port}, controller :${cfg.kafka.controllerPort}`,
-  },
+  ...Object.fromEntries(
+    KAFKA_NODES.map((node) => [
+      node.name,
+      {
+        name: node.name,
+        node,
+        pidFile: path.join(cfg.runDir, `${node.name}.pid`),
+        cmdlineMarker: 'kafka.Kafka',
+        log: node.log,
+        port: node.port,
+        host: cfg.kafka.host,
+        probe: () => kafkaApiVersionsProbe(cfg.kafka.host, node.port),
+        describe: () =>
+          `Kafka ${cfg.kafka.version} (KRaft${KAFKA_NODES.length > 1 ? `, node ${node.id} of ${KAFKA_NODES.length}` : ''}) ${cfg.kafka.host}:${node.port}, controller :${node.controllerPort}`,
+      },
+    ]),
+  ),
   registry: {
     name: 'registry',
     pidFile: path.join(cfg.runDir, 'registry.pid'),
@@ -369,31 +422,37 @@ async function ensureRegistryDist() {
 }
 
 // ---------------------------------------------------------------- kafka
-function kafkaServerProperties() {
+function kafkaServerProperties(node) {
   const k = cfg.kafka;
+  const n = KAFKA_NODES.length;
+  // With three nodes: everything (internal topics too) at replication factor 3 and
+  // min.insync.replicas 2, so one node may be lost without losing a write acknowledged with acks=all.
+  const rf = Math.min(3, n);
+  const minIsr = Math.min(2, rf);
   return `# generated by tools/stack/stack.mjs on every 'up' - edit the script, not this file
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@${k.host}:${k.controllerPort}
-listeners=PLAINTEXT://${k.host}:${k.port},CONTROLLER://${k.host}:${k.controllerPort}
-advertised.listeners=PLAINTEXT://${k.host}:${k.port}
+node.id=${node.id}
+controller.quorum.voters=${KAFKA_NODES.map((v) => `${v.id}@${k.host}:${v.controllerPort}`).join(',')}
+listeners=PLAINTEXT://${k.host}:${node.port},CONTROLLER://${k.host}:${node.controllerPort}
+advertised.listeners=PLAINTEXT://${k.host}:${node.port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=${k.dataDir}
+log.dirs=${node.dataDir}
 
 auto.create.topics.enable=false
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor=${rf}
+min.insync.replicas=${minIsr}
+offsets.topic.replication.factor=${rf}
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=${rf}
+transaction.state.log.min.isr=${minIsr}
 transaction.state.log.num.partitions=10
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor=${rf}
+share.coordinator.state.topic.min.isr=${minIsr}
 group.initial.rebalance.delay.ms=0
+unclean.leader.election.enable=false
 
 # 20 MB e-messages (with headroom)
 message.max.bytes=26214400
@@ -401,7 +460,8 @@ replica.fetch.max.bytes=26214400
 socket.request.max.bytes=104857600
 
 num.network.threads=2
-num.io.threads=4
+num.io.threads=${n === 1 ? 4 : 2}
+num.replica.fetchers=1
 log.retention.hours=168
 log.segment.bytes=268435456
 `;
@@ -421,27 +481,44 @@ function kafkaJavaArgs(extra) {
   ];
 }
 
-async function formatKafkaStorage(javaBin, propsFile) {
-  if (fs.existsSync(path.join(cfg.kafka.dataDir, 'meta.properties'))) return false;
-  mkdirp(cfg.kafka.dataDir);
+/** One cluster id for all nodes: the one already formatted into a node's data dir, else a new one. */
+function kafkaClusterId() {
+  for (const node of KAFKA_NODES) {
+    try {
+      const m = /^cluster\.id=(.+)$/m.exec(fs.readFileSync(path.join(node.dataDir, 'meta.properties'), 'utf8'));
+      if (m) return m[1].trim();
+    } catch {
+      /* not formatted */
+    }
+  }
   // Kafka's own Uuid.randomUuid() never starts with '-': the storage tool's argument parser would
   // read such an id as an option ("argument --cluster-id: expected one argument"), 1 in 64 tries.
   let clusterId;
   do clusterId = crypto.randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-'));
-  log(`formatting Kafka storage ${rel(cfg.kafka.dataDir)} (cluster id ${clusterId})`);
-  const r = await run(javaBin, kafkaJavaArgs(['-Dstack.log.level=WARN', 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]));
-  fs.appendFileSync(cfg.kafka.log, `\n==== ${new Date().toISOString()} kafka-storage format\n${r.out}`);
-  if (r.code !== 0) fail(`Kafka storage format failed (exit ${r.code}). See ${rel(cfg.kafka.log)}:\n${r.out.slice(-2000)}`);
+  return clusterId;
+}
+let clusterIdOnce;
+
+async function formatKafkaStorage(node, javaBin) {
+  if (fs.existsSync(path.join(node.dataDir, 'meta.properties'))) return false;
+  mkdirp(node.dataDir);
+  clusterIdOnce ??= kafkaClusterId();
+  log(`formatting Kafka storage ${rel(node.dataDir)} (cluster id ${clusterIdOnce})`);
+  const r = await run(javaBin, kafkaJavaArgs(['-Dstack.log.level=WARN', 'kafka.tools.StorageTool', 'format', '-t', clusterIdOnce, '-c', node.props]));
+  fs.appendFileSync(node.log, `\n==== ${new Date().toISOString()} kafka-storage format\n${r.out}`);
+  if (r.code !== 0) fail(`Kafka storage format failed (exit ${r.code}). See ${rel(node.log)}:\n${r.out.slice(-2000)}`);
   return true;
 }
 
-async function startKafka() {
-  const java = findJava(17, cfg.kafka.javaHome, 'Kafka');
-  const propsFile = path.join(cfg.kafka.dir, 'server.properties');
-  fs.writeFileSync(propsFile, kafkaServerProperties());
-  await formatKafkaStorage(java.bin, propsFile);
-  return spawnService(SERVICES.kafka, java.bin, kafkaJavaArgs(['kafka.Kafka', propsFile]), cfg.kafka.dir);
+function startKafka(svc) {
+  return async () => {
+    const java = findJava(17, cfg.kafka.javaHome, 'Kafka');
+    mkdirp(cfg.logDir);
+    fs.writeFileSync(svc.node.props, kafkaServerProperties(svc.node));
+    await formatKafkaStorage(svc.node, java.bin);
+    return spawnService(svc, java.bin, kafkaJavaArgs(['kafka.Kafka', svc.node.props]), cfg.kafka.dir);
+  };
 }
 
 // ---------------------------------------------------------------- registry
@@ -549,6 +626,10 @@ async function upService(svc, ensureDownload, start, readyLine, timeoutMs) {
     log(`${svc.name}: already running (pid ${st.pid}) - left alone`);
     return { started: false, downloaded: false, ms: Date.now() - t0 };
   }
+  if (st.state === 'external' && svc.node && KAFKA_NODES.length > 1) {
+    // one node of a cluster cannot be "someone else's broker": it would join nothing of ours
+    fail(`${svc.name}: a Kafka the stack did not start already answers on ${svc.host}:${svc.port}. Choose other ports (KAFKA_PORT, KAFKA_CONTROLLER_BASE_PORT).`);
+  }
   if (st.state === 'external') {
     log(`${svc.name}: something already answers on ${svc.host}:${svc.port} (not started by the stack, no pid file) - left alone`);
     return { started: false, downloaded: false, ms: Date.now() - t0 };
@@ -557,7 +638,7 @@ async function upService(svc, ensureDownload, start, readyLine, timeoutMs) {
     fail(`${svc.name}: the stack's ${svc.name} (pid ${st.pid}) runs on port ${st.startedPort}, not ${svc.port}. Run 'down' first to change ports.`);
   }
   if (st.state === 'busy') {
-    fail(`${svc.name}: port ${svc.host}:${svc.port} is in use by another process that does not answer like ${svc.name}. Free it or set ${{ kafka: 'KAFKA_PORT', registry: 'REGISTRY_PORT', idp: 'IDP_PORT' }[svc.name]}.`);
+    fail(`${svc.name}: port ${svc.host}:${svc.port} is in use by another process that does not answer like ${svc.name}. Free it or set ${svc.node ? 'KAFKA_PORT' : { registry: 'REGISTRY_PORT', idp: 'IDP_PORT' }[svc.name]}.`);
   }
   if (st.state === 'starting') {
     log(`${svc.name}: pid ${st.pid} is running but not ready yet - waiting`);
@@ -700,15 +781,31 @@ async function ensureDatabases() {
 }
 
 // ---------------------------------------------------------------- commands
-async function cmdUp() {
+async function cmdUp(which) {
   const t0 = Date.now();
   mkdirp(cfg.logDir);
   mkdirp(cfg.dataDir);
   mkdirp(cfg.runDir);
+  checkKafkaLayout();
+  if (which) {
+    // `up kafka-2` (fault drills): that one node only, no other service checked or started
+    const svc = SERVICES[which];
+    if (!svc?.node) fail(`'up <service>' takes a Kafka node: ${KAFKA_NODES.map((n) => n.name).join(' | ')}`);
+    await upService(svc, ensureKafkaJars, startKafka(svc), 'Kafka Server started', cfg.kafka.startTimeoutMs);
+    return;
+  }
   if (!cfg.pg.skip) await ensurePostgres();
-  // Kafka and the registry are independent: start both at once.
+  const layout = { brokers: KAFKA_NODES.length, port: cfg.kafka.port, controllerBasePort: cfg.kafka.controllerBasePort, bootstrap: kafkaBootstrap() };
+  fs.writeFileSync(LAYOUT_FILE, JSON.stringify(layout) + '\n');
+  // Kafka and the registry are independent: start both at once. Several Kafka nodes start together
+  // too: none of them is ready before a quorum of controllers is up.
+  const jars = ensureKafkaJars();
   const settled = await Promise.allSettled([
-    upService(SERVICES.kafka, ensureKafkaJars, startKafka, 'Kafka Server started', cfg.kafka.startTimeoutMs),
+    Promise.allSettled(KAFKA_NODES.map((n) => upService(SERVICES[n.name], () => jars, startKafka(SERVICES[n.name]), 'Kafka Server started', cfg.kafka.startTimeoutMs))).then((nodes) => {
+      const failed = nodes.filter((x) => x.status === 'rejected').map((x) => x.reason.message || String(x.reason));
+      if (failed.length) fail(failed.join('\n'));
+      return nodes.map((x) => x.value);
+    }),
     upService(SERVICES.registry, ensureRegistryDist, startRegistry, null, cfg.registry.startTimeoutMs),
     cfg.idp.skip ? Promise.resolve(null) : upService(SERVICES.idp, async () => false, startIdp, null, cfg.idp.startTimeoutMs),
   ]);
@@ -717,7 +814,13 @@ async function cmdUp() {
     for (const e of errors.slice(1)) console.error(`[stack] ERROR: ${e.message || e}`);
     throw errors[0];
   }
-  const [k, r, i] = settled.map((s) => s.value);
+  const [ks, r, i] = settled.map((s) => s.value);
+  const k = {
+    downloaded: ks.some((x) => x.downloaded),
+    started: ks.some((x) => x.started),
+    downloadMs: Math.max(...ks.map((x) => x.downloadMs ?? 0)),
+    startMs: Math.max(...ks.map((x) => x.startMs ?? 0)),
+  };
   const total = Date.now() - t0;
   const kind = k.downloaded || r.downloaded ? 'cold (downloaded)' : k.started || r.started || i?.started ? 'warm (cached, started)' : 'noop (already running)';
   const line =
@@ -728,7 +831,8 @@ async function cmdUp() {
   fs.appendFileSync(path.join(cfg.logDir, 'stack-timings.log'), line + '\n');
   log(line.slice(25));
   console.log('');
-  console.log(`  KAFKA_BROKERS=${cfg.kafka.host}:${cfg.kafka.port}`);
+  console.log(`  KAFKA_BROKERS=${kafkaBootstrap()}`);
+  if (KAFKA_NODES.length > 1) console.log(`  KAFKA_REPLICATION_FACTOR=3 KAFKA_MIN_INSYNC_REPLICAS=2`);
   console.log(`  SCHEMA_REGISTRY_URL=http://${cfg.registry.host}:${cfg.registry.port}${cfg.registry.ccompatPath}`);
   if (!cfg.pg.skip) console.log(`  DATABASE_URL=postgres://${cfg.pg.user}@${cfg.pg.host}:${cfg.pg.port}/${cfg.pg.databases[0]}`);
   if (!cfg.idp.skip) {
@@ -737,18 +841,27 @@ async function cmdUp() {
   }
 }
 
+/** Refuses to mix layouts: nodes of the other layout still running in this STACK_DIR. */
+function checkKafkaLayout() {
+  const names = new Set(KAFKA_NODES.map((n) => n.name));
+  const others = fs.existsSync(cfg.runDir) ? fs.readdirSync(cfg.runDir).filter((f) => /^kafka(-\d+)?\.pid$/.test(f)).map((f) => f.slice(0, -4)) : [];
+  const alive = others.filter((name) => !names.has(name) && ownedPidAlive({ pidFile: path.join(cfg.runDir, `${name}.pid`), cmdlineMarker: 'kafka.Kafka' }));
+  if (alive.length) fail(`Kafka ${alive.join(', ')} of another layout still run${alive.length === 1 ? 's' : ''} in ${rel(cfg.stackDir)}: run 'down' first (or use another STACK_DIR).`);
+}
+
 async function cmdDown(which) {
-  // `down kafka` / `down registry` stop one service (fault drills); `up` starts what is missing.
+  // `down kafka` stops every Kafka node, `down kafka-2` one of several, `down registry` the
+  // registry (fault drills); `up` starts what is missing.
   if (which) {
-    const svc = SERVICES[which];
-    if (!svc) fail(`unknown service '${which}' (kafka | registry | idp)`);
-    await stopService(svc);
+    const svcs = which === 'kafka' ? KAFKA_NODES.map((n) => SERVICES[n.name]) : [SERVICES[which]];
+    if (!svcs[0]) fail(`unknown service '${which}' (${Object.keys(SERVICES).join(' | ')}${KAFKA_NODES.length > 1 ? ' | kafka' : ''})`);
+    await Promise.all(svcs.map(stopService));
     return;
   }
   // registry first (it does not depend on Kafka, but this keeps the order symmetric to up)
   await stopService(SERVICES.idp);
   await stopService(SERVICES.registry);
-  await stopService(SERVICES.kafka);
+  await Promise.all(KAFKA_NODES.map((n) => stopService(SERVICES[n.name])));
   log('PostgreSQL is not managed by down (left running)');
 }
 
@@ -776,16 +889,18 @@ async function cmdStatus() {
 }
 
 function cmdLogs(which) {
+  const kafkaLogs = KAFKA_NODES.map((n) => n.log);
   const files = {
-    kafka: [cfg.kafka.log],
+    kafka: kafkaLogs,
+    ...Object.fromEntries(KAFKA_NODES.map((n) => [n.name, [n.log]])),
     registry: [cfg.registry.log],
     idp: [cfg.idp.log],
   };
   let list;
-  if (!which || which === 'all') list = [cfg.kafka.log, cfg.registry.log, cfg.idp.log];
+  if (!which || which === 'all') list = [...kafkaLogs, cfg.registry.log, cfg.idp.log];
   else if (which === 'postgres') list = fs.existsSync('/var/log/postgresql') ? fs.readdirSync('/var/log/postgresql').filter((f) => f.endsWith('.log')).map((f) => path.join('/var/log/postgresql', f)) : [];
   else if (files[which]) list = files[which];
-  else fail(`unknown service '${which}' (kafka, registry, idp, postgres, all)`);
+  else fail(`unknown service '${which}' (${Object.keys(files).join(', ')}, postgres, all)`);
   list = list.filter((f) => fs.existsSync(f));
   if (list.length === 0) fail(`no log files yet in ${rel(cfg.logDir)}`);
   const follow = env.STACK_LOGS_FOLLOW ? env.STACK_LOGS_FOLLOW !== '0' : Boolean(process.stdout.isTTY);
@@ -799,7 +914,7 @@ function cmdVerify(args) {
     stdio: 'inherit',
     env: {
       ...env,
-      KAFKA_BROKERS: env.KAFKA_BROKERS || `${cfg.kafka.host}:${cfg.kafka.port}`,
+      KAFKA_BROKERS: env.KAFKA_BROKERS || kafkaBootstrap(),
       SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL || `http://${cfg.registry.host}:${cfg.registry.port}${cfg.registry.ccompatPath}`,
     },
   });
@@ -808,19 +923,19 @@ function cmdVerify(args) {
 
 function usage() {
   console.log(`usage: node tools/stack/stack.mjs <command>
-  up               start PostgreSQL check + Kafka ${cfg.kafka.version} + Apicurio Registry ${cfg.registry.version} + the OpenID provider (idempotent)
-  down [service]   stop what 'up' started, or only kafka | registry | idp (pid files; SIGTERM, SIGKILL after ${secs(cfg.stopTimeoutMs)}); PostgreSQL is left running
+  up [--brokers N] [kafka-I]  (kafka-I: that node only) start PostgreSQL check + Kafka ${cfg.kafka.version} (1 node, or N combined broker+controller nodes) + Apicurio Registry ${cfg.registry.version} + the OpenID provider (idempotent)
+  down [service]   stop what 'up' started, or only kafka (all nodes) | kafka-I (one of N) | registry | idp (pid files; SIGTERM, SIGKILL after ${secs(cfg.stopTimeoutMs)}); PostgreSQL is left running
   status           show each service (state, pid, address); exit 1 if something is down
   logs [service]   tail logs (kafka | registry | idp | postgres | all); follows on a terminal (STACK_LOGS_FOLLOW=0|1)
   verify [--kafka-only|--registry-only|--no-large]   run tools/stack/verify.mjs against the stack
 state: ${rel(cfg.stackDir)} (logs ${rel(cfg.logDir)}, data ${rel(cfg.dataDir)})`);
 }
 
-const [cmd, ...rest] = process.argv.slice(2);
+const [cmd, ...rest] = ARGV;
 try {
   switch (cmd) {
     case 'up':
-      await cmdUp();
+      await cmdUp(rest[0]);
       break;
     case 'down':
       await cmdDown(rest[0]);

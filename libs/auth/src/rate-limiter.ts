@@ -2,7 +2,7 @@
  * A token bucket per key (the token's client_id), in memory: each client may make `burst`
  * requests at once and `perSecond` on average. It protects one process from one noisy or
  * compromised client; with several instances behind a load balancer the limit applies per
- * instance, and a shared limit belongs in the gateway/proxy in front of the hub.
+ * instance, unless the platform's ClientRateLimiter keeps the buckets in PostgreSQL (RATE_LIMIT_STORE=postgres).
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; updatedAt: number }>();

@@ -24,6 +24,14 @@ describe('loadHubConfig', () => {
     expect(() => loadHubConfig({ ...dev, KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT=rdkafka/);
   });
 
+  it('replicates kommune topics as configured: min.insync.replicas defaults to min(2, RF) and may not exceed it', () => {
+    expect(loadHubConfig(dev).kafka).toMatchObject({ replicationFactor: 1, minInsyncReplicas: 1 });
+    expect(loadHubConfig({ ...dev, KAFKA_REPLICATION_FACTOR: '3' }).kafka).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(loadHubConfig({ ...dev, KAFKA_REPLICATION_FACTOR: '5', KAFKA_MIN_INSYNC_REPLICAS: '3' }).kafka).toMatchObject({ replicationFactor: 5, minInsyncReplicas: 3 });
+    expect(() => loadHubConfig({ ...dev, KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '4' })).toThrow(/KAFKA_MIN_INSYNC_REPLICAS=4/);
+    expect(() => loadHubConfig({ ...dev, KAFKA_MIN_INSYNC_REPLICAS: '0' })).toThrow(/KAFKA_MIN_INSYNC_REPLICAS/);
+  });
+
   it('passes a fetch size limit to the Kafka client only when one is set, and refuses a tiny one', () => {
     expect(loadHubConfig(dev).kafka.fetchMaxBytes).toBeUndefined();
     expect(loadHubConfig({ ...dev, KAFKA_FETCH_MAX_BYTES: '262144' }).kafka.fetchMaxBytes).toBe(262144);

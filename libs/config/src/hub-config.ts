@@ -32,6 +32,11 @@ export interface HubConfig {
     partitions: number;
     replicationFactor: number;
     /**
+     * min.insync.replicas of newly provisioned kommune topics: with acks=all a write is answered
+     * only when this many replicas have it. Default min(2, replicationFactor); at most replicationFactor.
+     */
+    minInsyncReplicas: number;
+    /**
      * retention.ms of newly provisioned kommune topics; -1 (the default) keeps records forever,
      * since raw and event topics are the health record's source of truth for many years.
      */
@@ -103,7 +108,8 @@ export interface HubConfig {
   };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; json: boolean };
   /** Per-client request rate limit of authenticated routes (token bucket per client_id; 0 = off). */
-  rateLimit: { perSecond: number; burst: number };
+  /** store: where the buckets live; `postgres` = shared by every instance (see ClientRateLimiter in libs/platform). */
+  rateLimit: { perSecond: number; burst: number; store: 'memory' | 'postgres' };
 }
 
 export enum ConfigExceptionCode {
@@ -176,6 +182,12 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   if (oidcIssuer && production && !publicBaseUrl.startsWith('https://')) problems.push('HENDELSESLAGER_PUBLIC_BASE_URL must be https in production when WEB_OIDC_ISSUER is set');
   // The demo map's made-up organisations must never sign anyone in to a real hub.
   if (oidcIssuer && production && !env.HENDELSESLAGER_ORGANISATIONS) problems.push('HENDELSESLAGER_ORGANISATIONS (required with WEB_OIDC_ISSUER in production)');
+  const replicationFactor = int('KAFKA_REPLICATION_FACTOR', 1, 1);
+  const minInsyncReplicas = int('KAFKA_MIN_INSYNC_REPLICAS', Math.min(2, replicationFactor), 1);
+  // More than the replicas there are would make every write fail with NOT_ENOUGH_REPLICAS.
+  if (minInsyncReplicas > replicationFactor) problems.push(`KAFKA_MIN_INSYNC_REPLICAS=${minInsyncReplicas} (at most KAFKA_REPLICATION_FACTOR=${replicationFactor})`);
+  const rateLimitStore = str('RATE_LIMIT_STORE', 'memory') as HubConfig['rateLimit']['store'];
+  if (!['memory', 'postgres'].includes(rateLimitStore)) problems.push(`RATE_LIMIT_STORE=${rateLimitStore} (expected memory or postgres)`);
   const metricsPort = env.METRICS_PORT ? int('METRICS_PORT', 0, 1) : undefined;
 
   const config: HubConfig = {
@@ -188,7 +200,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       clientId: str('KAFKA_CLIENT_ID', 'hendelseslager'),
       namespace: str('HENDELSESLAGER_NAMESPACE', 'hendelseslager'),
       partitions: int('KAFKA_TOPIC_PARTITIONS', 3, 1),
-      replicationFactor: int('KAFKA_REPLICATION_FACTOR', 1, 1),
+      replicationFactor,
+      minInsyncReplicas,
       retentionMs: int('KAFKA_TOPIC_RETENTION_MS', -1, -1),
       client: str('KAFKA_CLIENT', 'kafkajs') as HubConfig['kafka']['client'],
       fetchMaxBytes: env.KAFKA_FETCH_MAX_BYTES ? int('KAFKA_FETCH_MAX_BYTES', 0, 1024) : undefined,
@@ -239,7 +252,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       organisationsPath: str('HENDELSESLAGER_ORGANISATIONS', 'config/organisations.demo.yaml'),
     },
     log: { level: level as HubConfig['log']['level'], json: bool('LOG_JSON', true) },
-    rateLimit: { perSecond: int('RATE_LIMIT_PER_CLIENT_PER_SECOND', 100, 0), burst: int('RATE_LIMIT_PER_CLIENT_BURST', 500, 1) },
+    rateLimit: { perSecond: int('RATE_LIMIT_PER_CLIENT_PER_SECOND', 100, 0), burst: int('RATE_LIMIT_PER_CLIENT_BURST', 500, 1), store: rateLimitStore },
   };
   if (!config.auth.issuer) problems.push('AUTH_ISSUER (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!config.auth.devIssuer.enabled && !config.auth.jwksUri) problems.push('AUTH_JWKS_URI (required unless HENDELSESLAGER_DEV_ISSUER=true)');

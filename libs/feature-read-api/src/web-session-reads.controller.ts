@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { mayReadPatients, Principal, RateLimiter, WebSession, webPrincipal } from '@hub/auth';
-import type { HubConfig } from '@hub/config';
+import { mayReadPatients, Principal, WebSession, webPrincipal } from '@hub/auth';
 import { HubMetrics } from '@hub/observability';
-import { HUB_CONFIG, problem, PURPOSES_OF_USE } from '@hub/platform';
+import { ClientRateLimiter, problem, PURPOSES_OF_USE } from '@hub/platform';
 import { AuditUnavailableException } from './audit.service';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { OriginalMessageService } from './original-message.service';
@@ -21,17 +20,13 @@ const ORIGINAL_ID = /^[A-Za-z0-9\-.]{1,64}$/;
  */
 @Controller('session')
 export class WebSessionReadsController {
-  private readonly limiter: RateLimiter;
-
   constructor(
-    @Inject(HUB_CONFIG) config: HubConfig,
     private readonly signIn: WebSignInService,
     private readonly reads: PatientReadService,
     private readonly originals: OriginalMessageService,
     private readonly metrics: HubMetrics,
-  ) {
-    this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
-  }
+    private readonly limiter: ClientRateLimiter,
+  ) {}
 
   @Post('patient-overview')
   @HttpCode(200)
@@ -85,7 +80,7 @@ export class WebSessionReadsController {
     if (!this.signIn.sameOrigin(req)) throw problem(403, 'cross_origin', 'Only the hub\'s own page may use the session');
     const session = await this.signIn.session(req);
     if (!session) throw problem(401, 'not_signed_in', 'Sign in first');
-    const retryAfter = this.limiter.take(`web:${session.identity.subject}`);
+    const retryAfter = await this.limiter.take(`web:${session.identity.subject}`);
     if (retryAfter > 0) throw problem(429, 'rate_limited', 'Too many requests', { 'Retry-After': String(retryAfter) });
     const access = mayReadPatients(session.identity);
     if (!access.allowed) throw problem(403, access.reason, access.detail);

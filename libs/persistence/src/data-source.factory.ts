@@ -5,6 +5,7 @@ import { DpopProofReplay1764320000000 } from './migrations/1764320000000-DpopPro
 import { AuditRefusalReason1764320100000 } from './migrations/1764320100000-AuditRefusalReason';
 import { OpsState1764000000000 } from './migrations/1764000000000-OpsState';
 import { PatientNamesGenDate1764200000000 } from './migrations/1764200000000-PatientNamesGenDate';
+import { RateLimitBuckets1764330000000 } from './migrations/1764330000000-RateLimitBuckets';
 import { RawMessageArchive1763900400000 } from './migrations/1763900400000-RawMessageArchive';
 import { ReceiptMessageKey1764300000000 } from './migrations/1764300000000-ReceiptMessageKey';
 import { WebSessions1764310000000 } from './migrations/1764310000000-WebSessions';
@@ -16,6 +17,7 @@ import { WebSessions1764310000000 } from './migrations/1764310000000-WebSessions
 export const MIGRATIONS = [
   InitialSchema1763900000000, RawMessageArchive1763900400000, OpsState1764000000000, AuditLog1764100000000, PatientNamesGenDate1764200000000,
   ReceiptMessageKey1764300000000, WebSessions1764310000000, DpopProofReplay1764320000000, AuditRefusalReason1764320100000,
+  RateLimitBuckets1764330000000,
 ];
 
 export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {

@@ -12,3 +12,4 @@ export * from './web-session.repository';
 export * from './dpop-replay.repository';
 export * from './data-source-ready.util';
 export * from './stored-offsets.util';
+export * from './rate-limit-bucket.repository';

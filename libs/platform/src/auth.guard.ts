@@ -1,10 +1,9 @@
-import { CanActivate, ExecutionContext, HttpException, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthenticationException, DpopException, Principal, RateLimiter, Scope } from '@hub/auth';
-import type { HubConfig } from '@hub/config';
+import { AuthenticationException, DpopException, Principal, Scope } from '@hub/auth';
 import { AccessRefusalAudit, RefusalReason } from './access-refusal-audit.service';
-import { HUB_CONFIG } from './platform.tokens';
+import { ClientRateLimiter } from './client-rate-limiter.service';
 import { ReplayCacheUnavailableException, RequestAuthenticator } from './request-authenticator.service';
 
 export const REQUIRED_SCOPES = 'hub:required-scopes';
@@ -27,16 +26,12 @@ export interface AuthenticatedRequest extends Request {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly limiter: RateLimiter;
-
   constructor(
     private readonly authenticator: RequestAuthenticator,
     private readonly refusals: AccessRefusalAudit,
     private readonly reflector: Reflector,
-    @Inject(HUB_CONFIG) config: HubConfig,
-  ) {
-    this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
-  }
+    private readonly limiter: ClientRateLimiter,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]);
@@ -53,7 +48,7 @@ export class AuthGuard implements CanActivate {
       throw problem(401, 'unauthorized', error.message, this.authenticator.challenge(error));
     }
     if (!scopes.includes('messages:write')) {
-      const retryAfter = this.limiter.take(principal.clientId);
+      const retryAfter = await this.limiter.take(principal.clientId);
       if (retryAfter > 0) throw problem(429, 'rate_limited', 'Too many requests from this client', { 'Retry-After': String(retryAfter) });
     }
     if (!scopes.some((s) => principal.scopes.has(s))) {

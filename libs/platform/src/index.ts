@@ -3,6 +3,7 @@ export * from './platform.module';
 export * from './shared-producer.service';
 export * from './readiness.service';
 export * from './auth.guard';
+export * from './client-rate-limiter.service';
 export * from './bootstrap';
 export * from './token-verifier.provider';
 export * from './topic-provisioner.service';

@@ -5,13 +5,14 @@ import { AvroCodec, setTopicNamespace } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { AuditLogRepository, createDataSource, ProjectionStateRepository, RawArchiveRepository, ReadModelQueryRepository, WebSessionRepository } from '@hub/persistence';
+import { AuditLogRepository, createDataSource, ProjectionStateRepository, RateLimitBucketRepository, RawArchiveRepository, ReadModelQueryRepository, WebSessionRepository } from '@hub/persistence';
 import { HealthController } from './health.controller';
 import { BOOT_CONFIG, HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
 import { ProvisioningStatus } from './provisioning-status';
 import { SharedProducer } from './shared-producer.service';
 import { AuthGuard } from './auth.guard';
+import { ClientRateLimiter } from './client-rate-limiter.service';
 import { DatabaseLifecycle } from './database-lifecycle.service';
 import { DeadLetterWriter } from './dead-letter-writer.service';
 import { LagMonitor } from './lag-monitor.service';
@@ -24,7 +25,7 @@ import { MetricsListener } from './metrics-listener.service';
 const kafkaLog = new HubLogger('Kafka');
 
 /** The repositories features get injected (constructed with the process's DataSource). */
-const REPOSITORIES = [ProjectionStateRepository, ReadModelQueryRepository, AuditLogRepository, RawArchiveRepository, WebSessionRepository];
+const REPOSITORIES = [ProjectionStateRepository, ReadModelQueryRepository, AuditLogRepository, RawArchiveRepository, WebSessionRepository, RateLimitBucketRepository];
 
 /**
  * Everything every app needs: configuration, Kafka, the schema registry codec, PostgreSQL,
@@ -81,6 +82,7 @@ const REPOSITORIES = [ProjectionStateRepository, ReadModelQueryRepository, Audit
     RequestAuthenticator,
     AccessRefusalAudit,
     MetricsListener,
+    ClientRateLimiter,
     AuthGuard,
     SharedProducer,
     ProvisioningStatus,
@@ -90,6 +92,6 @@ const REPOSITORIES = [ProjectionStateRepository, ReadModelQueryRepository, Audit
     HttpDrain,
     DeadLetterWriter,
   ],
-  exports: [...REPOSITORIES, DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
+  exports: [...REPOSITORIES, DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, ClientRateLimiter, AuthGuard, SharedProducer, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}
