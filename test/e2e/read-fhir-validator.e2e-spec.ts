@@ -42,6 +42,13 @@ async function officialErrors(label: string, resource: Json): Promise<string[]> 
   return errorsOf(issues).map((e) => `${label}: ${e}`);
 }
 
+/**
+ * One known limit of validating an Extension definition offline: to build its snapshot the
+ * validator looks up the NPM package hl7.fhir.r4.core, which HAPI's bundled definitions do not
+ * carry (see the last test of this file).
+ */
+const extensionSnapshotLimit = (e: string) => /ERROR_GENERATING_SNAPSHOT/.test(e) && /Unable to resolve package id hl7\.fhir\.r4\.core#null/.test(e);
+
 beforeAll(() => {
   starting = OfficialFhirValidator.start();
   starting.catch(() => undefined); // reported by the first test that needs it
@@ -212,6 +219,27 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
     expect([...(await officialErrors('CapabilityStatement', metadata.body)), ...(await officialErrors('Binary', binary.body))]).toEqual([]);
   });
 
+  it("the project's StructureDefinitions, CodeSystems and ValueSets as served (read and search), without a token", async () => {
+    const errors: string[] = [];
+    const served: string[] = [];
+    for (const type of ['StructureDefinition', 'CodeSystem', 'ValueSet']) {
+      const response = await fetch(`${hub.baseUrl}/fhir/${kommune.kommunenummer}/${type}`, { headers: { Accept: FHIR_JSON } });
+      expect(response.status).toBe(200);
+      const bundle = (await response.json()) as Json;
+      errors.push(...(await officialErrors(`${type} search`, bundle)).filter((e) => !extensionSnapshotLimit(e)));
+      for (const entry of bundle.entry as Json[]) {
+        const read = await fetch(entry.fullUrl, { headers: { Accept: FHIR_JSON } });
+        expect(read.status).toBe(200);
+        const resource = (await read.json()) as Json;
+        // Served exactly as the file the validator loads as the definition.
+        expect(resource).toEqual(JSON.parse(readFileSync(join(STRUCTURE_DEFINITIONS_DIR, `${type}-${resource.id}.json`), 'utf8')));
+        served.push(`${type}-${resource.id}.json`);
+      }
+    }
+    expect(served.sort()).toEqual(readdirSync(STRUCTURE_DEFINITIONS_DIR).filter((f) => f.endsWith('.json')).sort());
+    expect(errors).toEqual([]);
+  });
+
   it('the OperationOutcome of every error answer, and the Bundle of a blocked record', async () => {
     const answers: Array<[string, { status: number; body: Json }]> = [
       ['unsupported type', await get('Observation?patient.identifier=x')],
@@ -335,7 +363,7 @@ describe('Official FHIR validator: the validator in use', () => {
       // validator looks up the NPM package hl7.fhir.r4.core, which HAPI's bundled definitions do not
       // carry. The same definitions load and work in the validator (the test above and every served
       // resource use them); profiles, code systems and value sets are checked in full.
-      const packageLimit = (e: string) => definition.type === 'Extension' && /ERROR_GENERATING_SNAPSHOT/.test(e) && /Unable to resolve package id hl7\.fhir\.r4\.core#null/.test(e);
+      const packageLimit = (e: string) => definition.type === 'Extension' && extensionSnapshotLimit(e);
       errors.push(...(await officialErrors(file, definition)).filter((e) => !packageLimit(e)));
     }
     expect(errors).toEqual([]);
