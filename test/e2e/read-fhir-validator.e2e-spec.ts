@@ -193,10 +193,44 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
         }
         errors.push(...(await officialErrors(`${type} whole`, (await search(type, { 'patient.identifier': token(patient), _revinclude: 'Provenance:target' })).body)));
         errors.push(...(await officialErrors(`${type} no revinclude`, (await search(type, { 'patient.identifier': token(patient) })).body)));
+        const include = { EpisodeOfCare: 'EpisodeOfCare:patient', Condition: 'Condition:subject', Encounter: 'Encounter:subject' }[type]!;
+        const withPatient = (await search(type, { 'patient.identifier': token(patient), _include: include, _revinclude: 'Provenance:target' })).body;
+        if (withPatient.entry?.length) expect(withPatient.entry.filter((e: Json) => e.resource.resourceType === 'Patient')).toHaveLength(1);
+        errors.push(...(await officialErrors(`${type} _include Patient`, withPatient)));
       }
     }
     expect(errors).toEqual([]);
     expect(bundles).toBeGreaterThan(10);
+  });
+
+  it('Provenance searched by patient (every page) and Patient searched by identifier, by FNR and D-number', async () => {
+    const errors: string[] = [];
+    for (const patient of [kari, ola, jan]) {
+      let page: Json | undefined = (await search('Provenance', { 'patient.identifier': token(patient), _count: '2' })).body;
+      let provenances = 0;
+      while (page) {
+        provenances += (page.entry ?? []).length;
+        errors.push(...(await officialErrors('Provenance page', page)));
+        const next = (page.link as Json[]).find((l) => l.relation === 'next') as Json | undefined;
+        page = next ? (await (await fetch(next.url, { headers: { Authorization: `Bearer ${reader}`, 'X-Purpose-Of-Use': 'TREAT' } })).json()) as Json : undefined;
+      }
+      expect(provenances).toBeGreaterThan(0);
+      const found = await search('Patient', { identifier: token(patient) });
+      expect(found.status).toBe(200);
+      expect(found.body.entry).toHaveLength(1);
+      expect(found.body.entry[0].resource).toMatchObject({ resourceType: 'Patient', name: [{ family: patient.familyName, given: [patient.givenName] }], birthDate: patient.birthDate, gender: patient.sex === '2' ? 'female' : 'male' });
+      errors.push(...(await officialErrors('Patient search', found.body)));
+    }
+    // The Provenance search answers exactly the Provenance the three searches give with _revinclude, no more, no fewer.
+    const kariProvenance = (await search('Provenance', { 'patient.identifier': token(kari), _count: '200' })).body;
+    const revincluded = new Set<string>();
+    for (const type of ['EpisodeOfCare', 'Condition', 'Encounter']) {
+      const bundle = (await search(type, { 'patient.identifier': token(kari), _revinclude: 'Provenance:target', _count: '200' })).body;
+      for (const e of bundle.entry ?? []) if (e.resource.resourceType === 'Provenance') revincluded.add(e.resource.id);
+    }
+    expect(revincluded.size).toBeGreaterThan(3);
+    expect(kariProvenance.entry.map((e: Json) => e.resource.id).sort()).toEqual([...revincluded].sort());
+    expect(errors).toEqual([]);
   });
 
   it('retracted Conditions (entered-in-error) that had dates, cancelled services and open stays are among what was validated', async () => {
@@ -251,6 +285,10 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
       ['Binary not found', await get(`Binary/${randomUUID()}`)],
       ['Binary bad id', await get('Binary/not_an*id')],
       ['Binary no purpose', await get(`Binary/${messages[0]}`, { 'X-Purpose-Of-Use': '' })],
+      ['Patient by patient.identifier', await search('Patient', { 'patient.identifier': token(kari) })],
+      ['Provenance with status', await search('Provenance', { 'patient.identifier': token(kari), status: 'active' })],
+      ['foreign _include', await search('Condition', { 'patient.identifier': token(kari), _include: 'Encounter:subject' })],
+      ['unknown StructureDefinition', await get('StructureDefinition/no-such-profile')],
     ];
     const errors: string[] = [];
     for (const [label, answer] of answers) {
@@ -266,6 +304,11 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
     errors.push(...(await officialErrors('blocked Bundle', blocked.body)));
     const blockedBinary = await search('Condition', { 'patient.identifier': token(jan), _revinclude: 'Provenance:target' });
     errors.push(...(await officialErrors('blocked Bundle with revinclude', blockedBinary.body)));
+    for (const [type, form] of [['Patient', { identifier: token(jan) }], ['Provenance', { 'patient.identifier': token(jan) }], ['Encounter', { 'patient.identifier': token(jan), _include: 'Encounter:subject' }]] as const) {
+      const answer = await search(type, form);
+      expect([type, answer.body.entry.length, answer.body.entry[0].search.mode]).toEqual([type, 1, 'outcome']);
+      errors.push(...(await officialErrors(`blocked ${type}`, answer.body)));
+    }
     expect(errors).toEqual([]);
   });
 });
@@ -318,11 +361,14 @@ const corpusPresent = existsSync(join(CORPUS, 'plo'));
     for (const knr of kommuner) {
       for (const p of patients) {
         const system = idType(p) === 'FNR' ? 'urn:oid:2.16.578.1.12.4.1.4.1' : 'urn:oid:2.16.578.1.12.4.1.4.2';
-        for (const type of ['EpisodeOfCare', 'Condition', 'Encounter']) {
+        for (const type of ['EpisodeOfCare', 'Condition', 'Encounter', 'Patient']) {
+          // The Patient comes with the Condition search (_include), so every served kind is validated without more searches.
+          const params: Record<string, string> =
+            type === 'Patient' ? { identifier: `${system}|${p}` } : { 'patient.identifier': `${system}|${p}`, _revinclude: 'Provenance:target', _count: '200', ...(type === 'Condition' ? { _include: 'Condition:subject' } : {}) };
           const response = await fetch(`${hub.baseUrl}/fhir/${knr}/${type}/_search`, {
             method: 'POST',
             headers: { Authorization: `Bearer ${reader}`, 'X-Purpose-Of-Use': 'TREAT', Accept: FHIR_JSON, 'Content-Type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ 'patient.identifier': `${system}|${p}`, _revinclude: 'Provenance:target', _count: '200' }).toString(),
+            body: new URLSearchParams(params).toString(),
           });
           expect(response.status).toBe(200);
           const bundle = (await response.json()) as Json;
