@@ -6,6 +6,7 @@ import { AuditService, AuditUnavailableException } from './audit.service';
 import { OriginalMessageService } from './original-message.service';
 import { PatientReadService, PatientQuery } from './patient-read.service';
 import { ReadApiModule } from './read-api.module';
+import { SubscriptionService } from './subscription.service';
 import { WebSignInService } from './web-sign-in.service';
 
 const KNR = '0301';
@@ -31,6 +32,8 @@ describe('read API controllers (HTTP edge)', () => {
       [AuditService, {}],
       // The web page's sign-in has its own routes and tests (web-sign-in e2e); not under test here.
       [WebSignInService, {}],
+      // Subscriptions have their own spec (subscription.controller.spec.ts).
+      [SubscriptionService, {}],
     ]);
     reader = await hub.token({ scopes: ['patients:read'], kommuner: [KNR] });
   });

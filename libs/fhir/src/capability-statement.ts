@@ -1,4 +1,5 @@
 import { HUB_PROFILES } from './identifier-systems.constant';
+import { SUBSCRIPTION_TOPICS } from './subscription';
 
 /**
  * The CapabilityStatement served at /fhir/{kommunenummer}/metadata. Every resource type names the
@@ -79,6 +80,11 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
             type: 'Binary',
             interaction: [{ code: 'read' }],
             documentation: 'The original message exactly as received. Accept application/fhir+json gives a Binary resource; any other Accept the raw bytes with their original content type. Audited.',
+          },
+          {
+            type: 'Subscription',
+            interaction: [{ code: 'create' }, { code: 'read' }, { code: 'delete' }, { code: 'search-type' }],
+            documentation: `Topic-based (R5 Backport IG for R4), scope subscriptions:write for this kommune; a client sees only its own. criteria: ${Object.values(SUBSCRIPTION_TOPICS).join(' or ')}; channel rest-hook to https, payload application/fhir+json. No notifications are delivered yet (no handshake, heartbeat, $status or $events): a Subscription stays requested.`,
           },
           conformance('StructureDefinition'),
           conformance('CodeSystem'),

@@ -2,3 +2,4 @@ export * from './identifier-systems.constant';
 export * from './fhir-mapper';
 export * from './capability-statement';
 export * from './conformance-resources';
+export * from './subscription';

@@ -7,12 +7,13 @@ import { OpsState1764000000000 } from './migrations/1764000000000-OpsState';
 import { PatientNamesGenDate1764200000000 } from './migrations/1764200000000-PatientNamesGenDate';
 import { RawMessageArchive1763900400000 } from './migrations/1763900400000-RawMessageArchive';
 import { WebSessions1764310000000 } from './migrations/1764310000000-WebSessions';
+import { FhirSubscriptions1764330000000 } from './migrations/1764330000000-FhirSubscriptions';
 
 /**
  * The hub's one PostgreSQL DataSource. Migrations never run when an app boots
  * (`migrationsRun: false`); they run from `hendelseslager migrate` / the stack scripts.
  */
-export const MIGRATIONS = [InitialSchema1763900000000, RawMessageArchive1763900400000, OpsState1764000000000, AuditLog1764100000000, PatientNamesGenDate1764200000000, WebSessions1764310000000, DpopProofReplay1764320000000, AuditRefusalReason1764320100000];
+export const MIGRATIONS = [InitialSchema1763900000000, RawMessageArchive1763900400000, OpsState1764000000000, AuditLog1764100000000, PatientNamesGenDate1764200000000, WebSessions1764310000000, DpopProofReplay1764320000000, AuditRefusalReason1764320100000, FhirSubscriptions1764330000000];
 
 export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

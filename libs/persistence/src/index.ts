@@ -11,3 +11,4 @@ export * from './audit-log.repository';
 export * from './web-session.repository';
 export * from './dpop-replay.repository';
 export * from './data-source-ready.util';
+export * from './fhir-subscription.repository';
