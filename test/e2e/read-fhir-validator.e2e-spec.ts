@@ -274,6 +274,44 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
     expect(errors).toEqual([]);
   });
 
+  it('Subscription (first slice of part 2): create, read, search, delete, and the refusals, each answer valid', async () => {
+    const subscriber = await hub.token({ client: 'validator-epj', scopes: ['subscriptions:write'], kommuner: [kommune.kommunenummer] });
+    const base = `${hub.baseUrl}/fhir/${kommune.kommunenummer}/Subscription`;
+    const send = async (path: string, init: { method?: string; body?: Json } = {}) => {
+      const response = await fetch(`${base}${path}`, {
+        method: init.method ?? (init.body ? 'POST' : 'GET'),
+        headers: { Authorization: `Bearer ${subscriber}`, Accept: FHIR_JSON, ...(init.body ? { 'Content-Type': FHIR_JSON } : {}) },
+        body: init.body ? JSON.stringify(init.body) : undefined,
+      });
+      const text = await response.text();
+      return { status: response.status, location: response.headers.get('location'), body: (text ? JSON.parse(text) : undefined) as Json };
+    };
+    const request = {
+      resourceType: 'Subscription', status: 'requested', reason: 'Hjemmetjenesten vil vite om nye meldinger', criteria: 'http://hendelseslager.example/fhir/SubscriptionTopic/message-received',
+      end: '2027-12-31T23:59:59+01:00', channel: { type: 'rest-hook', endpoint: 'https://epj.example.no/hook', payload: 'application/fhir+json' },
+    };
+    const errors: string[] = [];
+    const created = await send('', { body: request });
+    expect(created.status).toBe(201);
+    expect(created.location).toMatch(new RegExp(`/fhir/${kommune.kommunenummer}/Subscription/${created.body.id}$`));
+    errors.push(...(await officialErrors('Subscription created', created.body)));
+    const read = await send(`/${created.body.id}`);
+    expect(read.body).toEqual(created.body);
+    const searched = await send('');
+    expect(searched.body.entry.map((e: Json) => e.resource.id)).toContain(created.body.id);
+    errors.push(...(await officialErrors('Subscription search', searched.body)));
+    for (const [label, answer] of [
+      ['unknown topic', await send('', { body: { ...request, criteria: 'Encounter?status=finished' } })],
+      ['unknown id', await send('/00000000-0000-4000-8000-000000000000')],
+    ] as const) {
+      expect([label, answer.status >= 400, answer.body.resourceType]).toEqual([label, true, 'OperationOutcome']);
+      errors.push(...(await officialErrors(label, answer.body)));
+    }
+    expect((await send(`/${created.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await send(`/${created.body.id}`)).status).toBe(404);
+    expect(errors).toEqual([]);
+  });
+
   it('the OperationOutcome of every error answer, and the Bundle of a blocked record', async () => {
     const answers: Array<[string, { status: number; body: Json }]> = [
       ['unsupported type', await get('Observation?patient.identifier=x')],
