@@ -230,7 +230,12 @@ describe('Read API: FHIR R4, JSON overview and original messages', () => {
     const response = await fetch(`${hub.baseUrl}/fhir/${kommune.kommunenummer}/metadata`);
     const body = (await response.json()) as Json;
     expectValid(body);
-    expect(body.rest[0].resource.map((r: Json) => r.type)).toEqual(['EpisodeOfCare', 'Condition', 'Encounter', 'Provenance', 'Binary']);
+    expect(body.rest[0].resource.map((r: Json) => r.type)).toEqual(['EpisodeOfCare', 'Condition', 'Encounter', 'Provenance', 'Patient', 'Binary', 'Subscription', 'StructureDefinition', 'CodeSystem', 'ValueSet']);
+    // Every search the statement names is one the API runs: Provenance and Patient by identifier, the Patient as _include.
+    const byType = new Map<string, Json>((body.rest[0].resource as Json[]).map((r) => [r.type as string, r]));
+    expect(byType.get('Patient')!.searchParam.map((p: Json) => p.name)).toContain('identifier');
+    expect(byType.get('Provenance')!.searchParam.map((p: Json) => p.name)).toContain('patient.identifier');
+    expect(byType.get('Condition')!.searchInclude).toEqual(['Condition:subject']);
   });
 
   it('Binary: the original bytes exactly as received, audited before the answer, only in the kommune that holds them', async () => {

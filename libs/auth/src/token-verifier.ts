@@ -17,7 +17,7 @@ export const HELSEID_CLAIMS = {
   pid: 'helseid://claims/identity/pid',
 } as const;
 
-export type Scope = 'messages:write' | 'patients:read' | 'audit:read' | 'ops:admin' | 'patient:self' | 'metrics:read';
+export type Scope = 'messages:write' | 'patients:read' | 'audit:read' | 'ops:admin' | 'patient:self' | 'metrics:read' | 'subscriptions:write';
 
 export interface Principal {
   clientId: string;

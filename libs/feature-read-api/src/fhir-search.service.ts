@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
-import { binaryResource, capabilityStatement, provenances, searchsetBundle } from '@hub/fhir';
+import { binaryResource, capabilityStatement, ConformanceResources, ConformanceType, FhirResource, provenances, searchsetBundle } from '@hub/fhir';
 import { HUB_CONFIG, parsePatientIdentifierToken } from '@hub/platform';
 import { blockedSearchBundle } from './blocked-record';
-import { filterResources, readSearchParameters, resourcesFor, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
+import { filterResources, patientOf, readSearchParameters, resourcesFor, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
 import { OriginalMessageService } from './original-message.service';
 import { PageTokenCodec } from './page-token';
 import { PatientReadService } from './patient-read.service';
@@ -40,6 +40,8 @@ export interface FhirAnswer {
 @Injectable()
 export class FhirSearchService {
   private readonly pages: PageTokenCodec;
+  /** The project's StructureDefinitions, CodeSystems and ValueSets (libs/fhir/structure-definitions), loaded once. */
+  private readonly conformanceResources = new ConformanceResources();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -58,6 +60,20 @@ export class FhirSearchService {
     return capabilityStatement(this.base(kommunenummer), { name: 'Hendelseslager', version: '0.1.0' });
   }
 
+  /** One of the project's conformance resources; no patient data, so not audited. */
+  conformance(type: ConformanceType, id: string): FhirResource {
+    const resource = this.conformanceResources.read(type, id);
+    if (!resource) throw new ReadApiException(ReadApiExceptionCode.NOT_FOUND, `No ${type} with this id`);
+    return resource;
+  }
+
+  /** A search of the project's conformance resources, as one searchset Bundle (there are a dozen; no paging). */
+  conformanceSearch(kommunenummer: string, type: ConformanceType, criteria: { _id?: string[]; url?: string[]; type?: string[] }): FhirResource {
+    const base = this.base(kommunenummer);
+    const found = this.conformanceResources.search(type, criteria);
+    return searchsetBundle(found, found.length, base, [{ relation: 'self', url: `${base}/${type}` }]);
+  }
+
   async search(request: FhirSearchRequest): Promise<FhirAnswer> {
     const { kommunenummer: knr, type, principal } = request;
     const params = this.resolveParameters(request.parameters, knr, type, principal.clientId);
@@ -68,7 +84,8 @@ export class FhirSearchService {
       principal,
       purposeOfUse: request.purposeOfUse,
       action: 'SEARCH',
-      resource: type,
+      // What the answer may disclose: the searched type, and the Patient when it is included.
+      resource: params.includePatient ? `${type},Patient` : type,
     });
     const base = this.base(knr);
     if (result.blocked) return { resource: blockedSearchBundle(`${base}/${type}`), auditId: result.auditId };
@@ -80,6 +97,9 @@ export class FhirSearchService {
     if (params.count > 0 && params.offset > 0) links.push({ relation: 'previous', url: link(Math.max(0, params.offset - params.count)) });
     if (params.count > 0 && params.offset + params.count < all.length) links.push({ relation: 'next', url: link(params.offset + params.count) });
     const included = params.revincludeProvenance ? provenances(page) : [];
+    // The Patient the matches reference, once, when there are matches to reference it.
+    const subject = params.includePatient && page.length ? patientOf(result.overview, patient) : undefined;
+    if (subject) included.unshift(subject);
     return { resource: searchsetBundle(page.map((m) => m.resource), all.length, base, links, included), auditId: result.auditId };
   }
 
@@ -100,14 +120,14 @@ export class FhirSearchService {
    * `patient.identifier` naming the same patient.
    */
   private resolveParameters(raw: Record<string, unknown>, knr: string, type: string, clientId: string): SearchParameters {
-    if (raw._page === undefined) return readSearchParameters(raw);
+    if (raw._page === undefined) return readSearchParameters(raw, type as SearchableResource);
     const sealed = typeof raw._page === 'string' ? this.pages.open<SealedSearch>(raw._page) : undefined;
     if (!sealed || sealed.knr !== knr || sealed.type !== type || sealed.clientId !== clientId) {
       throw new SearchParameterException('Invalid or expired _page token; repeat the search');
     }
     for (const name of Object.keys(raw)) {
       if (name === '_page' || name === '_format') continue;
-      if (name === 'patient.identifier' && sameIdentifier(raw[name], sealed.identifierToken)) continue;
+      if ((name === 'patient.identifier' || name === 'identifier') && sameIdentifier(raw[name], sealed.identifierToken)) continue;
       throw new SearchParameterException('_page continues a search as it was asked; send it without other search parameters (patient.identifier only when it names the same patient)');
     }
     return sealed;

@@ -1,9 +1,16 @@
 import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
-import { condition, encounterResources, episodeOfCare, FhirResource, MappedResource, PatientReference } from '@hub/fhir';
+import { condition, encounterResources, episodeOfCare, FhirResource, MappedResource, PatientReference, patientResource, provenances } from '@hub/fhir';
 import type { PatientOverview } from '@hub/projections';
 
-export type SearchableResource = 'EpisodeOfCare' | 'Condition' | 'Encounter';
-export const SEARCHABLE_RESOURCES: SearchableResource[] = ['EpisodeOfCare', 'Condition', 'Encounter'];
+export type SearchableResource = 'EpisodeOfCare' | 'Condition' | 'Encounter' | 'Provenance' | 'Patient';
+export const SEARCHABLE_RESOURCES: SearchableResource[] = ['EpisodeOfCare', 'Condition', 'Encounter', 'Provenance', 'Patient'];
+
+/** The resources that reference the patient, and the `_include` that adds the Patient to their search (FHIR's own search parameter names). */
+export const PATIENT_INCLUDES: Partial<Record<SearchableResource, string>> = {
+  EpisodeOfCare: 'EpisodeOfCare:patient',
+  Condition: 'Condition:subject',
+  Encounter: 'Encounter:subject',
+};
 
 /** A FHIR search as the read API understands it (also what a page token carries, sealed). */
 export interface SearchParameters {
@@ -14,6 +21,8 @@ export interface SearchParameters {
   offset: number;
   /** `_revinclude=Provenance:target`: add the Provenance of every matched resource. */
   revincludeProvenance: boolean;
+  /** `_include=<type>:subject` (`:patient` for EpisodeOfCare): add the Patient the matches reference. */
+  includePatient?: boolean;
 }
 
 /** A search the API cannot run as asked (answered 400 with an OperationOutcome). */
@@ -26,7 +35,7 @@ export class SearchParameterException extends ReadApiException {
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 200;
 const DATE_PARAM = /^(eq|ne|gt|lt|ge|le|sa|eb)?(\d{4}(-\d{2}(-\d{2})?)?)$/;
-export const SEARCH_PARAMETER_NAMES = ['patient.identifier', 'status', 'date', '_count', '_revinclude', '_page', '_format'] as const;
+export const SEARCH_PARAMETER_NAMES = ['patient.identifier', 'identifier', 'status', 'date', '_count', '_revinclude', '_include', '_page', '_format'] as const;
 const SUPPORTED = new Set<string>(SEARCH_PARAMETER_NAMES);
 
 /**
@@ -34,7 +43,7 @@ const SUPPORTED = new Set<string>(SEARCH_PARAMETER_NAMES);
  * comma-separated values allowed). Unknown parameters are refused rather than ignored, so a
  * client never mistakes an unfiltered answer for a filtered one.
  */
-export function readSearchParameters(params: Record<string, unknown>): SearchParameters {
+export function readSearchParameters(params: Record<string, unknown>, type: SearchableResource): SearchParameters {
   const list = (name: string): string[] => {
     const raw = params[name];
     const values = Array.isArray(raw) ? raw.map(String) : raw === undefined ? [] : [String(raw)];
@@ -43,8 +52,18 @@ export function readSearchParameters(params: Record<string, unknown>): SearchPar
   // Answers name positions, never what was sent: a parameter name or value may be an identifier.
   const unknown = Object.keys(params).findIndex((k) => !SUPPORTED.has(k));
   if (unknown >= 0) throw new SearchParameterException(`Unsupported search parameter at position ${unknown + 1}; supported: ${SEARCH_PARAMETER_NAMES.join(', ')}`);
-  const identifier = list('patient.identifier');
-  if (identifier.length !== 1) throw new SearchParameterException('Exactly one patient.identifier (system|value) is required');
+  // Patient is searched by its own identifier; the others by their patient's (FHIR's names for each).
+  const identifierName = type === 'Patient' ? 'identifier' : 'patient.identifier';
+  const other = type === 'Patient' ? 'patient.identifier' : 'identifier';
+  if (list(other).length) throw new SearchParameterException(`${type} is searched by ${identifierName}, not ${other}`);
+  const identifier = list(identifierName);
+  if (identifier.length !== 1) throw new SearchParameterException(`Exactly one ${identifierName} (system|value) is required`);
+  // Provenance and Patient have no status or date of their own here; a filter that is not applied would mislead.
+  if (type === 'Provenance' || type === 'Patient') {
+    for (const name of ['status', 'date', '_revinclude', '_include']) {
+      if (list(name).length) throw new SearchParameterException(`${name} is not supported for ${type}`);
+    }
+  }
   list('date').forEach((d, index) => {
     if (!DATE_PARAM.test(d)) throw new SearchParameterException(`date value ${index + 1} is not supported: an optional prefix (eq, ne, gt, lt, ge, le, sa, eb) and yyyy, yyyy-mm or yyyy-mm-dd`);
   });
@@ -52,6 +71,8 @@ export function readSearchParameters(params: Record<string, unknown>): SearchPar
   if (!/^\d+$/.test(count)) throw new SearchParameterException('_count must be a non-negative integer');
   const revinclude = list('_revinclude');
   if (revinclude.some((r) => r !== 'Provenance:target')) throw new SearchParameterException('Only _revinclude=Provenance:target is supported');
+  const include = list('_include');
+  if (include.some((i) => i !== PATIENT_INCLUDES[type])) throw new SearchParameterException(`Only _include=${PATIENT_INCLUDES[type] ?? '(none)'} is supported for ${type}`);
   return {
     identifierToken: identifier[0],
     status: list('status'),
@@ -59,6 +80,7 @@ export function readSearchParameters(params: Record<string, unknown>): SearchPar
     count: Math.min(Number(count), MAX_COUNT),
     offset: 0,
     revincludeProvenance: revinclude.length > 0,
+    includePatient: include.length > 0,
   };
 }
 
@@ -71,7 +93,23 @@ export function resourcesFor(type: SearchableResource, overview: PatientOverview
       return overview.diagnoses.map((d) => ({ resource: condition(d, patient), sources: d.sources }));
     case 'Encounter':
       return encounterResources(overview.timeline, patient);
+    case 'Provenance':
+      // Every source message of every served resource, oldest first (as recorded by the hub).
+      return provenances(['EpisodeOfCare', 'Condition', 'Encounter'].flatMap((t) => resourcesFor(t as SearchableResource, overview, patient)))
+        .sort((a, b) => String(a.recorded).localeCompare(String(b.recorded)) || String(a.id).localeCompare(String(b.id)))
+        .map((resource) => ({ resource, sources: [] }));
+    case 'Patient': {
+      const found = patientOf(overview, patient);
+      return found ? [{ resource: found, sources: [] }] : [];
+    }
   }
+}
+
+/** The Patient resource of an overview (absent when the read model holds no demographics), its newest message as meta.source. */
+export function patientOf(overview: PatientOverview, patient: PatientReference): FhirResource | undefined {
+  if (!overview.patient) return undefined;
+  const newest = [...overview.messages].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).pop();
+  return patientResource(overview.patient, overview.deceased, patient, newest?.msgId);
 }
 
 /** Applies `status` and `date` (against period, onset/abatement or recordedDate). */

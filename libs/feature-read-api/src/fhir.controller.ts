@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Principal } from '@hub/auth';
+import { CONFORMANCE_TYPES, ConformanceType, FhirResource } from '@hub/fhir';
 import {
   Answer,
   AuthGuard,
@@ -27,6 +28,15 @@ const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** Every search parameter is a string or a list of strings; anything else is a 400, not a 500. */
 const SEARCH_SCHEMA: RequestSchema = Object.fromEntries(SEARCH_PARAMETER_NAMES.map((name) => [name, { type: name === '_page' ? 'string' : 'strings', maxLength: 4096 }]));
 const searchParameters = (where: 'body' | 'query') => new RequestSchemaPipe(SEARCH_SCHEMA, where, 'refuse');
+
+/** A search of the conformance resources: by id, canonical URL, or (StructureDefinition) the type it defines or constrains. */
+const CONFORMANCE_SEARCH_SCHEMA: RequestSchema = { _id: { type: 'strings', maxLength: 256 }, url: { type: 'strings', maxLength: 256 }, type: { type: 'strings', maxLength: 64 }, _format: { type: 'string', maxLength: 64 } };
+const conformanceParameters = (where: 'body' | 'query') => new RequestSchemaPipe(CONFORMANCE_SEARCH_SCHEMA, where, 'refuse');
+const CONFORMANCE_SEARCH_PATHS = CONFORMANCE_TYPES.map(String);
+
+/** The conformance type a search path names (the route lists only those). */
+const conformanceTypeOf = (request: Request): ConformanceType => request.path.split('/').filter(Boolean).find((segment) => CONFORMANCE_TYPES.includes(segment as ConformanceType)) as ConformanceType;
+const list = (value: string | string[] | undefined): string[] | undefined => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
 
 /** The metric label of a search: the resource type when it is one we serve (a closed set). */
 const searchRoute = (request: Request): string => {
@@ -79,6 +89,34 @@ export class FhirController {
     // The bytes exactly as received, with the content type the gateway declared; never rendered by a browser.
     res.setHeader('Content-Disposition', `attachment; filename="${message.binaryId}.xml"`);
     res.status(200).type(message.contentType).end(message.payload);
+  }
+
+  /**
+   * The project's own StructureDefinitions (profiles, extensions), CodeSystems and ValueSets:
+   * conformance resources, no patient data, so like `metadata` they need no token and are not
+   * audited.
+   */
+  @Get(':conformanceType/:id')
+  @Header('Content-Type', FHIR_JSON)
+  conformance(@Param('conformanceType') type: string, @Param('id') id: string): FhirResource {
+    if (!CONFORMANCE_TYPES.includes(type as ConformanceType)) throw new EdgeException(EdgeExceptionCode.NOT_SERVED, `Only ${CONFORMANCE_TYPES.join(', ')} and Binary are read by id; other types are searched`);
+    if (!FHIR_ID.test(id)) throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, 'Not a FHIR id');
+    return this.fhir.conformance(type as ConformanceType, id);
+  }
+
+  @Get(CONFORMANCE_SEARCH_PATHS)
+  @Header('Content-Type', FHIR_JSON)
+  conformanceSearchGet(@Param('kommunenummer') knr: string, @Query(conformanceParameters('query')) query: Validated, @Req() request: Request): FhirResource {
+    return this.fhir.conformanceSearch(knr, conformanceTypeOf(request), { _id: list(query._id), url: list(query.url), type: list(query.type) });
+  }
+
+  @Post(CONFORMANCE_SEARCH_PATHS.map((type) => `${type}/_search`))
+  @HttpCode(200)
+  @Consumes('application/x-www-form-urlencoded', 'application/json', 'application/fhir+json')
+  @Header('Content-Type', FHIR_JSON)
+  conformanceSearchPost(@Param('kommunenummer') knr: string, @Body(conformanceParameters('body')) body: Validated, @Query(conformanceParameters('query')) query: Validated, @Req() request: Request): FhirResource {
+    const all = { ...query, ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) };
+    return this.fhir.conformanceSearch(knr, conformanceTypeOf(request), { _id: list(all._id), url: list(all.url), type: list(all.type) });
   }
 
   @Get(':resourceType')

@@ -6,6 +6,7 @@ import { AuditService, AuditUnavailableException } from './audit.service';
 import { OriginalMessageService } from './original-message.service';
 import { PatientReadService, PatientQuery } from './patient-read.service';
 import { ReadApiModule } from './read-api.module';
+import { SubscriptionService } from './subscription.service';
 import { WebSignInService } from './web-sign-in.service';
 
 const KNR = '0301';
@@ -31,6 +32,8 @@ describe('read API controllers (HTTP edge)', () => {
       [AuditService, {}],
       // The web page's sign-in has its own routes and tests (web-sign-in e2e); not under test here.
       [WebSignInService, {}],
+      // Subscriptions have their own spec (subscription.controller.spec.ts).
+      [SubscriptionService, {}],
     ]);
     reader = await hub.token({ scopes: ['patients:read'], kommuner: [KNR] });
   });
@@ -251,6 +254,149 @@ describe('read API controllers (HTTP edge)', () => {
       expect(blocked.headers.get('x-audit-id')).toBe('audit-3');
       expect(blocked.json()).toMatchObject({ issue: [{ code: 'suppressed' }] });
       expect((await call(`/fhir/${KNR}/Binary/abc`, { purpose: null })).status).toBe(403);
+    });
+
+    describe('Provenance by patient, Patient by identifier, and _include of the Patient', () => {
+      const source = { msgId: '0b6f8a52-6c1a-4c1e-9b9e-3f1d2a7c5e01', msgType: 'EPIKRISE', reportedAt: '2024-05-10T12:05:00', reportedBy: 'Sykehuset', receivedAt: '2024-05-10T12:06:00.000Z', originalId: 'orig-1' };
+      const withRecord = (q: PatientQuery, blocked = false) => {
+        const overview = buildPatientOverview(EMPTY, 'AbC_dEf-123', '2026-12-04');
+        overview.patient = { id: 'AbC_dEf-123', familyName: 'Nordmann', givenName: 'Kari', birthDate: '1944-04-04', sex: '2' };
+        overview.diagnoses = [{
+          id: 'd1', codeSystem: '2.16.578.1.12.4.1.1.7110', code: 'I50', display: 'Hjertesvikt', text: null, isMain: 'true', firstReported: '2024-05-10T12:05:00', lastReported: '2024-05-10T12:05:00',
+          startDate: null, endDate: null, retracted: false, contexts: ['EPIKRISE'], codeSystemMismatch: false, sources: [source],
+        }];
+        overview.messages = [{ msgId: source.msgId, msgType: 'EPIKRISE', standard: 'Epikrise', standardVersion: '1.2', status: null, genDate: '2024-05-10T12:05:00', receivedAt: source.receivedAt, sender: 'Sykehuset', documentState: null, projected: true, originalId: 'orig-1' }];
+        return { overview, found: true, blocked, auditId: `audit-${q.resource}` };
+      };
+      const token = `${FNR_SYSTEM}|${PATIENT}`;
+
+      it('Provenance: every source message of the patient, audited as a Provenance search', async () => {
+        reads.read.mockImplementation(async (q: PatientQuery) => withRecord(q));
+        const r = await search('Provenance', { 'patient.identifier': token });
+        expect(r.status).toBe(200);
+        expect(r.headers.get('x-audit-id')).toBe('audit-Provenance');
+        expect(reads.read).toHaveBeenCalledWith(expect.objectContaining({ action: 'SEARCH', resource: 'Provenance', purposeOfUse: 'TREAT', identifier: { type: 'FNR', value: PATIENT } }));
+        const bundle = r.json();
+        expect(bundle.total).toBe(1);
+        expect(bundle.entry[0].resource).toMatchObject({ resourceType: 'Provenance', target: [{ reference: 'Condition/d1' }], entity: [{ what: { reference: 'Binary/orig-1' } }] });
+        expect(bundle.entry[0].search.mode).toBe('match');
+      });
+
+      it('Patient: the demographics with the identifier searched with, and no identifier in any URL', async () => {
+        reads.read.mockImplementation(async (q: PatientQuery) => withRecord(q));
+        const r = await search('Patient', { identifier: token });
+        expect(r.status).toBe(200);
+        expect(r.headers.get('x-audit-id')).toBe('audit-Patient');
+        const patient = r.json().entry[0].resource;
+        expect(patient).toMatchObject({
+          resourceType: 'Patient', identifier: [{ system: FNR_SYSTEM, value: PATIENT }], name: [{ family: 'Nordmann', given: ['Kari'] }], gender: 'female', birthDate: '1944-04-04',
+          meta: { source: `urn:uuid:${source.msgId}` },
+        });
+        expect(patient.id).toMatch(/^[0-9a-f]+$/);
+        expect(JSON.stringify(r.json().link)).not.toContain(PATIENT);
+        reads.read.mockImplementation(async (q: PatientQuery) => ({ ...withRecord(q), overview: buildPatientOverview(EMPTY, 'x', '2026-12-04'), found: false }));
+        expect((await search('Patient', { identifier: token })).json()).toMatchObject({ total: 0 });
+      });
+
+      it('_include=Condition:subject adds the Patient once, as an include, and the audit names it', async () => {
+        reads.read.mockImplementation(async (q: PatientQuery) => withRecord(q));
+        const r = await search('Condition', { 'patient.identifier': token, _include: 'Condition:subject', _revinclude: 'Provenance:target' });
+        expect(r.status).toBe(200);
+        expect(reads.read).toHaveBeenCalledWith(expect.objectContaining({ resource: 'Condition,Patient' }));
+        expect(r.json().entry.map((e: any) => `${e.search.mode} ${e.resource.resourceType}`)).toEqual(['match Condition', 'include Patient', 'include Provenance']);
+        const without = await search('Condition', { 'patient.identifier': token });
+        expect(without.json().entry.map((e: any) => e.resource.resourceType)).toEqual(['Condition']);
+        expect(reads.read).toHaveBeenLastCalledWith(expect.objectContaining({ resource: 'Condition' }));
+      });
+
+      it('a blocked record answers only the blocked OperationOutcome, for Patient, Provenance and with _include', async () => {
+        reads.read.mockImplementation(async (q: PatientQuery) => withRecord(q, true));
+        for (const [type, form] of [['Patient', { identifier: token }], ['Provenance', { 'patient.identifier': token }], ['Encounter', { 'patient.identifier': token, _include: 'Encounter:subject' }]] as const) {
+          const r = await search(type, form);
+          expect([type, r.status]).toEqual([type, 200]);
+          const bundle = r.json();
+          expect(bundle.entry).toHaveLength(1);
+          expect(bundle.entry[0]).toMatchObject({ resource: { resourceType: 'OperationOutcome', issue: [{ code: 'suppressed' }] }, search: { mode: 'outcome' } });
+          expect(r.text).not.toContain('Nordmann');
+        }
+      });
+
+      it('401 without a token, 403 without the scope, for another kommune, or without a purpose of use; nothing read', async () => {
+        const other = await hub.token({ scopes: ['patients:read'], kommuner: ['5001'] });
+        const noScope = await hub.token({ scopes: ['messages:write'], kommuner: [KNR] });
+        for (const [type, form] of [['Patient', { identifier: token }], ['Provenance', { 'patient.identifier': token }]] as const) {
+          expect([type, (await search(type, form, { token: null })).status]).toEqual([type, 401]);
+          expect([type, (await search(type, form, { token: noScope })).status]).toEqual([type, 403]);
+          expect([type, (await search(type, form, { token: other })).status]).toEqual([type, 403]);
+          const noPurpose = await search(type, form, { purpose: null });
+          expect([type, noPurpose.status, noPurpose.json().resourceType]).toEqual([type, 403, 'OperationOutcome']);
+        }
+        expect(reads.read).not.toHaveBeenCalled();
+      });
+
+      it('400 OperationOutcome for the wrong identifier parameter, filters they do not have, a foreign _include, a bad identifier; never repeating it', async () => {
+        const refused: Array<[string, Record<string, string>]> = [
+          ['Patient', { 'patient.identifier': token }],
+          ['Patient', {}],
+          ['Provenance', { identifier: token }],
+          ['Provenance', { 'patient.identifier': token, status: 'active' }],
+          ['Provenance', { 'patient.identifier': token, date: 'ge2020' }],
+          ['Patient', { identifier: token, _include: 'Condition:subject' }],
+          ['Condition', { 'patient.identifier': token, _include: 'Encounter:subject' }],
+          ['EpisodeOfCare', { 'patient.identifier': token, _include: 'EpisodeOfCare:subject' }],
+          ['Patient', { identifier: `${FNR_SYSTEM}|${PATIENT.slice(0, 10)}9` }],
+        ];
+        for (const [type, form] of refused) {
+          const r = await search(type, form);
+          expect([type, form, r.status, r.json().resourceType]).toEqual([type, form, 400, 'OperationOutcome']);
+          expect(r.text).not.toContain(PATIENT.slice(0, 10));
+        }
+        // GET keeps working for clients that need it (the identifier in the query, never in the path).
+        expect((await call(`/fhir/${KNR}/Provenance?patient.identifier=${encodeURIComponent(token)}`)).status).toBe(200);
+      });
+    });
+
+    describe("the project's conformance resources (StructureDefinition, CodeSystem, ValueSet)", () => {
+      const PROFILE_URL = 'http://hendelseslager.example/fhir/StructureDefinition/hendelseslager-condition';
+
+      it('read by id without a token, as metadata: the file as it is in libs/fhir/structure-definitions', async () => {
+        const r = await call(`/fhir/${KNR}/StructureDefinition/hendelseslager-condition`, { token: null, purpose: null });
+        expect(r.status).toBe(200);
+        expect(r.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+        expect(r.json()).toMatchObject({ resourceType: 'StructureDefinition', id: 'hendelseslager-condition', url: PROFILE_URL, type: 'Condition' });
+        expect((await call(`/fhir/${KNR}/CodeSystem/service-ended-by`, { token: null })).json()).toMatchObject({ resourceType: 'CodeSystem', id: 'service-ended-by' });
+        expect(reads.read).not.toHaveBeenCalled();
+      });
+
+      it('search: a searchset Bundle, filtered by url, type and _id, by GET and POST', async () => {
+        const all = (await call(`/fhir/${KNR}/StructureDefinition`, { token: null })).json();
+        expect(all).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });
+        expect(all.total).toBe(all.entry.length);
+        expect(all.entry.map((e: any) => e.resource.id)).toEqual(expect.arrayContaining(['hendelseslager-condition', 'service-amount', 'source-message']));
+        expect(all.entry.every((e: any) => e.resource.resourceType === 'StructureDefinition' && e.fullUrl === `${PUBLIC_BASE_URL}/fhir/${KNR}/StructureDefinition/${e.resource.id}`)).toBe(true);
+        const byUrl = (await call(`/fhir/${KNR}/StructureDefinition?url=${encodeURIComponent(PROFILE_URL)}`)).json();
+        expect(byUrl.entry.map((e: any) => e.resource.id)).toEqual(['hendelseslager-condition']);
+        const extensions = (await call(`/fhir/${KNR}/StructureDefinition?type=Extension`)).json();
+        expect(extensions.total).toBeGreaterThan(3);
+        expect(extensions.entry.every((e: any) => e.resource.type === 'Extension')).toBe(true);
+        const posted = await call(`/fhir/${KNR}/ValueSet/_search`, { type: 'application/x-www-form-urlencoded', body: '_id=service-ended-by', token: null });
+        expect([posted.status, posted.json().entry.map((e: any) => e.resource.id)]).toEqual([200, ['service-ended-by']]);
+      });
+
+      it('404 OperationOutcome for an unknown id or a type not read by id; 400 for a malformed id or an unknown search parameter', async () => {
+        const missing = await call(`/fhir/${KNR}/StructureDefinition/no-such-profile`, { token: null });
+        expect(missing.status).toBe(404);
+        expect(missing.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] });
+        const condition = await call(`/fhir/${KNR}/Condition/${PATIENT}`);
+        expect(condition.status).toBe(404);
+        expect(condition.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-supported' }] });
+        expect(condition.text).not.toContain(PATIENT);
+        expect((await call(`/fhir/${KNR}/StructureDefinition/${'x'.repeat(80)}`)).status).toBe(400);
+        const unknown = await call(`/fhir/${KNR}/StructureDefinition?patient.identifier=${PATIENT}`);
+        expect(unknown.status).toBe(400);
+        expect(unknown.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'invalid' }] });
+        expect(unknown.text).not.toContain(PATIENT);
+      });
     });
 
     it('Binary: the bytes as received with their content type, or a FHIR Binary', async () => {

@@ -7,6 +7,8 @@ import { FhirSearchService } from './fhir-search.service';
 import { OriginalMessageService } from './original-message.service';
 import { PatientOverviewController } from './patient-overview.controller';
 import { PatientReadService } from './patient-read.service';
+import { SubscriptionController } from './subscription.controller';
+import { SubscriptionService } from './subscription.service';
 import { WebPageController } from './web-page.controller';
 import { WebSessionReadsController } from './web-session-reads.controller';
 import { WebSignInController } from './web-sign-in.controller';
@@ -17,8 +19,9 @@ import { WebSignInService } from './web-sign-in.service';
  * patient read audited first, and the patient overview web page at `/`.
  */
 @Module({
-  controllers: [FhirController, PatientOverviewController, WebPageController, DevLoginController, WebSignInController, WebSessionReadsController],
-  providers: [AuditService, PatientReadService, OriginalMessageService, FhirSearchService, WebSignInService],
+  // SubscriptionController before FhirController: the latter's generic `:type/:id` and `:resourceType` routes would answer its paths.
+  controllers: [SubscriptionController, FhirController, PatientOverviewController, WebPageController, DevLoginController, WebSignInController, WebSessionReadsController],
+  providers: [AuditService, PatientReadService, OriginalMessageService, FhirSearchService, WebSignInService, SubscriptionService],
 })
 export class ReadApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

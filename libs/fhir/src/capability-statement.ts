@@ -1,4 +1,5 @@
 import { HUB_PROFILES } from './identifier-systems.constant';
+import { SUBSCRIPTION_TOPICS } from './subscription';
 
 /**
  * The CapabilityStatement served at /fhir/{kommunenummer}/metadata. Every resource type names the
@@ -18,11 +19,24 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
     { name: '_count', type: 'number', documentation: 'Page size (default 50, at most 200). The next link carries an encrypted page token, never the identifier.' },
   ];
   const profiled = (type: keyof typeof HUB_PROFILES) => ({ type, profile: HUB_PROFILES[type], supportedProfile: [HUB_PROFILES[type]] });
+  const includes = { EpisodeOfCare: 'EpisodeOfCare:patient', Condition: 'Condition:subject', Encounter: 'Encounter:subject' } as const;
   const searchable = (type: 'EpisodeOfCare' | 'Condition' | 'Encounter') => ({
     ...profiled(type),
     interaction: [{ code: 'search-type' }],
+    searchInclude: [includes[type]],
     searchRevInclude: ['Provenance:target'],
     searchParam: patientSearch,
+  });
+  const count = patientSearch[patientSearch.length - 1];
+  const conformance = (type: 'StructureDefinition' | 'CodeSystem' | 'ValueSet') => ({
+    type,
+    interaction: [{ code: 'read' }, { code: 'search-type' }],
+    searchParam: [
+      { name: '_id', type: 'token' },
+      { name: 'url', type: 'uri' },
+      ...(type === 'StructureDefinition' ? [{ name: 'type', type: 'token', documentation: 'The type the profile or extension defines or constrains (Extension for extensions).' }] : []),
+    ],
+    documentation: `The project's own ${type === 'StructureDefinition' ? 'profiles and extensions' : type === 'CodeSystem' ? 'code systems' : 'value sets'} (canonical URLs under http://hendelseslager.example/fhir). No patient data: like metadata, no access token needed, not audited.`,
   });
   return {
     resourceType: 'CapabilityStatement',
@@ -47,13 +61,34 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
           searchable('Encounter'),
           {
             ...profiled('Provenance'),
-            documentation: 'Returned with a search by _revinclude=Provenance:target: one per source message, entity.what = Binary/{id} of the original message.',
+            interaction: [{ code: 'search-type' }],
+            searchParam: [patientSearch[0], count],
+            documentation:
+              'One per source message, entity.what = Binary/{id} of the original message. Searched by patient.identifier (every source message of the patient\'s services, diagnoses and stays), or returned with the other searches by _revinclude=Provenance:target. Audited.',
+          },
+          {
+            ...profiled('Patient'),
+            interaction: [{ code: 'search-type' }],
+            searchParam: [
+              { name: 'identifier', type: 'token', documentation: 'Required. system|value with FNR or D-number, as patient.identifier above. Prefer POST _search.' },
+              count,
+            ],
+            documentation:
+              'Demographics from the read model (names, birth date, gender, death), with the identifier searched with. Searched by identifier, or included in the other searches with _include (Condition:subject, Encounter:subject, EpisodeOfCare:patient). A blocked record answers only its OperationOutcome. Audited.',
           },
           {
             type: 'Binary',
             interaction: [{ code: 'read' }],
             documentation: 'The original message exactly as received. Accept application/fhir+json gives a Binary resource; any other Accept the raw bytes with their original content type. Audited.',
           },
+          {
+            type: 'Subscription',
+            interaction: [{ code: 'create' }, { code: 'read' }, { code: 'delete' }, { code: 'search-type' }],
+            documentation: `Topic-based (R5 Backport IG for R4), scope subscriptions:write for this kommune; a client sees only its own. criteria: ${Object.values(SUBSCRIPTION_TOPICS).join(' or ')}; channel rest-hook to https, payload application/fhir+json. No notifications are delivered yet (no handshake, heartbeat, $status or $events): a Subscription stays requested.`,
+          },
+          conformance('StructureDefinition'),
+          conformance('CodeSystem'),
+          conformance('ValueSet'),
         ],
       },
     ],

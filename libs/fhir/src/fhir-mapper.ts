@@ -198,6 +198,57 @@ export function provenances(mapped: MappedResource[]): FhirResource[] {
   }));
 }
 
+/** What the read model holds about a patient (the patient overview's `patient` and `deceased`). */
+export interface PatientDemographicsView {
+  /** The patient's pseudonym in this kommune (never an identifier). */
+  id: string;
+  familyName: string | null;
+  givenName: string | null;
+  birthDate: string | null;
+  sex: string | null;
+}
+
+/** Kjønn (code list 3101, as PLO and the other standards send it) to FHIR administrative gender. */
+const GENDER: Record<string, string> = { '1': 'male', '2': 'female', '0': 'unknown', '9': 'unknown' };
+
+/**
+ * The FHIR id of a patient: the pseudonym's bytes in hex (the pseudonym is base64url, whose `_`
+ * a FHIR id may not hold). Stable per patient and kommune, and like the pseudonym it cannot be
+ * turned back into the identifier without the hub's key.
+ */
+export function patientId(pseudonym: string): string {
+  return Buffer.from(pseudonym, 'base64url').toString('hex').slice(0, 64);
+}
+
+/**
+ * The patient's demographics as a FHIR Patient: the identifier the client searched with (never
+ * in a URL), the names from the newest message that named the patient, birth date, gender, and
+ * death when a message reported it. `meta.source` is the newest message the read model holds
+ * for the patient.
+ */
+export function patientResource(
+  demographics: PatientDemographicsView,
+  deceased: { time: string | null } | null,
+  patient: PatientReference,
+  newestMsgId: string | undefined,
+): FhirResource {
+  const name = demographics.familyName || demographics.givenName
+    ? [{ use: 'official', ...(demographics.familyName ? { family: demographics.familyName } : {}), ...(demographics.givenName ? { given: [demographics.givenName] } : {}) }]
+    : undefined;
+  const gender = demographics.sex ? GENDER[demographics.sex.trim()] : undefined;
+  const birthDate = demographics.birthDate && /^\d{4}(-\d{2}(-\d{2})?)?$/.test(demographics.birthDate) ? demographics.birthDate : undefined;
+  return {
+    resourceType: 'Patient',
+    id: patientId(demographics.id),
+    meta: { ...(newestMsgId ? { source: msgIdUri(newestMsgId) } : {}), profile: [HUB_PROFILES.Patient] },
+    identifier: [{ use: 'official', system: patient.identifier.system, value: patient.identifier.value }],
+    ...(name ? { name } : {}),
+    ...(gender ? { gender } : {}),
+    ...(birthDate ? { birthDate } : {}),
+    ...(deceased ? (deceased.time ? { deceasedDateTime: toFhirDateTime(deceased.time) } : { deceasedBoolean: true }) : {}),
+  };
+}
+
 /** Provenance ids stay within FHIR's 64 characters whatever the Binary id. */
 function provenanceId(originalId: string): string {
   return `p-${originalId}`.slice(0, 64);

@@ -22,6 +22,7 @@ export const HUB_PROFILES = {
   Condition: `${FHIR_CANONICAL_BASE}/StructureDefinition/hendelseslager-condition`,
   Encounter: `${FHIR_CANONICAL_BASE}/StructureDefinition/hendelseslager-encounter`,
   Provenance: `${FHIR_CANONICAL_BASE}/StructureDefinition/hendelseslager-provenance`,
+  Patient: `${FHIR_CANONICAL_BASE}/StructureDefinition/hendelseslager-patient`,
 } as const;
 
 export type SearchableIdentifierType = keyof typeof IDENTIFIER_SYSTEMS;

@@ -1,3 +1,5 @@
 export * from './identifier-systems.constant';
 export * from './fhir-mapper';
 export * from './capability-statement';
+export * from './conformance-resources';
+export * from './subscription';

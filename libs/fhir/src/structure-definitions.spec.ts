@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DiagnosisView, ServiceView, SourceRef, TimelineEntry } from '@hub/projections';
 import { capabilityStatement } from './capability-statement';
-import { condition, encounterResources, episodeOfCare, FhirResource, provenances } from './fhir-mapper';
+import { condition, encounterResources, episodeOfCare, FhirResource, patientResource, provenances } from './fhir-mapper';
 import { FHIR_CANONICAL_BASE, HUB_PROFILES } from './identifier-systems.constant';
 
 type Json = Record<string, any>;
@@ -34,7 +34,8 @@ const admitted: TimelineEntry = { kind: 'ADMITTED', time: '2024-05-01T10:00:00',
 
 function everyMapped(): FhirResource[] {
   const stays = encounterResources([admitted], patient);
-  return [episodeOfCare(service, patient), condition(diagnosis, patient), ...stays.map((s) => s.resource), ...provenances(stays)];
+  const demographics = { id: 'AbC_-12', familyName: 'Nordmann', givenName: 'Kari', birthDate: '1944-03-12', sex: '2' };
+  return [episodeOfCare(service, patient), condition(diagnosis, patient), ...stays.map((s) => s.resource), ...provenances(stays), patientResource(demographics, null, patient, 'm1')];
 }
 
 describe("the project's StructureDefinitions", () => {

@@ -13,3 +13,4 @@ export * from './dpop-replay.repository';
 export * from './data-source-ready.util';
 export * from './stored-offsets.util';
 export * from './rate-limit-bucket.repository';
+export * from './fhir-subscription.repository';

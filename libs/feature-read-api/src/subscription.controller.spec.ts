@@ -1,0 +1,120 @@
+import type { HubConfig } from '@hub/config';
+import type { FhirSubscriptionRepository, StoredSubscription } from '@hub/persistence';
+import { ControllerHarness, PUBLIC_BASE_URL, startControllers } from '../../../test/support/controller-harness';
+import { AuditService } from './audit.service';
+import { OriginalMessageService } from './original-message.service';
+import { PatientReadService } from './patient-read.service';
+import { ReadApiModule } from './read-api.module';
+import { SubscriptionService } from './subscription.service';
+import { WebSignInService } from './web-sign-in.service';
+
+const KNR = '0301';
+const TOPIC = 'http://hendelseslager.example/fhir/SubscriptionTopic/patient-record-changed';
+
+/** The repository's contract (kommune and client scoped), in memory; the PostgreSQL one has its integration test. */
+class MemorySubscriptions {
+  readonly rows: StoredSubscription[] = [];
+  async create(s: StoredSubscription) {
+    this.rows.push(s);
+  }
+  async find(knr: string, client: string, id: string) {
+    return this.rows.find((r) => r.kommunenummer === knr && r.clientId === client && r.id === id);
+  }
+  async list(knr: string, client: string) {
+    return this.rows.filter((r) => r.kommunenummer === knr && r.clientId === client);
+  }
+  async delete(knr: string, client: string, id: string) {
+    const at = this.rows.findIndex((r) => r.kommunenummer === knr && r.clientId === client && r.id === id);
+    if (at >= 0) this.rows.splice(at, 1);
+    return at >= 0;
+  }
+}
+
+/** FHIR Subscription create, read, search, delete at the HTTP edge (issue #14 part 2, first slice). */
+describe('Subscription controller (HTTP edge)', () => {
+  let hub: ControllerHarness;
+  let subscriber: string;
+  const store = new MemorySubscriptions();
+  const valid = { resourceType: 'Subscription', status: 'requested', reason: 'Hjemmetjenesten', criteria: TOPIC, channel: { type: 'rest-hook', endpoint: 'https://epj.example.no/hook', payload: 'application/fhir+json' } };
+
+  beforeAll(async () => {
+    hub = await startControllers(ReadApiModule, [
+      [PatientReadService, {}],
+      [OriginalMessageService, {}],
+      [AuditService, {}],
+      [WebSignInService, {}],
+      [SubscriptionService, new SubscriptionService({ publicBaseUrl: PUBLIC_BASE_URL } as HubConfig, store as unknown as FhirSubscriptionRepository)],
+    ]);
+    subscriber = await hub.token({ client: 'epj-a', scopes: ['subscriptions:write'], kommuner: [KNR] });
+  });
+  afterAll(() => hub.close());
+
+  const call = async (path: string, init: { method?: string; token?: string | null; body?: unknown; type?: string } = {}) => {
+    const token = init.token === undefined ? subscriber : init.token;
+    const headers: Record<string, string> = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.body !== undefined ? { 'Content-Type': init.type ?? 'application/fhir+json' } : {}) };
+    const response = await fetch(`${hub.baseUrl}/fhir/${KNR}/Subscription${path}`, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body) });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as Record<string, any> };
+  };
+
+  it('create (201, Location), read, search and delete one own Subscription; it stays requested (no delivery yet)', async () => {
+    const created = await call('', { body: valid });
+    expect(created.status).toBe(201);
+    const resource = created.json();
+    expect(resource).toMatchObject({ resourceType: 'Subscription', status: 'requested', criteria: TOPIC, reason: 'Hjemmetjenesten', channel: { type: 'rest-hook', endpoint: 'https://epj.example.no/hook' } });
+    expect(created.headers.get('location')).toBe(`${PUBLIC_BASE_URL}/fhir/${KNR}/Subscription/${resource.id}`);
+    expect(store.rows.map((r) => [r.kommunenummer, r.clientId, r.topic])).toEqual([[KNR, 'epj-a', TOPIC]]);
+    expect((await call(`/${resource.id}`)).json()).toEqual(resource);
+    const bundle = (await call('')).json();
+    expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 1 });
+    expect(bundle.entry[0].resource).toEqual(resource);
+    expect((await call(`/${resource.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await call(`/${resource.id}`)).status).toBe(404);
+    expect((await call(`/${resource.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect(store.rows).toEqual([]);
+  });
+
+  it("another client neither sees nor deletes a client's Subscription (404, as if it did not exist)", async () => {
+    const id = (await call('', { body: valid })).json().id as string;
+    const other = await hub.token({ client: 'epj-b', scopes: ['subscriptions:write'], kommuner: [KNR] });
+    expect((await call(`/${id}`, { token: other })).status).toBe(404);
+    expect((await call(`/${id}`, { token: other, method: 'DELETE' })).status).toBe(404);
+    expect((await call('', { token: other })).json().total).toBe(0);
+    expect((await call(`/${id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('401 without a token; 403 without subscriptions:write (patients:read is not enough) or for another kommune', async () => {
+    expect((await call('', { token: null })).status).toBe(401);
+    expect((await call('', { token: null, body: valid })).status).toBe(401);
+    const reader = await hub.token({ client: 'epj-a', scopes: ['patients:read'], kommuner: [KNR] });
+    expect((await call('', { token: reader, body: valid })).status).toBe(403);
+    expect((await call('', { token: reader })).status).toBe(403);
+    const elsewhere = await hub.token({ client: 'epj-a', scopes: ['subscriptions:write'], kommuner: ['5001'] });
+    expect((await call('', { token: elsewhere, body: valid })).status).toBe(403);
+    expect(store.rows).toEqual([]);
+  });
+
+  it('400 OperationOutcome for what the hub would not honour, never repeating the value; 415 for a non-JSON body', async () => {
+    const refused: Array<[string, unknown]> = [
+      ['not a Subscription', { ...valid, resourceType: 'Patient' }],
+      ['unknown topic', { ...valid, criteria: 'Encounter?patient.identifier=urn:oid:2.16.578.1.12.4.1.4.1|01010112345' }],
+      ['a filter (not yet)', { ...valid, _criteria: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria', valueString: 'x' }] } }],
+      ['channel headers (not yet)', { ...valid, channel: { ...valid.channel, header: ['Authorization: Bearer secret-123'] } }],
+      ['websocket', { ...valid, channel: { ...valid.channel, type: 'websocket' } }],
+      ['plain http to another host', { ...valid, channel: { ...valid.channel, endpoint: 'http://epj.example.no/hook' } }],
+      ['credentials in the endpoint', { ...valid, channel: { ...valid.channel, endpoint: 'https://u:p@epj.example.no/hook' } }],
+      ['no reason', { ...valid, reason: '' }],
+      ['bad end', { ...valid, end: 'tomorrow' }],
+      ['an array', [valid]],
+    ];
+    for (const [label, body] of refused) {
+      const r = await call('', { body });
+      expect([label, r.status, r.json().resourceType, r.json().issue?.[0]?.code]).toEqual([label, 400, 'OperationOutcome', 'invalid']);
+      expect(r.text).not.toMatch(/01010112345|secret-123|epj\.example\.no/);
+    }
+    expect((await call('', { body: 'criteria=x', type: 'application/x-www-form-urlencoded' })).status).toBe(415);
+    expect((await call('/not-an-id')).status).toBe(400);
+    expect((await call('?status=active')).status).toBe(400);
+    expect(store.rows).toEqual([]);
+  });
+});
