@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { HubConfig } from '@hub/config';
 import { AvroCodec, messageKey, messageRecordKey, MsgIdConflictRecord, RawMessageRecord, RegistryUnavailableException, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
@@ -22,7 +21,7 @@ import {
 import { allPartyHerIds, messageKeyOf, resolvePatientPseudonyms, senderTopHerId } from '@hub/normalization';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { IntakeReceipt, IntakeReceiptRepository } from '@hub/persistence';
-import { dataSourceReady, HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
+import { HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
 import type { Principal } from '@hub/auth';
 import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
 import { IntakeXsdValidator } from './intake-xsd.validator';
@@ -55,8 +54,6 @@ const SOFTWARE = { name: 'Hendelseslager', version: '0.1.0' };
 @Injectable()
 export class IntakeService {
   private readonly log = new HubLogger(IntakeService.name);
-  private readonly receipts: IntakeReceiptRepository;
-
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly directory: KommuneDirectory,
@@ -64,11 +61,9 @@ export class IntakeService {
     private readonly producer: SharedProducer,
     private readonly provisioner: TopicProvisioner,
     private readonly metrics: HubMetrics,
-    private readonly dataSource: DataSource,
+    private readonly receipts: IntakeReceiptRepository,
     private readonly xsd: IntakeXsdValidator,
-  ) {
-    this.receipts = new IntakeReceiptRepository(dataSource);
-  }
+  ) {}
 
   async receive(body: Buffer, principal: Principal, contentType: string, transport: TransportHeaders): Promise<IntakeResult> {
     const started = process.hrtime.bigint();
@@ -294,8 +289,7 @@ export class IntakeService {
 
   private async db<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      // The DataSource may have failed to connect at boot while PostgreSQL was down.
-      await dataSourceReady(this.dataSource);
+      // The repository connects on first use (PostgreSQL may have been down at boot).
       return await fn();
     } catch (error) {
       throw new IntakeUnavailableException('postgres', `PostgreSQL unavailable: ${error instanceof Error ? error.message : String(error)}`);

@@ -31,7 +31,7 @@ function fakeDataSource() {
     }
     throw new Error(`unexpected statement ${sql}`);
   };
-  return { ds: { query } as unknown as DataSource, table, statements, failOnce: () => (failNext = true) };
+  return { ds: { query, isInitialized: true } as unknown as DataSource, table, statements, failOnce: () => (failNext = true) };
 }
 
 const receipt = (msgId: string, appRecXml = `<AppRec ${msgId}/>`): IntakeReceipt => ({ messageKey: msgId, msgId, sha256: 'h', kommuner: ['0301'], appRecXml, gatewayClient: 'gw' });

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { connected } from './data-source-ready.util';
 import { Coalescer } from '@hub/coalescing';
 import { multiRowValues } from './sql.util';
 
@@ -45,11 +46,11 @@ export class IntakeReceiptRepository {
   }
 
   async countDuplicate(messageKey: string): Promise<void> {
-    await this.dataSource.query('UPDATE intake_receipts SET duplicate_count = duplicate_count + 1 WHERE message_key = $1', [messageKey]);
+    await (await connected(this.dataSource)).query('UPDATE intake_receipts SET duplicate_count = duplicate_count + 1 WHERE message_key = $1', [messageKey]);
   }
 
   private async findMany(keys: string[]): Promise<Array<IntakeReceipt | undefined>> {
-    const rows: ReceiptRow[] = await this.dataSource.query(
+    const rows: ReceiptRow[] = await (await connected(this.dataSource)).query(
       'SELECT message_key, msg_id, sha256, kommuner, apprec_xml, gateway_client, received_at FROM intake_receipts WHERE message_key = ANY($1::text[])',
       [[...new Set(keys)]],
     );
@@ -63,7 +64,7 @@ export class IntakeReceiptRepository {
     for (const r of receipts) if (!first.has(r.messageKey)) first.set(r.messageKey, r);
     const rows = [...first.values()];
     const values = multiRowValues(rows.map((r) => [r.messageKey, r.msgId, r.sha256, r.kommuner, r.appRecXml, r.gatewayClient]));
-    const inserted: Array<{ message_key: string }> = await this.dataSource.query(
+    const inserted: Array<{ message_key: string }> = await (await connected(this.dataSource)).query(
       `INSERT INTO intake_receipts (message_key, msg_id, sha256, kommuner, apprec_xml, gateway_client) VALUES ${values.sql}
        ON CONFLICT (message_key) DO NOTHING RETURNING message_key`,
       values.params,

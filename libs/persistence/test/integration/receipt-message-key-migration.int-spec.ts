@@ -51,7 +51,7 @@ describe('migration ReceiptMessageKey (PostgreSQL)', () => {
       { message_key: '0f9c1f6e-3b1a-4c55-9a51-3c2b9a4d7e10', msg_id: '0f9c1f6e-3b1a-4c55-9a51-3c2b9a4d7e10' },
     ]);
     // The repository finds the old receipt by its key (the MsgId) through this connection's schema.
-    const repo = new IntakeReceiptRepository({ query: (sql: string, params: unknown[]) => runner.query(sql, params) } as unknown as DataSource);
+    const repo = new IntakeReceiptRepository({ isInitialized: true, query: (sql: string, params: unknown[]) => runner.query(sql, params) } as unknown as DataSource);
     expect(await repo.find('0f9c1f6e-3b1a-4c55-9a51-3c2b9a4d7e10')).toMatchObject({ sha256: 'h1', kommuner: ['3428'] });
     // Two senders, one non-UUID MsgId: two receipts.
     for (const her of ['99387', '112374']) {
