@@ -58,7 +58,7 @@ export class AuthGuard implements CanActivate {
     const knr = request.params?.kommunenummer as string | undefined;
     if (knr !== undefined && !mayAccessKommune(principal, knr)) {
       this.refusals.record(request, 403, 'forbidden_kommune', principal);
-      throw problem(403, 'forbidden_kommune', `Token is not valid for kommune ${knr}`);
+      throw problem(403, 'forbidden_kommune', 'Token is not valid for the kommune in the path');
     }
     request.principal = principal;
     return true;
