@@ -15,6 +15,8 @@ export interface ControllerHarness {
   baseUrl: string;
   config: HubConfig;
   metrics: HubMetrics;
+  /** Accesses refused and recorded (AccessRefusalAudit), in order. */
+  refusals: Array<{ status: number; reason: string }>;
   token(options: { client?: string; scopes: string[]; kommuner: string[]; pid?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -36,6 +38,7 @@ export async function startControllers(feature: Type<unknown>, fakes: Array<[Typ
     ...env,
   });
   const metrics = new HubMetrics();
+  const refusals: Array<{ status: number; reason: string }> = [];
   const platform: Provider[] = [
     { provide: HUB_CONFIG, useValue: config },
     { provide: HubMetrics, useValue: metrics },
@@ -43,7 +46,7 @@ export async function startControllers(feature: Type<unknown>, fakes: Array<[Typ
     // Bearer tokens only here: the DPoP replay cache (PostgreSQL) is never reached, so no DataSource.
     { provide: RequestAuthenticator, inject: [TokenVerifierProvider, HUB_CONFIG], useFactory: (tokens: TokenVerifierProvider, c: HubConfig) => new RequestAuthenticator(tokens, c, undefined as never) },
     // Refused accesses are not written to Kafka here.
-    { provide: AccessRefusalAudit, useValue: { record: () => undefined } },
+    { provide: AccessRefusalAudit, useValue: { record: (_request: unknown, status: number, reason: string) => refusals.push({ status, reason }) } },
     // The rate limit in memory (RATE_LIMIT_STORE=memory): its PostgreSQL repository is never reached.
     { provide: ClientRateLimiter, inject: [HUB_CONFIG], useFactory: (c: HubConfig) => new ClientRateLimiter(c, undefined as never) },
     AuthGuard,
@@ -65,6 +68,7 @@ export async function startControllers(feature: Type<unknown>, fakes: Array<[Typ
     baseUrl: `http://127.0.0.1:${port}`,
     config,
     metrics,
+    refusals,
     token: (o) => mintDevToken(keyFile, { client: o.client ?? 'edge-test', scopes: o.scopes, kommuner: o.kommuner, audience: 'hendelseslager', patientIdentifier: o.pid }),
     close: () => app.close(),
   };

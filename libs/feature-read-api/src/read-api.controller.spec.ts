@@ -77,9 +77,12 @@ describe('read API controllers (HTTP edge)', () => {
       expect(foreign.status).toBe(403);
       // The kommune comes from the path the client wrote: a fixed text, never the value (probe finding 5).
       expect(foreign.text).not.toContain(KNR);
+      const refusedBefore = hub.refusals.length;
       const noPurpose = await overview({ identifier: PATIENT }, { purpose: null });
       expect(noPurpose.status).toBe(403);
       expect(noPurpose.json().code).toBe('purpose_of_use_required');
+      // Refused after the guard, and audited like the guard's own refusals (probe finding 4).
+      expect(hub.refusals.slice(refusedBefore)).toEqual([{ status: 403, reason: 'purpose_of_use_required' }]);
       expect((await overview({ identifier: PATIENT }, { purpose: 'SPYING' })).status).toBe(403);
       expect(reads.read).not.toHaveBeenCalled();
     });

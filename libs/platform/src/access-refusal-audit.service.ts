@@ -8,7 +8,7 @@ import { HubLogger, HubMetrics } from '@hub/observability';
 import { SharedProducer } from './shared-producer.service';
 
 /** Why the guard refused a request: a closed set (these are audit values and metric labels). */
-export type RefusalReason = 'missing_token' | 'invalid_token' | 'invalid_dpop_proof' | 'insufficient_scope' | 'forbidden_kommune';
+export type RefusalReason = 'missing_token' | 'invalid_token' | 'invalid_dpop_proof' | 'insufficient_scope' | 'forbidden_kommune' | 'purpose_of_use_required';
 
 /** At most this many audit events per second (burst ×4) per kommune for requests without a valid token. */
 const UNAUTHENTICATED_AUDITS_PER_SECOND = 5;

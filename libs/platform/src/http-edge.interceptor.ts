@@ -1,8 +1,11 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { finalize, map, Observable } from 'rxjs';
+import { catchError, finalize, map, Observable, throwError } from 'rxjs';
+import type { Principal } from '@hub/auth';
 import { HubMetrics } from '@hub/observability';
+import { AccessRefusalAudit } from './access-refusal-audit.service';
+import { EdgeException, EdgeExceptionCode } from './edge.exception';
 
 const TIMED_ROUTE = 'hub:timed-route';
 
@@ -25,11 +28,13 @@ export class Answer<T> {
  * The timing interceptor of the HTTP edge: observes `hendelseslager_read_duration_seconds` for
  * every handler marked `@Timed`, answered or refused, and writes an `Answer`'s headers before
  * Nest writes its body. One interceptor for both: each interceptor costs Nest an rxjs chain per
- * request, which the read benchmark showed.
+ * request, which the read benchmark showed. It also records the one refusal decided after the
+ * guard, a patient read without a valid purpose of use (403), as the guard records its own
+ * (AccessRefusalAudit: who, what route, why; never the identifier).
  */
 @Injectable()
 export class HttpEdgeInterceptor implements NestInterceptor {
-  constructor(private readonly reflector: Reflector, private readonly metrics: HubMetrics) {}
+  constructor(private readonly reflector: Reflector, private readonly metrics: HubMetrics, private readonly refusals: AccessRefusalAudit) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
@@ -45,6 +50,13 @@ export class HttpEdgeInterceptor implements NestInterceptor {
         const res = http.getResponse<Response>();
         for (const [name, header] of Object.entries(value.headers)) res.setHeader(name, header);
         return value.body;
+      }),
+      catchError((error: unknown) => {
+        if (error instanceof EdgeException && error.code === EdgeExceptionCode.PURPOSE_REQUIRED) {
+          const request = http.getRequest<Request & { principal?: Principal }>();
+          this.refusals.record(request, 403, 'purpose_of_use_required', request.principal);
+        }
+        return throwError(() => error);
       }),
     );
     return route === undefined ? answered : answered.pipe(finalize(observe));
