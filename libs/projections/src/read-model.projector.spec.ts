@@ -215,3 +215,41 @@ describe('ReadModelProjector: document keys, placement and replays', () => {
     expect(store.patients.get(`${KNR}|p1`)).toMatchObject({ pseudonym: 'p1' });
   });
 });
+
+describe('ReadModelProjector: order of versions and document state', () => {
+  const docOf = (store: InMemoryReadModel, key: string) => store.documents.get(`${KNR}|${key}`);
+
+  it('orders versions at the same chain depth by GenDate, then by MsgId', async () => {
+    const n = event('n1', 'N', { services: [service('20', '1')] });
+    const early = event('m-b', 'M', { parent: 'n1', services: [service('20', 'early')], genDate: '2018-01-02T10:00:00' });
+    const late = event('m-a', 'M', { parent: 'n1', services: [service('20', 'late')], genDate: '2018-01-03T10:00:00' });
+    for (const order of [[n, early, late], [n, late, early]]) {
+      const store = await project(order);
+      expect(store.visibleServiceCodes(KNR)).toEqual(['20:late']);
+      expect(docOf(store, 'msg:n1')).toMatchObject({ currentMsgId: 'm-a', versionCount: 3 });
+    }
+    const sameTime = [event('m-a', 'M', { parent: 'n1', services: [service('20', 'a')] }), event('m-b', 'M', { parent: 'n1', services: [service('20', 'b')] })];
+    for (const order of [[n, ...sameTime], [n, sameTime[1], sameTime[0]]]) {
+      expect((await project(order)).visibleServiceCodes(KNR)).toEqual(['20:b']);
+    }
+  });
+
+  it('a message without status (e.g. Dialogmelding) is a document of its own with its content', async () => {
+    const base = event('d1', 'N', { services: [service('20', '1')] });
+    const dialog: DocumentEvent = { ...base, document: { ...base.document, status: null } };
+    const store = await project([dialog]);
+    expect(docOf(store, 'msg:d1')).toEqual({ docKey: 'msg:d1', msgType: 'INNLEGGELSESRAPPORT', patient: 'p1', state: 'ACTIVE', currentMsgId: 'd1', versionCount: 1 });
+    expect(store.visibleServiceCodes(KNR)).toEqual(['20:1']);
+  });
+
+  it('a document whose only version has no content (H) is pending, not active', async () => {
+    const store = await project([event('h1', 'H', { services: [service('20', '7')] })]);
+    expect(docOf(store, 'msg:h1')).toEqual({ docKey: 'msg:h1', msgType: 'INNLEGGELSESRAPPORT', patient: 'p1', state: 'PENDING', currentMsgId: null, versionCount: 1 });
+  });
+
+  it('does not write an offset that does not move', async () => {
+    const store = new InMemoryReadModel();
+    await new ReadModelProjector().applyBatches(store, [{ topic: 't', partition: 0, storedNext: 7n, last: '6', events: [] }]);
+    expect(store.offsets.size).toBe(0);
+  });
+});
