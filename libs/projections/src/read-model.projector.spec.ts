@@ -234,6 +234,16 @@ describe('ReadModelProjector: order of versions and document state', () => {
     }
   });
 
+  it('an N, or a message without status, starts its own document even when it names a parent', async () => {
+    const n = event('n1', 'N', { services: [service('20', '1')] });
+    const secondN = event('n2', 'N', { parent: 'n1', services: [service('21', '1')] });
+    const base = event('d1', 'N', { parent: 'n1', services: [service('22', '1')] });
+    const dialog: DocumentEvent = { ...base, document: { ...base.document, status: null } };
+    const store = await project([n, secondN, dialog]);
+    expect(['n1', 'n2', 'd1'].map((id) => store.versions.get(`${KNR}|${id}`)?.docKey)).toEqual(['msg:n1', 'msg:n2', 'msg:d1']);
+    expect(store.visibleServiceCodes(KNR)).toEqual(['20:1', '21:1', '22:1']);
+  });
+
   it('a message without status (e.g. Dialogmelding) is a document of its own with its content', async () => {
     const base = event('d1', 'N', { services: [service('20', '1')] });
     const dialog: DocumentEvent = { ...base, document: { ...base.document, status: null } };

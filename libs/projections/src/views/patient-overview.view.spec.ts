@@ -142,6 +142,10 @@ describe('buildPatientOverview: services', () => {
       P, TODAY,
     );
     expect(overview.services.map((s) => `${s.iplosCode}:${s.status}`)).toEqual(['4:active', '3:active', '5:active', '2:ended', '1:cancelled']);
+    // A service without start date goes last among its status, from wherever it starts.
+    for (const order of [[service({ iplos_code: '5', start_date: null }), service({ iplos_code: '4' })], [service({ iplos_code: '4' }), service({ iplos_code: '5', start_date: null })]]) {
+      expect(buildPatientOverview(rows({ services: order }), P, TODAY).services.map((s) => s.iplosCode)).toEqual(['4', '5']);
+    }
   });
 });
 
@@ -218,6 +222,18 @@ describe('buildPatientOverview: diagnoses', () => {
     expect([overview.summary.diagnoses, overview.summary.retractedDiagnoses]).toEqual([2, 1]);
   });
 
+  it('spans the earliest start and the latest end of all reports, in whatever order they come', () => {
+    const reports = [
+      diagnosis({ msg_id: 'a', start_date: '2023-03-01', end_date: '2023-09-01' }),
+      diagnosis({ msg_id: 'b', start_date: '2023-01-01', end_date: '2023-05-01' }),
+      diagnosis({ msg_id: 'c', start_date: '2023-02-01', end_date: null }),
+    ];
+    for (const order of [reports, [...reports].reverse()]) {
+      const [d] = buildPatientOverview(rows({ diagnoses: order }), P, TODAY).diagnoses;
+      expect([d.startDate, d.endDate]).toEqual(['2023-01-01', '2023-09-01']);
+    }
+  });
+
   it('has no start or end date when no report gives one', () => {
     const [d] = buildPatientOverview(rows({ diagnoses: [diagnosis({ display: null })] }), P, TODAY).diagnoses;
     expect([d.startDate, d.endDate, d.display, d.codeSystemMismatch]).toEqual([null, null, null, false]);
@@ -281,13 +297,26 @@ describe('buildPatientOverview: timeline, messages, patient and summary', () => 
       // Not projected, an AppRec, a change waiting for its original, a message without a document.
       messagesWithoutFacts: 3,
     });
+    const mixed = buildPatientOverview(
+      rows({
+        messages: [
+          message({ msg_id: 'a' }),
+          message({ msg_id: 'b' }),
+          message({ msg_id: 'c', document_state: 'PENDING' }),
+          message({ msg_id: 'd', event_type: 'NOT_PROJECTED', document_state: null }),
+          message({ msg_id: 'e', event_type: 'APPREC_RECEIVED' }),
+        ],
+      }),
+      P, TODAY,
+    );
+    expect(mixed.summary.messagesWithoutFacts).toBe(3);
     const onlyDocumentless = buildPatientOverview(rows({ messages: [message({ document_state: null })] }), P, TODAY);
     expect(onlyDocumentless.summary.messagesWithoutFacts).toBe(1);
   });
 
   it('counts active services apart from ended ones', () => {
-    const overview = buildPatientOverview(rows({ services: [service(), service({ iplos_code: '9', end_date: '2024-01-01' })] }), P, TODAY);
-    expect([overview.summary.activeServices, overview.summary.services]).toEqual([1, 2]);
+    const overview = buildPatientOverview(rows({ services: [service(), service({ iplos_code: '8' }), service({ iplos_code: '9', end_date: '2024-01-01' })] }), P, TODAY);
+    expect([overview.summary.activeServices, overview.summary.services]).toEqual([2, 3]);
   });
 
   it('names the patient it was asked for, else the first linked one, and is empty without rows', () => {
@@ -322,6 +351,8 @@ describe('buildPatientOverview: timeline, messages, patient and summary', () => 
     });
     const untimed = buildPatientOverview(rows({ events: [event({ msg_id: 'b', kind: 'DEATH', time: '2024-05-01T00:00:00' }), event({ msg_id: 'a', kind: 'DEATH', time: null })] }), P, TODAY);
     expect(untimed.deceased?.source.msgId).toBe('a');
+    const untimedFirst = buildPatientOverview(rows({ events: [event({ msg_id: 'a', kind: 'DEATH', time: null }), event({ msg_id: 'b', kind: 'DEATH', time: '2024-05-01T00:00:00' })] }), P, TODAY);
+    expect(untimedFirst.deceased?.source.msgId).toBe('a');
   });
 
   it('shows service needs as reported, retracted ones marked', () => {
