@@ -147,6 +147,15 @@ describe('toDocumentEvent', () => {
   });
 });
 
+describe('the patient of the event', () => {
+  it('scopes an H-nummer by the first HER-id of the sender\'s organisation chain', () => {
+    const hnrOnly = { identifiers: [{ type: 'HNR', value: '12345', checksumValid: true }] };
+    const e = toDocumentEvent(parsed({ patient: hnrOnly, sender: { organisation: [{ name: 'Uten HER' }, { herId: '222' }, { herId: '333' }] } }), raw, KEY);
+    expect(e.patient?.pseudonym).toBe(pseudonym('HNR', '222:12345'));
+    expect(e.envelope.patientPseudonym).toBe(pseudonym('HNR', '222:12345'));
+  });
+});
+
 describe('allPartyHerIds', () => {
   it('gives the HER-ids of sender, receiver and every other receiver, each once', () => {
     expect(
