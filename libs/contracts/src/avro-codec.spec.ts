@@ -12,6 +12,7 @@ import { TOPICS } from './topics.constant';
  */
 class FakeRegistry {
   readonly calls: string[] = [];
+  readonly requests: Array<{ call: string; contentType: string | undefined; body: string }> = [];
   readonly config = new Map<string, string>();
   readonly schemas: string[] = [];
   /** Status codes to answer the next requests with, instead of answering them. */
@@ -34,6 +35,7 @@ class FakeRegistry {
     for await (const chunk of req) body += chunk;
     const url = decodeURIComponent(req.url ?? '');
     this.calls.push(`${req.method} ${url}`);
+    this.requests.push({ call: `${req.method} ${url}`, contentType: req.headers['content-type'], body });
     const send = (status: number, value: unknown) => {
       res.writeHead(status, { 'Content-Type': 'application/vnd.schemaregistry.v1+json' });
       res.end(JSON.stringify(value));
@@ -76,6 +78,7 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
   afterAll(() => registry.stop());
   beforeEach(() => {
     registry.calls.length = 0;
+    registry.requests.length = 0;
     registry.config.clear();
     registry.schemas.length = 0;
     registry.failNext.length = 0;
@@ -90,6 +93,8 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
     expect(bytes.readInt32BE(1)).toBe(1);
     expect(registry.schemas).toEqual([loadSchema('raw')]);
     expect(registry.config.get(`${topic}-value`)).toBe('FULL_TRANSITIVE');
+    // The codec sets the level itself, first, in the registry's own media type.
+    expect(registry.requests[0]).toEqual({ call: `PUT /config/${topic}-value`, contentType: 'application/vnd.schemaregistry.v1+json', body: '{"compatibility":"FULL_TRANSITIVE"}' });
     expect(SUBJECT_COMPATIBILITY).toBe('FULL_TRANSITIVE');
     // A reader without the schema fetches it by id.
     const decoded = await new AvroCodec(registry.url).decode<RawMessageRecord>(bytes);
@@ -112,7 +117,10 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
   it('does not keep a failed registration: the next call registers again', async () => {
     const codec = new AvroCodec(registry.url);
     registry.failNext.push(500);
-    await expect(codec.schemaIdFor(TOPICS.events('3428'))).rejects.toThrow(/Setting compatibility of .*events.v1-value failed: HTTP 500/);
+    const failed = await codec.schemaIdFor(TOPICS.events('3428')).catch((e) => e);
+    expect(failed.message).toMatch(/^Setting compatibility of .*events.v1-value failed: HTTP 500 /);
+    // A registry that answers is not "unavailable", even with an error.
+    expect(failed).not.toBeInstanceOf(RegistryUnavailableException);
     await new Promise((r) => setImmediate(r));
     expect(await codec.schemaIdFor(TOPICS.events('3428'))).toBe(1);
   });
@@ -134,7 +142,10 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
     expect(notFound).not.toBeInstanceOf(RegistryUnavailableException);
     // A registry answering 502 / 503 with its own JSON message (the status is not in the text).
     registry.failNext.push(502, 502); // the client retries once
-    expect(await new AvroCodec(registry.url).decode(unknown).catch((e) => e)).toBeInstanceOf(RegistryUnavailableException);
+    const badGateway = (await new AvroCodec(registry.url).decode(unknown).catch((e) => e)) as Error;
+    expect(badGateway).toBeInstanceOf(RegistryUnavailableException);
+    expect(badGateway.message).toMatch(/^Schema registry unavailable: /);
+    expect(badGateway.cause).toBeDefined();
     registry.failNext.push(404);
     expect(await new AvroCodec(registry.url).decode(unknown).catch((e) => e)).not.toBeInstanceOf(RegistryUnavailableException);
   });
@@ -147,6 +158,23 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
     expect(error).toBeInstanceOf(RegistryUnavailableException);
     expect(error.message).toBe('Schema registry unavailable: HTTP 500');
   });
+});
+
+describe('AvroCodec against a registry that never answers', () => {
+  it('gives up a ping after its timeout and says the registry is unavailable', async () => {
+    const sockets: Array<{ destroy(): void }> = [];
+    const server = createServer(() => undefined).on('connection', (s) => sockets.push(s));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const error = await new AvroCodec(`http://127.0.0.1:${(server.address() as AddressInfo).port}`).ping().catch((e) => e);
+      expect(error).toBeInstanceOf(RegistryUnavailableException);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 15_000);
 });
 
 describe('AvroCodec without a registry', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { loadSchema, SCHEMA_FILES, schemasDir } from './schema-files';
 import { kommuneTopicSpecs } from './topic-specs';
@@ -76,6 +77,17 @@ describe('kommuneTopicSpecs', () => {
 });
 
 describe('schema files', () => {
+  it('finds schemas/ next to the sources whatever the working directory', () => {
+    const cwd = process.cwd();
+    const here = schemasDir();
+    try {
+      process.chdir(tmpdir());
+      expect(schemasDir()).toBe(here);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('finds schemas/ and loads the schema of each kind of topic', () => {
     expect(readFileSync(resolve(schemasDir(), 'raw-message.avsc'), 'utf8')).toBe(loadSchema('raw'));
     expect(SCHEMA_FILES).toEqual({ raw: 'raw-message.avsc', events: 'document-event.avsc', deadletter: 'dead-letter.avsc', audit: 'audit-event.avsc' });
