@@ -62,6 +62,7 @@ describe('EpisodeOfCare', () => {
     const amount = (a: string) => (episodeOfCare(service({ amount: a }), patient).extension as unknown[] | undefined) ?? [];
     expect(amount('3')).toEqual([{ url: `${HUB_EXTENSION_BASE}/service-amount`, valueDecimal: 3 }]);
     expect(amount('0.25')).toEqual([{ url: `${HUB_EXTENSION_BASE}/service-amount`, valueDecimal: 0.25 }]);
+    expect(amount('12.75')).toEqual([{ url: `${HUB_EXTENSION_BASE}/service-amount`, valueDecimal: 12.75 }]);
     for (const bad of ['', '1,5', '.5', '5.', '1e3', 'x2', '2x', '--1', '1.2.3']) expect(amount(bad)).toEqual([]);
   });
 
@@ -153,6 +154,11 @@ describe('Encounter', () => {
     expect(encounters([entry('ADMITTED', '2024-03-01T10:00:00', 'a2')], patient)).toEqual([stays[2].resource]);
   });
 
+  it('pairs by time, not by the order the timeline lists them in', () => {
+    const stays = encounterResources([entry('DISCHARGED', '2024-02-05T10:00:00', 'd1'), entry('ADMITTED', '2024-02-01T10:00:00', 'a1')], patient);
+    expect(stays.map((s) => [s.resource.id, s.resource.status])).toEqual([['a1-a', 'finished']]);
+  });
+
   it('two discharges at different times, or a second admission at another time, are separate stays', () => {
     const twoDischarges = encounterResources([entry('DISCHARGED', '2024-01-10T12:00:00', 'd1'), entry('DISCHARGED', '2024-01-11T12:00:00', 'd2')], patient);
     expect(twoDischarges.map((s) => s.resource.id)).toEqual(['d1-d', 'd2-d']);
@@ -184,6 +190,12 @@ describe('Provenance, Binary, Bundle, OperationOutcome', () => {
     });
     const [long] = provenances([{ resource: { resourceType: 'Condition', id: 'c' }, sources: [source('m', { originalId: 'x'.repeat(70) })] }]);
     expect(long.id).toBe(`p-${'x'.repeat(62)}`);
+    const [sorted] = provenances([
+      { resource: { resourceType: 'EpisodeOfCare', id: 'y' }, sources: [source('m')] },
+      { resource: { resourceType: 'Condition', id: 'z' }, sources: [source('m')] },
+      { resource: { resourceType: 'EpisodeOfCare', id: 'x' }, sources: [source('m')] },
+    ]);
+    expect(sorted.target).toEqual([{ reference: 'Condition/z' }, { reference: 'EpisodeOfCare/x' }, { reference: 'EpisodeOfCare/y' }]);
     const [named] = provenances([{ resource: { resourceType: 'Condition', id: 'c' }, sources: [source('m')] }]);
     expect((named.agent as Array<{ who: unknown }>)[0].who).toEqual({ display: 'Sykehuset' });
   });
