@@ -67,11 +67,15 @@ describe('TokenVerifier: the claims it reads', () => {
   it('grants nothing for a scope or kommuner claim of another shape', async () => {
     const principal = await verifier.verify(`Bearer ${await sign({ client_id: 'c', scope: 42, kommuner: '0301', name: 7 })}`);
     expect([principal.scopes.size, principal.kommuner.size, principal.actorName]).toEqual([0, 0, undefined]);
+    // A kommunenummer is exactly four digits.
+    const partly = await verifier.verify(`Bearer ${await sign({ client_id: 'c', kommuner: ['x0301', '03011', '0301 ', '3428'] })}`);
+    expect([...partly.kommuner]).toEqual(['3428']);
   });
 
   it('refuses a token without a client (client_id or sub as a string)', async () => {
     expect(await refusal(await sign({ scope: 'patients:read' }))).toBe('Token has no client_id');
     expect(await refusal(await sign({ client_id: 5 }))).toBe('Token has no client_id');
+    expect(await refusal(await sign({ sub: 7 }))).toBe('Token has no client_id');
   });
 
   it('requires exp and iat, naming the claim', async () => {
@@ -173,17 +177,20 @@ describe('RateLimiter: waiting times and memory', () => {
 
   it('beyond 10,000 clients forgets the refilled ones, but never the client asking', () => {
     let now = 0;
-    const limiter = new RateLimiter(1, 1, () => now);
-    for (let i = 0; i < 10_000; i++) limiter.take(`c${i}`);
+    const limiter = new RateLimiter(2, 1, () => now);
+    for (let i = 0; i < 9_999; i++) limiter.take(`c${i}`);
     const buckets = (limiter as unknown as { buckets: Map<string, unknown> }).buckets;
-    // Every client has used its burst, so none is forgotten, and a new client is limited like the others.
-    expect([limiter.take('new'), limiter.take('new')]).toEqual([0, 1]);
-    expect(buckets.size).toBe(10_001);
+    now = 900;
+    limiter.take('recent');
+    // Exactly 10,000 clients: nothing is forgotten yet.
+    expect(buckets.size).toBe(10_000);
     now = 1000;
-    limiter.take('later');
-    // After a second everyone else has refilled: forgetting them loses nothing.
-    expect([...buckets.keys()]).toEqual(['later']);
-    expect(limiter.take('later')).toBe(1);
+    // Every client has used its burst: a new one is limited like the others, and counted.
+    expect([limiter.take('new'), limiter.take('new')]).toEqual([0, 1]);
+    // The clients of time 0 have refilled (a second at 2 per second) and are forgotten; 'recent' has
+    // not (0.1 s), and the client asking never is.
+    expect([...buckets.keys()].sort()).toEqual(['new', 'recent']);
+    expect(limiter.take('new')).toBe(1);
   });
 });
 
