@@ -222,6 +222,10 @@ describe('Norwegian identifiers: boundaries', () => {
     // 750-899 with year 40-99 is in no range: the year is unknown, so 29 February is not refused.
     expect(checkNorwegianId(fnr('290241', '800'), 'FNR').dateValid).toBe(true);
     expect(checkNorwegianId(fnr('300241', '800'), 'FNR').dateValid).toBe(false);
+    // Nor is 750-899 with year 54-99 (1800s are only 500-749), nor 500-899 with year 40-53.
+    expect(checkNorwegianId(fnr('290255', '800'), 'FNR').dateValid).toBe(true);
+    expect(checkNorwegianId(fnr('290245', '600'), 'FNR').dateValid).toBe(true);
+    expect(checkNorwegianId(fnr('290255', '600'), 'FNR').dateValid).toBe(false);
   });
 
   it('month boundaries of the +40 and +80 shifts', () => {
