@@ -28,6 +28,8 @@ const common = {
   moduleNameMapper: pathsToModuleNameMapper(),
   testEnvironment: 'node',
   rootDir: __dirname,
+  // Stryker's sandboxes (npm run test:mutation) are copies of the repository: not modules or tests of this one.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
 };
 
 module.exports = {

@@ -17,7 +17,7 @@ export class RateLimiter {
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond);
     bucket.updatedAt = now;
     this.buckets.set(key, bucket);
-    if (this.buckets.size > 10_000) this.evictFull(now);
+    if (this.buckets.size > 10_000) this.evictFull(now, key);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return 0;
@@ -25,10 +25,14 @@ export class RateLimiter {
     return Math.ceil((1 - bucket.tokens) / this.perSecond);
   }
 
-  /** Buckets that have refilled carry no state worth keeping; drop them to bound memory. */
-  private evictFull(now: number): void {
+  /**
+   * Buckets that have refilled carry no state worth keeping; drop them to bound memory. Never the
+   * bucket of the client asking: its token is taken after this, and taken from a dropped bucket it
+   * would not count, so that client would never be limited while the map is this full.
+   */
+  private evictFull(now: number, asking: string): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+      if (key !== asking && bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
     }
   }
 }

@@ -223,7 +223,8 @@ export class TokenVerifier {
     } catch (error) {
       if (error instanceof AuthenticationException) throw error;
       if (error instanceof errors.JWTExpired) throw new AuthenticationException(error.claim === 'iat' ? 'Token is older than the longest lifetime' : 'Token expired');
-      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat') throw new AuthenticationException('Token issued in the future');
+      // jose reports a missing iat and an iat in the future alike; only the second is "in the future".
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat' && error.reason !== 'missing') throw new AuthenticationException('Token issued in the future');
       if (error instanceof errors.JWTClaimValidationFailed) throw new AuthenticationException(`Token claim '${error.claim}' is not valid`);
       if (error instanceof errors.JOSEAlgNotAllowed) throw new AuthenticationException('Token algorithm not allowed');
       if (error instanceof errors.JOSEError) throw new AuthenticationException(`Token rejected (${error.code})`);

@@ -106,7 +106,13 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * A registry that cannot be reached or answers 502 / 503 (its own or a proxy's "try again"). The
+ * client's HTTP errors carry the status apart from the text (the text is the registry's message),
+ * so the status is part of what is looked at.
+ */
 function isNetworkError(error: unknown): boolean {
-  const text = `${errorText(error)} ${String((error as { code?: string })?.code ?? '')} ${String((error as { cause?: { code?: string } })?.cause?.code ?? '')}`;
+  const e = error as { code?: string; status?: number; cause?: { code?: string } } | undefined;
+  const text = `${errorText(error)} ${String(e?.code ?? '')} ${String(e?.cause?.code ?? '')} ${String(e?.status ?? '')}`;
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket hang up|fetch failed|aborted|timeout|503|502/i.test(text);
 }

@@ -1,4 +1,5 @@
-import { patientPseudonym, uuidV5 } from './ids.util';
+import { createHmac } from 'node:crypto';
+import { patientPseudonym, sha256Hex, uuidV5 } from './ids.util';
 
 describe('uuidV5', () => {
   it('matches the RFC 4122 test vector for the DNS namespace', () => {
@@ -22,5 +23,16 @@ describe('patientPseudonym', () => {
     expect(patientPseudonym(key, '0301', 'FNR', '15076500565')).not.toBe(a);
     expect(patientPseudonym(key, '3428', 'DNR', '15076500565')).not.toBe(a);
     expect(patientPseudonym('other-key-0123456789', '3428', 'FNR', '15076500565')).not.toBe(a);
+    // The definition, written out: HMAC-SHA256 of kommune, upper-case type and value, base64url, 32 characters.
+    // (Stored pseudonyms depend on it: any change would split every patient's record.)
+    expect(a).toBe(createHmac('sha256', key).update('3428|FNR|15076500565').digest('base64url').slice(0, 32));
+    // The same identifier however it is written: type in any case, value with spaces around.
+    expect(patientPseudonym(key, '3428', 'fnr', ' 15076500565 ')).toBe(a);
+  });
+});
+
+describe('sha256Hex', () => {
+  it('matches the FIPS 180-2 test vector', () => {
+    expect(sha256Hex(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });

@@ -19,11 +19,23 @@ export function committedSchemaVersions(file: string): SchemaVersion[] | undefin
   const root = gitRoot(dir);
   if (!root) return undefined;
   const path = relative(root, join(dir, file)).split('\\').join('/');
+  // A copy of the sources inside an ignored folder of another checkout (Stryker's sandbox in
+  // .stryker-tmp/) is not that checkout: its files have no history there.
+  if (isIgnored(root, path)) return undefined;
   const commits = execFileSync('git', ['log', '--format=%H', '--follow', '--', path], { cwd: root, encoding: 'utf8' })
     .split('\n')
     .filter(Boolean)
     .reverse();
   return commits.map((commit) => ({ commit, schema: execFileSync('git', ['show', `${commit}:${path}`], { cwd: root, encoding: 'utf8' }) }));
+}
+
+function isIgnored(root: string, path: string): boolean {
+  try {
+    execFileSync('git', ['check-ignore', '-q', '--', path], { cwd: root, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function gitRoot(dir: string): string | undefined {

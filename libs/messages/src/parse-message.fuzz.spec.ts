@@ -66,6 +66,12 @@ function assertContract(bytes: Buffer): void {
   expect(Date.now() - started).toBeLessThan(1000);
 }
 
+/**
+ * Under mutation testing (tools/mutation/run.mjs) every surviving mutant reruns these properties,
+ * so they run a tenth of their cases there; the regular unit run keeps the full count.
+ */
+const RUNS = process.env.HUB_MUTATION_RUN ? 0.1 : 1;
+
 describe('parseMessage fuzzing', () => {
   it('seeds parse', () => {
     for (const seed of SEEDS) expect(() => parseMessage(Buffer.from(seed))).not.toThrow();
@@ -76,16 +82,16 @@ describe('parseMessage fuzzing', () => {
       fc.property(fc.nat(SEEDS.length - 1), fc.array(mutation, { minLength: 1, maxLength: 6 }), (seed, mutations) => {
         assertContract(Buffer.from(mutate(SEEDS[seed], mutations), 'utf8'));
       }),
-      { numRuns: 3000 },
+      { numRuns: 3000 * RUNS },
     );
   });
 
   it('random strings and byte arrays', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.fullUnicodeString({ maxLength: 100 })), (s) => assertContract(Buffer.from(s, 'utf8'))),
-      { numRuns: 500 },
+      { numRuns: 500 * RUNS },
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (a) => assertContract(Buffer.from(a))), { numRuns: 500 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (a) => assertContract(Buffer.from(a))), { numRuns: 500 * RUNS });
   });
 
   it('random well-formed XML trees', () => {
@@ -103,6 +109,6 @@ describe('parseMessage fuzzing', () => {
       const attrs = [...new Map(t.attrs)].map(([k, v]) => ` ${k}="${esc(v)}"`).join('');
       return `<${t.name}${root ? ` xmlns="${NS.MSGHEAD}"` : ''}${attrs}>${esc(t.text)}${t.kids.map((k) => render(k, false)).join('')}</${t.name}>`;
     };
-    fc.assert(fc.property(tree, (t) => assertContract(Buffer.from(render(t, true)))), { numRuns: 500 });
+    fc.assert(fc.property(tree, (t) => assertContract(Buffer.from(render(t, true)))), { numRuns: 500 * RUNS });
   });
 });

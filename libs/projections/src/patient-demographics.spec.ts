@@ -61,4 +61,29 @@ describe('patient demographics merge', () => {
       familyName: null, givenName: null, namesGenDate: null, identifierTypes: ['DNR'],
     });
   });
+
+  it('lists identifier types once each, sorted, from a single message too', () => {
+    expect(demographicsOf({ pseudonym: 'p', familyName: null, givenName: 'Kari', birthDate: null, sex: null, identifierTypes: ['HNR', 'DNR', 'HNR'] }, '2024-01-01')).toEqual({
+      pseudonym: 'p', familyName: null, givenName: 'Kari', namesGenDate: '2024-01-01', birthDate: null, sex: null, identifierTypes: ['DNR', 'HNR'], lastGenDate: '2024-01-01',
+    });
+  });
+
+  it('keeps the first birth date and sex in sort order whichever message brings them, and the newest GenDate', () => {
+    const a = demographicsOf({ pseudonym: 'p', familyName: null, givenName: null, birthDate: '1951-01-01', sex: '2', identifierTypes: [] }, '2024-02-01');
+    const b = demographicsOf({ pseudonym: 'p', familyName: null, givenName: null, birthDate: '1950-01-01', sex: '1', identifierTypes: [] }, '2024-01-01');
+    for (const merged of [mergeDemographics(a, b), mergeDemographics(b, a)]) {
+      expect(merged).toMatchObject({ birthDate: '1950-01-01', sex: '1', lastGenDate: '2024-02-01', namesGenDate: null });
+    }
+  });
+
+  it('on equal GenDates takes the greater name pair, a given name over none', () => {
+    const named = (familyName: string | null, givenName: string | null) => demographicsOf({ pseudonym: 'p', familyName, givenName, birthDate: null, sex: null, identifierTypes: [] }, '2024-01-01');
+    for (const [x, y, expected] of [
+      [named('Berg', 'Kari'), named('Aas', 'Kari'), ['Berg', 'Kari']],
+      [named('Berg', null), named('Berg', 'Kari'), ['Berg', 'Kari']],
+      [named(null, 'Kari'), named('Aas', null), ['Aas', null]],
+    ] as const) {
+      expect([mergeDemographics(x, y), mergeDemographics(y, x)].map((m) => [m.familyName, m.givenName])).toEqual([expected, expected]);
+    }
+  });
 });

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { loadSchema, SCHEMA_FILES, schemasDir } from './schema-files';
+import { kommuneTopicSpecs } from './topic-specs';
+import { assertKommunenummer, CONSUMER_GROUPS, parseTopic, setTopicNamespace, topicNamespace, TOPICS } from './topics.constant';
+
+describe('topic names', () => {
+  afterEach(() => setTopicNamespace('hendelseslager'));
+
+  it('names each kind of topic per kommune, under the namespace', () => {
+    expect(topicNamespace()).toBe('hendelseslager');
+    expect(TOPICS.all('3428')).toEqual([
+      'hendelseslager.kommune.3428.raw.v1', 'hendelseslager.kommune.3428.events.v1', 'hendelseslager.kommune.3428.deadletter.v1', 'hendelseslager.kommune.3428.audit.v1',
+      'hendelseslager.kommune.3428.conflicts.v1',
+    ]);
+    setTopicNamespace('hltest-a1');
+    expect(topicNamespace()).toBe('hltest-a1');
+    expect([TOPICS.raw('0301'), TOPICS.events('0301'), TOPICS.deadletter('0301'), TOPICS.audit('0301')]).toEqual([
+      'hltest-a1.kommune.0301.raw.v1', 'hltest-a1.kommune.0301.events.v1', 'hltest-a1.kommune.0301.deadletter.v1', 'hltest-a1.kommune.0301.audit.v1',
+    ]);
+    expect([CONSUMER_GROUPS.normalizer(), CONSUMER_GROUPS.projector('clinical')]).toEqual(['hltest-a1.normalizer', 'hltest-a1.projector.clinical']);
+  });
+
+  it('refuses a kommunenummer that is not four digits, for every kind', () => {
+    expect(assertKommunenummer('0301')).toBe('0301');
+    for (const bad of ['301', '03011', 'x301', '030x', '', ' 0301']) {
+      expect(() => assertKommunenummer(bad)).toThrow(`Invalid kommunenummer '${bad}' (expected 4 digits)`);
+      for (const kind of ['raw', 'events', 'deadletter', 'audit'] as const) expect(() => TOPICS[kind](bad)).toThrow();
+    }
+  });
+
+  it('refuses a namespace that is not a lower-case name of at most 31 characters', () => {
+    setTopicNamespace(`a${'b'.repeat(30)}`);
+    for (const bad of ['', '1abc', 'Abc', 'a.b', 'a_b', `a${'b'.repeat(31)}`, ' abc', 'abc ']) {
+      expect(() => setTopicNamespace(bad)).toThrow(`Invalid topic namespace '${bad}'`);
+    }
+    expect(topicNamespace()).toBe(`a${'b'.repeat(30)}`);
+  });
+
+  it('parses only the hub\'s own topics of its own namespace', () => {
+    expect(parseTopic('hendelseslager.kommune.3428.events.v1')).toEqual({ kommunenummer: '3428', kind: 'events' });
+    expect(parseTopic('hendelseslager.kommune.3428.deadletter.v1')).toEqual({ kommunenummer: '3428', kind: 'deadletter' });
+    for (const other of ['hendelseslager.kommune.3428.events.v2', 'xhendelseslager.kommune.3428.events.v1', 'hendelseslager.kommune.3428.events.v1x', 'hendelseslager.kommune.342.raw.v1', 'hendelseslager.kommune.3428.other.v1', 'hendelseslagerXkommune.3428.raw.v1']) {
+      expect(parseTopic(other)).toBeUndefined();
+    }
+    setTopicNamespace('other');
+    expect(parseTopic('hendelseslager.kommune.3428.events.v1')).toBeUndefined();
+  });
+
+  it('matches one kind across all kommuner for pattern subscriptions', () => {
+    const events = TOPICS.pattern('events');
+    expect(['hendelseslager.kommune.3428.events.v1', 'hendelseslager.kommune.0301.events.v1'].every((t) => events.test(t))).toBe(true);
+    for (const other of ['hendelseslager.kommune.3428.raw.v1', 'hendelseslager.kommune.3428.events.v1.x', 'x.hendelseslager.kommune.3428.events.v1', 'hendelseslagerXkommuneX3428XeventsXv1', 'hendelseslager.kommune.34a8.events.v1']) {
+      expect(events.test(other)).toBe(false);
+    }
+  });
+});
+
+describe('kommuneTopicSpecs', () => {
+  it('keeps every topic forever and lets raw, events, dead letters and MsgId conflicts hold 25 MB messages', () => {
+    const specs = kommuneTopicSpecs('3428', { kafka: { partitions: 6, replicationFactor: 3 } });
+    const forever = { 'retention.ms': '-1', 'retention.bytes': '-1', 'min.insync.replicas': '2' };
+    const large = { 'max.message.bytes': String(25 * 1024 * 1024) };
+    expect(specs).toEqual([
+      { topic: TOPICS.raw('3428'), partitions: 6, replicationFactor: 3, config: { ...forever, ...large } },
+      { topic: TOPICS.events('3428'), partitions: 6, replicationFactor: 3, config: { ...forever, ...large } },
+      { topic: TOPICS.deadletter('3428'), partitions: 6, replicationFactor: 3, config: { ...forever, ...large } },
+      { topic: TOPICS.audit('3428'), partitions: 6, replicationFactor: 3, config: forever },
+      { topic: TOPICS.conflicts('3428'), partitions: 6, replicationFactor: 3, config: { ...forever, ...large } },
+    ]);
+    expect(large['max.message.bytes']).toBe('26214400');
+  });
+
+  it('asks for no more in-sync replicas than there are, and takes a configured retention', () => {
+    const single = kommuneTopicSpecs('3428', { kafka: { partitions: 1, replicationFactor: 1, retentionMs: 1000 } });
+    expect(single[0].config).toMatchObject({ 'retention.ms': '1000', 'min.insync.replicas': '1' });
+  });
+});
+
+describe('schema files', () => {
+  it('finds schemas/ next to the sources whatever the working directory', () => {
+    const cwd = process.cwd();
+    const here = schemasDir();
+    try {
+      process.chdir(tmpdir());
+      expect(schemasDir()).toBe(here);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('finds schemas/ and loads the schema of each kind of topic', () => {
+    expect(readFileSync(resolve(schemasDir(), 'raw-message.avsc'), 'utf8')).toBe(loadSchema('raw'));
+    expect(SCHEMA_FILES).toEqual({ raw: 'raw-message.avsc', events: 'document-event.avsc', deadletter: 'dead-letter.avsc', audit: 'audit-event.avsc', conflicts: 'msgid-conflict.avsc' });
+    for (const kind of ['raw', 'events', 'deadletter', 'audit', 'conflicts'] as const) {
+      const schema = JSON.parse(loadSchema(kind));
+      expect(schema.type).toBe('record');
+      expect(typeof schema.name).toBe('string');
+      expect(schema.name.length).toBeGreaterThan(0);
+    }
+  });
+});
