@@ -3,25 +3,17 @@ import type { OpsContext } from './ops-context';
 import { OpsException, OpsExceptionCode } from './ops.exception';
 import { rangesToEnd, readTopicRanges } from './topic-range.reader';
 
-/** A refused message whose MsgId was already used for other bytes, as operators see it (no content). */
-export interface ConflictEntry {
-  conflictId: string;
-  kommunenummer: string;
-  msgId: string;
-  messageKey: string;
-  msgType: string;
-  standard: string;
-  standardVersion: string;
-  firstSha256: string;
+/**
+ * A refused message whose MsgId was already used for other bytes, as operators see it: the
+ * conflict record without its content (payload, content type), times as ISO text, and where on
+ * the topic the refused bytes are kept.
+ */
+export type ConflictEntry = Omit<MsgIdConflictRecord, 'payload' | 'contentType' | 'firstReceivedAt' | 'receivedAt'> & {
   firstReceivedAt: string | null;
-  conflictingSha256: string;
   receivedAt: string;
-  gatewayClient: string;
-  sizeBytes: number;
-  /** Where the refused bytes are kept. */
   partition: number;
   offset: string;
-}
+};
 
 /**
  * MsgId conflicts of a kommune (`<ns>.kommune.<knr>.conflicts.v1`, written by intake, issue #12):
