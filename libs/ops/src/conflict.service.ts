@@ -1,6 +1,5 @@
 import { MsgIdConflictRecord, TOPICS } from '@hub/contracts';
 import type { OpsContext } from './ops-context';
-import { OpsException, OpsExceptionCode } from './ops.exception';
 import { rangesToEnd, readTopicRanges } from './topic-range.reader';
 
 /**
@@ -26,12 +25,6 @@ export class ConflictService {
 
   async list(kommunenummer: string): Promise<ConflictEntry[]> {
     const topic = TOPICS.conflicts(kommunenummer);
-    const admin = await this.ctx.kafka.admin();
-    try {
-      if (!(await admin.listTopics()).includes(topic)) throw new OpsException(OpsExceptionCode.NOT_FOUND, `Topic ${topic} does not exist (is the kommune onboarded?)`);
-    } finally {
-      await admin.disconnect();
-    }
     const ranges = await rangesToEnd(this.ctx.kafka, topic, () => '0');
     const out: ConflictEntry[] = [];
     await readTopicRanges(this.ctx.kafka, 'conflicts', ranges, async (batch) => {

@@ -5,7 +5,7 @@ import { OpsStateRepository, ReplayProgressRow } from '@hub/persistence';
 import { NO_PROGRESS, OpsContext, ProgressReporter } from './ops-context';
 import { OpsException, OpsExceptionCode } from './ops.exception';
 import { currentMapping, mapRawRecord, RawMapping } from '@hub/normalization';
-import { PartitionRange, readTopicRanges } from './topic-range.reader';
+import { PartitionRange, readTopicRanges, requireTopic } from './topic-range.reader';
 
 /** Where a replay starts on each partition of the kommune's raw topic. */
 export type ReplayStart =
@@ -103,8 +103,7 @@ export class ReplayService {
   private async startPositions(topic: string, from: ReplayStart): Promise<ReplayProgressRow[]> {
     const admin = await this.ctx.kafka.admin();
     try {
-      const topics = await admin.listTopics();
-      if (!topics.includes(topic)) throw new OpsException(OpsExceptionCode.NOT_FOUND, `Topic ${topic} does not exist (is the kommune onboarded?)`);
+      await requireTopic(admin, topic);
       const ends = await admin.endOffsets(topic);
       const byTime = from.kind === 'timestamp' ? await admin.offsetsForTime(topic, from.epochMs) : [];
       return replayStartPositions(ends, byTime, from);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { topicNamespace } from '@hub/contracts';
-import type { IncomingRecord, KafkaPort } from '@hub/kafka';
+import type { AdminPort, IncomingRecord, KafkaPort } from '@hub/kafka';
+import { OpsException, OpsExceptionCode } from './ops.exception';
 
 export interface PartitionRange {
   topic: string;
@@ -85,10 +86,16 @@ export async function readTopicRanges(
   }
 }
 
-/** Partition ranges from `start` offsets (per partition) to the current end offsets. */
+/** Refuses a kommune topic that does not exist (NOT_FOUND: the kommune is not onboarded). */
+export async function requireTopic(admin: AdminPort, topic: string): Promise<void> {
+  if (!(await admin.listTopics()).includes(topic)) throw new OpsException(OpsExceptionCode.NOT_FOUND, `Topic ${topic} does not exist (is the kommune onboarded?)`);
+}
+
+/** Partition ranges from `start` offsets (per partition) to the current end offsets of an existing topic. */
 export async function rangesToEnd(kafka: KafkaPort, topic: string, start: (partition: number, end: string) => string): Promise<PartitionRange[]> {
   const admin = await kafka.admin();
   try {
+    await requireTopic(admin, topic);
     const ends = await admin.endOffsets(topic);
     return ends.map((e) => ({ topic, partition: e.partition, start: start(e.partition, e.offset), end: e.offset })).sort((a, b) => a.partition - b.partition);
   } finally {
