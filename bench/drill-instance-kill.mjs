@@ -6,10 +6,8 @@
 // Reports lost (answered 202/200, never in the read model) and duplicated (a MsgId twice in the
 // read model, or more facts than the message states), as drills.mjs does.
 // Usage: HLTEST_SUFFIX=me [KAFKA_BROKERS=...] node bench/drill-instance-kill.mjs [--seconds 60] [--kill-at 15]
-import { createRequire } from 'node:module';
-import { BENCH, BENCH_DB_URL, benchEnv, dist, messageMix, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
+import { BENCH, benchEnv, dist, messageMix, resetBenchState, sleep, startApp, stopApp, readModelVerdict, writeJson } from './lib/common.mjs';
 
-const require = createRequire(import.meta.url);
 const arg = (name, d) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : d;
@@ -88,30 +86,9 @@ stop = true;
 await load;
 log(`load done (${stats.posted} posted, ${answered.size} answered); waiting for the read model`);
 
-const { Client } = require('pg');
-const db = new Client({ connectionString: BENCH_DB_URL });
-await db.connect();
-const schema = (await db.query(`SELECT active_schema FROM projection_generations WHERE projection = 'readmodel'`)).rows[0].active_schema;
-const ids = [...answered];
-const deadline = Date.now() + 180000;
-let visible = new Set();
-while (Date.now() < deadline) {
-  visible = new Set((await db.query(`SELECT DISTINCT msg_id FROM "${schema}".message_versions WHERE msg_id = ANY($1)`, [ids])).rows.map((r) => r.msg_id));
-  if (visible.size === ids.length) break;
-  await sleep(500);
-}
-const mismatches = (await db.query(
-  `SELECT v.msg_id FROM "${schema}".message_versions v
-     JOIN "${schema}".documents d ON d.kommunenummer = v.kommunenummer AND d.current_msg_id = v.msg_id
-    WHERE (SELECT count(*) FROM "${schema}".service_facts f WHERE f.kommunenummer = v.kommunenummer AND f.doc_key = d.doc_key) > jsonb_array_length(v.facts->'services')
-       OR (SELECT count(*) FROM "${schema}".diagnosis_facts f WHERE f.kommunenummer = v.kommunenummer AND f.doc_key = d.doc_key) > jsonb_array_length(v.facts->'diagnoses')`,
-)).rows.length;
-const versionsPerMsg = (await db.query(`SELECT count(*)::int AS n FROM (SELECT msg_id FROM "${schema}".message_versions GROUP BY kommunenummer, msg_id HAVING count(*) > 1) x`)).rows[0].n;
-await db.end();
+const { lost, duplicated } = await readModelVerdict(answered, 180000);
 await Promise.all(instances.filter((x) => x.child.exitCode === null && x.child.signalCode === null).map((x) => stopApp(x.child)));
 
-const lost = ids.filter((id) => !visible.has(id)).length;
-const duplicated = mismatches + versionsPerMsg;
 const result = { drill: 'instance-kill', brokers: BENCH.brokers, seconds: SECONDS, killAt: KILL_AT, ...stats, answered: answered.size, lost, duplicated };
 writeJson('drill-instance-kill.json', result);
 console.log(

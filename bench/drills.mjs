@@ -6,10 +6,8 @@
 // Usage: node bench/drills.mjs [kill9|kafka|postgres|registry ...] [--quick]
 // Stops and starts shared services: never run it while other test runs use the same stack.
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { BENCH_DB_URL, ROOT, benchEnv, dist, messageMix, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
+import { ROOT, benchEnv, dist, messageMix, resetBenchState, sleep, startApp, stopApp, readModelVerdict, writeJson } from './lib/common.mjs';
 
-const require = createRequire(import.meta.url);
 const quick = process.argv.includes('--quick');
 const selected = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const log = (m) => process.stderr.write(`[drill] ${m}\n`);
@@ -88,31 +86,9 @@ async function runDrill(name, seconds, faults) {
   await load;
   log(`${name}: load done (${stats.posted} posted, ${answered.size} answered with an AppRec); waiting for the read model`);
 
-  const { Client } = require('pg');
-  const db = new Client({ connectionString: BENCH_DB_URL });
-  await db.connect();
-  const schema = (await db.query(`SELECT active_schema FROM projection_generations WHERE projection = 'readmodel'`)).rows[0].active_schema;
-  const ids = [...answered];
-  const deadline = Date.now() + 120000;
-  let visible = new Set();
-  while (Date.now() < deadline) {
-    visible = new Set((await db.query(`SELECT DISTINCT msg_id FROM "${schema}".message_versions WHERE msg_id = ANY($1)`, [ids])).rows.map((r) => r.msg_id));
-    if (visible.size === ids.length) break;
-    await sleep(500);
-  }
-  // Facts in the read model compared with what each projected message version itself states.
-  const mismatches = (await db.query(
-    `SELECT v.msg_id FROM "${schema}".message_versions v
-       JOIN "${schema}".documents d ON d.kommunenummer = v.kommunenummer AND d.current_msg_id = v.msg_id
-      WHERE (SELECT count(*) FROM "${schema}".service_facts f WHERE f.kommunenummer = v.kommunenummer AND f.doc_key = d.doc_key) > jsonb_array_length(v.facts->'services')
-         OR (SELECT count(*) FROM "${schema}".diagnosis_facts f WHERE f.kommunenummer = v.kommunenummer AND f.doc_key = d.doc_key) > jsonb_array_length(v.facts->'diagnoses')`,
-  )).rows.length;
-  const versionsPerMsg = (await db.query(`SELECT count(*)::int AS n FROM (SELECT msg_id FROM "${schema}".message_versions GROUP BY kommunenummer, msg_id HAVING count(*) > 1) x`)).rows[0].n;
-  await db.end();
+  const { lost, duplicated } = await readModelVerdict(answered, 120000);
   await Promise.all(Object.values(apps).map(stopApp));
 
-  const lost = ids.filter((id) => !visible.has(id)).length;
-  const duplicated = mismatches + versionsPerMsg;
   const result = { drill: name, seconds, ...stats, answered: answered.size, acceptedTwiceAsNew: [...acceptedNew.values()].filter((n) => n > 1).length, lost, duplicated };
   console.log(`${name.padEnd(10)} ${String(answered.size).padStart(5)} accepted  ${String(stats.unavailable503).padStart(4)} x 503  ${String(stats.connectionErrors).padStart(4)} connection errors  =>  ${lost} lost, ${duplicated} duplicated`);
   return result;

@@ -154,3 +154,38 @@ export function javaBin() {
     return 'java';
   }
 }
+
+/**
+ * The drills' verdict on the read model (bench/README.md, "Fault drills"): waits up to `timeoutMs`
+ * until every MsgId answered 202/200 is projected, then counts
+ *   lost        answered, never visible in the read model;
+ *   duplicated  message versions stored twice, plus documents with more facts than their current
+ *               version states.
+ */
+export async function readModelVerdict(answeredIds, timeoutMs, dbUrl = BENCH_DB_URL) {
+  const { Client } = createRequire(import.meta.url)('pg');
+  const db = new Client({ connectionString: dbUrl });
+  await db.connect();
+  try {
+    const schema = (await db.query(`SELECT active_schema FROM projection_generations WHERE projection = 'readmodel'`)).rows[0].active_schema;
+    const ids = [...answeredIds];
+    const deadline = Date.now() + timeoutMs;
+    let visible = new Set();
+    while (Date.now() < deadline) {
+      visible = new Set((await db.query(`SELECT DISTINCT msg_id FROM "${schema}".message_versions WHERE msg_id = ANY($1)`, [ids])).rows.map((r) => r.msg_id));
+      if (visible.size === ids.length) break;
+      await sleep(500);
+    }
+    // Facts in the read model compared with what each projected message version itself states.
+    const mismatches = (await db.query(
+      `SELECT v.msg_id FROM "${schema}".message_versions v
+         JOIN "${schema}".documents d ON d.kommunenummer = v.kommunenummer AND d.current_msg_id = v.msg_id
+        WHERE (SELECT count(*) FROM "${schema}".service_facts f WHERE f.kommunenummer = v.kommunenummer AND f.doc_key = d.doc_key) > jsonb_array_length(v.facts->'services')
+           OR (SELECT count(*) FROM "${schema}".diagnosis_facts f WHERE f.kommunenummer = v.kommunenummer AND f.doc_key = d.doc_key) > jsonb_array_length(v.facts->'diagnoses')`,
+    )).rows.length;
+    const versionsPerMsg = (await db.query(`SELECT count(*)::int AS n FROM (SELECT msg_id FROM "${schema}".message_versions GROUP BY kommunenummer, msg_id HAVING count(*) > 1) x`)).rows[0].n;
+    return { lost: ids.filter((id) => !visible.has(id)).length, duplicated: mismatches + versionsPerMsg };
+  } finally {
+    await db.end();
+  }
+}
