@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +6,7 @@ import { buildMessage } from '@hub/testing';
 import { parseExpectations } from '../../apps/ops-cli/src/conformance/conformance-expectations.reader';
 import { planRun } from '../../apps/ops-cli/src/conformance/conformance-verdict.util';
 import { listXmlFiles } from '../../apps/ops-cli/src/conformance/conformance.runner';
+import { CliRun, runCli } from '../support/app-process';
 import { HubHarness, startHub } from '../support/hub-harness';
 import { ALL_DEMO_KOMMUNER, demoKommuner } from './intake-support';
 
@@ -25,22 +25,9 @@ if (!corpusPresent) {
   console.warn(`Conformance runner e2e over the corpus skipped: ${CORPUS} is absent (CI always has ../shared/corpus).`);
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(env: Record<string, string | undefined>, ...args: string[]): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/hendelseslager.js'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
-  });
+function cli(env: Record<string, string | undefined>, ...args: string[]): Promise<CliRun> {
+  return runCli({ PATH: process.env.PATH, NODE_ENV: 'test', ...env }, args);
 }
 
 interface JsonRow {

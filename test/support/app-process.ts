@@ -64,3 +64,27 @@ export async function startAppProcess(app: 'hub' | 'intake' | 'normalizer' | 'pr
     },
   };
 }
+
+/** What a run of the ops CLI printed, and how it exited. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the compiled ops CLI (`bin/hendelseslager.js`) as a real process with exactly `env`, and
+ * resolves when it exits; `started` sees the child first (to signal it, for instance).
+ */
+export function runCli(env: NodeJS.ProcessEnv, args: string[], started: (child: ChildProcess) => void = () => undefined): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/hendelseslager.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    started(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+  });
+}

@@ -1,13 +1,14 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { AvroCodec, RawMessageRecord, setTopicNamespace, sha256Hex, TOPICS } from '@hub/contracts';
 import { KafkajsAdapter } from '@hub/kafka';
 import { createRng, randomMessage } from '@hub/testing';
+import { CliRun, runCli } from '../../../../test/support/app-process';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from '../../../../test/support/test-env';
 
 /**
@@ -16,7 +17,6 @@ import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_UR
  * registers the kommune; every ops command answers --json, --help, and a clear message with a
  * distinct non-zero exit status on error.
  */
-const ROOT = resolve(__dirname, '../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'ops-cli-'));
 const directoryPath = join(dir, 'directory.yaml');
 const env = {
@@ -35,21 +35,12 @@ const env = {
   LOG_LEVEL: 'warn',
 };
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(...args: string[]): Promise<CliRun> {
   return cliWith(() => undefined, ...args);
 }
 
-function cliWith(started: (child: import('node:child_process').ChildProcess) => void, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/hendelseslager.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    started(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
-  });
+function cliWith(started: (child: ChildProcess) => void, ...args: string[]): Promise<CliRun> {
+  return runCli(env, args, started);
 }
 
 describe('hendelseslager CLI', () => {
