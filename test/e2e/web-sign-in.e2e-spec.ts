@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, Server } from 'node:http';
 import { createServer } from 'node:net';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -10,6 +12,7 @@ import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { TEST_DATABASE_URL } from '../support/test-env';
 
 const ROOT = resolve(__dirname, '../..');
+const HPR_CLAIM = 'helseid://claims/hpr/hpr_number';
 const SCREENSHOTS = resolve(ROOT, 'test-results');
 
 async function freePort(): Promise<number> {
@@ -28,7 +31,9 @@ async function freePort(): Promise<number> {
  * code flow with PKCE against the local OpenID provider (oidc-provider, HelseID's claim names,
  * private_key_jwt), started by this test on its own port. A level-4 clinician signs in on the
  * provider's pages, looks a patient up, and the audit record names them by HPR number; a
- * level-3 user is refused patient reads; logout ends the hub's session and the provider's.
+ * level-3 user is refused patient reads; logout ends the hub's session and the provider's
+ * (RP-initiated logout), and a logout at the provider ends the hub's (back-channel logout: the
+ * provider's logout tokens reach the hub through a recording relay, so the test can replay one).
  */
 describe('Web sign-in through the OpenID provider', () => {
   const kommune = { kommunenummer: '9944', navn: 'Loggvik', herIds: ['8844001', '8844100'] };
@@ -42,13 +47,32 @@ describe('Web sign-in through the OpenID provider', () => {
   let hub: HubHarness;
   let browser: Browser;
   let db: Client;
+  let relay: Server;
   const idpLog: string[] = [];
+  /** Logout tokens the provider sent to the hub, and the hub's answers. */
+  const logoutTokens: Array<{ token: string; status: number }> = [];
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'web-sign-in-'));
-    const [idpPort, hubPort] = [await freePort(), await freePort()];
+    const [idpPort, hubPort, relayPort] = [await freePort(), await freePort(), await freePort()];
     issuer = `http://127.0.0.1:${idpPort}`;
     const hubUrl = `http://127.0.0.1:${hubPort}`;
+    // The provider's back-channel logout goes to the hub through this relay, which keeps each logout token.
+    relay = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        void fetch(`${hubUrl}/auth/backchannel-logout`, { method: 'POST', headers: { 'Content-Type': req.headers['content-type'] ?? '' }, body }).then(
+          (answer) => {
+            logoutTokens.push({ token: new URLSearchParams(body).get('logout_token') ?? '', status: answer.status });
+            res.writeHead(answer.status).end();
+          },
+          () => res.writeHead(502).end(),
+        );
+      });
+    });
+    await new Promise<void>((done) => relay.listen(relayPort, '127.0.0.1', done));
     writeFileSync(
       join(dir, 'users.json'),
       JSON.stringify({
@@ -65,6 +89,7 @@ describe('Web sign-in through the OpenID provider', () => {
         IDP_USERS_FILE: join(dir, 'users.json'),
         IDP_WEB_REDIRECT_URIS: `${hubUrl}/auth/callback`,
         IDP_WEB_POST_LOGOUT_REDIRECT_URIS: `${hubUrl}/`,
+        IDP_WEB_BACKCHANNEL_LOGOUT_URI: `http://127.0.0.1:${relayPort}/auth/backchannel-logout`,
         // The hub's code exchange must then carry a DPoP proof with the provider's nonce (a retry).
         IDP_DPOP_REQUIRE_NONCE: '1',
       },
@@ -113,6 +138,7 @@ describe('Web sign-in through the OpenID provider', () => {
     await db?.end();
     await hub?.close();
     idp?.kill('SIGTERM');
+    relay?.close();
   });
 
   /** From the hub's page through the provider's login (and consent) pages back to the page. */
@@ -203,8 +229,17 @@ describe('Web sign-in through the OpenID provider', () => {
     expect(problems).toEqual([]);
 
     // ... logout ends the hub's session and, through the provider's end_session_endpoint, the provider's.
+    const endSessionRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(`${issuer}/session/end?`)) endSessionRequests.push(r.url());
+    });
     await page.click('#sign-out');
     await page.waitForURL((url) => url.href.startsWith(`${issuer}/session/end`));
+    // RP-initiated logout: the ID token of this sign-in as the hint, the registered redirect back.
+    const endSession = new URL(endSessionRequests[0]).searchParams;
+    expect(endSession.get('post_logout_redirect_uri')).toBe(`${hub.baseUrl}/`);
+    expect(endSession.get('client_id')).toBe('hendelseslager-web');
+    expect(decodeJwt(endSession.get('id_token_hint')!)).toMatchObject({ iss: issuer, aud: 'hendelseslager-web', [HPR_CLAIM]: clinician.hpr });
     await page.click('button[name=logout][value=yes]');
     await page.waitForURL((url) => url.href.startsWith(`${hub.baseUrl}/`));
     await page.waitForSelector('#sign-in-panel:not([hidden])');
@@ -218,6 +253,53 @@ describe('Web sign-in through the OpenID provider', () => {
     await page.click('#sign-in-helseid');
     await page.waitForSelector('input[name=login]');
     expect(page.url().startsWith(issuer)).toBe(true);
+    await context.close();
+  });
+
+  it("ends the hub's session when the person's session at the provider ends elsewhere (back-channel logout), and refuses a replayed or forged logout token", async () => {
+    const { context, page } = await newContext();
+    await signIn(page, clinician.login);
+    const cookie = (await context.cookies(hub.baseUrl)).find((c) => c.name === 'hl_session')!.value;
+    const sessionOf = () => fetch(`${hub.baseUrl}/auth/session`, { headers: { cookie: `hl_session=${cookie}` } }).then(async (r) => (await r.json()) as { signedIn: boolean });
+    await expect(sessionOf()).resolves.toMatchObject({ signedIn: true });
+    // The session row knows the provider's session (sid of the ID token) and only a hash of the subject.
+    const rows = (await db.query('SELECT session_id, provider_sid, subject_hash FROM web_sessions WHERE ended_at IS NULL AND provider_sid IS NOT NULL ORDER BY created_at DESC LIMIT 1')).rows as Array<{ provider_sid: string; subject_hash: string }>;
+    expect(rows[0].provider_sid.length).toBeGreaterThan(10);
+    expect(rows[0].subject_hash).not.toContain(clinician.login);
+
+    // Logout at the provider itself, not through the hub (another application's logout, say): the
+    // provider POSTs a signed logout token to the hub, which ends the session.
+    const before = logoutTokens.length;
+    await page.goto(`${issuer}/session/end`);
+    await page.click('button[name=logout][value=yes]');
+    await eventually(async () => (logoutTokens.length > before ? true : undefined), 20000, 100);
+    const sent = logoutTokens[logoutTokens.length - 1];
+    expect(sent.status).toBe(200);
+    expect(decodeProtectedHeader(sent.token).typ).toBe('logout+jwt');
+    const claims = decodeJwt(sent.token);
+    expect(claims).toMatchObject({ iss: issuer, aud: 'hendelseslager-web', sid: rows[0].provider_sid, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+    expect(claims.nonce).toBeUndefined();
+    await expect(sessionOf()).resolves.toMatchObject({ signedIn: false });
+    const read = await fetch(`${hub.baseUrl}/session/patient-overview`, {
+      method: 'POST',
+      headers: { cookie: `hl_session=${cookie}`, 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/json', 'X-Purpose-Of-Use': 'TREAT' },
+      body: JSON.stringify({ identifier: patientFnr }),
+    });
+    expect(read.status).toBe(401);
+    expect((await db.query('SELECT ended_at FROM web_sessions WHERE provider_sid = $1', [rows[0].provider_sid])).rows[0].ended_at).not.toBeNull();
+
+    const post = (body: string, type = 'application/x-www-form-urlencoded') => fetch(`${hub.baseUrl}/auth/backchannel-logout`, { method: 'POST', headers: { 'Content-Type': type }, body });
+    // The same logout token again: its jti is spent (the replay cache every instance shares).
+    expect((await post(new URLSearchParams({ logout_token: sent.token }).toString())).status).toBe(400);
+    // The token altered (a claim changed, the provider's signature kept), none at all, or sent as JSON.
+    const [header, payload, signature] = sent.token.split('.');
+    const altered = Buffer.from(JSON.stringify({ ...claims, jti: 'another', sid: 'someone-else' })).toString('base64url');
+    const forged = await post(new URLSearchParams({ logout_token: `${header}.${altered}.${signature}` }).toString());
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).not.toContain('someone-else');
+    expect(payload.length).toBeGreaterThan(0);
+    expect((await post('')).status).toBe(400);
+    expect((await post(JSON.stringify({ logout_token: sent.token }), 'application/json')).status).toBe(415);
     await context.close();
   });
 

@@ -3,7 +3,7 @@
 //
 // oidc-provider (a certified OpenID Connect implementation) configured the way HelseID is used
 // by the hub's web page: authorization code flow with PKCE (S256, required), confidential client
-// authenticating with private_key_jwt, DPoP enabled, RP-initiated logout, HelseID's claim names,
+// authenticating with private_key_jwt, DPoP enabled, RP-initiated and back-channel logout, HelseID's claim names,
 // and demo users. Its signing keys, cookie keys and the web client's key pair are generated on
 // first start and kept in IDP_STATE_DIR (default .stack/idp), never committed.
 //
@@ -29,6 +29,8 @@ const list = (value, fallback) => (value || fallback).split(',').map((s) => s.tr
 const hubBaseUrl = env.HENDELSESLAGER_PUBLIC_BASE_URL || `http://127.0.0.1:${env.PORT || 3000}`;
 const redirectUris = list(env.IDP_WEB_REDIRECT_URIS, new URL('/auth/callback', hubBaseUrl).href);
 const postLogoutRedirectUris = list(env.IDP_WEB_POST_LOGOUT_REDIRECT_URIS, redirectUris.map((u) => new URL('/', u).href).join(','));
+// OpenID Connect Back-Channel Logout 1.0: where the provider POSTs a logout token when a session ends ('-' turns it off).
+const backchannelLogoutUri = env.IDP_WEB_BACKCHANNEL_LOGOUT_URI || new URL('/auth/backchannel-logout', redirectUris[0]).href;
 const usersFile = path.resolve(ROOT, env.IDP_USERS_FILE || path.join(HERE, 'users.demo.json'));
 
 // HelseID's claim and scope names (https://utviklerportal.nhn.no/.../teknisk-referanse/claims and .../scopes).
@@ -88,6 +90,8 @@ const configuration = {
       application_type: 'web',
       redirect_uris: redirectUris,
       post_logout_redirect_uris: postLogoutRedirectUris,
+      // A logout token names the provider session (sid), which the ID token then carries too.
+      ...(backchannelLogoutUri === '-' ? {} : { backchannel_logout_uri: backchannelLogoutUri, backchannel_logout_session_required: true }),
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'private_key_jwt',
@@ -116,10 +120,19 @@ const configuration = {
     devInteractions: { enabled: true },
     dPoP: { enabled: true, nonceSecret: dpopNonceSecret, requireNonce: () => requireDpopNonce },
     rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
     revocation: { enabled: true },
     userinfo: { enabled: true },
   },
   jwks: signingKeys,
+  // oidc-provider refuses outgoing requests to special-use addresses (SSRF protection), loopback
+  // included; the stand-in runs beside the hub on 127.0.0.1, so requests to the registered
+  // back-channel logout URI's origin (and only those) go out without that check.
+  fetch: (url, options) => {
+    const request = { ...options };
+    if (backchannelLogoutUri !== '-' && new URL(url).origin === new URL(backchannelLogoutUri).origin) delete request.dispatcher;
+    return globalThis.fetch(url, request);
+  },
   cookies: { keys: cookieKeys },
   enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'], idTokenSigningAlgValues: ['RS256', 'ES256'] },
   ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
@@ -143,6 +156,9 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+// A failed back-channel logout is the hub's problem to see in the provider's log (no token in the line).
+provider.on('backchannel.error', (_ctx, error, client) => console.error(`[idp] back-channel logout to ${client.clientId} failed: ${error.message}`));
+provider.on('backchannel.success', (_ctx, client) => console.log(`[idp] back-channel logout sent to ${client.clientId}`));
 // Plain HTTP on the loopback interface only; behind TLS it would need provider.proxy = true.
 const server = http.createServer(provider.callback());
 server.listen(port, host, () => {

@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, EmbeddedJWK, exportJWK, generateKeyPair, JWK, jwtVerify, SignJWT } from 'jose';
-import { checkCallback, LOGIN_MAX_AGE_SECONDS, newPendingLogin, OidcClient, pkceChallenge } from './oidc-client';
+import { BACKCHANNEL_LOGOUT_EVENT, checkCallback, LOGIN_MAX_AGE_SECONDS, LOGOUT_TOKEN_MAX_AGE_SECONDS, newPendingLogin, OidcClient, pkceChallenge } from './oidc-client';
 
 const ISSUER = 'https://idp.example';
 const CLIENT = 'hendelseslager-web';
@@ -85,6 +85,9 @@ async function fakeProvider(options: { dpopNonce?: string } = {}) {
     clientPublic: client.publicKey,
     setClaims: (c: Record<string, unknown>) => (claims = c),
     signWithOtherKey: () => (key = other.privateKey),
+    /** A JWT with exactly these claims, signed by the provider's published key (or another one). */
+    sign: (payload: Record<string, unknown>, header: Record<string, unknown> = { typ: 'logout+jwt' }, withOtherKey = false) =>
+      new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'idp-key', ...header }).sign(withOtherKey ? other.privateKey : signing.privateKey),
   };
 }
 
@@ -164,4 +167,52 @@ describe('OidcClient against a provider in memory', () => {
     expect(Object.fromEntries(url.searchParams)).toEqual({ client_id: CLIENT, post_logout_redirect_uri: 'https://hub.example/', id_token_hint: 'id.token.hint' });
   });
 
+});
+
+describe('OidcClient: back-channel logout tokens (OpenID Connect Back-Channel Logout 1.0, 2.6)', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const valid = () => ({ iss: ISSUER, aud: CLIENT, iat: now(), exp: now() + 120, jti: 'logout-1', sid: 'provider-session', sub: 'person-1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } });
+  const refusal = async (payload: Record<string, unknown>, header?: Record<string, unknown>, otherKey = false) => {
+    const provider = await fakeProvider();
+    return provider.oidc.verifyLogoutToken(await provider.sign(payload, header, otherKey)).then(
+      () => 'accepted',
+      (error: { code?: string }) => error.code,
+    );
+  };
+
+  it('accepts a valid token and names the session, the subject, and how long its jti must be remembered', async () => {
+    const provider = await fakeProvider();
+    const token = valid();
+    const verified = await provider.oidc.verifyLogoutToken(await provider.sign(token));
+    expect(verified).toEqual({ jti: 'logout-1', sid: 'provider-session', sub: 'person-1', expiresAtMs: (token.iat + LOGOUT_TOKEN_MAX_AGE_SECONDS + 5) * 1000 });
+    const { sid: _sid, ...subjectOnly } = valid();
+    expect(await provider.oidc.verifyLogoutToken(await provider.sign(subjectOnly))).toMatchObject({ sid: undefined, sub: 'person-1' });
+    const { sub: _sub, ...sessionOnly } = valid();
+    expect(await provider.oidc.verifyLogoutToken(await provider.sign(sessionOnly, { typ: 'JWT' }))).toMatchObject({ sid: 'provider-session', sub: undefined });
+  });
+
+  it.each([
+    ['a nonce (an ID token passed off as a logout token)', { nonce: 'n' }],
+    ['no events claim', { events: undefined }],
+    ['events without the back-channel logout member', { events: { 'http://schemas.openid.net/event/other': {} } }],
+    ['a back-channel logout event that is not an object', { events: { [BACKCHANNEL_LOGOUT_EVENT]: 'yes' } }],
+    ['neither sid nor sub', { sid: undefined, sub: undefined }],
+    ['no jti', { jti: undefined }],
+    ['no iat', { iat: undefined }],
+    ['an iat older than the maximum age', { iat: Math.floor(Date.now() / 1000) - LOGOUT_TOKEN_MAX_AGE_SECONDS - 60 }],
+    ['an iat in the future', { iat: Math.floor(Date.now() / 1000) + 600, exp: Math.floor(Date.now() / 1000) + 900 }],
+    ['an expired token', { exp: Math.floor(Date.now() / 1000) - 60 }],
+    ['another audience', { aud: 'some-other-client' }],
+    ['another issuer', { iss: 'https://evil.example' }],
+  ])('refuses %s', async (_what, change) => {
+    expect(await refusal({ ...valid(), ...change })).toBe('logout_token_invalid');
+  });
+
+  it('refuses another type, a key the provider does not publish, and alg none', async () => {
+    expect(await refusal(valid(), { typ: 'at+jwt' })).toBe('logout_token_invalid');
+    expect(await refusal(valid(), undefined, true)).toBe('logout_token_invalid');
+    const { oidc } = await fakeProvider();
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify(valid())).toString('base64url')}.`;
+    await expect(oidc.verifyLogoutToken(unsigned)).rejects.toMatchObject({ code: 'logout_token_invalid' });
+  });
 });

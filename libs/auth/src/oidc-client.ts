@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, JWK, JSONWebKeySet, JWTPayload, jwtVerify, JWTVerifyGetKey, SignJWT } from 'jose';
+import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, JWK, JSONWebKeySet, JWTPayload, jwtVerify, JWTVerifyGetKey, JWTVerifyOptions, SignJWT } from 'jose';
 import { constantTimeEqual } from './constant-time.util';
 
 /**
@@ -47,6 +47,21 @@ export interface PendingLogin {
   startedAt: number;
 }
 
+/** The back-channel logout event's name in a logout token's `events` claim. */
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** How old a logout token may be (its `iat`); its `jti` is remembered at least that long. */
+export const LOGOUT_TOKEN_MAX_AGE_SECONDS = 120;
+
+/** What a verified logout token asks to end: the provider session `sid`, or every session of `sub`. */
+export interface VerifiedLogoutToken {
+  jti: string;
+  sid?: string;
+  sub?: string;
+  /** Until when its `jti` must be remembered (after that the token is refused as too old anyway). */
+  expiresAtMs: number;
+}
+
 export interface CompletedLogin {
   idToken: string;
   claims: JWTPayload;
@@ -58,6 +73,15 @@ export class SignInException extends Error {
     super(message);
     this.name = 'SignInException';
   }
+}
+
+/**
+ * How a web session row names the provider's subject for back-channel logout: a SHA-256 of
+ * issuer and `sub`, so the row holds no identifier of the person (HelseID's `sub` is a pseudonym,
+ * but a hash costs nothing).
+ */
+export function providerSubjectHash(issuer: string, sub: string): string {
+  return createHash('sha256').update(`${issuer}|${sub}`).digest('base64url');
 }
 
 /** 32 random bytes, base64url: state, nonce and PKCE code verifier (RFC 7636: 43 to 128 characters). */
@@ -184,14 +208,7 @@ export class OidcClient {
       requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
     };
     try {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(idToken, await this.keySet(false), options));
-      } catch (error) {
-        // The provider rotated its keys: fetch the set again (at most every 30 s) and try once more.
-        if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - (this.keys?.fetchedAt ?? 0) < 30_000) throw error;
-        ({ payload } = await jwtVerify(idToken, await this.keySet(true), options));
-      }
+      const { payload } = await this.verifySigned(idToken, options);
       if (typeof payload.nonce !== 'string' || !constantTimeEqual(payload.nonce, nonce)) throw new SignInException('nonce_mismatch', 'The ID token was not issued for this sign-in');
       if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== this.options.clientId) throw new SignInException('azp_mismatch', 'The ID token was issued to another client');
       return payload;
@@ -201,6 +218,56 @@ export class OidcClient {
       if (error instanceof errors.JWTClaimValidationFailed) throw new SignInException('id_token_invalid', `ID token claim '${error.claim}' is not valid`);
       if (error instanceof errors.JOSEError) throw new SignInException('id_token_invalid', `ID token rejected (${error.code})`);
       throw error;
+    }
+  }
+
+  /**
+   * Verifies a logout token the provider POSTed to the back-channel logout URI (OpenID Connect
+   * Back-Channel Logout 1.0, section 2.6): signature against the provider's JWKS (the ID token
+   * algorithms), `typ` `logout+jwt` when typed, `iss`, `aud` (this client), `iat` at most
+   * LOGOUT_TOKEN_MAX_AGE_SECONDS old and not in the future, `exp` when present, a `jti`, an
+   * `events` claim with the back-channel logout member (an object), a `sid` or a `sub`, and no
+   * `nonce` (so an ID token can never pass as one). Replay of the `jti` is the caller's check.
+   */
+  async verifyLogoutToken(logoutToken: string, now = Date.now()): Promise<VerifiedLogoutToken> {
+    const options = {
+      issuer: this.options.issuer,
+      audience: this.options.clientId,
+      algorithms: ID_TOKEN_ALGORITHMS,
+      clockTolerance: this.options.clockToleranceSeconds,
+      requiredClaims: ['iat', 'jti', 'events'],
+      maxTokenAge: LOGOUT_TOKEN_MAX_AGE_SECONDS,
+      currentDate: new Date(now),
+    };
+    try {
+      const { payload, protectedHeader } = await this.verifySigned(logoutToken, options);
+      if (protectedHeader.typ !== undefined && !['logout+jwt', 'application/logout+jwt', 'JWT'].includes(protectedHeader.typ)) throw new SignInException('logout_token_invalid', 'The logout token has another type');
+      if (payload.iat! > Math.floor(now / 1000) + this.options.clockToleranceSeconds) throw new SignInException('logout_token_invalid', 'The logout token is issued in the future');
+      if (payload.nonce !== undefined) throw new SignInException('logout_token_invalid', 'A logout token carries no nonce');
+      const events = payload.events as Record<string, unknown> | undefined;
+      const event = events && typeof events === 'object' ? events[BACKCHANNEL_LOGOUT_EVENT] : undefined;
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new SignInException('logout_token_invalid', 'The logout token has no back-channel logout event');
+      if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) throw new SignInException('logout_token_invalid', 'The logout token has no jti');
+      const sid = typeof payload.sid === 'string' && payload.sid.length > 0 ? payload.sid : undefined;
+      const sub = typeof payload.sub === 'string' && payload.sub.length > 0 ? payload.sub : undefined;
+      if (!sid && !sub) throw new SignInException('logout_token_invalid', 'The logout token names neither a session (sid) nor a subject (sub)');
+      return { jti: payload.jti, sid, sub, expiresAtMs: (payload.iat! + LOGOUT_TOKEN_MAX_AGE_SECONDS + this.options.clockToleranceSeconds) * 1000 };
+    } catch (error) {
+      if (error instanceof SignInException) throw error;
+      if (error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired) throw new SignInException('logout_token_invalid', `Logout token claim '${error.claim}' is not valid`);
+      if (error instanceof errors.JOSEError) throw new SignInException('logout_token_invalid', `Logout token rejected (${error.code})`);
+      throw error;
+    }
+  }
+
+  /** A JWT signed by the provider: its JWKS, refetched once (at most every 30 s) for a key it does not have yet. */
+  private async verifySigned(jwt: string, options: JWTVerifyOptions) {
+    try {
+      return await jwtVerify(jwt, await this.keySet(false), options);
+    } catch (error) {
+      // The provider rotated its keys: fetch the set again and try once more.
+      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - (this.keys?.fetchedAt ?? 0) < 30_000) throw error;
+      return jwtVerify(jwt, await this.keySet(true), options);
     }
   }
 

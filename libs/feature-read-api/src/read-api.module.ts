@@ -11,6 +11,7 @@ import { SubscriptionController } from './subscription.controller';
 import { SubscriptionService } from './subscription.service';
 import { WebPageController } from './web-page.controller';
 import { WebSessionReadsController } from './web-session-reads.controller';
+import { WebBackchannelLogoutController } from './web-backchannel-logout.controller';
 import { WebSignInController } from './web-sign-in.controller';
 import { WebSignInService } from './web-sign-in.service';
 
@@ -20,7 +21,7 @@ import { WebSignInService } from './web-sign-in.service';
  */
 @Module({
   // SubscriptionController before FhirController: the latter's generic `:type/:id` and `:resourceType` routes would answer its paths.
-  controllers: [SubscriptionController, FhirController, PatientOverviewController, WebPageController, DevLoginController, WebSignInController, WebSessionReadsController],
+  controllers: [SubscriptionController, FhirController, PatientOverviewController, WebPageController, DevLoginController, WebSignInController, WebBackchannelLogoutController, WebSessionReadsController],
   providers: [AuditService, PatientReadService, OriginalMessageService, FhirSearchService, WebSignInService, SubscriptionService],
 })
 export class ReadApiModule implements NestModule {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { JWK } from 'jose';
+import { decodeJwt, type JWK } from 'jose';
 import {
   clearCookie,
   HELSEID_WEB_SCOPES,
@@ -10,14 +10,16 @@ import {
   OrganisationKommuner,
   parseOrganisationKommuner,
   PendingLogin,
+  providerSubjectHash,
   readCookie,
   SealedCookieCodec,
   setCookie,
+  SignInException,
   WebIdentity,
   WebSession,
 } from '@hub/auth';
 import { HubConfig, readConfigFile } from '@hub/config';
-import { WebSessionRepository } from '@hub/persistence';
+import { DpopReplayRepository, WebSessionRepository } from '@hub/persistence';
 import { HUB_CONFIG } from '@hub/platform';
 
 export const SESSION_COOKIE = 'hl_session';
@@ -41,7 +43,11 @@ export class WebSignInService {
   private readonly logins: SealedCookieCodec;
   readonly secure: boolean;
 
-  constructor(@Inject(HUB_CONFIG) readonly config: HubConfig, private readonly rows: WebSessionRepository) {
+  constructor(
+    @Inject(HUB_CONFIG) readonly config: HubConfig,
+    private readonly rows: WebSessionRepository,
+    private readonly replay: DpopReplayRepository,
+  ) {
     const web = config.web;
     this.secure = web.publicBaseUrl.startsWith('https://');
     this.sessions = new SealedCookieCodec(web.sessionKey, 'session');
@@ -77,7 +83,7 @@ export class WebSignInService {
     const now = Math.floor(Date.now() / 1000);
     const expiresAt = now + this.config.web.sessionMaxAgeSeconds;
     const id = randomUUID();
-    await this.rows.start(id, session.identity.kommunenummer, new Date(expiresAt * 1000));
+    await this.rows.start(id, session.identity.kommunenummer, new Date(expiresAt * 1000), this.providerSession(session));
     const value = this.sessions.seal({ ...session, id, expiresAt }, expiresAt);
     res.append('Set-Cookie', setCookie(SESSION_COOKIE, value, { maxAgeSeconds: expiresAt - now, secure: this.secure }));
   }
@@ -88,6 +94,32 @@ export class WebSignInService {
     if (session) {
       await this.rows.end(session.id);
     }
+  }
+
+  /**
+   * OpenID Connect Back-Channel Logout 1.0: the provider POSTs a logout token when the person's
+   * session there ends (logout at the provider, from another client, or an administrator). The
+   * token is verified against the provider's JWKS (OidcClient.verifyLogoutToken), its `jti` is
+   * spent once in the replay cache every instance shares, and every active session it names is
+   * ended. Returns how many were; a refused token throws SignInException (answered 400).
+   */
+  async backchannelLogout(logoutToken: unknown): Promise<number> {
+    if (!this.oidc) throw new SignInException('not_configured', 'Sign-in with an identity provider is not configured');
+    if (typeof logoutToken !== 'string' || logoutToken.length === 0 || logoutToken.length > 16_384) throw new SignInException('logout_token_invalid', 'Send one logout_token');
+    const verified = await this.oidc.verifyLogoutToken(logoutToken);
+    const jti = createHash('sha256').update(`backchannel-logout|${this.oidc.issuer}|${verified.jti}`).digest('base64url');
+    if (!(await this.replay.remember(jti, verified.expiresAtMs))) throw new SignInException('logout_token_replayed', 'This logout token was already used');
+    return this.rows.endByProvider({ sid: verified.sid, subjectHash: verified.sub === undefined ? undefined : providerSubjectHash(this.oidc.issuer, verified.sub) });
+  }
+
+  /** The provider's names for an OIDC session (from its verified ID token): `sid` and the subject's hash. */
+  private providerSession(session: Omit<WebSession, 'expiresAt' | 'id'>): { sid?: string; subjectHash?: string } {
+    if (session.kind !== 'oidc' || !this.oidc) return {};
+    const claims = session.idToken ? decodeJwt(session.idToken) : {};
+    return {
+      sid: typeof claims.sid === 'string' && claims.sid.length > 0 ? claims.sid : undefined,
+      subjectHash: providerSubjectHash(this.oidc.issuer, session.identity.subject),
+    };
   }
 
   rememberLogin(res: Response, pending: PendingLogin): void {

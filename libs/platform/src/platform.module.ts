@@ -5,7 +5,7 @@ import { AvroCodec, setTopicNamespace } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { AuditLogRepository, createDataSource, FhirSubscriptionRepository, IntakeReceiptRepository, ProjectionStateRepository, RateLimitBucketRepository, RawArchiveRepository, ReadModelQueryRepository, WebSessionRepository } from '@hub/persistence';
+import { AuditLogRepository, createDataSource, DpopReplayRepository, FhirSubscriptionRepository, IntakeReceiptRepository, ProjectionStateRepository, RateLimitBucketRepository, RawArchiveRepository, ReadModelQueryRepository, WebSessionRepository } from '@hub/persistence';
 import { HealthController } from './health.controller';
 import { BOOT_CONFIG, HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
@@ -25,7 +25,7 @@ import { MetricsListener } from './metrics-listener.service';
 const kafkaLog = new HubLogger('Kafka');
 
 /** The repositories features get injected (constructed with the process's DataSource). */
-const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadModelQueryRepository, AuditLogRepository, RawArchiveRepository, WebSessionRepository, RateLimitBucketRepository, FhirSubscriptionRepository];
+const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadModelQueryRepository, AuditLogRepository, RawArchiveRepository, WebSessionRepository, RateLimitBucketRepository, FhirSubscriptionRepository, DpopReplayRepository];
 
 /**
  * Everything every app needs: configuration, Kafka, the schema registry codec, PostgreSQL,
