@@ -12,7 +12,8 @@ import { TEST_DATABASE_URL } from '../support/test-env';
  * The findings of an outside probe (issue #13) against a running hub, each with the attack that
  * worked before: one kommune's failed audit write failing another's reads (1), message text as a
  * label on an open /metrics (2), a large body read before the token was checked (3), refused
- * access leaving no audit record (4), and a token issued in the future (7).
+ * access leaving no audit record, nor a trace in the patient's access log (4), and a token
+ * issued in the future (7).
  */
 describe('Probe findings', () => {
   const A = { kommunenummer: '9951', navn: 'Probevik', herIds: ['8851001'] };
@@ -114,19 +115,33 @@ describe('Probe findings', () => {
     expect(noScope.status).toBe(403);
   });
 
-  it('4: refused access (401, 403) is audited with who, what and why, without the identifier', async () => {
+  it("4: refused access (401, 403) is audited with who, what and why, never the identifier; the patient's access log and the kommune's audit events show it", async () => {
     const readerB = await hub.token({ client: 'epj-probeby', scopes: ['patients:read'], kommuner: [B.kommunenummer], hpr: '565501872' });
     const writerA = await hub.token({ client: 'gw-probevik-2', scopes: ['messages:write'], kommuner: [A.kommunenummer] });
     expect((await overview(A.kommunenummer, readerB)).status).toBe(403);
     expect((await overview(A.kommunenummer, writerA)).status).toBe(403);
     expect((await overview(A.kommunenummer, undefined)).status).toBe(401);
     expect((await overview(A.kommunenummer, 'not-a-token')).status).toBe(401);
+    // Intake's own 403: a gateway of kommune B delivers a message that belongs to kommune A.
+    const gatewayB = await hub.token({ client: 'gw-probeby', scopes: ['messages:write'], kommuner: [B.kommunenummer] });
+    const foreign = await fetch(`${hub.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${gatewayB}`, 'Content-Type': 'application/xml' },
+      body: buildMessage({
+        kind: 'ORIENTERING_TJENESTETILBUD',
+        version: '1.6',
+        sender: { organisation: [{ name: 'Probevik kommune', herId: A.herIds[0] }] },
+        receiver: { organisation: [{ name: 'Legekontoret', herId: '8850100' }] },
+        patient: { familyName: 'Probe', givenName: 'Pia', birthDate: '1962-03-21', sex: '2', fnr: patient },
+      }),
+    });
+    expect(foreign.status).toBe(403);
     const rows = await eventually(async () => {
       const result = await db.query(
         "SELECT * FROM audit_log WHERE kommunenummer = $1 AND outcome = 'DENIED' ORDER BY occurred_at, client_id",
         [A.kommunenummer],
       );
-      return result.rows.length >= 4 ? result.rows : undefined;
+      return result.rows.length >= 5 ? result.rows : undefined;
     });
     const summary = rows.map((r) => ({ client: r.client_id, action: r.action, reason: r.refusal_reason, resource: r.resource, hpr: r.actor_hpr }));
     expect(summary).toEqual(
@@ -135,12 +150,52 @@ describe('Probe findings', () => {
         { client: 'gw-probevik-2', action: 'ACCESS', reason: 'insufficient_scope', resource: 'POST /api/v1/kommuner/:kommunenummer/patient-overview', hpr: null },
         { client: 'unauthenticated', action: 'ACCESS', reason: 'missing_token', resource: 'POST /api/v1/kommuner/:kommunenummer/patient-overview', hpr: null },
         { client: 'unauthenticated', action: 'ACCESS', reason: 'invalid_token', resource: 'POST /api/v1/kommuner/:kommunenummer/patient-overview', hpr: null },
+        { client: 'gw-probeby', action: 'ACCESS', reason: 'forbidden_kommune', resource: 'POST /v1/messages', hpr: null },
       ]),
     );
-    for (const row of rows) {
-      expect(JSON.stringify(row)).not.toContain(patient);
-      expect(row.patient_pseudonym).toBeNull();
+    // Verified clients' refused reads name the patient by pseudonym; requests without a valid token and intake's refusal name nobody.
+    const byClient = (client: string) => rows.find((r) => r.client_id === client)!;
+    expect(byClient('epj-probeby').patient_pseudonym).toEqual(expect.any(String));
+    expect(byClient('gw-probevik-2').patient_pseudonym).toBe(byClient('epj-probeby').patient_pseudonym);
+    for (const client of ['unauthenticated', 'gw-probeby']) expect(byClient(client).patient_pseudonym).toBeNull();
+    for (const row of rows) expect(JSON.stringify(row)).not.toContain(patient);
+
+    // The patient's access log (here the privacy officer's view) shows the refused attempts against them, with outcome and reason.
+    const officer = await hub.token({ client: 'personvern-probevik', scopes: ['audit:read'], kommuner: [A.kommunenummer] });
+    const log = await fetch(`${hub.baseUrl}/api/v1/kommuner/${A.kommunenummer}/access-log`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${officer}`, 'Content-Type': 'application/json', 'X-Purpose-Of-Use': 'HOPERAT' },
+      body: JSON.stringify({ identifierType: 'FNR', identifier: patient }),
+    });
+    expect(log.status).toBe(200);
+    const entries = ((await log.json()) as { entries: Array<Record<string, unknown>> }).entries.filter((e) => e.outcome === 'DENIED');
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ client: 'epj-probeby', outcome: 'DENIED', refusalReason: 'forbidden_kommune', person: { hpr: '565501872', name: null } }),
+        expect.objectContaining({ client: 'gw-probevik-2', outcome: 'DENIED', refusalReason: 'insufficient_scope' }),
+      ]),
+    );
+    expect(entries.some((e) => e.client === 'unauthenticated' || e.client === 'gw-probeby')).toBe(false);
+
+    // The kommune's audit events, refusals only: every one of them, and no patient named.
+    const listed = await fetch(`${hub.baseUrl}/api/v1/kommuner/${A.kommunenummer}/audit-events?outcome=DENIED&limit=2`, { headers: { Authorization: `Bearer ${officer}` } });
+    expect(listed.status).toBe(200);
+    const page1 = (await listed.json()) as { entries: Array<Record<string, unknown>>; next: string | null };
+    expect(page1.entries).toHaveLength(2);
+    const all = [...page1.entries];
+    for (let next = page1.next; next; ) {
+      const page = (await (await fetch(`${hub.baseUrl}/api/v1/kommuner/${A.kommunenummer}/audit-events?outcome=DENIED&limit=2&after=${next}`, { headers: { Authorization: `Bearer ${officer}` } })).json()) as typeof page1;
+      all.push(...page.entries);
+      next = page.next;
     }
+    expect(all.map((e) => e.auditId).sort()).toEqual(rows.map((r) => r.audit_id).sort());
+    for (const entry of all) {
+      expect(entry).toMatchObject({ outcome: 'DENIED', action: 'ACCESS', refusalReason: expect.any(String) });
+      expect(entry).not.toHaveProperty('patientPseudonym');
+    }
+    // Another kommune's officer sees none of them.
+    const officerB = await hub.token({ client: 'personvern-probeby', scopes: ['audit:read'], kommuner: [B.kommunenummer] });
+    expect((await fetch(`${hub.baseUrl}/api/v1/kommuner/${A.kommunenummer}/audit-events?outcome=DENIED`, { headers: { Authorization: `Bearer ${officerB}` } })).status).toBe(403);
   });
 
   it('7: a token issued in the future, or minted to live for days, is refused', async () => {

@@ -315,6 +315,16 @@ describe('Web sign-in through the OpenID provider', () => {
     await page.waitForSelector('#lookup-error:not([hidden])');
     expect(await page.textContent('#lookup-error')).toContain('security level 4');
     expect(await page.isHidden('#result')).toBe(true);
+    // The refusal is in the audit trail like every other: the person, the route, why, and the patient by pseudonym only.
+    const denied = await eventually(
+      async () =>
+        (await db.query("SELECT * FROM audit_log WHERE kommunenummer = $1 AND outcome = 'DENIED' AND refusal_reason = 'security_level' AND actor_name = 'Kari Kontor'", [kommune.kommunenummer])).rows[0] as
+          | Record<string, unknown>
+          | undefined,
+      30000,
+    );
+    expect(denied).toMatchObject({ action: 'ACCESS', client_id: 'hendelseslager-web', resource: 'POST /session/patient-overview', actor_hpr: null, patient_pseudonym: expect.any(String) });
+    expect(JSON.stringify(denied)).not.toContain(patientFnr);
     await context.close();
   });
 

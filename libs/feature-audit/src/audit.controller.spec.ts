@@ -3,6 +3,7 @@ import { fnr } from '@hub/testing';
 import { ControllerHarness, startControllers } from '../../../test/support/controller-harness';
 import { AuditException, AuditExceptionCode } from './audit.exception';
 import { AuditModule } from './audit.module';
+import { AuditEventsService, pageCursor } from './audit-events.service';
 import { AuditProjectorService } from './audit-projector.service';
 import { PatientAccessService } from './patient-access.service';
 
@@ -18,12 +19,14 @@ describe('audit controllers (HTTP edge)', () => {
     blockingState: jest.fn(),
     setBlocked: jest.fn(),
   };
+  const trail = { events: jest.fn() };
 
   beforeAll(async () => {
     hub = await startControllers(AuditModule, [
       [PatientAccessService, access],
       [AuditProjectorService, {}],
       [AuditService, {}],
+      [AuditEventsService, trail],
     ]);
   });
   afterAll(() => hub.close());
@@ -31,6 +34,7 @@ describe('audit controllers (HTTP edge)', () => {
     access.selfIdentity.mockReset().mockReturnValue({ type: 'FNR', value: PATIENT });
     access.accessLog.mockReset().mockResolvedValue({ kommunenummer: KNR, entries: [], auditId: 'audit-9' });
     access.blockingState.mockReset().mockResolvedValue({ kommunenummer: KNR, blocked: false, changedAt: null });
+    trail.events.mockReset().mockResolvedValue({ kommunenummer: KNR, entries: [], next: null });
     access.setBlocked.mockReset().mockResolvedValue({ kommunenummer: KNR, blocked: true, changedAt: 'now', auditId: 'audit-10' });
   });
 
@@ -129,6 +133,38 @@ describe('audit controllers (HTTP edge)', () => {
       const r = await self('GET', 'blocking', patient);
       expect(r.status).toBe(500);
       expect(r.body).toMatchObject({ code: 'internal_error', errorId: expect.any(String) });
+    });
+  });
+
+  describe("the kommune's audit events", () => {
+    const events = async (query: string, token?: string | null) => {
+      const bearer = token === undefined ? await hub.token({ scopes: ['audit:read'], kommuner: [KNR] }) : token;
+      const response = await fetch(`${hub.baseUrl}/api/v1/kommuner/${KNR}/audit-events${query}`, { headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
+      return { status: response.status, text: await response.text() };
+    };
+
+    it('lists by outcome with a limit and the cursor of an earlier answer', async () => {
+      const after = pageCursor(1764000000123, 'audit-7');
+      expect((await events(`?outcome=denied&limit=5&after=${after}`)).status).toBe(200);
+      expect(trail.events).toHaveBeenLastCalledWith(KNR, { outcome: 'DENIED', limit: 5, after: { occurredAtMs: 1764000000123, auditId: 'audit-7' } });
+      expect((await events('')).status).toBe(200);
+      expect(trail.events).toHaveBeenLastCalledWith(KNR, { outcome: undefined, limit: 100, after: undefined });
+    });
+
+    it('400 for an unknown outcome, a bad limit or cursor, or a parameter it does not read (a patient identifier is no filter here), never repeating it', async () => {
+      for (const query of ['?outcome=MAYBE', '?limit=0', '?limit=1001', '?limit=ten', '?after=not-a-cursor', `?identifier=${PATIENT}`, `?outcome=${PATIENT}`]) {
+        const r = await events(query);
+        expect(r.status).toBe(400);
+        expect(r.text).not.toContain(PATIENT);
+      }
+      expect(trail.events).not.toHaveBeenCalled();
+    });
+
+    it('401 without a token; 403 without audit:read or for another kommune', async () => {
+      expect((await events('', null)).status).toBe(401);
+      expect((await events('', await hub.token({ scopes: ['patients:read'], kommuner: [KNR] }))).status).toBe(403);
+      expect((await events('', await hub.token({ scopes: ['audit:read'], kommuner: ['3428'] }))).status).toBe(403);
+      expect(trail.events).not.toHaveBeenCalled();
     });
   });
 });

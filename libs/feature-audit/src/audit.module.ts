@@ -2,16 +2,18 @@ import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/c
 import { json } from 'express';
 import { AuditService } from '@hub/feature-read-api';
 import { AccessLogController, PatientSelfController } from './access-log.controller';
+import { AuditEventsController } from './audit-events.controller';
+import { AuditEventsService } from './audit-events.service';
 import { AuditProjectorService } from './audit-projector.service';
 import { PatientAccessService } from './patient-access.service';
 
 /**
  * Audit feature: the audit topics projected into PostgreSQL, the patient's access log and
- * blocking (sperring), and the privacy officer's access log. Needs PlatformModule.
+ * blocking (sperring), the privacy officer's access log and the kommune's audit events. Needs PlatformModule.
  */
 @Module({
-  controllers: [PatientSelfController, AccessLogController],
-  providers: [AuditService, PatientAccessService, AuditProjectorService],
+  controllers: [PatientSelfController, AccessLogController, AuditEventsController],
+  providers: [AuditService, PatientAccessService, AuditProjectorService, AuditEventsService],
 })
 export class AuditModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -16,6 +16,8 @@ export interface AccessLogEntry {
   action: string;
   resource: string;
   outcome: string;
+  /** Why access was refused (outcome DENIED: missing_token, insufficient_scope, forbidden_kommune, purpose_of_use_required, ...); null otherwise. */
+  refusalReason: string | null;
   purposeOfUse: string | null;
   client: string;
   organisation: string | null;
@@ -111,12 +113,14 @@ export class PatientAccessService {
   }
 }
 
-function toEntry(row: AuditLogRow): AccessLogEntry {
+/** One audit row as the access log and the audit-event list show it: who, what, when, how it ended; never the pseudonym. */
+export function toEntry(row: AuditLogRow): AccessLogEntry {
   return {
     time: new Date(row.occurredAt).toISOString(),
     action: row.action,
     resource: row.resource,
     outcome: row.outcome,
+    refusalReason: row.refusalReason ?? null,
     purposeOfUse: row.purposeOfUse,
     client: row.clientId,
     organisation: row.organisation,

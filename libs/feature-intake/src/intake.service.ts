@@ -21,7 +21,7 @@ import {
 import { allPartyHerIds, messageKeyOf, resolvePatientPseudonyms, senderTopHerId } from '@hub/normalization';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { IntakeReceipt, IntakeReceiptRepository } from '@hub/persistence';
-import { HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
+import { AccessRefusalAudit, HUB_CONFIG, mayAccessKommune, SharedProducer, TopicProvisioner } from '@hub/platform';
 import type { Principal } from '@hub/auth';
 import { IntakeForbiddenException, IntakeUnavailableException } from './intake.exception';
 import { IntakeXsdValidator } from './intake-xsd.validator';
@@ -45,6 +45,8 @@ export interface IntakeResult {
 }
 
 const SOFTWARE = { name: 'Hendelseslager', version: '0.1.0' };
+/** The intake route as refusals name it (method and route template, like the guard's). */
+const INTAKE_ROUTE = 'POST /v1/messages';
 
 /**
  * Receives one e-melding: parse, decide which kommuner it belongs to, write it to each
@@ -63,6 +65,7 @@ export class IntakeService {
     private readonly metrics: HubMetrics,
     private readonly receipts: IntakeReceiptRepository,
     private readonly xsd: IntakeXsdValidator,
+    private readonly refusals: AccessRefusalAudit,
   ) {}
 
   async receive(body: Buffer, principal: Principal, contentType: string, transport: TransportHeaders): Promise<IntakeResult> {
@@ -169,6 +172,8 @@ export class IntakeService {
     }
     const allowed = all.filter((knr) => mayAccessKommune(principal, knr));
     if (allowed.length === 0) {
+      // Audited like every refused access: on the audit topic of each kommune the message belongs to, without its content or patient.
+      this.refusals.recordDenial({ route: INTAKE_ROUTE, status: 403, reason: 'forbidden_kommune', principal, kommuner: all });
       throw new IntakeForbiddenException(`Token of client ${principal.clientId} may not deliver messages for kommune ${all.join(', ')}`);
     }
     return allowed;

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { mayReadPatients, Principal, WebSession, webPrincipal } from '@hub/auth';
 import { HubMetrics } from '@hub/observability';
-import { ClientRateLimiter, problem, PURPOSES_OF_USE } from '@hub/platform';
+import { ClientRateLimiter, problem, PURPOSES_OF_USE, RefusalReason } from '@hub/platform';
 import { AuditUnavailableException } from './audit.service';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { OriginalMessageService } from './original-message.service';
@@ -33,7 +33,7 @@ export class WebSessionReadsController {
   async overview(@Body() body: { identifierType?: unknown; identifier?: unknown } | undefined, @Headers('x-purpose-of-use') purpose: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     const started = process.hrtime.bigint();
     const { session, principal } = await this.authorize(req);
-    if (!purpose || !PURPOSES_OF_USE.has(purpose)) throw problem(403, 'purpose_of_use_required', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`);
+    if (!purpose || !PURPOSES_OF_USE.has(purpose)) throw this.refused(req, session, 'purpose_of_use_required', problem(403, 'purpose_of_use_required', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`));
     const type = typeof body?.identifierType === 'string' ? body.identifierType.toUpperCase() : 'FNR';
     if (!['FNR', 'DNR', 'FHN'].includes(type) || typeof body?.identifier !== 'string' || !/^\d{11}$/.test(body.identifier)) {
       throw problem(400, 'invalid_identifier', 'Body must be {"identifierType": "FNR"|"DNR"|"FHN", "identifier": "<11 digits>"}');
@@ -60,7 +60,7 @@ export class WebSessionReadsController {
   @Get('original/:originalId')
   async original(@Param('originalId') originalId: string, @Headers('x-purpose-of-use') purpose: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     const { session, principal } = await this.authorize(req);
-    if (!purpose || !PURPOSES_OF_USE.has(purpose)) throw problem(403, 'purpose_of_use_required', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`);
+    if (!purpose || !PURPOSES_OF_USE.has(purpose)) throw this.refused(req, session, 'purpose_of_use_required', problem(403, 'purpose_of_use_required', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`));
     if (!ORIGINAL_ID.test(originalId)) throw problem(400, 'invalid_id', 'Not an original message id');
     try {
       const { message, auditId, blocked } = await this.originals.read({ kommunenummer: session.identity.kommunenummer, originalId, principal, purposeOfUse: purpose });
@@ -76,6 +76,12 @@ export class WebSessionReadsController {
     }
   }
 
+  /** A signed-in person's refusal is audited (WebSignInService.recordRefusal) before it is answered. */
+  private refused(req: Request, session: WebSession, reason: RefusalReason, error: HttpException): HttpException {
+    this.signIn.recordRefusal(req, session, reason);
+    return error;
+  }
+
   private async authorize(req: Request): Promise<{ session: WebSession; principal: Principal }> {
     if (!this.signIn.sameOrigin(req)) throw problem(403, 'cross_origin', 'Only the hub\'s own page may use the session');
     const session = await this.signIn.session(req);
@@ -83,7 +89,7 @@ export class WebSessionReadsController {
     const retryAfter = await this.limiter.take(`web:${session.identity.subject}`);
     if (retryAfter > 0) throw problem(429, 'rate_limited', 'Too many requests', { 'Retry-After': String(retryAfter) });
     const access = mayReadPatients(session.identity);
-    if (!access.allowed) throw problem(403, access.reason, access.detail);
+    if (!access.allowed) throw this.refused(req, session, access.reason, problem(403, access.reason, access.detail));
     return { session, principal: webPrincipal(session.identity, this.signIn.clientIdOf(session)) };
   }
 }

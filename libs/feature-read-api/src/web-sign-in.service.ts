@@ -17,10 +17,11 @@ import {
   SignInException,
   WebIdentity,
   WebSession,
+  webPrincipal,
 } from '@hub/auth';
 import { HubConfig, readConfigFile } from '@hub/config';
 import { DpopReplayRepository, WebSessionRepository } from '@hub/persistence';
-import { HUB_CONFIG } from '@hub/platform';
+import { AccessRefusalAudit, HUB_CONFIG, RefusalReason } from '@hub/platform';
 
 export const SESSION_COOKIE = 'hl_session';
 export const LOGIN_COOKIE = 'hl_login';
@@ -47,6 +48,7 @@ export class WebSignInService {
     @Inject(HUB_CONFIG) readonly config: HubConfig,
     private readonly rows: WebSessionRepository,
     private readonly replay: DpopReplayRepository,
+    private readonly refusals: AccessRefusalAudit,
   ) {
     const web = config.web;
     this.secure = web.publicBaseUrl.startsWith('https://');
@@ -146,6 +148,15 @@ export class WebSignInService {
     if (origin !== undefined && origin !== 'null' && origin !== this.config.web.publicBaseUrl && hostOf(origin) !== req.headers.host) return false;
     const site = req.headers['sec-fetch-site'];
     return site === undefined || site === 'same-origin';
+  }
+
+  /**
+   * A signed-in person's refused page read (security level, purpose of use), audited like the
+   * guard's refusals: the person, the route, why, in their kommune, and the patient the request
+   * named by pseudonym only.
+   */
+  recordRefusal(req: Request, session: WebSession, reason: RefusalReason): void {
+    this.refusals.record(req, 403, reason, webPrincipal(session.identity, this.clientIdOf(session)), session.identity.kommunenummer);
   }
 
   clientIdOf(session: WebSession): string {

@@ -82,6 +82,22 @@ export class AuditLogRepository {
     return rows.map(toAuditRow);
   }
 
+  /**
+   * The kommune's audit events, newest first (time, then audit id), optionally of one outcome
+   * (DENIED: every refused access) and after `after` in that order (the last event of the
+   * previous page), at most `limit`.
+   */
+  async events(kommunenummer: string, filter: { outcome?: string; after?: { occurredAtMs: number; auditId: string } }, limit: number): Promise<AuditLogRow[]> {
+    const rows: AuditRowSql[] = await (await connected(this.dataSource)).query(
+      `SELECT ${AUDIT_COLUMNS} FROM audit_log
+        WHERE kommunenummer = $1 AND ($2::text IS NULL OR outcome = $2)
+          AND ($3::timestamptz IS NULL OR occurred_at < $3 OR (occurred_at = $3 AND audit_id > $4))
+        ORDER BY occurred_at DESC, audit_id LIMIT $5`,
+      [kommunenummer, filter.outcome ?? null, filter.after ? new Date(filter.after.occurredAtMs) : null, filter.after?.auditId ?? null, limit],
+    );
+    return rows.map(toAuditRow);
+  }
+
   /** One audit event by id (tests and operators check that a read was audited). */
   async byId(auditId: string): Promise<AuditLogRow | undefined> {
     const rows: AuditRowSql[] = await (await connected(this.dataSource)).query(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE audit_id = $1`, [auditId]);
@@ -90,7 +106,7 @@ export class AuditLogRepository {
 }
 
 const AUDIT_COLUMNS =
-  'audit_id, kommunenummer, occurred_at, action, resource, patient_pseudonym, client_id, organisation, actor_hpr, actor_name, purpose_of_use, outcome, correlation_id';
+  'audit_id, kommunenummer, occurred_at, action, resource, patient_pseudonym, client_id, organisation, actor_hpr, actor_name, purpose_of_use, outcome, correlation_id, refusal_reason';
 
 interface AuditRowSql {
   audit_id: string;
@@ -106,6 +122,7 @@ interface AuditRowSql {
   purpose_of_use: string | null;
   outcome: string;
   correlation_id: string;
+  refusal_reason: string | null;
 }
 
 function toAuditRow(r: AuditRowSql): AuditLogRow {
@@ -123,6 +140,7 @@ function toAuditRow(r: AuditRowSql): AuditLogRow {
     purposeOfUse: r.purpose_of_use,
     outcome: r.outcome,
     correlationId: r.correlation_id,
+    refusalReason: r.refusal_reason,
   };
 }
 

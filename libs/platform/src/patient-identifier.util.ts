@@ -50,3 +50,29 @@ function checked(type: PatientIdentifierType, value: string): PatientIdentifier 
   if (!isValidPatientIdentifier(type, value)) throw new EdgeException(EdgeExceptionCode.INVALID_IDENTIFIER, CHECKSUM);
   return { type, value, system: IDENTIFIER_SYSTEMS[type] };
 }
+
+/**
+ * The patient a request names, when it names exactly one validly: a JSON body
+ * `{identifierType, identifier}` or a FHIR `patient.identifier` / `identifier` token in the
+ * query or body. For records about a refused request (its pseudonym, never the value); a request
+ * that names no valid patient gives undefined, never an error.
+ */
+export function requestedPatient(request: { body?: unknown; query?: unknown }): PatientIdentifier | undefined {
+  const attempt = (parse: () => PatientIdentifier) => {
+    try {
+      return parse();
+    } catch {
+      return undefined;
+    }
+  };
+  const body = typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
+  if (typeof body.identifier === 'string' && /^\d{11}$/.test(body.identifier)) return attempt(() => parsePatientIdentifier(body.identifierType, body.identifier));
+  const query = typeof request.query === 'object' && request.query !== null ? (request.query as Record<string, unknown>) : {};
+  for (const source of [query, body]) {
+    for (const name of ['patient.identifier', 'identifier']) {
+      const token = source[name];
+      if (typeof token === 'string') return attempt(() => parsePatientIdentifierToken(token));
+    }
+  }
+  return undefined;
+}

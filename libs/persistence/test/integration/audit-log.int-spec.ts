@@ -12,7 +12,7 @@ describe('AuditLogWriter.insertMany (PostgreSQL)', () => {
 
   const row = (overrides: Partial<AuditLogRow> = {}): AuditLogRow => ({
     auditId: randomUUID(), kommunenummer: knr, occurredAt: 1764000000123, action: 'SEARCH', resource: 'Condition', patientPseudonym: 'p-1',
-    clientId: 'epj', organisation: null, actorHpr: null, actorName: null, purposeOfUse: 'TREAT', outcome: 'SUCCESS', correlationId: randomUUID(), ...overrides,
+    clientId: 'epj', organisation: null, actorHpr: null, actorName: null, purposeOfUse: 'TREAT', outcome: 'SUCCESS', correlationId: randomUUID(), refusalReason: null, ...overrides,
   });
   const at = (offset: number) => ({ topic: `t.${knr}`, partition: 1, offset: String(offset) });
 
@@ -44,5 +44,27 @@ describe('AuditLogWriter.insertMany (PostgreSQL)', () => {
     const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM audit_log WHERE kommunenummer = $1', [knr]);
     expect(n).toBe(3);
     expect(await repository.byId(third.auditId)).toEqual(third);
+  });
+
+  it("lists the kommune's events by outcome, newest first, paged after the last one seen, ties on time included once", async () => {
+    const denied = [0, 1, 2, 3, 4].map((i) => row({ outcome: 'DENIED', action: 'ACCESS', refusalReason: 'forbidden_kommune', patientPseudonym: null, occurredAt: 1765000000000 + (i < 3 ? 0 : i) }));
+    const other = row({ occurredAt: 1765000000500 });
+    const elsewhere = row({ kommunenummer: '0000', outcome: 'DENIED', occurredAt: 1765000000600 });
+    await repository.transaction((tx) => tx.insertMany([...denied, other, elsewhere].map((r, i) => ({ row: r, position: at(100 + i) }))));
+    const seen: AuditLogRow[] = [];
+    let after: { occurredAtMs: number; auditId: string } | undefined;
+    for (;;) {
+      const page = await repository.events(knr, { outcome: 'DENIED', after }, 2);
+      seen.push(...page);
+      if (page.length < 2) break;
+      const last = page[page.length - 1];
+      after = { occurredAtMs: Number(last.occurredAt), auditId: last.auditId };
+    }
+    // Three events share one millisecond: each is listed exactly once across the page boundary.
+    expect(seen.map((r) => r.auditId).sort()).toEqual(denied.map((r) => r.auditId).sort());
+    expect(seen.map((r) => Number(r.occurredAt))).toEqual([...seen.map((r) => Number(r.occurredAt))].sort((a, b) => b - a));
+    expect(seen[0]).toEqual(denied[4]);
+    expect((await repository.events(knr, {}, 100)).map((r) => r.auditId)).toContain(other.auditId);
+    await dataSource.query("DELETE FROM audit_log WHERE kommunenummer = '0000' AND audit_id = $1", [elsewhere.auditId]);
   });
 });
