@@ -11,7 +11,7 @@ import {
   type TopicPartitionOffset,
 } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
-import { projectionHalts, type ProjectionHalts } from './projection-halts';
+import { projectionHalts, type ProjectionHalt, type ProjectionHalts } from './projection-halts';
 
 /** Consumer groups running in this process and their topics (read by the LagMonitor). */
 export const runningConsumerGroups = new Map<string, { topics: string[]; observeBatch?: (seconds: number) => void }>();
@@ -239,7 +239,10 @@ export class PatternConsumerRunner {
     this.consumer = undefined;
     if (this.stopped) return;
     try {
-      const topics = await this.matchingTopics();
+      let topics = await this.matchingTopics();
+      // Checked before subscribing too, not only when partitions are assigned: an assignment made
+      // while new topics have no leaders yet can leave some out, and they must not go unchecked.
+      if (this.guard && topics.length > 0) topics = (await this.checkWholeTopics(topics)).fine;
       if (topics.length === 0) return;
       this.expected.clear();
       const consumer = this.kafka.consumer({
@@ -286,16 +289,11 @@ export class PatternConsumerRunner {
       const checks = checkStoredOffsets(assigned, stored, await this.withAdmin((admin) => currentTopics(admin, topics)));
       const haltedTopics = new Set<string>();
       for (const topic of topics) {
+        const wasHalted = guard.halts.isHalted(guard.projection, topic);
         const halt = guard.halts.halt(guard.projection, checks.filter((c) => c.topic === topic));
         if (!halt) continue;
         haltedTopics.add(topic);
-        this.log.error('Projection halted for a kommune: its stored offsets do not fit the topic; rebuild or restore it', {
-          projection: guard.projection,
-          kommunenummer: halt.kommunenummer,
-          topic,
-          problem: halt.problem,
-          partitions: halt.partitions,
-        });
+        if (!wasHalted) this.logHalt(halt);
       }
       const good = checks.filter((c) => !haltedTopics.has(c.topic));
       for (const c of good) this.expected.set(tp(c.topic, c.partition), { offset: BigInt(c.offset), topicId: c.topicId });
@@ -334,22 +332,47 @@ export class PatternConsumerRunner {
     const halted = guard.halts.topics(guard.projection);
     if (halted.length === 0) return false;
     this.lastHaltCheck = Date.now();
-    const current = await this.withAdmin((admin) => currentTopics(admin, halted));
-    const stored = await guard.storedOffsets(halted);
-    let cleared = false;
-    for (const topic of halted) {
+    const { fine } = await this.checkWholeTopics(halted);
+    for (const topic of fine) {
+      guard.halts.clear(guard.projection, topic);
+      this.log.info('Projection halt cleared: the stored offsets fit the topic again', { projection: guard.projection, topic });
+    }
+    return fine.length > 0;
+  }
+
+  /**
+   * Every partition of each topic checked against its stored offset: topics with a problem are
+   * halted (and logged when newly so), the others returned as fine (a halt of theirs is not
+   * cleared here). Topics the cluster does not show are left out of both.
+   */
+  private async checkWholeTopics(topics: string[]): Promise<{ fine: string[] }> {
+    const guard = this.guard!;
+    const current = await this.withAdmin((admin) => currentTopics(admin, topics));
+    const stored = await guard.storedOffsets(topics);
+    const fine: string[] = [];
+    for (const topic of topics) {
       const now = current.get(topic);
       if (!now) continue;
       const checks = checkStoredOffsets(now.ends.map((e) => ({ topic, partition: e.partition })), stored, current);
-      if (checks.some((c) => c.problem)) {
-        guard.halts.halt(guard.projection, checks);
+      if (!checks.some((c) => c.problem)) {
+        fine.push(topic);
         continue;
       }
-      guard.halts.clear(guard.projection, topic);
-      this.log.info('Projection halt cleared: the stored offsets fit the topic again', { projection: guard.projection, topic });
-      cleared = true;
+      const wasHalted = guard.halts.isHalted(guard.projection, topic);
+      const halt = guard.halts.halt(guard.projection, checks)!;
+      if (!wasHalted) this.logHalt(halt);
     }
-    return cleared;
+    return { fine };
+  }
+
+  private logHalt(halt: ProjectionHalt): void {
+    this.log.error('Projection halted for a kommune: its stored offsets do not fit the topic; rebuild or restore it', {
+      projection: halt.projection,
+      kommunenummer: halt.kommunenummer,
+      topic: halt.topic,
+      problem: halt.problem,
+      partitions: halt.partitions,
+    });
   }
 
   private async withAdmin<T>(fn: (admin: AdminPort) => Promise<T>): Promise<T> {
