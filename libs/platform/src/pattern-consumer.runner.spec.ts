@@ -106,6 +106,61 @@ describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)',
     }
   });
 
+  it('halts a topic replaced under a running consumer: when a batch starts below the expected offset (the client reset), and by the periodic id check', async () => {
+    const ids = new Map([[A, 'id-a'], [B, 'id-b']]);
+    const consumers: ConsumerOptions[] = [];
+    const kafka = {
+      admin: async () => ({
+        listTopics: async () => [A, B],
+        topicIds: async (topics: string[]) => new Map(topics.map((t) => [t, ids.get(t)!])),
+        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: ids.get(topic)!.endsWith('new') ? '2' : '10' }],
+        disconnect: async () => undefined,
+      }),
+      consumer: (options: ConsumerOptions) => {
+        consumers.push(options);
+        return { start: async () => undefined, stop: async () => undefined };
+      },
+    } as unknown as KafkaPort;
+    const handled: string[][] = [];
+    const halts = new ProjectionHalts();
+    const runner = new PatternConsumerRunner(
+      kafka,
+      TOPICS.pattern('events'),
+      { groupId: 'g', fromBeginning: true, commitToGroup: true, handleBatch: async (b) => (handled.push(b.records.map((r) => r.offset)), b.records.at(-1)?.offset) },
+      'Test',
+      20,
+      {
+        projection: 'readmodel',
+        storedOffsets: async (topics) => topics.map((topic) => ({ topic, partition: 0, offset: '8', topicId: topic === A ? 'id-a' : 'id-b' })),
+        halts,
+        topicIdCheckMs: 50,
+      },
+    );
+    runner.start();
+    try {
+      const until = async (check: () => boolean) => {
+        for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+        expect(check()).toBe(true);
+      };
+      await until(() => consumers.length === 1);
+      expect(await consumers[0].startOffsets!([{ topic: A, partition: 0 }, { topic: B, partition: 0 }])).toHaveLength(2);
+      // A is replaced; the client resets to its start: nothing is handed on, A is halted.
+      ids.set(A, 'id-a-new');
+      expect(await consumers[0].handleBatch(batch(A, 0, 1))).toBeUndefined();
+      expect(handled).toEqual([]);
+      expect(halts.list().map((h) => [h.topic, h.problem])).toEqual([[A, 'topic-replaced']]);
+      await until(() => consumers.length >= 2);
+      expect(consumers.at(-1)!.topics).toEqual([B]);
+      // B is replaced without any batch telling: the periodic id check halts it.
+      expect(await consumers.at(-1)!.startOffsets!([{ topic: B, partition: 0 }])).toEqual([{ topic: B, partition: 0, offset: '8' }]);
+      ids.set(B, 'id-b-new');
+      await until(() => halts.list().length === 2);
+      expect(halts.list().find((h) => h.topic === B)).toMatchObject({ problem: 'topic-replaced', partitions: [{ partition: 0, storedOffset: '8', storedTopicId: 'id-b', topicId: 'id-b-new' }] });
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('halts a topic whose stored offset lies past its log end when its partitions are assigned', async () => {
     const consumers: ConsumerOptions[] = [];
     let end = '50';

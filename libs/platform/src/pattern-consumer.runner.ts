@@ -66,6 +66,8 @@ export interface OffsetGuard {
   halts: ProjectionHalts;
   /** How often halted topics are checked again (default 5 s). */
   haltRecheckMs?: number;
+  /** How often the ids of the consumed topics are compared with those checked at assignment (default 30 s). */
+  topicIdCheckMs?: number;
 }
 
 /**
@@ -169,6 +171,7 @@ export class PatternConsumerRunner {
   /** Per partition of the current assignment: the next offset expected and the topic's id (guarded consumers). */
   private readonly expected = new Map<string, { offset: bigint; topicId: string }>();
   private lastHaltCheck = 0;
+  private lastIdCheck = Date.now();
 
   constructor(
     private readonly kafka: KafkaPort,
@@ -215,6 +218,10 @@ export class PatternConsumerRunner {
     try {
       if (await this.recheckHalts()) {
         await this.restart('halt cleared');
+        return;
+      }
+      if (await this.recheckTopicIds()) {
+        await this.restart('halted');
         return;
       }
       const topics = await this.matchingTopics();
@@ -307,9 +314,11 @@ export class PatternConsumerRunner {
 
   /**
    * A batch is handled only when its partition was checked and sought (`guardedStart`), and
-   * without the records before the expected offset: a fetch may still come from the position
-   * the consumer had before the seek (the race between the group join and the seek), and such
-   * records must not be taken as read. The batch carries the topic id the offsets are stored with.
+   * without the records before the expected offset. A batch starting below it is either a fetch
+   * from the position the consumer had before the seek (the race between the group join and the
+   * seek), whose records must not be taken as read, or the client's reset after the topic was
+   * replaced under it: the topic is checked again, and halted in that case.
+   * The batch carries the topic id the offsets are stored with.
    */
   private async guardBatch(batch: BatchContext): Promise<BatchContext | undefined> {
     const expected = this.expected.get(tp(batch.topic, batch.partition));
@@ -317,12 +326,48 @@ export class PatternConsumerRunner {
       await sleep(100);
       return undefined;
     }
+    if (BigInt(batch.records[0]?.offset ?? expected.offset) < expected.offset) {
+      const { fine } = await this.checkWholeTopics([batch.topic]);
+      if (!fine.includes(batch.topic)) {
+        void this.restart('halted');
+        return undefined;
+      }
+    }
     const records = batch.records.filter((r) => BigInt(r.offset) >= expected.offset);
     if (records.length === 0) {
       await sleep(100);
       return undefined;
     }
     return Object.assign(batch, { records, topicId: expected.topicId });
+  }
+
+  /**
+   * The ids of the subscribed topics compared with those their assignment was checked against
+   * (at most every topicIdCheckMs): a topic deleted and created again while consumed, without a
+   * rebalance, is halted here at the latest. One metadata request for all of them.
+   */
+  private async recheckTopicIds(): Promise<boolean> {
+    const guard = this.guard;
+    if (!guard || this.expected.size === 0 || Date.now() - this.lastIdCheck < (guard.topicIdCheckMs ?? 30000)) return false;
+    this.lastIdCheck = Date.now();
+    const byTopic = new Map<string, Array<{ partition: number; offset: bigint; topicId: string }>>();
+    for (const [key, e] of this.expected) {
+      const [topic, partition] = splitTp(key);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, ...e }]);
+    }
+    const ids = await this.withAdmin((admin) => admin.topicIds([...byTopic.keys()]));
+    let halted = false;
+    for (const [topic, partitions] of byTopic) {
+      const now = ids.get(topic);
+      if (!now || partitions.every((p) => p.topicId === now)) continue;
+      const halt = guard.halts.halt(
+        guard.projection,
+        partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset.toString(), topicId: now, problem: 'topic-replaced' as const, stored: { offset: p.offset.toString(), topicId: p.topicId } })),
+      );
+      if (halt) this.logHalt(halt);
+      halted = true;
+    }
+    return halted;
   }
 
   /** Checks the halted topics again (at most every haltRecheckMs); true when any was cleared. */
@@ -403,6 +448,11 @@ export class PatternConsumerRunner {
 
 function tp(topic: string, partition: number): string {
   return `${topic}|${partition}`;
+}
+
+function splitTp(key: string): [string, number] {
+  const i = key.lastIndexOf('|');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
 }
 
 function sleep(ms: number): Promise<void> {
