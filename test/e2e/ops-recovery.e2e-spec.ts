@@ -154,3 +154,80 @@ describe('ops: recovery after a kommune topic is replaced', () => {
     expect(await liveMsgIds()).toEqual([...accepted].sort());
   });
 });
+
+/**
+ * The same, with the hub running: a kommune's topics are deleted and created again under it (no
+ * restart). The projections notice by the topic list, the client's reset or the periodic topic-id
+ * check, and halt the kommune instead of consuming the new topics from the old offsets.
+ */
+describe('ops: recovery after a kommune topic is replaced under a running hub', () => {
+  const k = kommune('9962', 'Nyvik', 8862001);
+  let hub: HubHarness;
+  let ops: OpsContext;
+  let gateway: string;
+  const accepted: string[] = [];
+  let next = 600;
+
+  const postMessages = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const m = orientering(k, testPatient(next++), [{ iplosCode: '15', description: 'Dusj', startDate: '2024-01-03' }]);
+      expect(await post(hub, gateway, m.body)).toBe(202);
+      accepted.push(m.msgId);
+    }
+  };
+  const liveMsgIds = async () =>
+    (await sql<{ msg_id: string }>(`SELECT msg_id FROM "${await activeSchema()}".message_versions WHERE kommunenummer = $1`, [k.kommunenummer])).map((r) => r.msg_id).sort();
+
+  beforeAll(async () => {
+    hub = await startHub([k]);
+    ops = await openOps();
+    gateway = await hub.token({ client: 'gw', scopes: ['messages:write'], kommuner: [k.kommunenummer] });
+    await postMessages(6);
+    await eventually(async () => ((await liveMsgIds()).length === 6 ? true : undefined), 90000);
+  });
+  afterAll(async () => {
+    await ops?.close();
+    await hub?.close();
+  });
+
+  it('halts the kommune, and restore and rebuild bring every accepted message back once', async () => {
+    const kafka = new Kafka({ clientId: 'recovery-test', brokers: TEST_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = TOPICS.all(k.kommunenummer);
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      await admin.deleteTopics({ topics, timeout: 30000 });
+      await eventually(async () => ((await admin.listTopics()).some((t) => topics.includes(t)) ? undefined : true), 30000);
+      await admin.createTopics({ waitForLeaders: true, topics: metadata.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions.length, replicationFactor: 1 })) });
+    } finally {
+      await admin.disconnect();
+    }
+    await postMessages(4);
+
+    const halted = await eventually(async () => {
+      const response = await fetch(`${hub.baseUrl}/health/ready`);
+      const body = (await response.json()) as { checks: Record<string, { halted?: Array<{ kommunenummer: string; projection: string }> }> };
+      const projections = (body.checks.projections?.halted ?? []).filter((h) => h.kommunenummer === k.kommunenummer).map((h) => h.projection);
+      return projections.includes('readmodel') && projections.includes('raw-archive') ? response.status : undefined;
+    }, 90000);
+    expect(halted).toBe(503);
+    // Nothing of the new topics was taken for read at the old offsets.
+    expect((await liveMsgIds()).length).toBe(6);
+
+    const restored = await new RestoreService(ops).restore({ kommunenummer: k.kommunenummer });
+    expect(restored).toMatchObject({ status: 'restored', archived: 6, written: 6, verified: 6 });
+    await eventually(async () => {
+      const a = await ops.kafka.admin();
+      try {
+        return (await a.endOffsets(TOPICS.events(k.kommunenummer))).reduce((n, e) => n + Number(e.offset), 0) >= 10 ? true : undefined;
+      } finally {
+        await a.disconnect();
+      }
+    }, 60000);
+    expect((await new RebuildService(ops).rebuild({ kommuner: [k.kommunenummer], pollMs: 200 })).status).toBe('switched');
+    await eventually(async () => ((await fetch(`${hub.baseUrl}/health/ready`)).status === 200 ? true : undefined), 30000);
+    expect(await liveMsgIds()).toEqual([...accepted].sort());
+  });
+});
+
