@@ -86,6 +86,7 @@ describe('ops: Prometheus scrapes the hub with the alert rules', () => {
       'HendelseslagerDown',
       'HendelseslagerIntakeRejections',
       'HendelseslagerKommunerUnprovisioned',
+      'HendelseslagerProjectionHalted',
     ]);
     expect(groups.filter((r) => r.health !== 'ok')).toEqual([]);
     // Nothing is wrong with this hub, so nothing fires.

@@ -9,6 +9,7 @@ import { registerDlqCommands } from './commands/dlq.command';
 import { registerStatusCommand } from './commands/status.command';
 import { registerConformanceCommand } from './commands/conformance.command';
 import { registerMessageCommands } from './commands/messages.command';
+import { registerRestoreCommand } from './commands/restore.command';
 import { OpsException, opsExitCode } from '@hub/ops';
 import { CliError } from './cli-error';
 
@@ -29,6 +30,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerDemoCommands(program);
   registerReplayCommand(program);
   registerRebuildCommand(program);
+  registerRestoreCommand(program);
   registerDlqCommands(program);
   registerStatusCommand(program);
   registerConformanceCommand(program);

@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditRecord, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
-import { AuditLogRepository } from '@hub/persistence';
+import { AUDIT_OFFSETS, AuditLogRepository } from '@hub/persistence';
 import { ConsumerService, DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 
 /** Name of the audit projection (consumer group suffix and metrics label). */
-export const AUDIT_PROJECTION = 'audit';
+export const AUDIT_PROJECTION = AUDIT_OFFSETS.projection;
 
 /**
  * Projects every kommune's audit topic into PostgreSQL: one audit_log row per audit event and,
@@ -66,7 +66,7 @@ export class AuditProjectorService extends ConsumerService {
           });
         }
       }
-      await tx.saveOffset(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
+      await tx.saveOffset(batch.topic, batch.partition, (BigInt(last) + 1n).toString(), batch.topicId);
     });
     this.metrics.projected.inc({ projection: AUDIT_PROJECTION, kommune: knr }, decoded.length - poisoned);
     return last;

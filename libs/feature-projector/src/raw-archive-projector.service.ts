@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AvroCodec, messageKey, parseTopic, RawMessageRecord, RegistryUnavailableException, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { ArchivedMessage, RawArchiveRepository } from '@hub/persistence';
+import { ArchivedMessage, ArchivedRawFields, RAW_ARCHIVE_OFFSETS, RawArchiveRepository } from '@hub/persistence';
 import { ConsumerService, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { originalMessageId } from '@hub/projections';
 
 /** Projection name (consumer group suffix and metrics label) of the raw-message archive. */
-export const RAW_ARCHIVE_PROJECTION = 'raw-archive';
+export const RAW_ARCHIVE_PROJECTION = RAW_ARCHIVE_OFFSETS.projection;
 
 /**
  * Projects every kommune's raw topic into `raw_message_archive`: the bytes exactly as received,
@@ -66,10 +66,18 @@ export class RawArchiveProjectorService extends ConsumerService {
         payload: raw.payload,
         receivedAt: new Date(raw.receivedAt),
         source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
+        // What a restore of the raw topic needs besides the bytes (`hendelseslager restore`).
+        record: { key: record.key, headers: record.headers, fields: archivedFields(raw) },
       });
     }
-    await this.archive.store(messages, { topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last) + 1n).toString() });
+    await this.archive.store(messages, { topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last) + 1n).toString(), topicId: batch.topicId });
     this.metrics.projected.inc({ projection: RAW_ARCHIVE_PROJECTION, kommune: knr }, messages.length);
     return last;
   }
+}
+
+/** The raw record without its payload (kept in its own column) and with its time as epoch ms. */
+function archivedFields(raw: RawMessageRecord): ArchivedRawFields {
+  const { payload: _payload, ...fields } = raw;
+  return { ...fields, receivedAt: Number(raw.receivedAt) };
 }

@@ -57,7 +57,7 @@ export class ReadModelProjectorService extends ConsumerService {
       errorCode: 'EVENT_UNDECODABLE',
       what: 'Event',
     });
-    const job: PartitionBatch = { topic: batch.topic, partition: batch.partition, knr, first: BigInt(batch.records[0].offset), last: batch.records.at(-1)!.offset, items: decoded };
+    const job: PartitionBatch = { topic: batch.topic, topicId: batch.topicId, partition: batch.partition, knr, first: BigInt(batch.records[0].offset), last: batch.records.at(-1)!.offset, items: decoded };
     const outcome = await this.transactions.call(job);
     if (outcome.gap) {
       this.log.warn('Stored offset is behind the batch; restarting from the stored offsets', { topic: batch.topic, partition: batch.partition, schema: outcome.schema, storedNext: outcome.next.toString(), batchFirst: job.first.toString() });
@@ -93,7 +93,7 @@ export class ReadModelProjectorService extends ConsumerService {
       });
       await this.projector.applyBatches(
         tx,
-        jobs.flatMap((job, i) => (outcomes[i].gap ? [] : [{ topic: job.topic, partition: job.partition, storedNext: outcomes[i].next, last: job.last, events: outcomes[i].projected }])),
+        jobs.flatMap((job, i) => (outcomes[i].gap ? [] : [{ topic: job.topic, topicId: job.topicId, partition: job.partition, storedNext: outcomes[i].next, last: job.last, events: outcomes[i].projected }])),
       );
       await tx.flush();
       return outcomes;
@@ -106,6 +106,7 @@ const PARTITIONS_TOGETHER = 16;
 
 interface PartitionBatch {
   topic: string;
+  topicId?: string;
   partition: number;
   knr: string;
   first: bigint;

@@ -28,6 +28,12 @@ export interface TopicPartitionOffset {
   topic: string;
   partition: number;
   offset: string;
+  /**
+   * The Kafka topic id (a UUID) the offset belongs to, where
+   * known: stored offsets carry it (libs/persistence stored-offsets), because an offset means
+   * nothing on a topic deleted and created again under the same name.
+   */
+  topicId?: string | null;
 }
 
 export interface ProducerPort {
@@ -46,6 +52,11 @@ export interface BatchContext {
   heartbeat(): Promise<void>;
   /** True when the consumer is stopping or rebalancing; the handler should return early. */
   isStale(): boolean;
+  /**
+   * The Kafka topic id of `topic` when the consumer checked its stored offsets against it
+   * (`checkStoredOffsets`): projections store it with their next offsets. Not set by adapters.
+   */
+  topicId?: string;
 }
 
 export interface ConsumerOptions {
@@ -93,6 +104,11 @@ export interface AdminPort {
   listTopics(): Promise<string[]>;
   /** Latest (high-watermark) offset of each partition. */
   endOffsets(topic: string): Promise<TopicPartitionOffset[]>;
+  /**
+   * The topic id of each named topic that exists (Metadata v10+; a topic deleted and created
+   * again has a new id). Topics that do not exist are missing from the map.
+   */
+  topicIds(topics: string[]): Promise<Map<string, string>>;
   /**
    * The committed offsets of a group for a topic, or for several in one request (-1 when none):
    * the lag monitor asks for every kommune's topic of a group at once.

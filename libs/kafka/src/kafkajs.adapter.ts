@@ -25,6 +25,7 @@ import {
   TopicPartitionOffset,
   TopicSpec,
 } from './kafka.port';
+import { readTopicIds } from './platformatic.adapter';
 
 export interface KafkajsAdapterOptions {
   brokers: string[];
@@ -47,8 +48,12 @@ export class KafkajsAdapter implements KafkaPort {
   private readonly kafka: Kafka;
 
   private readonly fetch: FetchSettings;
+  private readonly brokers: string[];
+  private readonly clientId: string;
 
   constructor(options: KafkajsAdapterOptions) {
+    this.brokers = options.brokers;
+    this.clientId = options.clientId;
     const log = options.logger;
     this.fetch = {
       maxBytes: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
@@ -90,7 +95,7 @@ export class KafkajsAdapter implements KafkaPort {
   async admin(): Promise<AdminPort> {
     const admin = this.kafka.admin();
     await wrap('connect admin', () => admin.connect());
-    return new KafkajsAdmin(admin);
+    return new KafkajsAdmin(admin, (topics) => readTopicIds(this.brokers, this.clientId, topics));
   }
 }
 
@@ -226,7 +231,15 @@ export class GroupCommits {
 }
 
 class KafkajsAdmin implements AdminPort {
-  constructor(private readonly admin: Admin) {}
+  constructor(
+    private readonly admin: Admin,
+    private readonly readTopicIds: (topics: string[]) => Promise<Map<string, string>>,
+  ) {}
+
+  /** kafkajs' Metadata is at most v6, without topic ids: asked through @platformatic/kafka. */
+  topicIds(topics: string[]): Promise<Map<string, string>> {
+    return this.readTopicIds(topics);
+  }
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     const existing = new Set(await this.admin.listTopics());

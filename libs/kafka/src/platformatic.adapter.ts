@@ -508,8 +508,46 @@ class PlatformaticAdmin implements AdminPort {
     await wrap('describe cluster', () => this.admin.metadata({ topics: [], forceUpdate: true }));
   }
 
+  topicIds(topics: string[]): Promise<Map<string, string>> {
+    return topicIdsOf(this.admin, topics);
+  }
+
   disconnect(): Promise<void> {
     return this.admin.close();
+  }
+}
+
+/**
+ * Topic ids through @platformatic/kafka's metadata (Metadata v12, which names them; kafkajs
+ * speaks at most v6, without ids). The topics are asked one by one: a Metadata request naming a
+ * topic that does not exist fails whole.
+ */
+async function topicIdsOf(admin: Admin, topics: string[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  if (topics.length === 0) return ids;
+  const existing = new Set(await wrap('list topics', () => admin.listTopics({ includeInternals: true })));
+  const asked = topics.filter((t) => existing.has(t));
+  if (asked.length === 0) return ids;
+  const metadata = await wrap('fetch metadata', () => admin.metadata({ topics: asked, forceUpdate: true }));
+  for (const topic of asked) {
+    const id = metadata.topics.get(topic)?.id;
+    if (id && !/^[0-]+$/.test(id)) ids.set(topic, id);
+  }
+  return ids;
+}
+
+/**
+ * A short-lived @platformatic/kafka admin client for the topic ids only: the kafkajs adapter
+ * answers `topicIds` with it. Closed after each call.
+ */
+export async function readTopicIds(brokers: string[], clientId: string, topics: string[]): Promise<Map<string, string>> {
+  const { Admin } = await load();
+  const admin = new Admin({ clientId: `${clientId}-topic-ids`, bootstrapBrokers: brokers, connectTimeout: 3000, timeout: 10000, retries: 3, retryDelay: 250 });
+  try {
+    return await topicIdsOf(admin, topics);
+  } finally {
+    // An admin client's close takes no `force` (a producer's does): forceClose would pass it as the callback.
+    await admin.close().catch(() => undefined);
   }
 }
 

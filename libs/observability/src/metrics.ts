@@ -71,6 +71,21 @@ export class HubMetrics {
     labelNames: ['kommune'],
     registers: [this.registry],
   });
+  /**
+   * The projections' halted kommune topics (libs/platform ProjectionHalts), read at each scrape:
+   * 1 per projection, kommune and reason while halted, nothing otherwise.
+   */
+  haltedProjections: () => Array<{ projection: string; kommunenummer: string; problem: string }> = () => [];
+  readonly projectionHalted: Gauge = new Gauge({
+    name: 'hendelseslager_projection_halted',
+    help: "1 while a projection has stopped consuming a kommune's topic because its stored offsets do not fit it (topic replaced, or offset past the log end); `hendelseslager rebuild` or `restore` clears it",
+    labelNames: ['projection', 'kommune', 'reason'],
+    registers: [this.registry],
+    collect: () => {
+      this.projectionHalted.reset();
+      for (const h of this.haltedProjections()) this.projectionHalted.set({ projection: h.projection, kommune: h.kommunenummer, reason: h.problem }, 1);
+    },
+  });
   readonly unprovisionedKommuner = new Gauge({
     name: 'hendelseslager_kommuner_unprovisioned',
     help: 'Kommuner in the directory whose Kafka topics this process has not provisioned (readiness lists them)',

@@ -7,3 +7,4 @@ export * from './dead-letter.service';
 export * from './status.service';
 export * from './message-list.service';
 export * from './conflict.service';
+export * from './recovery.service';

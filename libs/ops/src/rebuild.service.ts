@@ -97,9 +97,13 @@ export class RebuildService {
       await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
       consumers = [];
     };
+    let topicIds = new Map<string, string>();
     const startConsumers = async (topics: string[]) => {
       await stopConsumers();
       subscribed = topics;
+      // The new generation's offsets are stored with the ids of the topics it was built from:
+      // a kommune halted because its topics were replaced resumes once this generation is live.
+      topicIds = await this.topicIds(topics);
       // Kommuner never share a row, so each consumer takes whole kommuner (event topics) and they
       // run side by side. Partitions of one kommune stay sequential in one consumer: a document's
       // versions may sit on different partitions (different identifiers), and two concurrent
@@ -115,7 +119,7 @@ export class RebuildService {
           startOffsets: (assigned) => resumeFromStored(assigned, (topics) => this.generations.offsets(target, topics)),
           handleBatch: async (batch) => {
             try {
-              const n = await this.applyBatch(target, batch, counts);
+              const n = await this.applyBatch(target, Object.assign(batch, { topicId: topicIds.get(batch.topic) }), counts);
               progress.tick(n);
               return batch.records.at(-1)?.offset;
             } catch (error) {
@@ -151,7 +155,12 @@ export class RebuildService {
           if (!(await this.ops.isBuilding(manager, build!.id))) throw new OpsException(OpsExceptionCode.CONFLICT, `Rebuild into ${target} was aborted meanwhile`);
           const liveOffsets = await this.generations.offsetsIn(manager, live, topics);
           const targetOffsets = await this.generations.offsetsIn(manager, target, topics);
-          return liveOffsets.every((l) => BigInt(storedOffsetOf(targetOffsets, l.topic, l.partition)) >= BigInt(l.offset));
+          // Offsets the live generation stored for a topic since replaced (another topic id, or
+          // without an id and past the log end) say nothing about the topic the new generation
+          // was built from: not compared.
+          return liveOffsets
+            .filter((l) => (l.topicId ? l.topicId === topicIds.get(l.topic) : BigInt(l.offset) <= BigInt(storedOffsetOf(ends, l.topic, l.partition))))
+            .every((l) => BigInt(storedOffsetOf(targetOffsets, l.topic, l.partition)) >= BigInt(l.offset));
         });
         if (!switched) continue;
         await this.ops.finishRebuild(build.id, 'switched');
@@ -226,7 +235,7 @@ export class RebuildService {
       const tx = new ReadModelWriteRepository(manager, target);
       const fresh = decoded.filter((item) => BigInt(item.offset) >= next);
       const events = fresh.flatMap((item) => (item.event ? [{ offset: item.offset, event: item.event }] : []));
-      await this.projector.applyBatches(tx, [{ topic: batch.topic, partition: batch.partition, storedNext: next, last: batch.records.at(-1)!.offset, events }]);
+      await this.projector.applyBatches(tx, [{ topic: batch.topic, topicId: batch.topicId, partition: batch.partition, storedNext: next, last: batch.records.at(-1)!.offset, events }]);
       await tx.flush();
       applied = fresh.length;
       // Counted once the batch is applied; the transaction may still roll back, and the batch is then read again.
@@ -253,6 +262,15 @@ export class RebuildService {
     try {
       const pattern = TOPICS.pattern('events');
       return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async topicIds(topics: string[]): Promise<Map<string, string>> {
+    const admin = await this.ctx.kafka.admin();
+    try {
+      return await admin.topicIds(topics);
     } finally {
       await admin.disconnect();
     }

@@ -4,6 +4,7 @@ import { readConfigFile } from '@hub/config';
 import { storedOffsetOf, type AdminPort, type TopicPartitionOffset } from '@hub/kafka';
 import { READ_MODEL_PROJECTION } from '@hub/persistence';
 import type { OpsContext } from './ops-context';
+import { haltedProjections, type HaltedProjection } from './recovery.service';
 
 export interface GroupLag {
   group: string;
@@ -25,6 +26,11 @@ export interface KommuneStatus {
   lag: GroupLag[];
   lastEventRecordedAt: string | null;
   projectedMessages: number;
+  /**
+   * Projections that stopped consuming this kommune: their stored offsets do not fit its topics
+   * (replaced, or offsets past the log end). Empty when all is well.
+   */
+  halted: HaltedProjection[];
 }
 
 export interface HubStatus {
@@ -79,6 +85,7 @@ export class StatusService {
           lag: [],
           lastEventRecordedAt: lastTimes.get(knr)?.toISOString() ?? null,
           projectedMessages: counts.get(knr) ?? 0,
+          halted: [],
         };
         if (provisioned) {
           const rawEnd = await admin.endOffsets(TOPICS.raw(knr));
@@ -90,6 +97,7 @@ export class StatusService {
           const projectorGroup = CONSUMER_GROUPS.projector(READ_MODEL_PROJECTION);
           const projected = eventsEnd.map((e) => ({ ...e, offset: storedOffsetOf(stored, e.topic, e.partition) }));
           status.lag.push({ group: `${projectorGroup} (${schema})`, topic: TOPICS.events(knr), lag: lagOf(eventsEnd, projected), end: sum(eventsEnd) });
+          status.halted = await haltedProjections(this.ctx, admin, knr);
         }
         kommuner.push(status);
       }

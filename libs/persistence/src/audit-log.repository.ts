@@ -1,5 +1,5 @@
 import { connected } from './data-source-ready.util';
-import { AUDIT_OFFSETS, selectStoredOffsets, upsertStoredOffsets } from './stored-offsets.util';
+import { AUDIT_OFFSETS, restartStoredOffsets, selectStoredOffsets, StoredOffset, upsertStoredOffsets } from './stored-offsets.util';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditRecord } from '@hub/contracts';
 
@@ -50,8 +50,13 @@ export function blockedAmongSql(b: string, kommune: string, pseudonyms: string):
 export class AuditLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async offsets(topics: string[]): Promise<LogPosition[]> {
+  async offsets(topics: string[]): Promise<StoredOffset[]> {
     return selectStoredOffsets(await connected(this.dataSource), AUDIT_OFFSETS, topics);
+  }
+
+  /** The audit projection reads `topic` (now the topic with id `topicId`) again from its start: see `restartStoredOffsets`. */
+  async restartFrom(topic: string, topicId: string, partitions: number[]): Promise<void> {
+    await (await connected(this.dataSource)).transaction((manager) => restartStoredOffsets(manager, AUDIT_OFFSETS, topic, topicId, partitions));
   }
 
   /** Runs `work` in one transaction, so audit rows, block changes and offsets commit together. */
@@ -197,7 +202,7 @@ export class AuditLogWriter {
     );
   }
 
-  async saveOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    await upsertStoredOffsets(this.manager, AUDIT_OFFSETS, [{ topic, partition, offset: nextOffset }]);
+  async saveOffset(topic: string, partition: number, nextOffset: string, topicId?: string): Promise<void> {
+    await upsertStoredOffsets(this.manager, AUDIT_OFFSETS, [{ topic, partition, offset: nextOffset, topicId }]);
   }
 }

@@ -1,5 +1,5 @@
 import { connected } from './data-source-ready.util';
-import { generationOffsets, selectStoredOffsets } from './stored-offsets.util';
+import { generationOffsets, selectStoredOffsets, StoredOffset } from './stored-offsets.util';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertSchemaName } from './read-model.schema';
 
@@ -27,17 +27,17 @@ export class ProjectionStateRepository {
     return rows[0] ? { activeSchema: rows[0].active_schema, switchedAt: rows[0].switched_at } : undefined;
   }
 
-  async offsets(schema: string, topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+  async offsets(schema: string, topics: string[]): Promise<StoredOffset[]> {
     return this.offsetsIn((await connected(this.dataSource)).manager, schema, topics);
   }
 
   /** Every offset a generation has stored (all topics). */
-  async allOffsets(schema: string): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+  async allOffsets(schema: string): Promise<StoredOffset[]> {
     return selectStoredOffsets(await connected(this.dataSource), generationOffsets(schema));
   }
 
   /** Offsets read inside a caller's transaction (consistent with the lock it holds). */
-  async offsetsIn(manager: EntityManager, schema: string, topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+  async offsetsIn(manager: EntityManager, schema: string, topics: string[]): Promise<StoredOffset[]> {
     return selectStoredOffsets(manager, generationOffsets(schema), topics);
   }
 

@@ -1,5 +1,5 @@
 import { connected } from './data-source-ready.util';
-import { RAW_ARCHIVE_OFFSETS, selectStoredOffsets, upsertStoredOffsets } from './stored-offsets.util';
+import { RAW_ARCHIVE_OFFSETS, restartStoredOffsets, selectStoredOffsets, StoredOffset, upsertStoredOffsets } from './stored-offsets.util';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RawMessageRecord } from '@hub/contracts';
 
@@ -14,7 +14,16 @@ export type ArchivedMessage = Pick<
   binaryId: string;
   receivedAt: Date;
   source: { topic: string; partition: number; offset: string };
+  /**
+   * The raw Kafka record besides payload and the columns above: its key, headers and the rest of
+   * its fields, so a restore can write it to the raw topic again (`hendelseslager restore`).
+   * Absent on messages archived before they were kept (migration OffsetTopicIds).
+   */
+  record?: { key: string | null; headers: Record<string, string>; fields: ArchivedRawFields };
 };
+
+/** A raw record's fields without its payload, its time as epoch milliseconds (JSON in `raw_record`). */
+export type ArchivedRawFields = Omit<RawMessageRecord, 'payload' | 'receivedAt'> & { receivedAt: number };
 
 /**
  * The raw-message archive and its consumer offsets. Raw SQL: bytea in and out, an
@@ -24,28 +33,55 @@ export type ArchivedMessage = Pick<
 export class RawArchiveRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async offsets(topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+  async offsets(topics: string[]): Promise<StoredOffset[]> {
     return selectStoredOffsets(await connected(this.dataSource), RAW_ARCHIVE_OFFSETS, topics);
+  }
+
+  /** The archive reads `topic` (now the topic with id `topicId`) again from its start: see `restartStoredOffsets`. */
+  async restartFrom(topic: string, topicId: string, partitions: number[]): Promise<void> {
+    await (await connected(this.dataSource)).transaction((manager) => restartStoredOffsets(manager, RAW_ARCHIVE_OFFSETS, topic, topicId, partitions));
+  }
+
+  /**
+   * A kommune's archived messages in the order they were on the raw topic (per original
+   * partition by offset), `limit` at a time after `after` (the last one's (partition, offset)):
+   * what `hendelseslager restore` writes back, with the content.
+   */
+  async page(kommunenummer: string, after: { partition: number; offset: string } | null, limit: number): Promise<ArchivedMessage[]> {
+    const rows: ArchiveRow[] = await (await connected(this.dataSource)).query(
+      `SELECT * FROM raw_message_archive
+        WHERE kommunenummer = $1 AND ($2::int IS NULL OR (raw_partition, raw_offset) > ($2::int, $3::bigint))
+        ORDER BY raw_partition, raw_offset, msg_id LIMIT $4`,
+      [kommunenummer, after?.partition ?? null, after?.offset ?? null, limit],
+    );
+    return rows.map(toArchived);
+  }
+
+  /** How many messages a kommune's archive holds. */
+  async count(kommunenummer: string): Promise<number> {
+    const rows = await (await connected(this.dataSource)).query('SELECT count(*)::int AS n FROM raw_message_archive WHERE kommunenummer = $1', [kommunenummer]);
+    return rows[0].n;
   }
 
   /**
    * Stores the messages and the partition's next offset in one transaction. The first record
    * of a MsgId wins: intake refuses a second copy, and a replay must not replace the bytes.
    */
-  async store(messages: ArchivedMessage[], position: { topic: string; partition: number; nextOffset: string }): Promise<void> {
+  async store(messages: ArchivedMessage[], position: { topic: string; partition: number; nextOffset: string; topicId?: string }): Promise<void> {
     await (await connected(this.dataSource)).transaction(async (manager: EntityManager) => {
       for (const m of messages) {
         await manager.query(
           `INSERT INTO raw_message_archive (kommunenummer, msg_id, binary_id, hub_message_id, msg_type, patient_pseudonym, content_type,
-             declared_encoding, sha256, size_bytes, payload, received_at, raw_topic, raw_partition, raw_offset)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (kommunenummer, msg_id) DO NOTHING`,
+             declared_encoding, sha256, size_bytes, payload, received_at, raw_topic, raw_partition, raw_offset, raw_key, raw_headers, raw_record)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) ON CONFLICT (kommunenummer, msg_id) DO NOTHING`,
           [
             m.kommunenummer, m.msgId, m.binaryId, m.hubMessageId, m.msgType, m.patientPseudonym, m.contentType, m.declaredEncoding,
             m.sha256, m.sizeBytes, m.payload, m.receivedAt, m.source.topic, m.source.partition, m.source.offset,
+            m.record?.key ?? null, m.record ? JSON.stringify(m.record.headers) : null, m.record ? JSON.stringify(m.record.fields) : null,
           ],
         );
       }
-      await upsertStoredOffsets(manager, RAW_ARCHIVE_OFFSETS, [{ topic: position.topic, partition: position.partition, offset: position.nextOffset }]);
+      await upsertStoredOffsets(manager, RAW_ARCHIVE_OFFSETS, [{ topic: position.topic, partition: position.partition, offset: position.nextOffset, topicId: position.topicId }]);
     });
   }
 
@@ -108,6 +144,7 @@ interface ArchiveRow {
   kommunenummer: string; msg_id: string; binary_id: string; hub_message_id: string; msg_type: string; patient_pseudonym: string | null;
   content_type: string; declared_encoding: string | null; sha256: string; size_bytes: number; payload: Buffer; received_at: Date;
   raw_topic: string; raw_partition: number; raw_offset: string;
+  raw_key: string | null; raw_headers: Record<string, string> | null; raw_record: ArchivedRawFields | null;
 }
 
 function toArchived(r: ArchiveRow): ArchivedMessage {
@@ -116,5 +153,6 @@ function toArchived(r: ArchiveRow): ArchivedMessage {
     patientPseudonym: r.patient_pseudonym, contentType: r.content_type, declaredEncoding: r.declared_encoding, sha256: r.sha256,
     sizeBytes: r.size_bytes, payload: r.payload, receivedAt: r.received_at,
     source: { topic: r.raw_topic, partition: r.raw_partition, offset: String(r.raw_offset) },
+    ...(r.raw_record ? { record: { key: r.raw_key, headers: r.raw_headers ?? {}, fields: r.raw_record } } : {}),
   };
 }

@@ -46,7 +46,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   /** Patient rows as stored (loaded) or as this batch leaves them (dirty); null: not stored. */
   private readonly patients = new Map<string, { knr: string; patient: PatientDemographics | null; dirty: boolean }>();
   private readonly links = new Map<string, [string, string, string]>();
-  private readonly offsets = new Map<string, { topic: string; partition: number; nextOffset: string }>();
+  private readonly offsets = new Map<string, { topic: string; partition: number; nextOffset: string; topicId?: string }>();
 
   constructor(private readonly manager: EntityManager, private readonly schemaName: string) {
     assertSchemaName(schemaName);
@@ -173,8 +173,8 @@ export class ReadModelWriteRepository implements ReadModelTx {
     }
   }
 
-  async saveOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    this.offsets.set(`${topic}|${partition}`, { topic, partition, nextOffset });
+  async saveOffset(topic: string, partition: number, nextOffset: string, topicId?: string): Promise<void> {
+    this.offsets.set(`${topic}|${partition}`, { topic, partition, nextOffset, topicId });
   }
 
   /** Writes everything this batch changed. Call once, inside the transaction, before it commits. */
@@ -423,7 +423,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   }
 
   private async writeOffsets(): Promise<void> {
-    await upsertStoredOffsets(this.manager, generationOffsets(this.schemaName), [...this.offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: o.nextOffset })));
+    await upsertStoredOffsets(this.manager, generationOffsets(this.schemaName), [...this.offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: o.nextOffset, topicId: o.topicId })));
   }
 }
 

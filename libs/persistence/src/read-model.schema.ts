@@ -14,7 +14,7 @@ export function readModelDdl(schema: string): string[] {
     `CREATE SCHEMA IF NOT EXISTS ${s}`,
     `CREATE TABLE ${s}.projection_offsets (
        topic text NOT NULL, partition int NOT NULL, next_offset bigint NOT NULL,
-       updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (topic, partition))`,
+       updated_at timestamptz NOT NULL DEFAULT now(), topic_id text, PRIMARY KEY (topic, partition))`,
     `CREATE TABLE ${s}.message_versions (
        kommunenummer char(4) NOT NULL, msg_id text NOT NULL, event_id uuid NOT NULL, event_type text NOT NULL,
        msg_type text NOT NULL, standard text NOT NULL, standard_version text NOT NULL, status text,

@@ -6,9 +6,15 @@ export interface StoredOffset {
   partition: number;
   /** The next offset to read (int64 as a decimal string). */
   offset: string;
+  /**
+   * The Kafka topic id the offset belongs to (null: stored before topic ids were kept). An
+   * offset is only valid on that topic: a topic deleted and created again has a new id.
+   * Omitted on a write: the stored id stays as it is.
+   */
+  topicId?: string | null;
 }
 
-/** A table of stored next offsets: `(topic, partition) → next_offset`, one per projection. */
+/** A table of stored next offsets: `(topic, partition) → (next_offset, topic_id)`, one per projection. */
 export interface OffsetTable {
   /** The table's name, already quoted where needed; never from input. */
   readonly sql: string;
@@ -16,8 +22,10 @@ export interface OffsetTable {
   readonly updatedAt: boolean;
 }
 
-export const AUDIT_OFFSETS: OffsetTable = { sql: 'audit_projection_offsets', updatedAt: false };
-export const RAW_ARCHIVE_OFFSETS: OffsetTable = { sql: 'raw_archive_offsets', updatedAt: true };
+/** The audit projection's offsets; `projection` is its name (consumer group suffix, metrics label). */
+export const AUDIT_OFFSETS = { sql: 'audit_projection_offsets', updatedAt: false, projection: 'audit' } as const satisfies OffsetTable & { projection: string };
+/** The raw-message archive's offsets; `projection` is its name (consumer group suffix, metrics label). */
+export const RAW_ARCHIVE_OFFSETS = { sql: 'raw_archive_offsets', updatedAt: true, projection: 'raw-archive' } as const satisfies OffsetTable & { projection: string };
 
 /** The offsets of one read-model generation (`readmodel_g<N>.projection_offsets`). */
 export function generationOffsets(schema: string): OffsetTable {
@@ -36,10 +44,10 @@ export interface Queryable {
  */
 export async function selectStoredOffsets(db: Queryable, table: OffsetTable, topics?: string[]): Promise<StoredOffset[]> {
   const rows = (await db.query(
-    `SELECT topic, partition, next_offset::text AS next_offset FROM ${table.sql}${topics ? ' WHERE topic = ANY($1)' : ''}`,
+    `SELECT topic, partition, next_offset::text AS next_offset, topic_id FROM ${table.sql}${topics ? ' WHERE topic = ANY($1)' : ''}`,
     topics ? [topics] : [],
-  )) as Array<{ topic: string; partition: number; next_offset: string }>;
-  return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset }));
+  )) as Array<{ topic: string; partition: number; next_offset: string; topic_id: string | null }>;
+  return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset, topicId: r.topic_id }));
 }
 
 /**
@@ -49,9 +57,22 @@ export async function selectStoredOffsets(db: Queryable, table: OffsetTable, top
 export async function upsertStoredOffsets(db: Queryable, table: OffsetTable, offsets: StoredOffset[]): Promise<void> {
   if (offsets.length === 0) return;
   await db.query(
-    `INSERT INTO ${table.sql} (topic, partition, next_offset)
-     SELECT * FROM json_to_recordset($1::json) AS x(topic text, partition int, next_offset bigint)
-     ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset${table.updatedAt ? ', updated_at = now()' : ''}`,
-    [JSON.stringify(offsets.map((o) => ({ topic: o.topic, partition: o.partition, next_offset: o.offset })))],
+    `INSERT INTO ${table.sql} AS t (topic, partition, next_offset, topic_id)
+     SELECT * FROM json_to_recordset($1::json) AS x(topic text, partition int, next_offset bigint, topic_id text)
+     ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,
+       topic_id = COALESCE(EXCLUDED.topic_id, t.topic_id)${table.updatedAt ? ', updated_at = now()' : ''}`,
+    [JSON.stringify(offsets.map((o) => ({ topic: o.topic, partition: o.partition, next_offset: o.offset, topic_id: o.topicId ?? null })))],
   );
+}
+
+/**
+ * Makes a projection start a topic again from its beginning, on the topic that now carries the
+ * name (`topicId`): every stored partition of the topic is dropped and each of the topic's
+ * partitions stored at offset 0 with the new id. The recovery's "accept the new topic" for
+ * projections that are idempotent by key (raw archive, audit log): they re-read the new topic
+ * and keep what they already hold. In the caller's transaction.
+ */
+export async function restartStoredOffsets(db: Queryable, table: OffsetTable, topic: string, topicId: string, partitions: number[]): Promise<void> {
+  await db.query(`DELETE FROM ${table.sql} WHERE topic = $1`, [topic]);
+  await upsertStoredOffsets(db, table, partitions.map((partition) => ({ topic, partition, offset: '0', topicId })));
 }

@@ -9,6 +9,7 @@ export * from './token-verifier.provider';
 export * from './topic-provisioner.service';
 export * from './provisioning-status';
 export * from './pattern-consumer.runner';
+export * from './projection-halts';
 export * from './lag-monitor.service';
 export * from './dead-letter-writer.service';
 export { dataSourceReady } from './database-lifecycle.service';

@@ -4,6 +4,7 @@ import type { HubConfig } from '@hub/config';
 import type { AdminPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { runningConsumerGroups } from './pattern-consumer.runner';
+import { projectionHalts } from './projection-halts';
 import { PeriodicJob } from './periodic-job';
 import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 
@@ -22,7 +23,9 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(KAFKA_PORT) private readonly kafka: KafkaPort,
     private readonly metrics: HubMetrics,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'lagMonitorIntervalMs'>,
-  ) {}
+  ) {
+    this.metrics.haltedProjections = () => projectionHalts.list();
+  }
 
   onApplicationBootstrap(): void {
     for (const [group, entry] of runningConsumerGroups) entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);

@@ -1,5 +1,7 @@
-import type { BatchContext, ConsumerOptions, KafkaPort } from '@hub/kafka';
+import { TOPICS } from '@hub/contracts';
+import type { BatchContext, ConsumerOptions, IncomingRecord, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
 import { PatternConsumerRunner, SharedTopicList } from './pattern-consumer.runner';
+import { ProjectionHalts } from './projection-halts';
 
 describe('PatternConsumerRunner', () => {
   it('restarts once when the concurrent partition batches of one fetch fail together', async () => {
@@ -28,6 +30,170 @@ describe('PatternConsumerRunner', () => {
       await runner.stop();
     } finally {
       jest.useRealTimers();
+    }
+  });
+});
+
+describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)', () => {
+  const A = TOPICS.events('0301');
+  const B = TOPICS.events('0302');
+  const record = (topic: string, offset: number) => ({ topic, partition: 0, offset: String(offset), key: null, value: Buffer.from('x'), headers: {}, timestamp: '0' }) as IncomingRecord;
+  const batch = (topic: string, from: number, to: number) =>
+    ({ topic, partition: 0, records: Array.from({ length: to - from + 1 }, (_, i) => record(topic, from + i)), heartbeat: async () => undefined, isStale: () => false }) as BatchContext;
+
+  it('leaves a replaced topic out, hands on only records from the stored offset with the topic id, and resumes the topic once its offsets fit again', async () => {
+    const ids = new Map([[A, 'id-a'], [B, 'id-b-new']]);
+    let stored: TopicPartitionOffset[] = [
+      { topic: A, partition: 0, offset: '5', topicId: 'id-a' },
+      { topic: B, partition: 0, offset: '40', topicId: 'id-b-old' },
+    ];
+    const consumers: ConsumerOptions[] = [];
+    const kafka = {
+      admin: async () => ({
+        listTopics: async () => [A, B],
+        topicIds: async (topics: string[]) => new Map(topics.filter((t) => ids.has(t)).map((t) => [t, ids.get(t)!])),
+        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: '10' }],
+        disconnect: async () => undefined,
+      }),
+      consumer: (options: ConsumerOptions) => {
+        consumers.push(options);
+        return { start: async () => undefined, stop: async () => undefined };
+      },
+    } as unknown as KafkaPort;
+    const handled: Array<{ topic: string; offsets: string[]; topicId?: string }> = [];
+    const halts = new ProjectionHalts();
+    const runner = new PatternConsumerRunner(
+      kafka,
+      TOPICS.pattern('events'),
+      {
+        groupId: 'g',
+        fromBeginning: true,
+        commitToGroup: true,
+        handleBatch: async (b) => {
+          handled.push({ topic: b.topic, offsets: b.records.map((r) => r.offset), topicId: b.topicId });
+          return b.records.at(-1)?.offset;
+        },
+      },
+      'Test',
+      20,
+      { projection: 'readmodel', storedOffsets: async (topics) => stored.filter((s) => topics.includes(s.topic)), halts, haltRecheckMs: 10 },
+    );
+    runner.start();
+    try {
+      const until = async (check: () => boolean) => {
+        for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+        expect(check()).toBe(true);
+      };
+      await until(() => consumers.length === 1);
+      // B's offsets belong to a replaced topic: halted, not subscribed, and never sought.
+      expect(consumers[0].topics).toEqual([A]);
+      expect(halts.list()).toEqual([expect.objectContaining({ projection: 'readmodel', kommunenummer: '0302', topic: B, problem: 'topic-replaced' })]);
+      const options = consumers[0];
+      // Before the assignment is checked, nothing is handed on.
+      expect(await options.handleBatch(batch(A, 5, 6))).toBeUndefined();
+      expect(await options.startOffsets!([{ topic: A, partition: 0 }])).toEqual([{ topic: A, partition: 0, offset: '5' }]);
+      // A fetch from before the seek: the records below the stored offset are not taken as read.
+      expect(await options.handleBatch(batch(A, 0, 4))).toBeUndefined();
+      expect(await options.handleBatch(batch(A, 3, 7))).toBe('7');
+      expect(handled).toEqual([{ topic: A, offsets: ['5', '6', '7'], topicId: 'id-a' }]);
+      // The operator rebuilt B from its new topic: its offsets carry the new id, the halt clears.
+      stored = [...stored.filter((s) => s.topic !== B), { topic: B, partition: 0, offset: '10', topicId: 'id-b-new' }];
+      await until(() => consumers.length === 2);
+      expect(consumers[1].topics).toEqual([A, B]);
+      expect(halts.list()).toEqual([]);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('halts a topic replaced under a running consumer: when a batch starts below the expected offset (the client reset), and by the periodic id check', async () => {
+    const ids = new Map([[A, 'id-a'], [B, 'id-b']]);
+    const consumers: ConsumerOptions[] = [];
+    const kafka = {
+      admin: async () => ({
+        listTopics: async () => [A, B],
+        topicIds: async (topics: string[]) => new Map(topics.map((t) => [t, ids.get(t)!])),
+        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: ids.get(topic)!.endsWith('new') ? '2' : '10' }],
+        disconnect: async () => undefined,
+      }),
+      consumer: (options: ConsumerOptions) => {
+        consumers.push(options);
+        return { start: async () => undefined, stop: async () => undefined };
+      },
+    } as unknown as KafkaPort;
+    const handled: string[][] = [];
+    const halts = new ProjectionHalts();
+    const runner = new PatternConsumerRunner(
+      kafka,
+      TOPICS.pattern('events'),
+      { groupId: 'g', fromBeginning: true, commitToGroup: true, handleBatch: async (b) => (handled.push(b.records.map((r) => r.offset)), b.records.at(-1)?.offset) },
+      'Test',
+      20,
+      {
+        projection: 'readmodel',
+        storedOffsets: async (topics) => topics.map((topic) => ({ topic, partition: 0, offset: '8', topicId: topic === A ? 'id-a' : 'id-b' })),
+        halts,
+        topicIdCheckMs: 50,
+      },
+    );
+    runner.start();
+    try {
+      const until = async (check: () => boolean) => {
+        for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+        expect(check()).toBe(true);
+      };
+      await until(() => consumers.length === 1);
+      expect(await consumers[0].startOffsets!([{ topic: A, partition: 0 }, { topic: B, partition: 0 }])).toHaveLength(2);
+      // A is replaced; the client resets to its start: nothing is handed on, A is halted.
+      ids.set(A, 'id-a-new');
+      expect(await consumers[0].handleBatch(batch(A, 0, 1))).toBeUndefined();
+      expect(handled).toEqual([]);
+      expect(halts.list().map((h) => [h.topic, h.problem])).toEqual([[A, 'topic-replaced']]);
+      await until(() => consumers.length >= 2);
+      expect(consumers.at(-1)!.topics).toEqual([B]);
+      // B is replaced without any batch telling: the periodic id check halts it.
+      expect(await consumers.at(-1)!.startOffsets!([{ topic: B, partition: 0 }])).toEqual([{ topic: B, partition: 0, offset: '8' }]);
+      ids.set(B, 'id-b-new');
+      await until(() => halts.list().length === 2);
+      expect(halts.list().find((h) => h.topic === B)).toMatchObject({ problem: 'topic-replaced', partitions: [{ partition: 0, storedOffset: '8', storedTopicId: 'id-b', topicId: 'id-b-new' }] });
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('halts a topic whose stored offset lies past its log end when its partitions are assigned', async () => {
+    const consumers: ConsumerOptions[] = [];
+    let end = '50';
+    const kafka = {
+      admin: async () => ({
+        listTopics: async () => [A],
+        topicIds: async () => new Map([[A, 'id-a']]),
+        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: end }],
+        disconnect: async () => undefined,
+      }),
+      consumer: (options: ConsumerOptions) => {
+        consumers.push(options);
+        return { start: async () => undefined, stop: async () => undefined };
+      },
+    } as unknown as KafkaPort;
+    const halts = new ProjectionHalts();
+    const runner = new PatternConsumerRunner(kafka, TOPICS.pattern('events'), { groupId: 'g', fromBeginning: true, commitToGroup: true, handleBatch: async () => '0' }, 'Test', 60000, {
+      projection: 'raw-archive',
+      storedOffsets: async () => [{ topic: A, partition: 0, offset: '40', topicId: 'id-a' }],
+      halts,
+    });
+    runner.start();
+    try {
+      for (let i = 0; i < 100 && consumers.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      // Between the check before subscribing and the assignment, the log lost records (an unclean election).
+      end = '30';
+      expect(await consumers[0].startOffsets!([{ topic: A, partition: 0 }])).toEqual([]);
+      expect(halts.list()).toEqual([
+        expect.objectContaining({ topic: A, problem: 'beyond-log-end', partitions: [{ partition: 0, storedOffset: '40', storedTopicId: 'id-a', topicId: 'id-a' }] }),
+      ]);
+      expect(await consumers[0].handleBatch(batch(A, 30, 31))).toBeUndefined();
+    } finally {
+      await runner.stop();
     }
   });
 });

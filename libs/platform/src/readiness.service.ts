@@ -5,16 +5,20 @@ import type { AdminPort, KafkaPort } from '@hub/kafka';
 import { KAFKA_PORT } from './platform.tokens';
 import { dataSourceReady } from './database-lifecycle.service';
 import { ProvisioningStatus } from './provisioning-status';
+import { projectionHalts, type ProjectionHalt } from './projection-halts';
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string; unprovisioned?: string[] }>;
+  checks: Record<string, { ok: boolean; error?: string; unprovisioned?: string[]; halted?: Array<Pick<ProjectionHalt, 'kommunenummer' | 'projection' | 'problem' | 'since'>> }>;
 }
 
 /**
  * Checks the three servers the hub cannot work without and, in a process that provisions topics
  * (intake), that every kommune in the directory has its topics: `checks.topics.unprovisioned`
- * lists the kommunenummer of those that do not (nothing else about them).
+ * lists the kommunenummer of those that do not (nothing else about them). In a process that
+ * runs projections, `checks.projections` lists the kommuner a projection has halted because its
+ * stored offsets do not fit the topic any more (libs/platform ProjectionHalts): not ready until
+ * an operator has rebuilt or restored them.
  */
 @Injectable()
 export class ReadinessService implements OnApplicationShutdown {
@@ -48,6 +52,15 @@ export class ReadinessService implements OnApplicationShutdown {
       const unprovisioned = this.provisioning.unprovisioned();
       checks.topics =
         unprovisioned.length === 0 ? { ok: true } : { ok: false, error: `${unprovisioned.length} kommune(r) without topics`, unprovisioned };
+    }
+    const halted = projectionHalts.list();
+    if (halted.length > 0) {
+      const kommuner = [...new Set(halted.map((h) => h.kommunenummer))];
+      checks.projections = {
+        ok: false,
+        error: `${kommuner.length} kommune(r) halted: stored offsets do not fit the topics (rebuild or restore)`,
+        halted: halted.map((h) => ({ kommunenummer: h.kommunenummer, projection: h.projection, problem: h.problem, since: h.since })),
+      };
     }
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }

@@ -65,5 +65,6 @@ export interface ReadModelTx {
   /** Replaces every fact row of a document with the facts of one version (or none). */
   replaceFacts(kommunenummer: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void>;
   upsertPatient(kommunenummer: string, patient: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void>;
-  saveOffset(topic: string, partition: number, nextOffset: string): Promise<void>;
+  /** The partition's next offset, with the Kafka topic id it belongs to (libs/persistence stored-offsets). */
+  saveOffset(topic: string, partition: number, nextOffset: string, topicId?: string): Promise<void>;
 }

@@ -18,6 +18,8 @@ export interface PartitionEvents {
   last: string;
   /** The batch's events at or after `storedNext`, in offset order. */
   events: Array<{ offset: string; event: DocumentEvent }>;
+  /** The Kafka topic id the batch was read from, stored with the offset. */
+  topicId?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export class ReadModelProjector {
     for (const batch of batches) {
       for (const { offset, event } of batch.events) await this.apply(tx, event, { topic: batch.topic, partition: batch.partition, offset });
       const next = BigInt(batch.last) + 1n;
-      if (next > batch.storedNext) await tx.saveOffset(batch.topic, batch.partition, next.toString());
+      if (next > batch.storedNext) await tx.saveOffset(batch.topic, batch.partition, next.toString(), batch.topicId);
     }
   }
 

@@ -200,4 +200,33 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     await admin.deleteGroup(`${TEST_NAMESPACE}.kclient.${name}.never-existed`);
     await admin.disconnect();
   });
+
+  it('reads topic ids: stable for a topic, new when it is deleted and created again, absent for a missing topic', async () => {
+    const admin = await kafka.admin();
+    const replaced = `${TEST_NAMESPACE}.kclient.${name}.replaced.${randomUUID().slice(0, 8)}`;
+    const missing = `${TEST_NAMESPACE}.kclient.${name}.missing`;
+    try {
+      await admin.ensureTopics([{ topic: replaced, partitions: 1, replicationFactor: 1 }]);
+      const first = await admin.topicIds([topic, replaced, missing]);
+      expect([...first.keys()].sort()).toEqual([replaced, topic].sort());
+      expect(first.get(topic)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect((await admin.topicIds([topic])).get(topic)).toBe(first.get(topic));
+      // Deleted and created again under the same name: another topic, another id.
+      const { Kafka, logLevel } = await import('kafkajs');
+      const raw = new Kafka({ clientId: 'hltest-delete', brokers, logLevel: logLevel.NOTHING }).admin();
+      await raw.connect();
+      await raw.deleteTopics({ topics: [replaced], timeout: 30000 });
+      const deadline = Date.now() + 30000;
+      while ((await raw.listTopics()).includes(replaced) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      // Created again by a client that never saw the old topic (a client's metadata cache of a deleted topic is not the point here).
+      await raw.createTopics({ topics: [{ topic: replaced, numPartitions: 1, replicationFactor: 1 }] });
+      await raw.disconnect();
+      let again: string | undefined;
+      while (!(again = (await admin.topicIds([replaced])).get(replaced)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(again).toMatch(/^[0-9a-f-]{36}$/);
+      expect(again).not.toBe(first.get(replaced));
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
