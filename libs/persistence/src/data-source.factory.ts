@@ -10,6 +10,7 @@ import { RawMessageArchive1763900400000 } from './migrations/1763900400000-RawMe
 import { ReceiptMessageKey1764300000000 } from './migrations/1764300000000-ReceiptMessageKey';
 import { WebSessions1764310000000 } from './migrations/1764310000000-WebSessions';
 import { FhirSubscriptions1764340000000 } from './migrations/1764340000000-FhirSubscriptions';
+import { SubscriptionDelivery1764350000000 } from './migrations/1764350000000-SubscriptionDelivery';
 
 /**
  * The hub's one PostgreSQL DataSource. Migrations never run when an app boots
@@ -18,7 +19,7 @@ import { FhirSubscriptions1764340000000 } from './migrations/1764340000000-FhirS
 export const MIGRATIONS = [
   InitialSchema1763900000000, RawMessageArchive1763900400000, OpsState1764000000000, AuditLog1764100000000, PatientNamesGenDate1764200000000,
   ReceiptMessageKey1764300000000, WebSessions1764310000000, DpopProofReplay1764320000000, AuditRefusalReason1764320100000,
-  RateLimitBuckets1764330000000, FhirSubscriptions1764340000000,
+  RateLimitBuckets1764330000000, FhirSubscriptions1764340000000, SubscriptionDelivery1764350000000,
 ];
 
 export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {

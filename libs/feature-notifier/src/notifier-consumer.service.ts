@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AvroCodec, DocumentEvent, parseTopic, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import type { BatchContext, KafkaPort } from '@hub/kafka';
+import { HubLogger } from '@hub/observability';
+import { FhirSubscriptionRepository, MatchableEvent } from '@hub/persistence';
+import { ConsumerService, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
+import { matchableEvent } from './event-matching';
+
+/** Projection name of the notifier: its consumer group is `<ns>.projector.notifier`. */
+export const NOTIFIER_PROJECTION = 'notifier';
+
+/**
+ * Every kommune's event topic → the events of the Subscriptions they match, numbered per
+ * subscription, with the partition's next offset in the same transaction (`notifier_offsets`):
+ * after a crash the consumer resumes exactly there, and an event is never numbered twice. Its
+ * own consumer group, so notifier instances share the partitions. Delivery is
+ * NotificationDeliveryService's, from the stored events.
+ */
+@Injectable()
+export class NotifierConsumerService extends ConsumerService {
+  private readonly log = new HubLogger(NotifierConsumerService.name);
+  protected readonly runner: PatternConsumerRunner;
+
+  constructor(
+    @Inject(KAFKA_PORT) kafka: KafkaPort,
+    private readonly codec: AvroCodec,
+    private readonly subscriptions: FhirSubscriptionRepository,
+  ) {
+    super();
+    this.runner = projectionConsumer(kafka, {
+      projection: NOTIFIER_PROJECTION,
+      topics: TOPICS.pattern('events'),
+      storedOffsets: (topics) => this.subscriptions.offsets(topics),
+      handleBatch: (b) => this.handleBatch(b),
+      name: NotifierConsumerService.name,
+    });
+  }
+
+  async handleBatch(batch: BatchContext): Promise<string | undefined> {
+    const last = batch.records.at(-1)?.offset;
+    if (!parseTopic(batch.topic) || last === undefined) return last;
+    const events: MatchableEvent[] = [];
+    for (const record of batch.records) {
+      let event: DocumentEvent;
+      try {
+        event = await this.codec.decode<DocumentEvent>(record.value ?? Buffer.alloc(0));
+      } catch (error) {
+        if (error instanceof RegistryUnavailableException) throw error;
+        // The projector dead-letters the same record; nothing to notify.
+        this.log.warn('Event not decodable; no notification', { topic: batch.topic, partition: batch.partition, offset: record.offset });
+        continue;
+      }
+      const matchable = matchableEvent(event);
+      if (matchable) events.push(matchable);
+    }
+    const added = await this.subscriptions.recordEvents(events, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
+    if (added > 0) this.log.info('Subscription events recorded', { topic: batch.topic, partition: batch.partition, lastOffset: last, subscriptionEvents: added });
+    return last;
+  }
+}
