@@ -243,9 +243,27 @@ describe('Subscriptions: rest-hook notifications', () => {
     expect((await fetch(`${base()}/${quiet.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${subscriber}` } })).status).toBe(204);
   }, 60000);
 
-  it('receiver down: retries with backoff, then status error; nothing is lost: $events returns the missed events, audited', async () => {
-    const before = receiver.received.length;
+  it('receiver answering 503: retried with backoff, then status error', async () => {
     receiver.failWith = 503;
+    const t0 = Date.now();
+    const errored = await subscribe(TOPICS.received, [`patient.identifier=${token(ola)}`], receiver.url('/failing'));
+    const failed = await eventually(async () => {
+      const s = (await get(errored.id as string)).body;
+      return s.status === 'error' ? s : undefined;
+    }, 30000, 100);
+    receiver.failWith = undefined;
+    // Backoff: 200 + 400 + 800 ms between the four attempts (NOTIFIER_RETRY_BASE_MS=200, doubling).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+    // The handshake never got through: requested, then error after NOTIFIER_MAX_ATTEMPTS (4).
+    expect(failed.error).toBe('endpoint answered HTTP 503');
+    expect(receiver.of('/failing')).toEqual([]);
+    const attempts = (await db.query('SELECT attempts FROM fhir_subscriptions WHERE id = $1', [errored.id])).rows[0].attempts as number;
+    expect(attempts).toBe(4);
+  }, 60000);
+
+  it('receiver down (process stopped): retries, then status error; nothing is lost: $events returns the missed events, audited', async () => {
+    const before = receiver.received.length;
+    await receiver.stop();
     const more = [randomUUID(), randomUUID()];
     const doc = randomUUID();
     await post(services(kari, 'N', more[0], doc));
@@ -255,12 +273,12 @@ describe('Subscriptions: rest-hook notifications', () => {
       const s = (await get(received.id as string)).body;
       return s.status === 'error' ? s : undefined;
     }, 90000, 250);
-    expect(failed.error).toBe('endpoint answered HTTP 503');
-    expect(receiver.received.length).toBe(before);
+    expect(failed.error).toBe('endpoint not reachable (ECONNREFUSED)');
+    await receiver.start(); // the same port again
     const status = statusOf({ entry: [{ resource: (await get(`${received.id}/$status`)).body.entry[0].resource }] });
     expect(status).toMatchObject({ status: 'error', since: '5' });
 
-    receiver.failWith = undefined;
+    expect(receiver.received.length).toBe(before); // the hub does not resend by itself once in error
     const missed = await get(`${received.id}/$events?eventsSinceNumber=4&content=full-resource`);
     expect(missed.status).toBe(200);
     const recovered = statusOf(missed.body);

@@ -31,6 +31,8 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
   private readonly log = new HubLogger(NotificationDeliveryService.name);
   private readonly job = new PeriodicJob(() => this.tick());
   private lastExpiry = 0;
+  /** Set when new events were recorded during a round: the round runs again at once. */
+  private again = false;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -46,8 +48,25 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
     await this.job.stop();
   }
 
+  /**
+   * New events were recorded (by this process's consumer): deliver now rather than at the next
+   * poll. Another instance's events are found by the poll.
+   */
+  wake(): void {
+    this.again = true;
+    void this.job.run();
+  }
+
+  /** Rounds until no wake-up came in during the last one. */
+  private async tick(): Promise<void> {
+    do {
+      this.again = false;
+      await this.round();
+    } while (this.again);
+  }
+
   /** One round: end expired subscriptions (every 10 s), then work every due subscription once. */
-  async tick(): Promise<void> {
+  async round(): Promise<void> {
     try {
       if (Date.now() - this.lastExpiry > 10_000) {
         this.lastExpiry = Date.now();

@@ -5,6 +5,7 @@ import { HubLogger } from '@hub/observability';
 import { FhirSubscriptionRepository, MatchableEvent } from '@hub/persistence';
 import { ConsumerService, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { matchableEvent } from './event-matching';
+import { NotificationDeliveryService } from './notification-delivery.service';
 
 /** Projection name of the notifier: its consumer group is `<ns>.projector.notifier`. */
 export const NOTIFIER_PROJECTION = 'notifier';
@@ -25,6 +26,7 @@ export class NotifierConsumerService extends ConsumerService {
     @Inject(KAFKA_PORT) kafka: KafkaPort,
     private readonly codec: AvroCodec,
     private readonly subscriptions: FhirSubscriptionRepository,
+    private readonly delivery: NotificationDeliveryService,
   ) {
     super();
     this.runner = projectionConsumer(kafka, {
@@ -54,7 +56,10 @@ export class NotifierConsumerService extends ConsumerService {
       if (matchable) events.push(matchable);
     }
     const added = await this.subscriptions.recordEvents(events, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
-    if (added > 0) this.log.info('Subscription events recorded', { topic: batch.topic, partition: batch.partition, lastOffset: last, subscriptionEvents: added });
+    if (added > 0) {
+      this.log.info('Subscription events recorded', { topic: batch.topic, partition: batch.partition, lastOffset: last, subscriptionEvents: added });
+      this.delivery.wake();
+    }
     return last;
   }
 }
