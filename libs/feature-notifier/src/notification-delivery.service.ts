@@ -15,7 +15,7 @@ const EVENTS_PER_NOTIFICATION = 20;
 const DEFAULT_TIMEOUT_SECONDS = 10;
 const MAX_BACKOFF_MS = 300_000;
 /** How soon to look again when the read model does not hold an event's message yet. */
-const NOT_READY_RETRY_MS = 250;
+const NOT_READY_RETRY_MS = 100;
 
 /**
  * Rest-hook delivery of Subscription notifications (R4 Backport IG), from the events the
@@ -117,6 +117,8 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
     }
     if (content.notReady || !content.bundle) {
       await this.subscriptions.postpone(subscription.id, new Date(Date.now() + NOT_READY_RETRY_MS));
+      // Usually the projector commits within milliseconds of the notifier: look again then, not at the next poll.
+      setTimeout(() => this.wake(), NOT_READY_RETRY_MS + 20).unref();
       return;
     }
     const outcome = await this.post(subscription, content.bundle, 'event-notification', { fromEvent: from, throughEvent: through, auditId: content.auditId });
