@@ -115,7 +115,6 @@ describe('Subscriptions: rest-hook notifications', () => {
   const officialErrors = async (label: string, resource: Json): Promise<string[]> => {
     const issues = await (await starting).validate(resource);
     validated.push(label);
-    if (process.env.SHOW_ISSUES) console.log(label, JSON.stringify(resource).slice(0, 3000), JSON.stringify(issues));
     return errorsOf(issues).map((e) => `${label}: ${e}`);
   };
   const base = () => `${hub.baseUrl}/fhir/${kommune.kommunenummer}/Subscription`;

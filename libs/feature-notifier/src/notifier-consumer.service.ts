@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AvroCodec, DocumentEvent, parseTopic, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import { DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 import { FhirSubscriptionRepository, MatchableEvent } from '@hub/persistence';
-import { ConsumerService, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
+import { ConsumerService, DeadLetterWriter, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { matchableEvent } from './event-matching';
 import { NotificationDeliveryService } from './notification-delivery.service';
 
@@ -24,7 +24,7 @@ export class NotifierConsumerService extends ConsumerService {
 
   constructor(
     @Inject(KAFKA_PORT) kafka: KafkaPort,
-    private readonly codec: AvroCodec,
+    private readonly decoder: DeadLetterWriter,
     private readonly subscriptions: FhirSubscriptionRepository,
     private readonly delivery: NotificationDeliveryService,
   ) {
@@ -42,17 +42,14 @@ export class NotifierConsumerService extends ConsumerService {
     const last = batch.records.at(-1)?.offset;
     if (!parseTopic(batch.topic) || last === undefined) return last;
     const events: MatchableEvent[] = [];
-    for (const record of batch.records) {
-      let event: DocumentEvent;
-      try {
-        event = await this.codec.decode<DocumentEvent>(record.value ?? Buffer.alloc(0));
-      } catch (error) {
-        if (error instanceof RegistryUnavailableException) throw error;
-        // The projector dead-letters the same record; nothing to notify.
-        this.log.warn('Event not decodable; no notification', { topic: batch.topic, partition: batch.partition, offset: record.offset });
+    // Decoded as the projector decodes them (a registry outage is thrown, so the batch is retried);
+    // the projector dead-letters what cannot be decoded, the notifier only skips it.
+    for (const item of await this.decoder.decodeBatch<DocumentEvent>(batch.records)) {
+      if (!item.value) {
+        this.log.warn('Event not decodable; no notification', { topic: batch.topic, partition: batch.partition, offset: item.offset });
         continue;
       }
-      const matchable = matchableEvent(event);
+      const matchable = matchableEvent(item.value);
       if (matchable) events.push(matchable);
     }
     const added = await this.subscriptions.recordEvents(events, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
