@@ -260,7 +260,7 @@ describe('Subscriptions: rest-hook notifications', () => {
     expect(attempts).toBe(4);
   }, 60000);
 
-  it('receiver down (process stopped): retries, then status error; nothing is lost: $events returns the missed events, audited', async () => {
+  it('receiver down (process stopped): retries, then status error; nothing is lost: $events returns the missed events (audited), and an update to requested delivers them', async () => {
     const before = receiver.received.length;
     await receiver.stop();
     const more = [randomUUID(), randomUUID()];
@@ -292,6 +292,22 @@ describe('Subscriptions: rest-hook notifications', () => {
     // All five from the start, in order.
     expect(statusOf((await get(`${received.id}/$events`)).body).events.map((e) => e.number)).toEqual(['1', '2', '3', '4', '5']);
     expect(await officialErrors('$events', missed.body)).toEqual([]);
+
+    // Or start it again: an update to status requested gives a new handshake, then the events not
+    // delivered yet (4 and 5), in order, as notifications.
+    const { error: _error, ...asRead } = (await get(received.id as string)).body;
+    const put = await fetch(`${base()}/${received.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${subscriber}`, 'Content-Type': FHIR_JSON }, body: JSON.stringify({ ...asRead, status: 'requested' }) });
+    expect([put.status, ((await put.json()) as Json).status]).toEqual([200, 'requested']);
+    const resumed = await eventually(async () => {
+      const after = receiver.received.slice(before).filter((r) => r.path === '/received').map((r) => statusOf(r.bundle));
+      return after.flatMap((s) => s.events).length >= 2 ? after : undefined;
+    }, 30000);
+    expect(resumed[0]).toMatchObject({ type: 'handshake', status: 'requested' });
+    expect(resumed.slice(1).flatMap((s) => s.events.map((e) => [e.number, e.context[0]]))).toEqual([['4', `Binary/${more[0]}`], ['5', `Binary/${more[1]}`]]);
+    expect((await get(received.id as string)).body.status).toBe('active');
+    // Only the status may change.
+    const other = await fetch(`${base()}/${received.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${subscriber}`, 'Content-Type': FHIR_JSON }, body: JSON.stringify({ ...asRead, status: 'requested', reason: 'noe annet' }) });
+    expect(other.status).toBe(400);
   }, 120000);
 
   it('a blocked patient (sperring) produces no notification, and the withheld read is audited as BLOCKED', async () => {

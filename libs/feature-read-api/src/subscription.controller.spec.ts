@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { HubConfig } from '@hub/config';
 import type { FhirSubscriptionRepository, StoredSubscription } from '@hub/persistence';
 import { fnr } from '@hub/testing';
@@ -27,6 +28,11 @@ class MemorySubscriptions {
   }
   async list(knr: string, client: string) {
     return this.rows.filter((r) => r.kommunenummer === knr && r.clientId === client);
+  }
+  async setStatus(knr: string, client: string, id: string, status: string) {
+    const row = await this.find(knr, client, id);
+    if (row) Object.assign(row, { status, lastError: null });
+    return Boolean(row);
   }
   async delete(knr: string, client: string, id: string) {
     const at = this.rows.findIndex((r) => r.kommunenummer === knr && r.clientId === client && r.id === id);
@@ -131,6 +137,24 @@ describe('Subscription controller (HTTP edge)', () => {
     expect((await call(`/${id}/$events?eventsSinceNumber=0`)).status).toBe(400);
     expect((await call(`/${id}/$events?content=all`)).status).toBe(400);
     expect((await call(`/${id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('update changes only the status, to requested (start again) or off; anything else 400; another client 404', async () => {
+    const created = (await call('', { body: valid })).json();
+    store.rows.at(-1)!.status = 'error';
+    store.rows.at(-1)!.lastError = 'endpoint answered HTTP 503';
+    const asRead = (await call(`/${created.id}`)).json();
+    expect(asRead).toMatchObject({ status: 'error', error: 'endpoint answered HTTP 503' });
+    const restarted = await call(`/${created.id}`, { method: 'PUT', body: { ...asRead, status: 'requested' } });
+    expect([restarted.status, restarted.json().status, restarted.json().error]).toEqual([200, 'requested', undefined]);
+    expect(store.rows.at(-1)!.status).toBe('requested');
+    for (const body of [{ ...asRead, status: 'active' }, { ...asRead, status: 'requested', reason: 'annet' }, { ...asRead, status: 'requested', id: randomUUID() }, { ...asRead, status: 'requested', channel: { ...asRead.channel, endpoint: 'https://annen.example.no/hook' } }]) {
+      expect((await call(`/${created.id}`, { method: 'PUT', body })).status).toBe(400);
+    }
+    expect(store.rows.at(-1)!.status).toBe('requested');
+    const other = await hub.token({ client: 'epj-b', scopes: ['subscriptions:write'], kommuner: [KNR] });
+    expect((await call(`/${created.id}`, { method: 'PUT', token: other, body: { ...asRead, status: 'off' } })).status).toBe(404);
+    expect((await call(`/${created.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
   it('400 OperationOutcome for what the hub would not honour, never repeating the value; 415 for a non-JSON body', async () => {

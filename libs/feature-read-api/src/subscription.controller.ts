@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { Principal } from '@hub/auth';
 import type { FhirResource } from '@hub/fhir';
 import {
@@ -82,6 +82,14 @@ export class SubscriptionController {
   @Header('Content-Type', FHIR_JSON)
   read(@Param('kommunenummer') knr: string, @Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<FhirResource> {
     return this.subscriptions.read(knr, principal.clientId, checkedId(id));
+  }
+
+  /** Update: only the status, to `requested` (start again after an error) or `off`. */
+  @Put(':id')
+  @Consumes('application/json', 'application/fhir+json')
+  @Header('Content-Type', FHIR_JSON)
+  update(@Param('kommunenummer') knr: string, @Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<FhirResource> {
+    return this.subscriptions.update(knr, principal.clientId, checkedId(id), body);
   }
 
   /** The Backport IG's operations on one Subscription: `$status` and `$events` (`:operation`, as Express paths cannot hold `$`). */

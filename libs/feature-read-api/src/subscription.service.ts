@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
@@ -69,6 +70,27 @@ export class SubscriptionService {
 
   async delete(kommunenummer: string, clientId: string, id: string): Promise<void> {
     if (!(await this.subscriptions.delete(kommunenummer, clientId, id))) throw new ReadApiException(ReadApiExceptionCode.NOT_FOUND, 'No Subscription with this id for this client in this kommune');
+  }
+
+  /**
+   * An update may change only the status, and only to `requested` (start again: a handshake,
+   * then everything not delivered yet, in order) or `off` (stop). For another topic, filter or
+   * channel: delete and create.
+   */
+  async update(kommunenummer: string, clientId: string, id: string, body: unknown): Promise<FhirResource> {
+    const stored = await this.found(kommunenummer, clientId, id);
+    // What a client read back may carry the hub's `error`; it is the hub's to set, not compared.
+    const { error: _error, ...sent } = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+    const { request, error } = readSubscriptionRequest(Array.isArray(body) ? body : sent);
+    if (!request) throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, error ?? 'Not a Subscription');
+    const status = sent.status;
+    if (sent.id !== id) throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, 'The body\'s id must be the id in the URL');
+    if (status !== 'requested' && status !== 'off') throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, 'status may only be set to requested (start again) or off (stop)');
+    const asStored = stored.resource as FhirResource;
+    const asSent = subscriptionResource(id, request, new Date(String((asStored.meta as { lastUpdated?: string } | undefined)?.lastUpdated)));
+    if (!isDeepStrictEqual(asSent, asStored)) throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, 'Only status may change; for another topic, filter or channel delete this Subscription and create one');
+    await this.subscriptions.setStatus(kommunenummer, clientId, id, status);
+    return withStatus(asStored, status);
   }
 
   /** `$status`: a searchset Bundle with the SubscriptionStatus (query-status); no health data. */

@@ -115,6 +115,20 @@ export class FhirSubscriptionRepository {
     return rows.length > 0;
   }
 
+  /**
+   * The client sets its subscription's status: `requested` starts over with a handshake and then
+   * delivers what is not delivered yet (after an error, say), `off` stops delivery. True when the
+   * client had it.
+   */
+  async setStatus(kommunenummer: string, clientId: string, id: string, status: 'requested' | 'off'): Promise<boolean> {
+    const [rows] = (await (await connected(this.dataSource)).query(
+      `UPDATE fhir_subscriptions SET status = $4, attempts = 0, last_error = NULL, next_attempt_at = now(), lease_until = NULL
+        WHERE id = $1 AND kommunenummer = $2 AND client_id = $3 RETURNING id`,
+      [id, kommunenummer, clientId, status],
+    )) as [unknown[], number];
+    return rows.length > 0;
+  }
+
   /** The notifier's stored next offsets of these topics. */
   async offsets(topics: string[]): Promise<StoredOffset[]> {
     return selectStoredOffsets(await connected(this.dataSource), NOTIFIER_OFFSETS, topics);
