@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { HubConfig } from '@hub/config';
+import { HubMetrics } from '@hub/observability';
 import type { SubscriptionNotificationService } from '@hub/feature-read-api';
 import type { DueSubscription, FhirSubscriptionRepository, SubscriptionEvent } from '@hub/persistence';
 import { NotificationDeliveryService } from './notification-delivery.service';
@@ -38,7 +39,9 @@ describe('NotificationDeliveryService', () => {
     events: async () => content,
   };
   const config = { notifier: { allowHttp: true, allowedHosts: ['127.0.0.1'], maxAttempts: 4, retryBaseMs: 1000, pollMs: 1000 } } as HubConfig;
-  const service = new NotificationDeliveryService(config, repository as unknown as FhirSubscriptionRepository, notifications as unknown as SubscriptionNotificationService);
+  const metrics = new HubMetrics();
+  const service = new NotificationDeliveryService(config, repository as unknown as FhirSubscriptionRepository, notifications as unknown as SubscriptionNotificationService, metrics);
+  const counted = async () => (await metrics.notifications.get()).values.filter((v) => v.value > 0).map((v) => [v.labels.type, v.labels.outcome, v.value]);
   const due = (over: Partial<DueSubscription> = {}): DueSubscription =>
     ({
       id: 's1', kommunenummer: '0301', clientId: 'epj', topic: 't', resource: {}, status: 'active', eventsSinceStart: '2', deliveredThrough: '2', attempts: 0, lastSentAt: null,
@@ -110,6 +113,7 @@ describe('NotificationDeliveryService', () => {
       delays.push(Math.round(((retryAt as Date).getTime() - before) / 1000));
     }
     expect(delays).toEqual([1, 2, 4, 8]);
+    expect(await counted()).toEqual(expect.arrayContaining([['handshake', 'failed', 4], ['any', 'gave_up', 1]]));
     await service.work(due({ status: 'requested', attempts: 20 }));
     expect(Math.round(((calls.at(-1)![3] as Date).getTime() - Date.now()) / 1000)).toBe(300); // capped at 5 minutes
   });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { HubConfig } from '@hub/config';
 import type { FhirResource } from '@hub/fhir';
-import { HubLogger } from '@hub/observability';
+import { HubLogger, HubMetrics } from '@hub/observability';
 import { DueSubscription, FhirSubscriptionRepository } from '@hub/persistence';
 import { HUB_CONFIG, PeriodicJob } from '@hub/platform';
 import { DeliverableSubscription, SubscriptionNotificationService } from '@hub/feature-read-api';
@@ -38,6 +38,7 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly subscriptions: FhirSubscriptionRepository,
     private readonly notifications: SubscriptionNotificationService,
+    private readonly metrics: HubMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -111,6 +112,7 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
     const content = await this.notifications.events(subscription, events, 'event-notification');
     if (content.blocked) {
       // Sperring: nothing about these events leaves the hub; the attempt is audited as BLOCKED.
+      this.metrics.notifications.inc({ kommune: subscription.kommunenummer, type: 'event-notification', outcome: 'withheld' });
       this.log.info('Notification withheld: record blocked', { subscriptionId: subscription.id, kommune: subscription.kommunenummer, fromEvent: from, throughEvent: through, auditId: content.auditId });
       await this.subscriptions.delivered(subscription.id, { deliveredThrough: through });
       return;
@@ -133,6 +135,7 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
     const headers = typeof details.auditId === 'string' ? { 'X-Audit-Id': details.auditId } : undefined;
     const outcome = await postNotification(subscription.delivery.endpoint, JSON.stringify(bundle), this.config.notifier, timeoutMs, headers);
     const fields = { subscriptionId: subscription.id, kommune: subscription.kommunenummer, notificationType: type, durationMs: Date.now() - started, ...details };
+    this.metrics.notifications.inc({ kommune: subscription.kommunenummer, type, outcome: outcome.ok ? 'delivered' : 'failed' });
     if (outcome.ok) this.log.info('Notification delivered', { ...fields, httpStatus: outcome.status });
     else this.log.warn('Notification not delivered', { ...fields, error: outcome.error });
     return outcome;
@@ -143,6 +146,7 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
     const giveUp = attempts >= this.config.notifier.maxAttempts;
     const delay = Math.min(this.config.notifier.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
     await this.subscriptions.failed(subscription.id, error, new Date(Date.now() + delay), giveUp);
+    if (giveUp) this.metrics.notifications.inc({ kommune: subscription.kommunenummer, type: 'any', outcome: 'gave_up' });
     if (giveUp) this.log.warn('Subscription set to error: retries exhausted', { subscriptionId: subscription.id, kommune: subscription.kommunenummer, attempts });
   }
 }
