@@ -70,7 +70,7 @@ async function main() {
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
   const endpoint = `http://127.0.0.1:${receiver.address().port}/hook`;
 
-  const subscriber = await mintDevToken(env.HENDELSESLAGER_DEV_ISSUER_KEY, { client: 'bench-epj', scopes: ['subscriptions:write'], kommuner: [KNR], audience: 'hendelseslager' });
+  const subscriber = await mintDevToken(env.HENDELSESLAGER_DEV_ISSUER_KEY, { client: 'bench-epj', scopes: ['subscriptions:write', 'patients:read'], kommuner: [KNR], audience: 'hendelseslager' });
   const gateway = await mintDevToken(env.HENDELSESLAGER_DEV_ISSUER_KEY, { client: 'bench-gateway', scopes: ['messages:write'], kommuner: ['*'], audience: 'hendelseslager' });
   const patients = Array.from({ length: PATIENTS }, (_, i) => ({ familyName: 'Benk', givenName: `P${i}`, birthDate: '1950-01-01', sex: '2', fnr: testing.fnr(`1950-01-${String(1 + (i % 28)).padStart(2, '0')}`, 100 + i) }));
   for (const p of patients) {

@@ -275,7 +275,7 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
   });
 
   it('Subscription: create, read, search, delete, and the refusals, each answer valid (the Backport IG extensions set aside: no package offline)', async () => {
-    const subscriber = await hub.token({ client: 'validator-epj', scopes: ['subscriptions:write'], kommuner: [kommune.kommunenummer] });
+    const subscriber = await hub.token({ client: 'validator-epj', scopes: ['subscriptions:write', 'patients:read'], kommuner: [kommune.kommunenummer] });
     const base = `${hub.baseUrl}/fhir/${kommune.kommunenummer}/Subscription`;
     const send = async (path: string, init: { method?: string; body?: Json } = {}) => {
       const response = await fetch(`${base}${path}`, {

@@ -155,7 +155,7 @@ describe('Subscriptions: rest-hook notifications', () => {
     starting.catch(() => undefined);
     await receiver.start();
     hub = await startHub([kommune], { NOTIFIER_ALLOW_HTTP: 'true', NOTIFIER_ALLOWED_HOSTS: '127.0.0.1', NOTIFIER_RETRY_BASE_MS: '200', NOTIFIER_MAX_ATTEMPTS: '4', NOTIFIER_POLL_MS: '100' });
-    subscriber = await hub.token({ client: 'epj-varsling', scopes: ['subscriptions:write'], kommuner: [kommune.kommunenummer] });
+    subscriber = await hub.token({ client: 'epj-varsling', scopes: ['subscriptions:write', 'patients:read'], kommuner: [kommune.kommunenummer] });
     gateway = await hub.token({ client: 'gateway-varslingsvik', scopes: ['messages:write'], kommuner: [kommune.kommunenummer] });
     db = new Client({ connectionString: TEST_DATABASE_URL });
     await db.connect();

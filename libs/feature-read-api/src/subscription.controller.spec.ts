@@ -61,7 +61,7 @@ describe('Subscription controller (HTTP edge)', () => {
       [SubscriptionNotificationService, {}],
       [SubscriptionService, new SubscriptionService(config, store as unknown as FhirSubscriptionRepository, {} as SubscriptionNotificationService)],
     ]);
-    subscriber = await hub.token({ client: 'epj-a', scopes: ['subscriptions:write'], kommuner: [KNR] });
+    subscriber = await hub.token({ client: 'epj-a', scopes: ['subscriptions:write', 'patients:read'], kommuner: [KNR] });
   });
   afterAll(() => hub.close());
 
@@ -99,7 +99,7 @@ describe('Subscription controller (HTTP edge)', () => {
 
   it("another client neither sees nor deletes a client's Subscription (404, as if it did not exist)", async () => {
     const id = (await call('', { body: valid })).json().id as string;
-    const other = await hub.token({ client: 'epj-b', scopes: ['subscriptions:write'], kommuner: [KNR] });
+    const other = await hub.token({ client: 'epj-b', scopes: ['subscriptions:write', 'patients:read'], kommuner: [KNR] });
     expect((await call(`/${id}`, { token: other })).status).toBe(404);
     expect((await call(`/${id}`, { token: other, method: 'DELETE' })).status).toBe(404);
     expect((await call('', { token: other })).json().total).toBe(0);
@@ -112,14 +112,18 @@ describe('Subscription controller (HTTP edge)', () => {
     const reader = await hub.token({ client: 'epj-a', scopes: ['patients:read'], kommuner: [KNR] });
     expect((await call('', { token: reader, body: valid })).status).toBe(403);
     expect((await call('', { token: reader })).status).toBe(403);
-    const elsewhere = await hub.token({ client: 'epj-a', scopes: ['subscriptions:write'], kommuner: ['5001'] });
+    const elsewhere = await hub.token({ client: 'epj-a', scopes: ['subscriptions:write', 'patients:read'], kommuner: ['5001'] });
     expect((await call('', { token: elsewhere, body: valid })).status).toBe(403);
     expect(store.rows).toEqual([]);
   });
 
-  it('403 without X-Purpose-Of-Use on create: every notification is a read audited with it', async () => {
+  it('403 without X-Purpose-Of-Use on create, or without patients:read beside subscriptions:write: every notification is a read audited with it', async () => {
     const r = await call('', { body: valid, purpose: null });
     expect(r.status).toBe(403);
+    const subscribeOnly = await hub.token({ client: 'epj-a', scopes: ['subscriptions:write'], kommuner: [KNR] });
+    const refused = await call('', { body: valid, token: subscribeOnly });
+    expect([refused.status, refused.json().issue[0].code]).toEqual([403, 'forbidden']);
+    expect((await call(`/${randomUUID()}/$events`, { token: subscribeOnly })).status).toBe(403);
     expect(store.rows).toEqual([]);
   });
 
@@ -152,7 +156,7 @@ describe('Subscription controller (HTTP edge)', () => {
       expect((await call(`/${created.id}`, { method: 'PUT', body })).status).toBe(400);
     }
     expect(store.rows.at(-1)!.status).toBe('requested');
-    const other = await hub.token({ client: 'epj-b', scopes: ['subscriptions:write'], kommuner: [KNR] });
+    const other = await hub.token({ client: 'epj-b', scopes: ['subscriptions:write', 'patients:read'], kommuner: [KNR] });
     expect((await call(`/${created.id}`, { method: 'PUT', token: other, body: { ...asRead, status: 'off' } })).status).toBe(404);
     expect((await call(`/${created.id}`, { method: 'DELETE' })).status).toBe(204);
   });

@@ -107,7 +107,7 @@ export class SubscriptionController {
       return this.subscriptions.status(knr, principal.clientId, checkedId(id));
     }
     if (operation === '$events') {
-      const { resource, auditId } = await this.subscriptions.events(knr, principal.clientId, checkedId(id), eventsQuery(query));
+      const { resource, auditId } = await this.subscriptions.events(knr, principal, checkedId(id), eventsQuery(query));
       return new Answer(resource, auditId ? { 'X-Audit-Id': auditId } : {});
     }
     throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, 'Unknown operation on Subscription (the hub offers $status and $events)');

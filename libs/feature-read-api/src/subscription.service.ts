@@ -33,6 +33,7 @@ export class SubscriptionService {
 
   /** `purposeOfUse`: the purpose every notification's read is audited with (checked by the edge). */
   async create(kommunenummer: string, principal: Principal, purposeOfUse: string, body: unknown): Promise<{ resource: FhirResource; location: string }> {
+    requirePatientsRead(principal);
     const { request, error } = readSubscriptionRequest(body);
     if (!request) throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, error ?? 'Not a Subscription');
     const endpoint = checkEndpoint(request.endpoint, this.config.notifier);
@@ -113,8 +114,9 @@ export class SubscriptionService {
    * (default the Subscription's). A read of the patient's record: audited, refused when blocked.
    * Events whose message the read model does not hold yet are left out (ask again).
    */
-  async events(kommunenummer: string, clientId: string, id: string, query: { since?: string; until?: string; content?: string }): Promise<{ resource: FhirResource; auditId?: string }> {
-    const s = await this.found(kommunenummer, clientId, id);
+  async events(kommunenummer: string, principal: Principal, id: string, query: { since?: string; until?: string; content?: string }): Promise<{ resource: FhirResource; auditId?: string }> {
+    requirePatientsRead(principal);
+    const s = await this.found(kommunenummer, principal.clientId, id);
     if (!s.delivery) throw new ReadApiException(ReadApiExceptionCode.NOT_FOUND, 'This Subscription has no events (created before delivery existed)');
     const events = await this.subscriptions.events(s.id, query.since ?? '1', query.until, MAX_EVENTS_PER_QUERY);
     const content = query.content ?? s.delivery.content;
@@ -128,6 +130,14 @@ export class SubscriptionService {
     if (!found) throw new ReadApiException(ReadApiExceptionCode.NOT_FOUND, 'No Subscription with this id for this client in this kommune');
     return found;
   }
+}
+
+/**
+ * Notifications and `$events` are reads of the patient's record: the client needs the read
+ * scope as well as subscriptions:write (the guard checks the latter).
+ */
+function requirePatientsRead(principal: Principal): void {
+  if (!principal.scopes.has('patients:read')) throw new ReadApiException(ReadApiExceptionCode.SCOPE_REQUIRED, 'Token lacks scope patients:read (notifications are reads of the patient\'s record)');
 }
 
 const answered = (s: StoredSubscription): FhirResource => withStatus(s.resource as FhirResource, s.status ?? 'requested', s.lastError);
