@@ -140,6 +140,20 @@ module.exports = {
       to: { path: '^libs/feature-audit/' },
     },
     {
+      name: 'notifier-imports-other-features',
+      comment: 'libs/feature-notifier/README.md: the notifier uses the read API\'s notification content (audit, blocking) and nothing of intake, normalizer, projector or audit.',
+      severity: 'error',
+      from: lib('feature-notifier'),
+      to: { path: '^libs/feature-(intake|normalizer|projector|audit)/' },
+    },
+    {
+      name: 'lib-imports-notifier',
+      comment: 'libs/feature-notifier/README.md: only apps (notifier, hub) wire the notifier; the read API must not depend on it (a cycle).',
+      severity: 'error',
+      from: { path: '^libs/', pathNot: '^libs/feature-notifier/' },
+      to: { path: '^libs/feature-notifier/' },
+    },
+    {
       name: 'typeorm-outside-persistence',
       comment:
         'TypeORM (DataSource included) only in libs/persistence and the platform wiring (docs/style.md rule 9, ' +

@@ -45,7 +45,7 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     for (const p of processes) await p.kill();
   });
 
-  it.each(['intake', 'normalizer', 'projector', 'read-api'] as const)('%s answers /health/live, /health/ready and /metrics', async (app) => {
+  it.each(['intake', 'normalizer', 'projector', 'notifier', 'read-api'] as const)('%s answers /health/live, /health/ready and /metrics', async (app) => {
     const p = await startAppProcess(app, env, await freePort());
     processes.push(p);
     const base = `http://127.0.0.1:${p.port}`;

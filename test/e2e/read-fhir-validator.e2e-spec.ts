@@ -274,32 +274,48 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
     expect(errors).toEqual([]);
   });
 
-  it('Subscription (first slice of part 2): create, read, search, delete, and the refusals, each answer valid', async () => {
-    const subscriber = await hub.token({ client: 'validator-epj', scopes: ['subscriptions:write'], kommuner: [kommune.kommunenummer] });
+  it('Subscription: create, read, search, delete, and the refusals, each answer valid (the Backport IG extensions set aside: no package offline)', async () => {
+    const subscriber = await hub.token({ client: 'validator-epj', scopes: ['subscriptions:write', 'patients:read'], kommuner: [kommune.kommunenummer] });
     const base = `${hub.baseUrl}/fhir/${kommune.kommunenummer}/Subscription`;
     const send = async (path: string, init: { method?: string; body?: Json } = {}) => {
       const response = await fetch(`${base}${path}`, {
         method: init.method ?? (init.body ? 'POST' : 'GET'),
-        headers: { Authorization: `Bearer ${subscriber}`, Accept: FHIR_JSON, ...(init.body ? { 'Content-Type': FHIR_JSON } : {}) },
+        headers: { Authorization: `Bearer ${subscriber}`, Accept: FHIR_JSON, 'X-Purpose-Of-Use': 'COC', ...(init.body ? { 'Content-Type': FHIR_JSON } : {}) },
         body: init.body ? JSON.stringify(init.body) : undefined,
       });
       const text = await response.text();
       return { status: response.status, location: response.headers.get('location'), body: (text ? JSON.parse(text) : undefined) as Json };
     };
+    const backport = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
     const request = {
       resourceType: 'Subscription', status: 'requested', reason: 'Hjemmetjenesten vil vite om nye meldinger', criteria: 'http://hendelseslager.example/fhir/SubscriptionTopic/message-received',
-      end: '2027-12-31T23:59:59+01:00', channel: { type: 'rest-hook', endpoint: 'https://epj.example.no/hook', payload: 'application/fhir+json' },
+      _criteria: { extension: [{ url: `${backport}/backport-filter-criteria`, valueString: `patient.identifier=${token(kari)}` }] },
+      end: '2027-12-31T23:59:59+01:00',
+      channel: {
+        extension: [{ url: `${backport}/backport-heartbeat-period`, valueUnsignedInt: 3600 }],
+        type: 'rest-hook', endpoint: 'https://epj.example.no/hook', payload: 'application/fhir+json',
+        _payload: { extension: [{ url: `${backport}/backport-payload-content`, valueCode: 'full-resource' }] },
+      },
     };
     const errors: string[] = [];
+    // The R4 Backport IG's package (hl7.fhir.uv.subscriptions-backport.r4) is on neither Maven Central nor
+    // the npm registry, so the validator does not know its extensions: exactly those errors are set aside.
+    const unknownBackportExtension = (e: string) => /EXTENSION_EXT_UNKNOWN|Extension_EXT_Unknown/i.test(e) && e.includes(backport);
+    const subscriptionErrors = async (label: string, resource: Json) => {
+      const all = await officialErrors(label, resource);
+      expect(all.filter(unknownBackportExtension).length).toBeGreaterThan(0);
+      return all.filter((e) => !unknownBackportExtension(e));
+    };
     const created = await send('', { body: request });
     expect(created.status).toBe(201);
     expect(created.location).toMatch(new RegExp(`/fhir/${kommune.kommunenummer}/Subscription/${created.body.id}$`));
-    errors.push(...(await officialErrors('Subscription created', created.body)));
+    errors.push(...(await subscriptionErrors('Subscription created', created.body)));
     const read = await send(`/${created.body.id}`);
     expect(read.body).toEqual(created.body);
     const searched = await send('');
     expect(searched.body.entry.map((e: Json) => e.resource.id)).toContain(created.body.id);
-    errors.push(...(await officialErrors('Subscription search', searched.body)));
+    errors.push(...(await subscriptionErrors('Subscription search', searched.body)));
+    errors.push(...(await officialErrors('Subscription $status', (await send(`/${created.body.id}/$status`)).body)));
     for (const [label, answer] of [
       ['unknown topic', await send('', { body: { ...request, criteria: 'Encounter?status=finished' } })],
       ['unknown id', await send('/00000000-0000-4000-8000-000000000000')],

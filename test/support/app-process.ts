@@ -31,7 +31,7 @@ export interface AppProcess {
  * Starts a compiled app (`npm run build`, done by tools/test.sh) as its own process, so tests can
  * kill it with SIGKILL at any point, as a crash would.
  */
-export async function startAppProcess(app: 'hub' | 'intake' | 'normalizer' | 'projector' | 'read-api', env: Record<string, string>, port: number): Promise<AppProcess> {
+export async function startAppProcess(app: 'hub' | 'intake' | 'normalizer' | 'projector' | 'notifier' | 'read-api', env: Record<string, string>, port: number): Promise<AppProcess> {
   const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} missing: run \`npm run build\` before the integration tests`);
   const output: string[] = [];

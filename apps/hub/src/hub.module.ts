@@ -5,12 +5,13 @@ import { NormalizerModule } from '@hub/feature-normalizer';
 import { ProjectorModule } from '@hub/feature-projector';
 import { ReadApiModule } from '@hub/feature-read-api';
 import { AuditModule } from '@hub/feature-audit';
+import { NotifierModule } from '@hub/feature-notifier';
 
 /**
  * All apps in one process for a single machine (`npm start`): every HTTP route on one port.
  * In production each app runs on its own and scales by Kafka consumer groups.
  */
 @Module({
-  imports: [PlatformModule, IntakeModule, NormalizerModule, ProjectorModule, ReadApiModule, AuditModule],
+  imports: [PlatformModule, IntakeModule, NormalizerModule, ProjectorModule, ReadApiModule, AuditModule, NotifierModule],
 })
 export class HubModule {}

@@ -11,6 +11,19 @@ describe('loadHubConfig', () => {
     expect(config.kafka.client).toBe('kafkajs');
   });
 
+  it('notifier: https to public hosts by default; http and allowed hosts configured; http refused in production', () => {
+    expect(loadHubConfig(dev).notifier).toEqual({ allowHttp: false, allowedHosts: [], maxAttempts: 10, retryBaseMs: 1000, pollMs: 500 });
+    expect(loadHubConfig({ ...dev, NOTIFIER_ALLOW_HTTP: 'true', NOTIFIER_ALLOWED_HOSTS: ' Journal.Kommune.local ,10.0.0.5,', NOTIFIER_MAX_ATTEMPTS: '3' }).notifier).toMatchObject({
+      allowHttp: true,
+      allowedHosts: ['journal.kommune.local', '10.0.0.5'],
+      maxAttempts: 3,
+    });
+    expect(() => loadHubConfig({ ...dev, NOTIFIER_MAX_ATTEMPTS: '0' })).toThrow(/NOTIFIER_MAX_ATTEMPTS/);
+    const production = { NODE_ENV: 'production', HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.kommune.no', HENDELSESLAGER_PSEUDONYM_KEY: 'a-production-pseudonym-key', AUTH_ISSUER: 'https://helseid-sts.nhn.no', AUTH_JWKS_URI: 'https://helseid-sts.nhn.no/jwks' };
+    expect(loadHubConfig(production).notifier.allowHttp).toBe(false);
+    expect(() => loadHubConfig({ ...production, NOTIFIER_ALLOW_HTTP: 'true' })).toThrow(/NOTIFIER_ALLOW_HTTP/);
+  });
+
   it('builds links from a configured public base URL, by default the local port, and refuses a malformed one', () => {
     expect(loadHubConfig({ ...dev, PORT: '4100' }).publicBaseUrl).toBe('http://127.0.0.1:4100');
     expect(loadHubConfig({ ...dev, HENDELSESLAGER_PUBLIC_BASE_URL: 'https://hub.kommune.no/hendelseslager/' }).publicBaseUrl).toBe('https://hub.kommune.no/hendelseslager');

@@ -110,6 +110,19 @@ export interface HubConfig {
   /** Per-client request rate limit of authenticated routes (token bucket per client_id; 0 = off). */
   /** store: where the buckets live; `postgres` = shared by every instance (see ClientRateLimiter in libs/platform). */
   rateLimit: { perSecond: number; burst: number; store: 'memory' | 'postgres' };
+  /** Subscription notifications (libs/feature-notifier): the endpoint policy (SSRF guard) and the retry schedule. */
+  notifier: {
+    /** http:// endpoints allowed too (NOTIFIER_ALLOW_HTTP; refused in production). */
+    allowHttp: boolean;
+    /** Hosts that may be private or loopback (NOTIFIER_ALLOWED_HOSTS, comma-separated, lower case). */
+    allowedHosts: string[];
+    /** Failed attempts of one delivery before the Subscription goes to status error. */
+    maxAttempts: number;
+    /** First retry after this long, doubling per attempt (capped at 5 minutes). */
+    retryBaseMs: number;
+    /** How often due deliveries and heartbeats are looked for. */
+    pollMs: number;
+  };
 }
 
 export enum ConfigExceptionCode {
@@ -253,7 +266,15 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     },
     log: { level: level as HubConfig['log']['level'], json: bool('LOG_JSON', true) },
     rateLimit: { perSecond: int('RATE_LIMIT_PER_CLIENT_PER_SECOND', 100, 0), burst: int('RATE_LIMIT_PER_CLIENT_BURST', 500, 1), store: rateLimitStore },
+    notifier: {
+      allowHttp: bool('NOTIFIER_ALLOW_HTTP', false),
+      allowedHosts: str('NOTIFIER_ALLOWED_HOSTS', '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      maxAttempts: int('NOTIFIER_MAX_ATTEMPTS', 10, 1),
+      retryBaseMs: int('NOTIFIER_RETRY_BASE_MS', 1000, 10),
+      pollMs: int('NOTIFIER_POLL_MS', 500, 10),
+    },
   };
+  if (production && config.notifier.allowHttp) problems.push('NOTIFIER_ALLOW_HTTP (not in production: notifications carry health data, https only)');
   if (!config.auth.issuer) problems.push('AUTH_ISSUER (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!config.auth.devIssuer.enabled && !config.auth.jwksUri) problems.push('AUTH_JWKS_URI (required unless HENDELSESLAGER_DEV_ISSUER=true)');
   if (!/^[a-z][a-z0-9-]{0,30}$/.test(config.kafka.namespace)) problems.push(`HENDELSESLAGER_NAMESPACE=${config.kafka.namespace} (lower-case letters, digits, dashes)`);

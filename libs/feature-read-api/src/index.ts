@@ -3,3 +3,4 @@ export * from './audit.service';
 export * from './patient-read.service';
 export * from './read-api.exception';
 export * from './read-api-http.util';
+export * from './subscription-notification.service';

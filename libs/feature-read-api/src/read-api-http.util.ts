@@ -24,6 +24,8 @@ export function readApiAnswer(error: ReadApiException): HttpAnswer {
       return { status: 403, code: 'record_blocked', fhirIssue: 'suppressed', detail: BLOCKED_DETAIL, headers: auditHeader(error) };
     case ReadApiExceptionCode.NOT_FOUND:
       return { status: 404, code: 'not_found', fhirIssue: 'not-found', detail: error.message, headers: auditHeader(error) };
+    case ReadApiExceptionCode.SCOPE_REQUIRED:
+      return { status: 403, code: 'insufficient_scope', fhirIssue: 'forbidden', detail: error.message };
     default:
       return assertUnreachable(error.code, 'read API error code');
   }

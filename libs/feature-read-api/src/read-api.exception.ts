@@ -12,6 +12,8 @@ export enum ReadApiExceptionCode {
   RECORD_BLOCKED = 'READ_API.RECORD_BLOCKED',
   /** Nothing with this id in this kommune (the read was audited all the same). */
   NOT_FOUND = 'READ_API.NOT_FOUND',
+  /** A second scope the route needs besides the one the guard checked (a Subscription is also a patient read: patients:read). */
+  SCOPE_REQUIRED = 'READ_API.SCOPE_REQUIRED',
 }
 
 /** The one error type of the read API; its subclasses only fix the code. */

@@ -8,6 +8,7 @@ import { OriginalMessageService } from './original-message.service';
 import { PatientOverviewController } from './patient-overview.controller';
 import { PatientReadService } from './patient-read.service';
 import { SubscriptionController } from './subscription.controller';
+import { SubscriptionNotificationService } from './subscription-notification.service';
 import { SubscriptionService } from './subscription.service';
 import { WebPageController } from './web-page.controller';
 import { WebSessionReadsController } from './web-session-reads.controller';
@@ -22,7 +23,7 @@ import { WebSignInService } from './web-sign-in.service';
 @Module({
   // SubscriptionController before FhirController: the latter's generic `:type/:id` and `:resourceType` routes would answer its paths.
   controllers: [SubscriptionController, FhirController, PatientOverviewController, WebPageController, DevLoginController, WebSignInController, WebBackchannelLogoutController, WebSessionReadsController],
-  providers: [AuditService, PatientReadService, OriginalMessageService, FhirSearchService, WebSignInService, SubscriptionService],
+  providers: [AuditService, PatientReadService, OriginalMessageService, FhirSearchService, WebSignInService, SubscriptionService, SubscriptionNotificationService],
 })
 export class ReadApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -83,8 +83,12 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
           },
           {
             type: 'Subscription',
-            interaction: [{ code: 'create' }, { code: 'read' }, { code: 'delete' }, { code: 'search-type' }],
-            documentation: `Topic-based (R5 Backport IG for R4), scope subscriptions:write for this kommune; a client sees only its own. criteria: ${Object.values(SUBSCRIPTION_TOPICS).join(' or ')}; channel rest-hook to https, payload application/fhir+json. No notifications are delivered yet (no handshake, heartbeat, $status or $events): a Subscription stays requested.`,
+            interaction: [{ code: 'create' }, { code: 'read' }, { code: 'update' }, { code: 'delete' }, { code: 'search-type' }],
+            operation: [
+              { name: 'status', definition: 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status' },
+              { name: 'events', definition: 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-events' },
+            ],
+            documentation: `Topic-based (R4 Subscriptions Backport IG), scope subscriptions:write for this kommune; a client sees only its own. criteria: ${Object.values(SUBSCRIPTION_TOPICS).join(' or ')}, with a backport-filter-criteria naming the patient (patient.identifier=system|value, on patient-record-changed optionally EpisodeOfCare?, Condition? or Encounter?); X-Purpose-Of-Use on create (every notification is an audited read with it). Channel rest-hook (https; private hosts only when configured), payload application/fhir+json, content empty, id-only or full-resource, heartbeat-period. Handshake on create (requested, then active), notifications as history Bundles numbered per subscription, retries with backoff then error; update only sets status requested (start again: handshake, then what was not delivered) or off; $status and $events (audited) on each Subscription.`,
           },
           conformance('StructureDefinition'),
           conformance('CodeSystem'),

@@ -289,7 +289,8 @@ describe('identifier systems and the CapabilityStatement', () => {
     expect(byType.get('Provenance').searchParam.map((p: any) => [p.name, p.type])).toEqual([['patient.identifier', 'token'], ['_count', 'number']]);
     expect(byType.get('Patient').searchParam.map((p: any) => [p.name, p.type])).toEqual([['identifier', 'token'], ['_count', 'number']]);
     expect(byType.get('Binary').interaction).toEqual([{ code: 'read' }]);
-    expect(byType.get('Subscription').interaction.map((i: any) => i.code).sort()).toEqual(['create', 'delete', 'read', 'search-type']);
+    expect(byType.get('Subscription').interaction.map((i: any) => i.code).sort()).toEqual(['create', 'delete', 'read', 'search-type', 'update']);
+    expect(byType.get('Subscription').operation.map((o: any) => o.name)).toEqual(['status', 'events']);
     // Every human-readable text is there (an empty string is not allowed in FHIR JSON).
     const texts = [cs.implementation.description, rest.security.description, ...rest.resource[0].searchParam.map((p: any) => p.documentation), byType.get('Provenance').documentation, byType.get('Binary').documentation];
     for (const t of texts) expect(t.trim().length).toBeGreaterThan(20);

@@ -3,3 +3,5 @@ export * from './fhir-mapper';
 export * from './capability-statement';
 export * from './conformance-resources';
 export * from './subscription';
+export * from './subscription-notification';
+export * from './subscription-endpoint';

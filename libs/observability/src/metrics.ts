@@ -47,6 +47,12 @@ export class HubMetrics {
     labelNames: ['msg_type'],
     registers: [this.registry],
   });
+  readonly notifications = new Counter({
+    name: 'hendelseslager_notifications_total',
+    help: 'Subscription notifications, by kommune, type (handshake, heartbeat, event-notification) and outcome (delivered, failed, withheld for a blocked record, gave_up: the Subscription went to error)',
+    labelNames: ['kommune', 'type', 'outcome'],
+    registers: [this.registry],
+  });
   readonly deadLetters = new Counter({
     name: 'hendelseslager_dead_letters_total',
     help: 'Records sent to a dead-letter topic, by kommune, stage and error code',

@@ -27,6 +27,13 @@ export const AUDIT_OFFSETS = { sql: 'audit_projection_offsets', updatedAt: false
 /** The raw-message archive's offsets; `projection` is its name (consumer group suffix, metrics label). */
 export const RAW_ARCHIVE_OFFSETS = { sql: 'raw_archive_offsets', updatedAt: true, projection: 'raw-archive' } as const satisfies OffsetTable & { projection: string };
 
+/**
+ * The subscription notifier's offsets of the event topics; `projection` is its name (consumer group
+ * suffix, metrics label). Idempotent by event id like the two above, so a replaced topic is read
+ * again from its start (`restore`) rather than rebuilt.
+ */
+export const NOTIFIER_OFFSETS = { sql: 'notifier_offsets', updatedAt: true, projection: 'notifier' } as const satisfies OffsetTable & { projection: string };
+
 /** The offsets of one read-model generation (`readmodel_g<N>.projection_offsets`). */
 export function generationOffsets(schema: string): OffsetTable {
   assertSchemaName(schema);

@@ -26,3 +26,4 @@ export { HttpErrorFilter } from './http-error.filter';
 export * from './principal.decorator';
 export * from './patient-identifier.pipe';
 export * from './consumes.decorator';
+export * from './periodic-job';

@@ -48,7 +48,7 @@ describe('nest-cli.json', () => {
 
   it('is a monorepo of every app and lib, built with tsc (the CLI defaults to webpack in monorepo mode)', () => {
     expect(config.monorepo).toBe(true);
-    expect(apps.map(([name]) => name).sort()).toEqual(['hub', 'intake', 'normalizer', 'ops-cli', 'projector', 'read-api']);
+    expect(apps.map(([name]) => name).sort()).toEqual(['hub', 'intake', 'normalizer', 'notifier', 'ops-cli', 'projector', 'read-api']);
     const libDirs = readFileSync(join(root, 'tsconfig.json'), 'utf8')
       .match(/"libs\/[a-z-]+\/src"/g)!
       .map((s) => s.split('/')[1]);

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/data-source.factory';
 import { FhirSubscriptionRepository } from '../../src/fhir-subscription.repository';
 import { FhirSubscriptions1764340000000 } from '../../src/migrations/1764340000000-FhirSubscriptions';
+import { SubscriptionDelivery1764351000000 } from '../../src/migrations/1764351000000-SubscriptionDelivery';
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 
 /** FHIR Subscriptions on the real PostgreSQL: scoped to kommune and client, surviving a new connection; the migration reverses. */
@@ -30,7 +31,8 @@ describe('FhirSubscriptionRepository (PostgreSQL)', () => {
     const b1 = stored('client-b');
     const elsewhere = stored('client-a', '9000');
     for (const s of [a1, a2, b1, elsewhere]) await repository.create(s);
-    expect(await repository.find(knr, 'client-a', a1.id)).toEqual(a1);
+    // Created without delivery settings (as before delivery existed): requested, no events.
+    expect(await repository.find(knr, 'client-a', a1.id)).toEqual({ ...a1, status: 'requested', lastError: null, eventsSinceStart: '0' });
     expect(await repository.find(knr, 'client-b', a1.id)).toBeUndefined();
     expect(await repository.find('9000', 'client-a', a1.id)).toBeUndefined();
     expect((await repository.list(knr, 'client-a')).map((s) => s.id)).toEqual([a1.id, a2.id]);
@@ -48,17 +50,22 @@ describe('FhirSubscriptionRepository (PostgreSQL)', () => {
     await repository.delete('9000', 'client-a', elsewhere.id);
   });
 
-  it('the migration reverses: down drops the table, up makes it again', async () => {
+  it('the migrations reverse: down drops the tables (delivery first), up makes them again', async () => {
     const runner = dataSource.createQueryRunner();
     const migration = new FhirSubscriptions1764340000000();
-    const exists = async () => ((await runner.query("SELECT to_regclass('public.fhir_subscriptions') AS t")) as Array<{ t: string | null }>)[0].t !== null;
+    const delivery = new SubscriptionDelivery1764351000000();
+    const exists = async (table: string) => ((await runner.query('SELECT to_regclass($1) AS t', [`public.${table}`])) as Array<{ t: string | null }>)[0].t !== null;
     try {
       await runner.startTransaction();
+      await delivery.down(runner);
+      expect([await exists('fhir_subscription_events'), await exists('notifier_offsets')]).toEqual([false, false]);
       await migration.down(runner);
-      expect(await exists()).toBe(false);
+      expect(await exists('fhir_subscriptions')).toBe(false);
       await migration.up(runner);
-      expect(await exists()).toBe(true);
-      await runner.commitTransaction();
+      await delivery.up(runner);
+      expect([await exists('fhir_subscriptions'), await exists('fhir_subscription_events'), await exists('notifier_offsets')]).toEqual([true, true, true]);
+      // Nothing else in the database changed: leave it as it was.
+      await runner.rollbackTransaction();
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       await runner.release();
