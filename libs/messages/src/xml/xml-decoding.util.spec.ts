@@ -63,6 +63,28 @@ describe('decodeXmlBytes', () => {
     expect(decoded.text).toContain('æøå');
   });
 
+  it('decodes UTF-16BE with BOM, and both byte orders without a BOM from "<?" (XML 1.0 appendix F.1)', () => {
+    const xml = `<?xml version="1.0" encoding="UTF-16"?>${body}`;
+    const be = Buffer.from(iconv.encode(xml, 'utf16le')).swap16();
+    expect(decodeXmlBytes(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toMatchObject({ encoding: 'utf-16be', text: xml });
+    expect(decodeXmlBytes(be)).toMatchObject({ encoding: 'utf-16be', text: xml });
+    expect(decodeXmlBytes(iconv.encode(xml, 'utf16le'))).toMatchObject({ encoding: 'utf-16le', text: xml });
+  });
+
+  it('refuses UTF-16 of odd length or with an unpaired surrogate (high or low, either byte order); keeps pairs and a U+FFFD the sender wrote', () => {
+    const utf16 = (text: string, order: 'le' | 'be'): Buffer => {
+      const le = Buffer.from(iconv.encode(text, 'utf16le'));
+      return Buffer.concat([Buffer.from(order === 'le' ? [0xff, 0xfe] : [0xfe, 0xff]), order === 'le' ? le : le.swap16()]);
+    };
+    expect(expectNotWellFormed(() => decodeXmlBytes(Buffer.concat([utf16('<a>x</a>', 'le'), Buffer.from([0x41])]))).message).toContain('odd length');
+    for (const order of ['le', 'be'] as const) {
+      for (const broken of ['<a>\uD800</a>', '<a>\uDC00</a>', '<a>\uDE00\uD83D</a>', '<a>x\uD83D']) {
+        expect(expectNotWellFormed(() => decodeXmlBytes(utf16(broken, order))).message).toBe('Message bytes are not valid UTF-16');
+      }
+      for (const fine of ['<a>\uD83D\uDE00</a>', '<a>\uFFFD</a>']) expect(decodeXmlBytes(utf16(fine, order)).text).toBe(fine);
+    }
+  });
+
   it('refuses invalid UTF-8 (ISO-8859-1 bytes without a declaration)', () => {
     expectNotWellFormed(() => decodeXmlBytes(iconv.encode(body, 'latin1')));
   });

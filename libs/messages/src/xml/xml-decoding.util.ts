@@ -60,21 +60,16 @@ function decodeUtf8(bytes: Buffer, from: number): string {
   }
 }
 
+/** A high surrogate not followed by a low one, or a low one without a high one before it. */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function decodeUtf16(bytes: Buffer, from: number, charset: 'utf-16le' | 'utf-16be'): string {
   if ((bytes.length - from) % 2 !== 0) fail('Message bytes are not valid UTF-16 (odd length)');
   const text = iconv.decode(bytes.subarray(from), charset, { stripBOM: false });
-  // iconv-lite replaces unpaired surrogates with U+FFFD; a replacement char in the output that was not
-  // literally in the input is undecodable data.
-  if (text.includes('\uFFFD') && !bytesContainUtf16ReplacementChar(bytes, from, charset)) {
-    fail('Message bytes are not valid UTF-16');
-  }
+  // iconv-lite passes unpaired surrogates through as they are; no XML character is one (XML 1.0
+  // §2.2), and written out as UTF-8 later they would silently become U+FFFD.
+  if (UNPAIRED_SURROGATE.test(text)) fail('Message bytes are not valid UTF-16');
   return text;
-}
-
-function bytesContainUtf16ReplacementChar(bytes: Buffer, from: number, charset: 'utf-16le' | 'utf-16be'): boolean {
-  const [lo, hi] = charset === 'utf-16le' ? [0xfd, 0xff] : [0xff, 0xfd];
-  for (let i = from; i + 1 < bytes.length; i += 2) if (bytes[i] === lo && bytes[i + 1] === hi) return true;
-  return false;
 }
 
 /**
