@@ -78,7 +78,7 @@ function templates(knr) {
 }
 
 async function produce(kafka, codec, knr, count) {
-  const topic = contracts.TOPICS.events(knr);
+  const topic = TOPICS.events(knr);
   const base = templates(knr);
   const patients = Math.max(1, Math.floor(count / 10));
   const producer = await kafka.producer();
@@ -119,12 +119,12 @@ const hubConfig = config.loadHubConfig({
   NODE_ENV: 'benchmark', DATABASE_URL: DB_URL, KAFKA_BROKERS: BROKERS, SCHEMA_REGISTRY_URL: REGISTRY, HENDELSESLAGER_NAMESPACE: NAMESPACE,
   HENDELSESLAGER_DEV_ISSUER: 'true', HENDELSESLAGER_PSEUDONYM_KEY: KEY, LOG_LEVEL: 'warn',
 });
-contracts.setTopicNamespace(NAMESPACE);
+const TOPICS = new contracts.TopicNames(NAMESPACE);
 const kafka = new kafkaLib.KafkajsAdapter({ brokers: BROKERS.split(','), clientId: 'bench-rebuild' });
-const codec = new contracts.AvroCodec(REGISTRY);
+const codec = new contracts.AvroCodec(REGISTRY, TOPICS);
 const admin = await kafka.admin();
 const kommuner = Array.from({ length: KOMMUNER }, (_, i) => String(9800 + i));
-await admin.ensureTopics(kommuner.flatMap((k) => contracts.kommuneTopicSpecs(k, hubConfig)));
+await admin.ensureTopics(kommuner.flatMap((k) => contracts.kommuneTopicSpecs(TOPICS, k, hubConfig)));
 await admin.disconnect();
 const perKommune = Math.ceil(EVENTS / KOMMUNER);
 let generation = 0;
@@ -202,7 +202,7 @@ async function measureLimits(ctx, schema) {
   await kafkaAdmin.connect();
   const ranges = [];
   for (const k of kommuner) {
-    const topic = contracts.TOPICS.events(k);
+    const topic = TOPICS.events(k);
     for (const p of await kafkaAdmin.fetchTopicOffsets(topic)) ranges.push({ topic, partition: p.partition, start: '0', end: p.high });
   }
   await kafkaAdmin.disconnect();

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AvroCodec, RawMessageRecord, setTopicNamespace } from '@hub/contracts';
+import { AvroCodec, RawMessageRecord, TopicNames } from '@hub/contracts';
 import { buildMessage, BuildMessageOptions, corpusXsdDir, dnr, fnr, hnr, isXmllintAvailable, validateAgainstXsd } from '@hub/testing';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { TEST_DATABASE_URL, TEST_NAMESPACE, TEST_REGISTRY_URL } from '../support/test-env';
@@ -287,8 +287,7 @@ describe('intake: receiving acceptance cases', () => {
     expect(ov.services[0].description).toBe('Dusj på badet, hjelp med påkledning – ÆØÅ');
 
     // The original stays retrievable exactly as received: the raw record's payload is the same bytes.
-    setTopicNamespace(TEST_NAMESPACE);
-    const codec = new AvroCodec(TEST_REGISTRY_URL);
+    const codec = new AvroCodec(TEST_REGISTRY_URL, new TopicNames(TEST_NAMESPACE));
     const topic = `${TEST_NAMESPACE}.kommune.${ALVDAL}.raw.v1`;
     const records = await readTopic(topic, (rs) => rs.some((x) => x.headers['hub-correlation-id'] === msgId));
     const mine = records.filter((x) => x.headers['hub-correlation-id'] === msgId);

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { AvroCodec, MsgIdConflictRecord, RawMessageRecord, setTopicNamespace } from '@hub/contracts';
+import { AvroCodec, MsgIdConflictRecord, RawMessageRecord, TopicNames } from '@hub/contracts';
 import { ConflictService, MessageListService, OpsContext } from '@hub/ops';
 import { buildMessage, fnr } from '@hub/testing';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
@@ -47,8 +47,7 @@ describe('intake: receive as a certified receiver must (issue #12)', () => {
     gateway = await hub.token({ client: 'gateway-senders', scopes: ['messages:write'], kommuner: [...ALL_DEMO_KOMMUNER(), PERSONKOMMUNE.kommunenummer] });
     reader = await hub.token({ client: 'senders-reader', scopes: ['patients:read'], kommuner: ALL_DEMO_KOMMUNER() });
     ops = await openOps();
-    setTopicNamespace(TEST_NAMESPACE);
-    codec = new AvroCodec(TEST_REGISTRY_URL);
+    codec = new AvroCodec(TEST_REGISTRY_URL, new TopicNames(TEST_NAMESPACE));
   });
   afterAll(async () => {
     await ops?.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import { mintDevToken } from '@hub/auth';
-import { AvroCodec, DeadLetterRecord, patientPseudonym, RawMessageRecord, setTopicNamespace } from '@hub/contracts';
+import { AvroCodec, DeadLetterRecord, patientPseudonym, RawMessageRecord, TopicNames } from '@hub/contracts';
 import { buildMessage, fnr } from '@hub/testing';
 import { AppProcess, freePort, startAppProcess } from '../support/app-process';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
@@ -41,8 +41,7 @@ describe('normalizer: dead letters and directory hot reload (in-process hub)', (
   });
 
   it('a raw record that cannot be normalized goes to the dead-letter topic with reason and raw record; the next record on the partition is projected', async () => {
-    setTopicNamespace(TEST_NAMESPACE);
-    const codec = new AvroCodec(TEST_REGISTRY_URL);
+    const codec = new AvroCodec(TEST_REGISTRY_URL, new TopicNames(TEST_NAMESPACE));
     const patientFnr = fnr('1939-09-09', 91);
     // Same key as the good message below, so both land on the same partition, bad one first.
     const key = patientPseudonym(PSEUDONYM_KEY, ALVDAL, 'FNR', patientFnr);

@@ -1,4 +1,4 @@
-import { patientPseudonym, RawMessageRecord, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
+import { patientPseudonym, RawMessageRecord, sha256Hex, uuidV5 } from '@hub/contracts';
 import { currentMapping, RawMapping } from '@hub/normalization';
 import { DeadLetterService, OpsContext } from '@hub/ops';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
@@ -25,7 +25,7 @@ describe('ops: dead letters are visible with their reason and can be redriven', 
   });
 
   it('lists a forced dead letter with its reason, and after a fixed redrive the message is in the read models', async () => {
-    const topic = TOPICS.raw(k.kommunenummer);
+    const topic = ops.topics.raw(k.kommunenummer);
     const admin = await ops.kafka.admin();
     try {
       // The hub provisions the directory's kommuner at start.

@@ -1,5 +1,4 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS } from '@hub/contracts';
 import { OpsContext, RebuildService, RestoreService, StatusService } from '@hub/ops';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { TEST_KAFKA_BROKERS } from '../support/test-env';
@@ -60,7 +59,7 @@ describe('ops: recovery after a kommune topic is replaced', () => {
 
   it('halts the kommune when its topics are replaced, and says so in readiness, the metric and status', async () => {
     // Offsets are stored with the topic id they belong to.
-    const stored = await sql<{ topic_id: string | null }>(`SELECT topic_id FROM "${await activeSchema()}".projection_offsets WHERE topic = $1`, [TOPICS.events(k.kommunenummer)]);
+    const stored = await sql<{ topic_id: string | null }>(`SELECT topic_id FROM "${await activeSchema()}".projection_offsets WHERE topic = $1`, [ops.topics.events(k.kommunenummer)]);
     expect(stored.length).toBeGreaterThan(0);
     expect(stored.every((r) => /^[0-9a-f-]{36}$/.test(r.topic_id ?? ''))).toBe(true);
 
@@ -69,8 +68,8 @@ describe('ops: recovery after a kommune topic is replaced', () => {
     const kafka = new Kafka({ clientId: 'recovery-test', brokers: TEST_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: TOPICS.all(k.kommunenummer), timeout: 30000 });
-    await eventually(async () => ((await admin.listTopics()).some((t) => TOPICS.all(k.kommunenummer).includes(t)) ? undefined : true), 30000);
+    await admin.deleteTopics({ topics: ops.topics.all(k.kommunenummer), timeout: 30000 });
+    await eventually(async () => ((await admin.listTopics()).some((t) => ops.topics.all(k.kommunenummer).includes(t)) ? undefined : true), 30000);
     await admin.disconnect();
 
     // The hub starts again and provisions new, empty topics; the gateway keeps sending.
@@ -96,8 +95,8 @@ describe('ops: recovery after a kommune topic is replaced', () => {
     const status = (await new StatusService(ops).status(k.kommunenummer)).kommuner[0];
     expect(status.halted).toEqual(
       expect.arrayContaining([
-        { projection: 'readmodel', topic: TOPICS.events(k.kommunenummer), problem: 'topic-replaced', wayOut: 'rebuild' },
-        { projection: 'raw-archive', topic: TOPICS.raw(k.kommunenummer), problem: 'topic-replaced', wayOut: 'restore' },
+        { projection: 'readmodel', topic: ops.topics.events(k.kommunenummer), problem: 'topic-replaced', wayOut: 'rebuild' },
+        { projection: 'raw-archive', topic: ops.topics.raw(k.kommunenummer), problem: 'topic-replaced', wayOut: 'restore' },
       ]),
     );
     // Halted means not projected: the read model still has the 12 from before, and is not
@@ -117,7 +116,7 @@ describe('ops: recovery after a kommune topic is replaced', () => {
     // The raw topic holds each accepted message once.
     const admin = await ops.kafka.admin();
     try {
-      const ends = await admin.endOffsets(TOPICS.raw(k.kommunenummer));
+      const ends = await admin.endOffsets(ops.topics.raw(k.kommunenummer));
       expect(ends.reduce((n, e) => n + Number(e.offset), 0)).toBe(15);
     } finally {
       await admin.disconnect();
@@ -131,7 +130,7 @@ describe('ops: recovery after a kommune topic is replaced', () => {
     await eventually(async () => {
       const admin = await ops.kafka.admin();
       try {
-        const ends = await admin.endOffsets(TOPICS.events(k.kommunenummer));
+        const ends = await admin.endOffsets(ops.topics.events(k.kommunenummer));
         return ends.reduce((n, e) => n + Number(e.offset), 0) >= 15 ? true : undefined;
       } finally {
         await admin.disconnect();
@@ -195,7 +194,7 @@ describe('ops: recovery after a kommune topic is replaced under a running hub', 
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const topics = TOPICS.all(k.kommunenummer);
+      const topics = ops.topics.all(k.kommunenummer);
       const metadata = await admin.fetchTopicMetadata({ topics });
       await admin.deleteTopics({ topics, timeout: 30000 });
       await eventually(async () => ((await admin.listTopics()).some((t) => topics.includes(t)) ? undefined : true), 30000);
@@ -220,7 +219,7 @@ describe('ops: recovery after a kommune topic is replaced under a running hub', 
     await eventually(async () => {
       const a = await ops.kafka.admin();
       try {
-        return (await a.endOffsets(TOPICS.events(k.kommunenummer))).reduce((n, e) => n + Number(e.offset), 0) >= 10 ? true : undefined;
+        return (await a.endOffsets(ops.topics.events(k.kommunenummer))).reduce((n, e) => n + Number(e.offset), 0) >= 10 ? true : undefined;
       } finally {
         await a.disconnect();
       }

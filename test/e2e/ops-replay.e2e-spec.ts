@@ -1,4 +1,3 @@
-import { TOPICS } from '@hub/contracts';
 import { currentMapping, RawMapping } from '@hub/normalization';
 import { OpsContext, ReplayService } from '@hub/ops';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
@@ -79,7 +78,7 @@ describe('ops: replay a kommune after a mapping change', () => {
     // The event topic holds both the original and the corrected events (append-only).
     const admin = await ops.kafka.admin();
     try {
-      const end = (await admin.endOffsets(TOPICS.events(k.kommunenummer))).reduce((n, o) => n + Number(o.offset), 0);
+      const end = (await admin.endOffsets(ops.topics.events(k.kommunenummer))).reduce((n, o) => n + Number(o.offset), 0);
       expect(end).toBe(2 * patients.length);
     } finally {
       await admin.disconnect();

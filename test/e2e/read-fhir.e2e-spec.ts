@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuditRecord, AvroCodec, setTopicNamespace } from '@hub/contracts';
+import { AuditRecord, AvroCodec, TopicNames } from '@hub/contracts';
 import { buildMessage, dnr, fnr } from '@hub/testing';
 import { fhirProblems } from '../support/fhir-validation';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
@@ -264,8 +264,7 @@ describe('Read API: FHIR R4, JSON overview and original messages', () => {
     expect(noPurpose.status).toBe(403);
 
     // The audit record of the original read is on the kommune's audit topic.
-    setTopicNamespace(TEST_NAMESPACE);
-    const codec = new AvroCodec(TEST_REGISTRY_URL);
+    const codec = new AvroCodec(TEST_REGISTRY_URL, new TopicNames(TEST_NAMESPACE));
     const { Kafka, logLevel } = await import('kafkajs');
     const kafka = new Kafka({ clientId: 'hltest-audit', brokers: TEST_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `${TEST_NAMESPACE}.inspect.${randomUUID()}` });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { AvroCodec, DocumentEvent, RawMessageRecord, setTopicNamespace, topicNamespace, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, DocumentEvent, RawMessageRecord, sha256Hex, TopicNames, uuidV5 } from '@hub/contracts';
 import { parseMessage } from '@hub/messages';
 import { toDocumentEvent } from '@hub/normalization';
 import { createDataSource, ProjectionStateRepository, READ_MODEL_PROJECTION, readModelDdl, ReadModelWriteRepository } from '@hub/persistence';
@@ -34,11 +34,12 @@ describe('Projector crash safety (kill -9 mid-load)', () => {
   // wrote into a shared live generation (whatever order the files run in) must not be there.
   let databaseUrl: string;
   let namespace: string;
-  const topic = () => TOPICS.events(KOMMUNE);
+  let topics: TopicNames;
+  const topic = () => topics.events(KOMMUNE);
 
   beforeAll(async () => {
     ({ databaseUrl, namespace } = await isolatedTestEnv('crash'));
-    setTopicNamespace(namespace);
+    topics = new TopicNames(namespace);
     dataSource = createDataSource(databaseUrl, { poolSize: 4 });
     await dataSource.initialize();
   });
@@ -55,7 +56,7 @@ describe('Projector crash safety (kill -9 mid-load)', () => {
     // Six partitions: a restarted projector takes a whole partition's backlog as one batch (one
     // transaction), so more partitions give more moments at which a kill lands mid-load.
     await admin.createTopics({ topics: [{ topic: topic(), numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
-    const codec = new AvroCodec(TEST_REGISTRY_URL);
+    const codec = new AvroCodec(TEST_REGISTRY_URL, topics);
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
     await producer.connect();
     for (let i = 0; i < events.length; i += 500) {
@@ -121,7 +122,7 @@ describe('Projector crash safety (kill -9 mid-load)', () => {
     const cleanSchema = `readmodel_g${900000 + randomInt(99999)}`;
     for (const statement of readModelDdl(cleanSchema)) await dataSource.query(statement);
     try {
-      await projectCleanly(kafka, codec, dataSource, cleanSchema, highWater);
+      await projectCleanly(kafka, topics, codec, dataSource, cleanSchema, highWater);
       const live = await checksums(dataSource, liveSchema);
       const clean = await checksums(dataSource, cleanSchema);
       expect(live.rows.message_versions).toBe(events.length);
@@ -173,14 +174,14 @@ function makeEvents(count: number): DocumentEvent[] {
 }
 
 /** Applies every event of the topic, partition by partition in offset order, as the projector does. */
-async function projectCleanly(kafka: Kafka, codec: AvroCodec, dataSource: DataSource, schema: string, highWater: Map<number, bigint>): Promise<void> {
-  const consumer = kafka.consumer({ groupId: `${topicNamespace()}.crash-clean.${randomInt(1e9)}` });
+async function projectCleanly(kafka: Kafka, topics: TopicNames, codec: AvroCodec, dataSource: DataSource, schema: string, highWater: Map<number, bigint>): Promise<void> {
+  const consumer = kafka.consumer({ groupId: `${topics.namespace}.crash-clean.${randomInt(1e9)}` });
   const byPartition = new Map<number, Array<{ offset: string; value: Buffer }>>();
   let seen = 0n;
   const total = [...highWater.values()].reduce((a, b) => a + b, 0n);
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [TOPICS.events(KOMMUNE)], fromBeginning: true });
+    await consumer.subscribe({ topics: [topics.events(KOMMUNE)], fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         if (!byPartition.has(partition)) byPartition.set(partition, []);
@@ -193,7 +194,7 @@ async function projectCleanly(kafka: Kafka, codec: AvroCodec, dataSource: DataSo
     await consumer.disconnect();
   }
   const projector = new ReadModelProjector();
-  const topic = TOPICS.events(KOMMUNE);
+  const topic = topics.events(KOMMUNE);
   for (const [partition, records] of byPartition) {
     records.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
     for (let i = 0; i < records.length; i += 100) {

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { AvroCodec, RegistryUnavailableException, SUBJECT_COMPATIBILITY } from './avro-codec';
 import type { RawMessageRecord } from './events/raw-message.event';
 import { loadSchema } from './schema-files';
-import { TOPICS } from './topics.constant';
+import { TopicNames } from './topics.constant';
+
+const TOPICS = new TopicNames();
 
 /**
  * A Confluent-compatible schema registry in this process, speaking the REST calls the codec and
@@ -85,7 +87,7 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
   });
 
   it('encodes in the Confluent wire format under the topic\'s subject and decodes it back', async () => {
-    const codec = new AvroCodec(registry.url);
+    const codec = new AvroCodec(registry.url, TOPICS);
     const topic = TOPICS.raw('3428');
     const bytes = await codec.encode(topic, record);
     // Magic byte 0, then the schema id as a 4-byte big-endian integer.
@@ -97,12 +99,12 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
     expect(registry.requests[0]).toEqual({ call: `PUT /config/${topic}-value`, contentType: 'application/vnd.schemaregistry.v1+json', body: '{"compatibility":"FULL_TRANSITIVE"}' });
     expect(SUBJECT_COMPATIBILITY).toBe('FULL_TRANSITIVE');
     // A reader without the schema fetches it by id.
-    const decoded = await new AvroCodec(registry.url).decode<RawMessageRecord>(bytes);
+    const decoded = await new AvroCodec(registry.url, TOPICS).decode<RawMessageRecord>(bytes);
     expect({ ...decoded, payload: Buffer.from(decoded.payload) }).toEqual(record);
   });
 
   it('registers a topic\'s schema once per process, and each topic under its own subject', async () => {
-    const codec = new AvroCodec(registry.url);
+    const codec = new AvroCodec(registry.url, TOPICS);
     await Promise.all([codec.encode(TOPICS.raw('3428'), record), codec.encode(TOPICS.raw('3428'), record)]);
     await codec.encode(TOPICS.raw('3428'), record);
     expect(registry.calls.filter((c) => c.startsWith('POST'))).toEqual([`POST /subjects/${TOPICS.raw('3428')}-value/versions`]);
@@ -111,11 +113,14 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
   });
 
   it('refuses a topic that is not the hub\'s', async () => {
-    await expect(new AvroCodec(registry.url).encode('other.topic', record)).rejects.toThrow('Not a hub topic: other.topic');
+    await expect(new AvroCodec(registry.url, TOPICS).encode('other.topic', record)).rejects.toThrow('Not a hub topic: other.topic');
+    // A hub topic of another namespace is not this process's either.
+    const foreign = new TopicNames('other').raw('3428');
+    await expect(new AvroCodec(registry.url, TOPICS).encode(foreign, record)).rejects.toThrow(`Not a hub topic: ${foreign}`);
   });
 
   it('does not keep a failed registration: the next call registers again', async () => {
-    const codec = new AvroCodec(registry.url);
+    const codec = new AvroCodec(registry.url, TOPICS);
     registry.failNext.push(500);
     const failed = await codec.schemaIdFor(TOPICS.events('3428')).catch((e) => e);
     expect(failed.message).toMatch(/^Setting compatibility of .*events.v1-value failed: HTTP 500 /);
@@ -126,7 +131,7 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
   });
 
   it('says the registry is unavailable when it answers 503, and passes other errors on as they are', async () => {
-    const codec = new AvroCodec(registry.url);
+    const codec = new AvroCodec(registry.url, TOPICS);
     registry.failNext.push(503);
     const unavailable = await codec.encode(TOPICS.raw('3428'), record).catch((e) => e);
     expect(unavailable).toBeInstanceOf(RegistryUnavailableException);
@@ -142,19 +147,19 @@ describe('AvroCodec against a Confluent-compatible registry', () => {
     expect(notFound).not.toBeInstanceOf(RegistryUnavailableException);
     // A registry answering 502 / 503 with its own JSON message (the status is not in the text).
     registry.failNext.push(502, 502); // the client retries once
-    const badGateway = (await new AvroCodec(registry.url).decode(unknown).catch((e) => e)) as Error;
+    const badGateway = (await new AvroCodec(registry.url, TOPICS).decode(unknown).catch((e) => e)) as Error;
     expect(badGateway).toBeInstanceOf(RegistryUnavailableException);
     expect(badGateway.message).toMatch(/^Schema registry unavailable: /);
     expect(badGateway.cause).toBeDefined();
     registry.failNext.push(404);
-    expect(await new AvroCodec(registry.url).decode(unknown).catch((e) => e)).not.toBeInstanceOf(RegistryUnavailableException);
+    expect(await new AvroCodec(registry.url, TOPICS).decode(unknown).catch((e) => e)).not.toBeInstanceOf(RegistryUnavailableException);
   });
 
   it('pings the registry, and a failed or refused ping is "unavailable"', async () => {
-    await expect(new AvroCodec(registry.url).ping()).resolves.toBeUndefined();
+    await expect(new AvroCodec(registry.url, TOPICS).ping()).resolves.toBeUndefined();
     expect(registry.calls).toEqual(['GET /subjects']);
     registry.failNext.push(500);
-    const error = await new AvroCodec(registry.url).ping().catch((e) => e);
+    const error = await new AvroCodec(registry.url, TOPICS).ping().catch((e) => e);
     expect(error).toBeInstanceOf(RegistryUnavailableException);
     expect(error.message).toBe('Schema registry unavailable: HTTP 500');
   });
@@ -167,7 +172,7 @@ describe('AvroCodec against a registry that never answers', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const started = Date.now();
-      const error = await new AvroCodec(`http://127.0.0.1:${(server.address() as AddressInfo).port}`).ping().catch((e) => e);
+      const error = await new AvroCodec(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, TOPICS).ping().catch((e) => e);
       expect(error).toBeInstanceOf(RegistryUnavailableException);
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
@@ -188,7 +193,7 @@ describe('AvroCodec without a registry', () => {
   });
 
   it('reports a refused connection as the registry being unavailable, for every call', async () => {
-    const codec = new AvroCodec(url);
+    const codec = new AvroCodec(url, TOPICS);
     for (const call of [() => codec.encode(TOPICS.raw('3428'), record), () => codec.ping(), () => codec.registerSchema('s-value', 'raw')]) {
       const error = await call().catch((e) => e);
       expect(error).toBeInstanceOf(RegistryUnavailableException);

@@ -1,7 +1,7 @@
 import { HubException } from '@hub/exceptions';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { loadSchema } from './schema-files';
-import { parseTopic, TopicKind } from './topics.constant';
+import type { TopicKind, TopicNames } from './topics.constant';
 
 /**
  * Avro encoding through a Confluent-compatible schema registry (TopicNameStrategy:
@@ -25,7 +25,8 @@ export class AvroCodec {
   private readonly registry: SchemaRegistry;
   private readonly schemaIds = new Map<string, Promise<number>>();
 
-  constructor(private readonly url: string) {
+  /** `topics`: the process's topic names; only topics of its namespace get a schema. */
+  constructor(private readonly url: string, private readonly topics: TopicNames) {
     this.registry = new SchemaRegistry({ host: url, retry: { retries: 1, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 0.5 } });
   }
 
@@ -63,7 +64,7 @@ export class AvroCodec {
   }
 
   private async register(topic: string): Promise<number> {
-    const parsed = parseTopic(topic);
+    const parsed = this.topics.parse(topic);
     if (!parsed) throw new Error(`Not a hub topic: ${topic}`);
     return this.registerSchema(`${topic}-value`, parsed.kind);
   }

@@ -1,5 +1,5 @@
 import type { TopicSpec } from '@hub/kafka';
-import { TOPICS } from './topics.constant';
+import type { TopicNames } from './topics.constant';
 
 /**
  * Topic settings for a kommune. Health records are kept for many years, so nothing expires by
@@ -9,6 +9,7 @@ import { TOPICS } from './topics.constant';
  * KAFKA_MIN_INSYNC_REPLICAS): 3 and 2 on a three-broker cluster, so one broker may be lost.
  */
 export function kommuneTopicSpecs(
+  topics: TopicNames,
   kommunenummer: string,
   config: { kafka: { partitions: number; replicationFactor: number; minInsyncReplicas?: number; retentionMs?: number } },
   partitions: number = config.kafka.partitions,
@@ -24,11 +25,11 @@ export function kommuneTopicSpecs(
   };
   const large = { 'max.message.bytes': String(25 * 1024 * 1024) };
   return [
-    { topic: TOPICS.raw(kommunenummer), ...base, config: { ...keepForever, ...large } },
-    { topic: TOPICS.events(kommunenummer), ...base, config: { ...keepForever, ...large } },
-    { topic: TOPICS.deadletter(kommunenummer), ...base, config: { ...keepForever, ...large } },
-    { topic: TOPICS.audit(kommunenummer), ...base, config: keepForever },
-    { topic: TOPICS.conflicts(kommunenummer), ...base, config: { ...keepForever, ...large } },
+    { topic: topics.raw(kommunenummer), ...base, config: { ...keepForever, ...large } },
+    { topic: topics.events(kommunenummer), ...base, config: { ...keepForever, ...large } },
+    { topic: topics.deadletter(kommunenummer), ...base, config: { ...keepForever, ...large } },
+    { topic: topics.audit(kommunenummer), ...base, config: keepForever },
+    { topic: topics.conflicts(kommunenummer), ...base, config: { ...keepForever, ...large } },
   ];
 }
 

@@ -3,55 +3,58 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { loadSchema, SCHEMA_FILES, schemasDir } from './schema-files';
 import { kommuneTopicSpecs } from './topic-specs';
-import { assertKommunenummer, CONSUMER_GROUPS, parseTopic, setTopicNamespace, topicNamespace, TOPICS } from './topics.constant';
+import { assertKommunenummer, TopicNames } from './topics.constant';
+
+const TOPICS = new TopicNames();
 
 describe('topic names', () => {
-  afterEach(() => setTopicNamespace('hendelseslager'));
-
   it('names each kind of topic per kommune, under the namespace', () => {
-    expect(topicNamespace()).toBe('hendelseslager');
+    expect(TOPICS.namespace).toBe('hendelseslager');
     expect(TOPICS.all('3428')).toEqual([
       'hendelseslager.kommune.3428.raw.v1', 'hendelseslager.kommune.3428.events.v1', 'hendelseslager.kommune.3428.deadletter.v1', 'hendelseslager.kommune.3428.audit.v1',
       'hendelseslager.kommune.3428.conflicts.v1',
     ]);
-    setTopicNamespace('hltest-a1');
-    expect(topicNamespace()).toBe('hltest-a1');
-    expect([TOPICS.raw('0301'), TOPICS.events('0301'), TOPICS.deadletter('0301'), TOPICS.audit('0301')]).toEqual([
-      'hltest-a1.kommune.0301.raw.v1', 'hltest-a1.kommune.0301.events.v1', 'hltest-a1.kommune.0301.deadletter.v1', 'hltest-a1.kommune.0301.audit.v1',
+    const test = new TopicNames('hltest-a1');
+    expect(test.namespace).toBe('hltest-a1');
+    expect([test.raw('0301'), test.events('0301'), test.deadletter('0301'), test.audit('0301'), test.conflicts('0301')]).toEqual([
+      'hltest-a1.kommune.0301.raw.v1', 'hltest-a1.kommune.0301.events.v1', 'hltest-a1.kommune.0301.deadletter.v1', 'hltest-a1.kommune.0301.audit.v1', 'hltest-a1.kommune.0301.conflicts.v1',
     ]);
-    expect([CONSUMER_GROUPS.normalizer(), CONSUMER_GROUPS.projector('clinical')]).toEqual(['hltest-a1.normalizer', 'hltest-a1.projector.clinical']);
+    expect([test.normalizerGroup(), test.projectorGroup('clinical'), test.opsGroup('replay.x')]).toEqual(['hltest-a1.normalizer', 'hltest-a1.projector.clinical', 'hltest-a1.ops.replay.x']);
+    // Two namespaces in one process do not disturb each other.
+    expect(TOPICS.raw('0301')).toBe('hendelseslager.kommune.0301.raw.v1');
   });
 
   it('refuses a kommunenummer that is not four digits, for every kind', () => {
     expect(assertKommunenummer('0301')).toBe('0301');
     for (const bad of ['301', '03011', 'x301', '030x', '', ' 0301']) {
       expect(() => assertKommunenummer(bad)).toThrow(`Invalid kommunenummer '${bad}' (expected 4 digits)`);
-      for (const kind of ['raw', 'events', 'deadletter', 'audit'] as const) expect(() => TOPICS[kind](bad)).toThrow();
+      for (const kind of ['raw', 'events', 'deadletter', 'audit', 'conflicts'] as const) expect(() => TOPICS[kind](bad)).toThrow();
+      expect(() => TOPICS.all(bad)).toThrow();
     }
   });
 
   it('refuses a namespace that is not a lower-case name of at most 31 characters', () => {
-    setTopicNamespace(`a${'b'.repeat(30)}`);
+    expect(new TopicNames(`a${'b'.repeat(30)}`).namespace).toBe(`a${'b'.repeat(30)}`);
     for (const bad of ['', '1abc', 'Abc', 'a.b', 'a_b', `a${'b'.repeat(31)}`, ' abc', 'abc ']) {
-      expect(() => setTopicNamespace(bad)).toThrow(`Invalid topic namespace '${bad}'`);
+      expect(() => new TopicNames(bad)).toThrow(`Invalid topic namespace '${bad}'`);
     }
-    expect(topicNamespace()).toBe(`a${'b'.repeat(30)}`);
   });
 
   it('parses only the hub\'s own topics of its own namespace', () => {
-    expect(parseTopic('hendelseslager.kommune.3428.events.v1')).toEqual({ kommunenummer: '3428', kind: 'events' });
-    expect(parseTopic('hendelseslager.kommune.3428.deadletter.v1')).toEqual({ kommunenummer: '3428', kind: 'deadletter' });
+    expect(TOPICS.parse('hendelseslager.kommune.3428.events.v1')).toEqual({ kommunenummer: '3428', kind: 'events' });
+    expect(TOPICS.parse('hendelseslager.kommune.3428.deadletter.v1')).toEqual({ kommunenummer: '3428', kind: 'deadletter' });
+    expect(TOPICS.parse('hendelseslager.kommune.0301.conflicts.v1')).toEqual({ kommunenummer: '0301', kind: 'conflicts' });
     for (const other of ['hendelseslager.kommune.3428.events.v2', 'xhendelseslager.kommune.3428.events.v1', 'hendelseslager.kommune.3428.events.v1x', 'hendelseslager.kommune.342.raw.v1', 'hendelseslager.kommune.3428.other.v1', 'hendelseslagerXkommune.3428.raw.v1']) {
-      expect(parseTopic(other)).toBeUndefined();
+      expect(TOPICS.parse(other)).toBeUndefined();
     }
-    setTopicNamespace('other');
-    expect(parseTopic('hendelseslager.kommune.3428.events.v1')).toBeUndefined();
+    expect(new TopicNames('other').parse('hendelseslager.kommune.3428.events.v1')).toBeUndefined();
+    expect(new TopicNames('other').parse('other.kommune.3428.events.v1')).toEqual({ kommunenummer: '3428', kind: 'events' });
   });
 
   it('matches one kind across all kommuner for pattern subscriptions', () => {
     const events = TOPICS.pattern('events');
     expect(['hendelseslager.kommune.3428.events.v1', 'hendelseslager.kommune.0301.events.v1'].every((t) => events.test(t))).toBe(true);
-    for (const other of ['hendelseslager.kommune.3428.raw.v1', 'hendelseslager.kommune.3428.events.v1.x', 'x.hendelseslager.kommune.3428.events.v1', 'hendelseslagerXkommuneX3428XeventsXv1', 'hendelseslager.kommune.34a8.events.v1']) {
+    for (const other of ['hendelseslager.kommune.3428.raw.v1', 'hendelseslager.kommune.3428.events.v1.x', 'x.hendelseslager.kommune.3428.events.v1', 'hendelseslagerXkommuneX3428XeventsXv1', 'hendelseslager.kommune.34a8.events.v1', 'other.kommune.3428.events.v1']) {
       expect(events.test(other)).toBe(false);
     }
   });
@@ -59,7 +62,7 @@ describe('topic names', () => {
 
 describe('kommuneTopicSpecs', () => {
   it('keeps every topic forever and lets raw, events, dead letters and MsgId conflicts hold 25 MB messages', () => {
-    const specs = kommuneTopicSpecs('3428', { kafka: { partitions: 6, replicationFactor: 3 } });
+    const specs = kommuneTopicSpecs(TOPICS, '3428', { kafka: { partitions: 6, replicationFactor: 3 } });
     const forever = { 'retention.ms': '-1', 'retention.bytes': '-1', 'min.insync.replicas': '2' };
     const large = { 'max.message.bytes': String(25 * 1024 * 1024) };
     expect(specs).toEqual([
@@ -73,7 +76,7 @@ describe('kommuneTopicSpecs', () => {
   });
 
   it('asks for no more in-sync replicas than there are, and takes a configured retention', () => {
-    const single = kommuneTopicSpecs('3428', { kafka: { partitions: 1, replicationFactor: 1, retentionMs: 1000 } });
+    const single = kommuneTopicSpecs(TOPICS, '3428', { kafka: { partitions: 1, replicationFactor: 1, retentionMs: 1000 } });
     expect(single[0].config).toMatchObject({ 'retention.ms': '1000', 'min.insync.replicas': '1' });
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditRecord, parseTopic, TOPICS } from '@hub/contracts';
+import { AuditRecord, TopicNames } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { AUDIT_OFFSETS, AuditLogRepository } from '@hub/persistence';
@@ -23,11 +23,12 @@ export class AuditProjectorService extends ConsumerService {
     private readonly deadLetters: DeadLetterWriter,
     private readonly metrics: HubMetrics,
     private readonly repository: AuditLogRepository,
+    private readonly topics: TopicNames,
   ) {
     super();
-    this.runner = projectionConsumer(kafka, {
+    this.runner = projectionConsumer(kafka, this.topics, {
       projection: AUDIT_PROJECTION,
-      topics: TOPICS.pattern('audit'),
+      topics: this.topics.pattern('audit'),
       storedOffsets: (topics) => this.repository.offsets(topics),
       handleBatch: (b) => this.handleBatch(b),
       name: AuditProjectorService.name,
@@ -35,7 +36,7 @@ export class AuditProjectorService extends ConsumerService {
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
-    const knr = parseTopic(batch.topic)?.kommunenummer;
+    const knr = this.topics.parse(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
     const decoded = await this.deadLetters.decodeBatch<AuditRecord>(batch.records);
     const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { HubConfig } from '@hub/config';
-import { AvroCodec, messageKey, messageRecordKey, MsgIdConflictRecord, RawMessageRecord, RegistryUnavailableException, sha256Hex, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, messageKey, messageRecordKey, MsgIdConflictRecord, RawMessageRecord, RegistryUnavailableException, sha256Hex, TopicNames, uuidV5 } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkaUnavailableException } from '@hub/kafka';
 import {
@@ -66,6 +66,7 @@ export class IntakeService {
     private readonly receipts: IntakeReceiptRepository,
     private readonly xsd: IntakeXsdValidator,
     private readonly refusals: AccessRefusalAudit,
+    private readonly topics: TopicNames,
   ) {}
 
   async receive(body: Buffer, principal: Principal, contentType: string, transport: TransportHeaders): Promise<IntakeResult> {
@@ -127,7 +128,7 @@ export class IntakeService {
               }
             : null,
         };
-        const topic = TOPICS.raw(knr);
+        const topic = this.topics.raw(knr);
         const value = await this.infra(() => this.codec.encode(topic, record));
         return {
           topic,
@@ -217,7 +218,7 @@ export class IntakeService {
           sizeBytes: m.body.length,
           payload: m.body,
         };
-        const topic = TOPICS.conflicts(knr);
+        const topic = this.topics.conflicts(knr);
         const value = await this.infra(() => this.codec.encode(topic, record));
         return { topic, records: [{ key: messageRecordKey(m.key), value, headers: { 'hub-correlation-id': m.parsed.msgId, 'hub-conflict-id': record.conflictId } }] };
       }),

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { HubConfig } from '@hub/config';
-import { AvroCodec, RawMessageRecord, setTopicNamespace, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, RawMessageRecord, TopicNames, uuidV5 } from '@hub/contracts';
 import type { IncomingRecord, KafkaPort, OutgoingRecord } from '@hub/kafka';
 import { currentMapping, mapRawRecord } from '@hub/normalization';
 import { HubMetrics } from '@hub/observability';
@@ -30,6 +30,8 @@ function exampleFiles(dir: string): string[] {
     return entry.name.endsWith('.xml') ? [full] : [];
   });
 }
+
+const TOPICS = new TopicNames('unit');
 
 /** A codec with the registry's contract (encode by topic, decode any) and stable bytes, without a registry. */
 const codec = {
@@ -66,7 +68,6 @@ async function rawRecord(file: string, offset: number): Promise<IncomingRecord> 
 }
 
 (corpusPresent ? describe : describe.skip)('normalizer: live processing equals replay over the whole corpus', () => {
-  setTopicNamespace('unit');
   const files = corpusPresent ? exampleFiles(CORPUS).sort() : [];
 
   it('reads every example message of the corpus', () => {
@@ -77,14 +78,14 @@ async function rawRecord(file: string, offset: number): Promise<IncomingRecord> 
     const sent: Array<{ topic: string; records: OutgoingRecord[] }> = [];
     const producer = { sendMany: async (batches: typeof sent) => void sent.push(...batches) } as unknown as SharedProducer;
     const config = { pseudonymKey: PSEUDONYM_KEY } as HubConfig;
-    const normalizer = new NormalizerService(config, {} as KafkaPort, codec, producer, new HubMetrics());
+    const normalizer = new NormalizerService(config, {} as KafkaPort, codec, producer, new HubMetrics(), TOPICS);
     const records = await Promise.all(files.map((file, i) => rawRecord(file, i)));
     await normalizer.handleBatch({ topic: TOPICS.raw(KNR), partition: 0, records, heartbeat: async () => undefined, isStale: () => false });
 
     expect(sent).toHaveLength(files.length);
     const kinds = { event: 0, 'dead-letter': 0 };
     for (const [i, record] of records.entries()) {
-      const replayed = await mapRawRecord(codec, record, KNR, currentMapping, PSEUDONYM_KEY, { 'hub-replay-run': 'run-1' });
+      const replayed = await mapRawRecord(codec, TOPICS, record, KNR, currentMapping, PSEUDONYM_KEY, { 'hub-replay-run': 'run-1' });
       kinds[replayed.kind] += 1;
       const live = sent[i];
       expect({ file: files[i], topic: live.topic }).toEqual({ file: files[i], topic: replayed.topic });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { HubConfig } from '@hub/config';
-import { AvroCodec, CONSUMER_GROUPS, parseTopic, TOPICS } from '@hub/contracts';
+import { AvroCodec, TopicNames } from '@hub/contracts';
 import type { BatchContext, IncomingRecord, KafkaPort, OutgoingRecord } from '@hub/kafka';
 import { knownMsgType } from '@hub/messages';
 import { currentMapping, mapRawRecord } from '@hub/normalization';
@@ -29,13 +29,14 @@ export class NormalizerService extends ConsumerService {
     private readonly codec: AvroCodec,
     private readonly producer: SharedProducer,
     private readonly metrics: HubMetrics,
+    private readonly topics: TopicNames,
   ) {
     super();
     this.runner = new PatternConsumerRunner(
       kafka,
-      TOPICS.pattern('raw'),
+      this.topics.pattern('raw'),
       {
-        groupId: CONSUMER_GROUPS.normalizer(),
+        groupId: this.topics.normalizerGroup(),
         fromBeginning: true,
         commitToGroup: true,
         // Records need order only within their partition (one patient's messages): the batches of one
@@ -48,7 +49,7 @@ export class NormalizerService extends ConsumerService {
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
-    const topic = parseTopic(batch.topic);
+    const topic = this.topics.parse(batch.topic);
     if (!topic) return batch.records.at(-1)?.offset;
     const out: Array<{ topic: string; records: OutgoingRecord[] }> = [];
     for (const record of batch.records) {
@@ -64,7 +65,7 @@ export class NormalizerService extends ConsumerService {
    * (libs/normalization `mapRawRecord`). Throws only for infrastructure failures.
    */
   private async normalize(record: IncomingRecord, knr: string): Promise<{ topic: string; records: OutgoingRecord[] }> {
-    const mapped = await mapRawRecord(this.codec, record, knr, currentMapping, this.config.pseudonymKey);
+    const mapped = await mapRawRecord(this.codec, this.topics, record, knr, currentMapping, this.config.pseudonymKey);
     if (mapped.kind === 'dead-letter') {
       this.metrics.deadLetters.inc({ kommune: knr, stage: 'normalizer', error_code: mapped.errorCode });
       this.log.warn('Record sent to dead-letter topic', { topic: record.topic, partition: record.partition, offset: record.offset, errorCode: mapped.errorCode, reason: mapped.reason });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
+import { DocumentEvent, TopicNames } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 import { FhirSubscriptionRepository, MatchableEvent, NOTIFIER_OFFSETS } from '@hub/persistence';
@@ -27,11 +27,12 @@ export class NotifierConsumerService extends ConsumerService {
     private readonly decoder: DeadLetterWriter,
     private readonly subscriptions: FhirSubscriptionRepository,
     private readonly delivery: NotificationDeliveryService,
+    private readonly topics: TopicNames,
   ) {
     super();
-    this.runner = projectionConsumer(kafka, {
+    this.runner = projectionConsumer(kafka, this.topics, {
       projection: NOTIFIER_PROJECTION,
-      topics: TOPICS.pattern('events'),
+      topics: this.topics.pattern('events'),
       storedOffsets: (topics) => this.subscriptions.offsets(topics),
       handleBatch: (b) => this.handleBatch(b),
       name: NotifierConsumerService.name,
@@ -40,7 +41,7 @@ export class NotifierConsumerService extends ConsumerService {
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
     const last = batch.records.at(-1)?.offset;
-    if (!parseTopic(batch.topic) || last === undefined) return last;
+    if (!this.topics.parse(batch.topic) || last === undefined) return last;
     const events: MatchableEvent[] = [];
     // Decoded as the projector decodes them (a registry outage is thrown, so the batch is retried);
     // the projector dead-letters what cannot be decoded, the notifier only skips it.

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AvroCodec, messageKey, parseTopic, RawMessageRecord, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import { AvroCodec, messageKey, RawMessageRecord, RegistryUnavailableException, TopicNames } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { ArchivedMessage, ArchivedRawFields, RAW_ARCHIVE_OFFSETS, RawArchiveRepository } from '@hub/persistence';
@@ -26,11 +26,12 @@ export class RawArchiveProjectorService extends ConsumerService {
     private readonly codec: AvroCodec,
     private readonly metrics: HubMetrics,
     private readonly archive: RawArchiveRepository,
+    private readonly topics: TopicNames,
   ) {
     super();
-    this.runner = projectionConsumer(kafka, {
+    this.runner = projectionConsumer(kafka, this.topics, {
       projection: RAW_ARCHIVE_PROJECTION,
-      topics: TOPICS.pattern('raw'),
+      topics: this.topics.pattern('raw'),
       storedOffsets: (topics) => this.archive.offsets(topics),
       handleBatch: (b) => this.handleBatch(b),
       name: RawArchiveProjectorService.name,
@@ -38,7 +39,7 @@ export class RawArchiveProjectorService extends ConsumerService {
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
-    const knr = parseTopic(batch.topic)?.kommunenummer;
+    const knr = this.topics.parse(batch.topic)?.kommunenummer;
     const last = batch.records.at(-1)?.offset;
     if (!knr || last === undefined) return last;
     const messages: ArchivedMessage[] = [];

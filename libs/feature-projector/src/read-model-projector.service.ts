@@ -1,6 +1,6 @@
 import { HubException } from '@hub/exceptions';
 import { Inject, Injectable } from '@nestjs/common';
-import { DocumentEvent, parseTopic, TOPICS } from '@hub/contracts';
+import { DocumentEvent, TopicNames } from '@hub/contracts';
 import { storedOffsetOf, type BatchContext, type KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { Coalescer } from '@hub/coalescing';
@@ -34,11 +34,12 @@ export class ReadModelProjectorService extends ConsumerService {
     private readonly deadLetters: DeadLetterWriter,
     private readonly metrics: HubMetrics,
     private readonly state: ProjectionStateRepository,
+    private readonly topics: TopicNames,
   ) {
     super();
-    this.runner = projectionConsumer(kafka, {
+    this.runner = projectionConsumer(kafka, this.topics, {
       projection: READ_MODEL_PROJECTION,
-      topics: TOPICS.pattern('events'),
+      topics: this.topics.pattern('events'),
       // Resumes in the live generation, where this projector's offsets are stored with its rows.
       storedOffsets: async (topics) => this.state.offsets(await this.state.activeSchema(READ_MODEL_PROJECTION), topics),
       handleBatch: (b) => this.handleBatch(b),
@@ -49,7 +50,7 @@ export class ReadModelProjectorService extends ConsumerService {
   }
 
   async handleBatch(batch: BatchContext): Promise<string | undefined> {
-    const knr = parseTopic(batch.topic)?.kommunenummer;
+    const knr = this.topics.parse(batch.topic)?.kommunenummer;
     if (!knr || batch.records.length === 0) return batch.records.at(-1)?.offset;
     const decoded = await this.deadLetters.decodeBatch<DocumentEvent>(batch.records);
     const poisoned = await this.deadLetters.undecodable({ topic: batch.topic, partition: batch.partition, kommunenummer: knr }, decoded, {

@@ -1,7 +1,7 @@
 import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AuditAction, AuditOutcome, AuditRecord, AvroCodec, TOPICS } from '@hub/contracts';
+import { AuditAction, AuditOutcome, AuditRecord, AvroCodec, TopicNames } from '@hub/contracts';
 import type { Principal } from '@hub/auth';
 import { HubMetrics } from '@hub/observability';
 import { SharedProducer } from '@hub/platform';
@@ -30,7 +30,7 @@ export class AuditUnavailableException extends ReadApiException {
  */
 @Injectable()
 export class AuditService {
-  constructor(private readonly codec: AvroCodec, private readonly producer: SharedProducer, private readonly metrics: HubMetrics) {}
+  constructor(private readonly codec: AvroCodec, private readonly producer: SharedProducer, private readonly metrics: HubMetrics, private readonly topics: TopicNames) {}
 
   /** Writes the audit event and returns its id once it is durable. */
   async record(entry: AuditEntry): Promise<string> {
@@ -56,7 +56,7 @@ export class AuditService {
       correlationId: entry.correlationId,
     };
     try {
-      const topic = TOPICS.audit(entry.kommunenummer);
+      const topic = this.topics.audit(entry.kommunenummer);
       const value = await this.codec.encode(topic, record);
       await this.producer.sendMany([{ topic, records: [{ key: entry.patientPseudonym ?? `client:${entry.principal.clientId}`, value }] }]);
       this.metrics.auditWrites.inc({ result: 'ok' });

@@ -1,4 +1,4 @@
-import { AvroCodec, DeadLetterRecord, DocumentEvent, messageRecordKey, RawMessageRecord, RegistryUnavailableException, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, DeadLetterRecord, DocumentEvent, messageRecordKey, RawMessageRecord, RegistryUnavailableException, TopicNames, uuidV5 } from '@hub/contracts';
 import { MessageException, parseMessage } from '@hub/messages';
 import { toDocumentEvent } from './document-event.mapper';
 
@@ -39,27 +39,27 @@ export type MappedRecord =
  * replay writes what live processing wrote, byte for byte (the event id is deterministic, so
  * the projector treats it as the same event). Throws only when the registry is unavailable.
  */
-export async function mapRawRecord(codec: AvroCodec, source: SourceRecord, knr: string, mapping: RawMapping, pseudonymKey: string, extraHeaders: Record<string, string> = {}): Promise<MappedRecord> {
+export async function mapRawRecord(codec: AvroCodec, topics: TopicNames, source: SourceRecord, knr: string, mapping: RawMapping, pseudonymKey: string, extraHeaders: Record<string, string> = {}): Promise<MappedRecord> {
   let raw: RawMessageRecord;
   try {
     if (!source.value) throw new Error('empty record value');
     raw = await codec.decode<RawMessageRecord>(source.value);
   } catch (error) {
     if (error instanceof RegistryUnavailableException) throw error;
-    return encodeDeadLetter(codec, deadLetterRecord(source, knr, 'normalizer', 'RAW_UNDECODABLE', `Raw record is not a decodable Avro value: ${text(error)}`));
+    return encodeDeadLetter(codec, topics, deadLetterRecord(source, knr, 'normalizer', 'RAW_UNDECODABLE', `Raw record is not a decodable Avro value: ${text(error)}`));
   }
   try {
-    return await encodeEvent(codec, knr, mapping(raw, pseudonymKey), extraHeaders);
+    return await encodeEvent(codec, topics, knr, mapping(raw, pseudonymKey), extraHeaders);
   } catch (error) {
     if (error instanceof RegistryUnavailableException) throw error;
     const code = error instanceof MessageException ? error.code : 'MAPPING_FAILED';
-    return encodeDeadLetter(codec, deadLetterRecord(source, knr, 'normalizer', code, error instanceof MessageException ? error.message : `Mapping failed: ${text(error)}`));
+    return encodeDeadLetter(codec, topics, deadLetterRecord(source, knr, 'normalizer', code, error instanceof MessageException ? error.message : `Mapping failed: ${text(error)}`));
   }
 }
 
 /** A document event as the record of its kommune's events topic (key: the patient pseudonym, never an identifier). */
-export async function encodeEvent(codec: AvroCodec, knr: string, event: DocumentEvent, extraHeaders: Record<string, string> = {}): Promise<MappedRecord & { kind: 'event' }> {
-  const topic = TOPICS.events(knr);
+export async function encodeEvent(codec: AvroCodec, topics: TopicNames, knr: string, event: DocumentEvent, extraHeaders: Record<string, string> = {}): Promise<MappedRecord & { kind: 'event' }> {
+  const topic = topics.events(knr);
   return {
     kind: 'event',
     topic,
@@ -100,8 +100,8 @@ export function deadLetterRecord(source: SourceRecord, knr: string, stage: strin
 }
 
 /** A dead letter as the record of its kommune's dead-letter topic. */
-export async function encodeDeadLetter(codec: AvroCodec, letter: DeadLetterRecord): Promise<MappedRecord & { kind: 'dead-letter' }> {
-  const topic = TOPICS.deadletter(letter.kommunenummer);
+export async function encodeDeadLetter(codec: AvroCodec, topics: TopicNames, letter: DeadLetterRecord): Promise<MappedRecord & { kind: 'dead-letter' }> {
+  const topic = topics.deadletter(letter.kommunenummer);
   return {
     kind: 'dead-letter',
     topic,

@@ -1,4 +1,4 @@
-import { MsgIdConflictRecord, TOPICS } from '@hub/contracts';
+import type { MsgIdConflictRecord } from '@hub/contracts';
 import type { OpsContext } from './ops-context';
 import { rangesToEnd, readTopicRanges } from './topic-range.reader';
 
@@ -24,10 +24,10 @@ export class ConflictService {
   constructor(private readonly ctx: OpsContext) {}
 
   async list(kommunenummer: string): Promise<ConflictEntry[]> {
-    const topic = TOPICS.conflicts(kommunenummer);
+    const topic = this.ctx.topics.conflicts(kommunenummer);
     const ranges = await rangesToEnd(this.ctx.kafka, topic, () => '0');
     const out: ConflictEntry[] = [];
-    await readTopicRanges(this.ctx.kafka, 'conflicts', ranges, async (batch) => {
+    await readTopicRanges(this.ctx.kafka, this.ctx.topics.opsGroup('conflicts'), ranges, async (batch) => {
       for (const record of batch.records) {
         if (!record.value) continue;
         const c = await this.ctx.codec.decode<MsgIdConflictRecord>(record.value);

@@ -1,4 +1,4 @@
-import { DeadLetterRecord, RawMessageRecord, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import { DeadLetterRecord, RawMessageRecord, RegistryUnavailableException } from '@hub/contracts';
 import { MessageException } from '@hub/messages';
 import { OpsStateRepository, RedriveRow } from '@hub/persistence';
 import { NO_PROGRESS, OpsContext, ProgressReporter } from './ops-context';
@@ -121,14 +121,14 @@ export class DeadLetterService {
     const knr = letter.kommunenummer;
     if (letter.stage === 'projector') {
       return {
-        topic: TOPICS.events(knr),
+        topic: this.ctx.topics.events(knr),
         record: { key: letter.originalKey, value: letter.originalValue, headers: { 'hub-redrive-of': letter.deadLetterId } },
         result: { deadLetterId: letter.deadLetterId, outcome: 'redriven' as const, eventId: null, detail: 'event written back to its events topic' },
       };
     }
     try {
       const raw = await this.ctx.codec.decode<RawMessageRecord>(letter.originalValue);
-      const mapped = await encodeEvent(this.ctx.codec, knr, mapping(raw, this.ctx.config.pseudonymKey), { 'hub-redrive-of': letter.deadLetterId });
+      const mapped = await encodeEvent(this.ctx.codec, this.ctx.topics, knr, mapping(raw, this.ctx.config.pseudonymKey), { 'hub-redrive-of': letter.deadLetterId });
       return { topic: mapped.topic, record: mapped.record, result: { deadLetterId: letter.deadLetterId, outcome: 'redriven' as const, eventId: mapped.event.envelope.eventId, detail: null } };
     } catch (error) {
       if (error instanceof RegistryUnavailableException) throw error;
@@ -139,10 +139,10 @@ export class DeadLetterService {
 
   /** Every dead letter of the kommune, oldest first, once per id (a replay may have written one again). */
   private async read(kommunenummer: string): Promise<Array<{ letter: DeadLetterRecord; partition: number; offset: string }>> {
-    const topic = TOPICS.deadletter(kommunenummer);
+    const topic = this.ctx.topics.deadletter(kommunenummer);
     const ranges = await rangesToEnd(this.ctx.kafka, topic, () => '0');
     const out: Array<{ letter: DeadLetterRecord; partition: number; offset: string }> = [];
-    await readTopicRanges(this.ctx.kafka, 'dlq', ranges, async (batch) => {
+    await readTopicRanges(this.ctx.kafka, this.ctx.topics.opsGroup('dlq'), ranges, async (batch) => {
       for (const record of batch.records) {
         if (!record.value) continue;
         out.push({ letter: await this.ctx.codec.decode<DeadLetterRecord>(record.value), partition: batch.partition, offset: record.offset });

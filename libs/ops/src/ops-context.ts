@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@hub/config';
-import { AvroCodec, setTopicNamespace } from '@hub/contracts';
+import { AvroCodec, TopicNames } from '@hub/contracts';
 import { KafkajsAdapter, KafkaPort, PlatformaticAdapter, ProducerPort } from '@hub/kafka';
 import { createDataSource, OpsStateRepository, ProjectionStateRepository } from '@hub/persistence';
 
@@ -27,20 +27,21 @@ export class OpsContext {
    * The CLI's wiring root, as PlatformModule is the apps': the one place an operations command's
    * DataSource is held; the services get their repositories from here.
    */
-  private constructor(readonly config: HubConfig, readonly kafka: KafkaPort, readonly codec: AvroCodec, readonly dataSource: DataSource) {
+  private constructor(readonly config: HubConfig, readonly topics: TopicNames, readonly kafka: KafkaPort, readonly codec: AvroCodec, readonly dataSource: DataSource) {
     this.opsState = new OpsStateRepository(dataSource);
     this.generations = new ProjectionStateRepository(dataSource);
   }
 
   /** Connects to PostgreSQL (Kafka and the registry are connected on first use). */
   static async open(config: HubConfig, options: { poolSize?: number } = {}): Promise<OpsContext> {
-    setTopicNamespace(config.kafka.namespace);
     const client = { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ops`, fetchMaxBytes: config.kafka.fetchMaxBytes };
     // The same Kafka client as the apps (KAFKA_CLIENT).
     const kafka = config.kafka.client === 'platformatic' ? new PlatformaticAdapter(client) : new KafkajsAdapter(client);
     const dataSource = createDataSource(config.database.url, { poolSize: options.poolSize ?? 4, applicationName: 'hendelseslager-ops' });
     await dataSource.initialize();
-    return new OpsContext(config, kafka, new AvroCodec(config.schemaRegistry.url), dataSource);
+    // The topic and consumer group names of the configured namespace, as PlatformModule provides them to the apps.
+    const topics = new TopicNames(config.kafka.namespace);
+    return new OpsContext(config, topics, kafka, new AvroCodec(config.schemaRegistry.url, topics), dataSource);
   }
 
   /** One idempotent acks=all producer for the command. */

@@ -1,10 +1,9 @@
-import { DocumentEvent, parseTopic, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import { DocumentEvent, RegistryUnavailableException } from '@hub/contracts';
 import { resumeFromStored, storedOffsetOf, type BatchContext, type ConsumerPort } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 import { OpsStateRepository, ProjectionStateRepository, READ_MODEL_PROJECTION, readModelSchemaName, ReadModelWriteRepository, RebuildRow } from '@hub/persistence';
 import { ReadModelProjector } from '@hub/projections';
 import { randomUUID } from 'node:crypto';
-import { topicNamespace } from '@hub/contracts';
 import { NO_PROGRESS, OpsContext, ProgressReporter } from './ops-context';
 import { OpsException, OpsExceptionCode } from './ops.exception';
 
@@ -112,7 +111,7 @@ export class RebuildService {
       const groups = Array.from({ length: parallel }, (_, i) => topics.filter((_t, j) => j % parallel === i));
       consumers = groups.map((group) =>
         this.ctx.kafka.consumer({
-          groupId: `${topicNamespace()}.ops.rebuild.${target}.${randomUUID()}`,
+          groupId: this.ctx.topics.opsGroup(`rebuild.${target}.${randomUUID()}`),
           topics: group,
           fromBeginning: true,
           commitToGroup: false,
@@ -187,7 +186,7 @@ export class RebuildService {
       throw error;
     }
     if (kommuner) {
-      const copied = await this.ops.carryOver(live, target, kommuner, (topic) => kommuner.includes(parseTopic(topic)?.kommunenummer ?? ''));
+      const copied = await this.ops.carryOver(live, target, kommuner, (topic) => kommuner.includes(this.ctx.topics.parse(topic)?.kommunenummer ?? ''));
       this.log.info('Other kommuner carried over into the new generation', { target, rows: copied });
     }
     this.log.info('Rebuild started', { source: live, target, kommuner: kommuner ?? 'all' });
@@ -260,7 +259,7 @@ export class RebuildService {
   private async eventTopics(): Promise<string[]> {
     const admin = await this.ctx.kafka.admin();
     try {
-      const pattern = TOPICS.pattern('events');
+      const pattern = this.ctx.topics.pattern('events');
       return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
     } finally {
       await admin.disconnect();

@@ -1,4 +1,4 @@
-import { messageKey, RawMessageRecord, RegistryUnavailableException, sha256Hex, TOPICS } from '@hub/contracts';
+import { messageKey, RawMessageRecord, RegistryUnavailableException, sha256Hex } from '@hub/contracts';
 import { checkStoredOffsets, currentTopics, type AdminPort, type StoredOffsetProblem } from '@hub/kafka';
 import {
   ArchivedMessage,
@@ -35,10 +35,10 @@ export async function haltedProjections(ctx: OpsContext, admin: AdminPort, kommu
   const notifier = new FhirSubscriptionRepository(ctx.dataSource);
   const live = await ctx.generations.activeSchema(READ_MODEL_PROJECTION);
   const sources: Array<{ projection: string; topic: string; stored: (topics: string[]) => Promise<StoredOffset[]>; wayOut: HaltedProjection['wayOut'] }> = [
-    { projection: READ_MODEL_PROJECTION, topic: TOPICS.events(kommunenummer), stored: (t) => ctx.generations.offsets(live, t), wayOut: 'rebuild' },
-    { projection: RAW_ARCHIVE_OFFSETS.projection, topic: TOPICS.raw(kommunenummer), stored: (t) => archive.offsets(t), wayOut: 'restore' },
-    { projection: AUDIT_OFFSETS.projection, topic: TOPICS.audit(kommunenummer), stored: (t) => audit.offsets(t), wayOut: 'restore' },
-    { projection: NOTIFIER_OFFSETS.projection, topic: TOPICS.events(kommunenummer), stored: (t) => notifier.offsets(t), wayOut: 'restore' },
+    { projection: READ_MODEL_PROJECTION, topic: ctx.topics.events(kommunenummer), stored: (t) => ctx.generations.offsets(live, t), wayOut: 'rebuild' },
+    { projection: RAW_ARCHIVE_OFFSETS.projection, topic: ctx.topics.raw(kommunenummer), stored: (t) => archive.offsets(t), wayOut: 'restore' },
+    { projection: AUDIT_OFFSETS.projection, topic: ctx.topics.audit(kommunenummer), stored: (t) => audit.offsets(t), wayOut: 'restore' },
+    { projection: NOTIFIER_OFFSETS.projection, topic: ctx.topics.events(kommunenummer), stored: (t) => notifier.offsets(t), wayOut: 'restore' },
   ];
   const current = await currentTopics(admin, sources.map((s) => s.topic));
   const halted: HaltedProjection[] = [];
@@ -105,7 +105,7 @@ export class RestoreService {
   async restore(options: RestoreOptions): Promise<RestoreResult> {
     const started = Date.now();
     const knr = options.kommunenummer;
-    const topic = TOPICS.raw(knr);
+    const topic = this.ctx.topics.raw(knr);
     const progress = options.progress ?? NO_PROGRESS;
     const archive = new RawArchiveRepository(this.ctx.dataSource);
     const admin = await this.ctx.kafka.admin();
@@ -174,7 +174,7 @@ export class RestoreService {
     const hashes = new Map<string, string>();
     const { completed } = await readTopicRanges(
       this.ctx.kafka,
-      'restore',
+      this.ctx.topics.opsGroup('restore'),
       ends.map((e) => ({ topic, partition: e.partition, start: '0', end: e.offset })),
       async (batch) => {
         for (const record of batch.records) {

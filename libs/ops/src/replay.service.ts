@@ -1,4 +1,3 @@
-import { TOPICS } from '@hub/contracts';
 import type { OutgoingRecord, TopicPartitionOffset } from '@hub/kafka';
 import { MAPPING_VERSION } from '@hub/normalization';
 import { OpsStateRepository, ReplayProgressRow } from '@hub/persistence';
@@ -52,7 +51,7 @@ export class ReplayService {
 
   async replay(options: ReplayOptions): Promise<ReplayResult> {
     const knr = options.kommunenummer;
-    const topic = TOPICS.raw(knr);
+    const topic = this.ctx.topics.raw(knr);
     const progress = options.progress ?? NO_PROGRESS;
     const mapping = options.mapping ?? currentMapping;
     let run = options.resume ? await this.state.unfinishedReplay(knr) : undefined;
@@ -70,12 +69,12 @@ export class ReplayService {
     const counts = { records: 0, events: 0, deadLetters: 0 };
     const { completed } = await readTopicRanges(
       this.ctx.kafka,
-      'replay',
+      this.ctx.topics.opsGroup('replay'),
       ranges,
       async (batch) => {
         const out = new Map<string, OutgoingRecord[]>();
         for (const record of batch.records) {
-          const mapped = await mapRawRecord(this.ctx.codec, record, knr, mapping, this.ctx.config.pseudonymKey, { 'hub-replay-run': run!.id });
+          const mapped = await mapRawRecord(this.ctx.codec, this.ctx.topics, record, knr, mapping, this.ctx.config.pseudonymKey, { 'hub-replay-run': run!.id });
           out.set(mapped.topic, [...(out.get(mapped.topic) ?? []), mapped.record]);
           if (mapped.kind === 'event') counts.events += 1;
           else counts.deadLetters += 1;

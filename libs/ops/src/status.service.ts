@@ -1,4 +1,3 @@
-import { CONSUMER_GROUPS, TOPICS } from '@hub/contracts';
 import { parseDirectory } from '@hub/directory';
 import { readConfigFile } from '@hub/config';
 import { storedOffsetOf, type AdminPort, type TopicPartitionOffset } from '@hub/kafka';
@@ -63,7 +62,7 @@ export class StatusService {
     const admin = await this.ctx.kafka.admin();
     try {
       const topics = new Set(await admin.listTopics());
-      const fromTopics = [...topics].map((t) => /\.kommune\.(\d{4})\.raw\.v1$/.exec(t)?.[1]).filter((k): k is string => Boolean(k) && topics.has(TOPICS.raw(k!)));
+      const fromTopics = [...topics].map((t) => /\.kommune\.(\d{4})\.raw\.v1$/.exec(t)?.[1]).filter((k): k is string => Boolean(k) && topics.has(this.ctx.topics.raw(k!)));
       let knrs = [...new Set([...directory.map((d) => d.kommunenummer), ...fromTopics])].sort();
       if (kommunenummer) knrs = knrs.filter((k) => k === kommunenummer);
       const stored = await generations.allOffsets(schema);
@@ -71,7 +70,7 @@ export class StatusService {
       const counts = await ops.versionCounts(schema);
       const kommuner: KommuneStatus[] = [];
       for (const knr of knrs) {
-        const provisioned = TOPICS.all(knr).every((t) => topics.has(t));
+        const provisioned = this.ctx.topics.all(knr).every((t) => topics.has(t));
         const entry = directory.find((d) => d.kommunenummer === knr);
         const status: KommuneStatus = {
           kommunenummer: knr,
@@ -88,15 +87,15 @@ export class StatusService {
           halted: [],
         };
         if (provisioned) {
-          const rawEnd = await admin.endOffsets(TOPICS.raw(knr));
-          const eventsEnd = await admin.endOffsets(TOPICS.events(knr));
+          const rawEnd = await admin.endOffsets(this.ctx.topics.raw(knr));
+          const eventsEnd = await admin.endOffsets(this.ctx.topics.events(knr));
           status.rawRecords = sum(rawEnd);
           status.eventRecords = sum(eventsEnd);
-          status.deadLetters = sum(await admin.endOffsets(TOPICS.deadletter(knr)));
-          status.lag.push(await groupLag(admin, CONSUMER_GROUPS.normalizer(), TOPICS.raw(knr), rawEnd));
-          const projectorGroup = CONSUMER_GROUPS.projector(READ_MODEL_PROJECTION);
+          status.deadLetters = sum(await admin.endOffsets(this.ctx.topics.deadletter(knr)));
+          status.lag.push(await groupLag(admin, this.ctx.topics.normalizerGroup(), this.ctx.topics.raw(knr), rawEnd));
+          const projectorGroup = this.ctx.topics.projectorGroup(READ_MODEL_PROJECTION);
           const projected = eventsEnd.map((e) => ({ ...e, offset: storedOffsetOf(stored, e.topic, e.partition) }));
-          status.lag.push({ group: `${projectorGroup} (${schema})`, topic: TOPICS.events(knr), lag: lagOf(eventsEnd, projected), end: sum(eventsEnd) });
+          status.lag.push({ group: `${projectorGroup} (${schema})`, topic: this.ctx.topics.events(knr), lag: lagOf(eventsEnd, projected), end: sum(eventsEnd) });
           status.halted = await haltedProjections(this.ctx, admin, knr);
         }
         kommuner.push(status);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { topicNamespace } from '@hub/contracts';
 import type { AdminPort, IncomingRecord, KafkaPort } from '@hub/kafka';
 import { OpsException, OpsExceptionCode } from './ops.exception';
 
@@ -26,7 +25,8 @@ export interface RangeBatch {
  */
 export async function readTopicRanges(
   kafka: KafkaPort,
-  purpose: string,
+  /** The throwaway group's name (TopicNames.opsGroup), to which a random suffix is added. */
+  group: string,
   ranges: PartitionRange[],
   onBatch: (batch: RangeBatch) => Promise<void>,
   signal?: AbortSignal,
@@ -43,7 +43,7 @@ export async function readTopicRanges(
   });
   const onAbort = () => finish(false);
   signal?.addEventListener('abort', onAbort, { once: true });
-  const groupId = `${topicNamespace()}.ops.${purpose}.${randomUUID()}`;
+  const groupId = `${group}.${randomUUID()}`;
   const consumer = kafka.consumer({
     groupId,
     topics: [...new Set([...open.values()].map((r) => r.topic))],

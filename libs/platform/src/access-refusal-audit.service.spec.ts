@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
-import { AuditRecord, AvroCodec, patientPseudonym } from '@hub/contracts';
+import { AuditRecord, AvroCodec, patientPseudonym, TopicNames } from '@hub/contracts';
 import type { KommuneDirectory } from '@hub/directory';
 import { HubMetrics } from '@hub/observability';
 import { fnr } from '@hub/testing';
@@ -22,7 +22,7 @@ function audit() {
     },
   } as unknown as SharedProducer;
   const directory = { has: (knr: string) => SERVED.has(knr) } as unknown as KommuneDirectory;
-  const refusals = new AccessRefusalAudit({ pseudonymKey: KEY } as HubConfig, codec, producer, directory, new HubMetrics());
+  const refusals = new AccessRefusalAudit({ pseudonymKey: KEY } as HubConfig, codec, producer, directory, new HubMetrics(), new TopicNames());
   const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
   return { refusals, sent, settled };
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { Principal, RateLimiter } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
-import { AuditRecord, AvroCodec, patientPseudonym, TOPICS } from '@hub/contracts';
+import { AuditRecord, AvroCodec, patientPseudonym, TopicNames } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { PatientIdentifier, requestedPatient } from './patient-identifier.util';
@@ -55,6 +55,7 @@ export class AccessRefusalAudit {
     private readonly producer: SharedProducer,
     private readonly directory: KommuneDirectory,
     private readonly metrics: HubMetrics,
+    private readonly topics: TopicNames,
   ) {}
 
   /**
@@ -104,7 +105,7 @@ export class AccessRefusalAudit {
         correlationId: randomUUID(),
         refusalReason: reason,
       };
-      const topic = TOPICS.audit(knr);
+      const topic = this.topics.audit(knr);
       // Keyed like every audit event: by the patient's pseudonym when there is one (one patient's events stay in order).
       batches.push({ topic, records: [{ key: pseudonym ?? `client:${clientId}`, value: await this.codec.encode(topic, record) }] });
     }

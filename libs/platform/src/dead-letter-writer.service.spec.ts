@@ -1,4 +1,4 @@
-import { AvroCodec, RegistryUnavailableException, setTopicNamespace } from '@hub/contracts';
+import { AvroCodec, RegistryUnavailableException, TopicNames } from '@hub/contracts';
 import type { IncomingRecord } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { DeadLetterWriter } from './dead-letter-writer.service';
@@ -7,7 +7,7 @@ import type { SharedProducer } from './shared-producer.service';
 const record = (offset: string, value: string): IncomingRecord => ({ topic: 't', partition: 1, offset, key: `k${offset}`, value: Buffer.from(value), headers: {}, timestamp: `17650000000${offset}` });
 
 describe('DeadLetterWriter', () => {
-  setTopicNamespace('unit');
+  const topics = new TopicNames('unit');
   const codec = {
     decode: async (b: Buffer) => {
       const text = b.toString();
@@ -21,7 +21,7 @@ describe('DeadLetterWriter', () => {
   it('keeps decodable records and dead-letters the others with their reason and exact bytes', async () => {
     const sent: Array<{ topic: string; records: Array<{ key: string | null; value: Buffer }> }> = [];
     const producer = { sendMany: async (b: typeof sent) => void sent.push(...b) } as unknown as SharedProducer;
-    const writer = new DeadLetterWriter(codec, producer, new HubMetrics());
+    const writer = new DeadLetterWriter(codec, producer, new HubMetrics(), topics);
     const decoded = await writer.decodeBatch<{ a: number }>([record('5', '{"a":1}'), record('6', 'garbage')]);
     expect(decoded.map((d) => d.value)).toEqual([{ a: 1 }, undefined]);
     const count = await writer.undecodable({ topic: 't', partition: 1, kommunenummer: '3428' }, decoded, { name: 'projector', errorCode: 'EVENT_UNDECODABLE', what: 'Event' });
@@ -37,7 +37,7 @@ describe('DeadLetterWriter', () => {
   });
 
   it('throws a registry outage instead of dead-lettering a good record', async () => {
-    const writer = new DeadLetterWriter(codec, {} as SharedProducer, new HubMetrics());
+    const writer = new DeadLetterWriter(codec, {} as SharedProducer, new HubMetrics(), topics);
     await expect(writer.decodeBatch([record('1', 'registry-down')])).rejects.toBeInstanceOf(RegistryUnavailableException);
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AvroCodec, RegistryUnavailableException, TOPICS } from '@hub/contracts';
+import { AvroCodec, RegistryUnavailableException, TopicNames } from '@hub/contracts';
 import { deadLetterRecord, encodeDeadLetter } from '@hub/normalization';
 import type { IncomingRecord } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
@@ -26,7 +26,7 @@ export interface DecodedRecord<T> {
 export class DeadLetterWriter {
   private readonly log = new HubLogger(DeadLetterWriter.name);
 
-  constructor(private readonly codec: AvroCodec, private readonly producer: SharedProducer, private readonly metrics: HubMetrics) {}
+  constructor(private readonly codec: AvroCodec, private readonly producer: SharedProducer, private readonly metrics: HubMetrics, private readonly topics: TopicNames) {}
 
   async decodeBatch<T>(records: IncomingRecord[]): Promise<Array<DecodedRecord<T>>> {
     const decoded: Array<DecodedRecord<T>> = [];
@@ -54,6 +54,7 @@ export class DeadLetterWriter {
       failed.map((item) =>
         encodeDeadLetter(
           this.codec,
+          this.topics,
           deadLetterRecord(
             { topic: source.topic, partition: source.partition, offset: item.offset, key: item.key, value: item.raw, timestamp: item.timestamp },
             source.kommunenummer,
@@ -64,7 +65,7 @@ export class DeadLetterWriter {
         ),
       ),
     );
-    const dlq = TOPICS.deadletter(source.kommunenummer);
+    const dlq = this.topics.deadletter(source.kommunenummer);
     const records = letters.map((letter) => letter.record);
     await this.producer.sendMany([{ topic: dlq, records }]);
     for (const item of failed) {

@@ -1,3 +1,4 @@
+import { TopicNames } from '@hub/contracts';
 import type { AdminPort, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { LagMonitor } from './lag-monitor.service';
@@ -43,7 +44,7 @@ describe('LagMonitor', () => {
     const fake = fakeKafka();
     const metrics = new HubMetrics();
     runningConsumerGroups.set('hendelseslager.normalizer', { topics: ['t1', 't2'] });
-    const monitor = new LagMonitor(fake.kafka, metrics, { lagMonitorIntervalMs: 10000 });
+    const monitor = new LagMonitor(fake.kafka, metrics, { lagMonitorIntervalMs: 10000 }, new TopicNames());
 
     await monitor.refresh();
     await monitor.refresh();
@@ -60,7 +61,7 @@ describe('LagMonitor', () => {
     const metrics = new HubMetrics();
     runningConsumerGroups.set('hendelseslager.normalizer', { topics: ['t1', 't2'] });
     runningConsumerGroups.set('hendelseslager.projector.rawarchive', { topics: ['t1', 't2'] });
-    const monitor = new LagMonitor(fake.kafka, metrics, { lagMonitorIntervalMs: 10000 });
+    const monitor = new LagMonitor(fake.kafka, metrics, { lagMonitorIntervalMs: 10000 }, new TopicNames());
 
     await monitor.refresh();
 
@@ -78,7 +79,7 @@ describe('LagMonitor', () => {
   it('drops the client after a failed round and opens a new one for the next', async () => {
     const fake = fakeKafka(true);
     runningConsumerGroups.set('hendelseslager.normalizer', { topics: ['t1'] });
-    const monitor = new LagMonitor(fake.kafka, new HubMetrics(), { lagMonitorIntervalMs: 10000 });
+    const monitor = new LagMonitor(fake.kafka, new HubMetrics(), { lagMonitorIntervalMs: 10000 }, new TopicNames());
 
     await monitor.refresh();
     expect(fake.disconnected()).toBe(1);

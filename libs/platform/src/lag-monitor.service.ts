@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { TOPICS, parseTopic } from '@hub/contracts';
+import { TopicNames } from '@hub/contracts';
 import type { HubConfig } from '@hub/config';
 import type { AdminPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
@@ -23,6 +23,7 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(KAFKA_PORT) private readonly kafka: KafkaPort,
     private readonly metrics: HubMetrics,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'lagMonitorIntervalMs'>,
+    private readonly topics: TopicNames,
   ) {
     this.metrics.haltedProjections = () => projectionHalts.list();
   }
@@ -60,10 +61,10 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
           this.metrics.consumerLag.set({ group, topic }, lag);
         }
       }
-      const pattern = TOPICS.pattern('deadletter');
+      const pattern = this.topics.pattern('deadletter');
       for (const topic of (await admin.listTopics()).filter((t) => pattern.test(t))) {
         const size = (await admin.endOffsets(topic)).reduce((n, o) => n + Number(o.offset), 0);
-        this.metrics.deadLetterTopicRecords.set({ kommune: parseTopic(topic)!.kommunenummer }, size);
+        this.metrics.deadLetterTopicRecords.set({ kommune: this.topics.parse(topic)!.kommunenummer }, size);
       }
     } catch (error) {
       // A fresh client next round: kafkajs admin clients do not recover by themselves.

@@ -1,7 +1,9 @@
-import { TOPICS } from '@hub/contracts';
+import { TopicNames } from '@hub/contracts';
 import type { BatchContext, ConsumerOptions, IncomingRecord, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
 import { PatternConsumerRunner, SharedTopicList } from './pattern-consumer.runner';
 import { ProjectionHalts } from './projection-halts';
+
+const TOPICS = new TopicNames();
 
 describe('PatternConsumerRunner', () => {
   it('restarts once when the concurrent partition batches of one fetch fail together', async () => {
@@ -76,7 +78,7 @@ describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)',
       },
       'Test',
       20,
-      { projection: 'readmodel', storedOffsets: async (topics) => stored.filter((s) => topics.includes(s.topic)), halts, haltRecheckMs: 10 },
+      { projection: 'readmodel', storedOffsets: async (topics) => stored.filter((s) => topics.includes(s.topic)), halts, topics: TOPICS, haltRecheckMs: 10 },
     );
     runner.start();
     try {
@@ -133,6 +135,7 @@ describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)',
         projection: 'readmodel',
         storedOffsets: async (topics) => topics.map((topic) => ({ topic, partition: 0, offset: '8', topicId: topic === A ? 'id-a' : 'id-b' })),
         halts,
+        topics: TOPICS,
         topicIdCheckMs: 50,
       },
     );
@@ -181,6 +184,7 @@ describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)',
       projection: 'raw-archive',
       storedOffsets: async () => [{ topic: A, partition: 0, offset: '40', topicId: 'id-a' }],
       halts,
+      topics: TOPICS,
     });
     runner.start();
     try {

@@ -1,5 +1,5 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CONSUMER_GROUPS } from '@hub/contracts';
+import type { TopicNames } from '@hub/contracts';
 import {
   checkStoredOffsets,
   currentTopics,
@@ -31,6 +31,7 @@ export const runningConsumerGroups = new Map<string, { topics: string[]; observe
  */
 export function projectionConsumer(
   kafka: KafkaPort,
+  names: TopicNames,
   spec: {
     /** The projection's name: its consumer group is the projector group of this name. */
     projection: string;
@@ -47,7 +48,7 @@ export function projectionConsumer(
     kafka,
     spec.topics,
     {
-      groupId: CONSUMER_GROUPS.projector(spec.projection),
+      groupId: names.projectorGroup(spec.projection),
       fromBeginning: true,
       commitToGroup: true,
       partitionsConsumedConcurrently: spec.partitionsConsumedConcurrently,
@@ -55,7 +56,7 @@ export function projectionConsumer(
     },
     spec.name,
     3000,
-    { projection: spec.projection, storedOffsets: spec.storedOffsets, halts: projectionHalts },
+    { projection: spec.projection, storedOffsets: spec.storedOffsets, halts: projectionHalts, topics: names },
   );
 }
 
@@ -64,6 +65,8 @@ export interface OffsetGuard {
   projection: string;
   storedOffsets: (topics: string[]) => Promise<TopicPartitionOffset[]>;
   halts: ProjectionHalts;
+  /** The process's topic names: the kommune of a halted topic. */
+  topics: TopicNames;
   /** How often halted topics are checked again (default 5 s). */
   haltRecheckMs?: number;
   /** How often the ids of the consumed topics are compared with those checked at assignment (default 30 s). */
@@ -297,7 +300,7 @@ export class PatternConsumerRunner {
       const haltedTopics = new Set<string>();
       for (const topic of topics) {
         const wasHalted = guard.halts.isHalted(guard.projection, topic);
-        const halt = guard.halts.halt(guard.projection, checks.filter((c) => c.topic === topic));
+        const halt = guard.halts.halt(guard.projection, checks.filter((c) => c.topic === topic), kommuneOf(guard, topic));
         if (!halt) continue;
         haltedTopics.add(topic);
         if (!wasHalted) this.logHalt(halt);
@@ -363,6 +366,7 @@ export class PatternConsumerRunner {
       const halt = guard.halts.halt(
         guard.projection,
         partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset.toString(), topicId: now, problem: 'topic-replaced' as const, stored: { offset: p.offset.toString(), topicId: p.topicId } })),
+        kommuneOf(guard, topic),
       );
       if (halt) this.logHalt(halt);
       halted = true;
@@ -404,7 +408,7 @@ export class PatternConsumerRunner {
         continue;
       }
       const wasHalted = guard.halts.isHalted(guard.projection, topic);
-      const halt = guard.halts.halt(guard.projection, checks)!;
+      const halt = guard.halts.halt(guard.projection, checks, kommuneOf(guard, topic))!;
       if (!wasHalted) this.logHalt(halt);
     }
     return { fine };
@@ -457,4 +461,9 @@ function splitTp(key: string): [string, number] {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** The kommune of a topic the guard halts ('' for a name that is not a kommune topic of this namespace). */
+function kommuneOf(guard: OffsetGuard, topic: string): string {
+  return guard.topics.parse(topic)?.kommunenummer ?? '';
 }

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { loadHubConfig, HubConfig } from '@hub/config';
-import { AvroCodec, setTopicNamespace } from '@hub/contracts';
+import { AvroCodec, TopicNames } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
@@ -40,11 +40,7 @@ const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadMo
       // Parsed once per process: bootstrapHttpApp parsed it already (for logging and the port)
       // and provides it as BOOT_CONFIG; an app module created another way (tests) parses it here.
       inject: [{ token: BOOT_CONFIG, optional: true }],
-      useFactory: (boot: HubConfig | undefined): HubConfig => {
-        const config = boot ?? loadHubConfig();
-        setTopicNamespace(config.kafka.namespace);
-        return config;
-      },
+      useFactory: (boot: HubConfig | undefined): HubConfig => boot ?? loadHubConfig(),
     },
     {
       provide: KAFKA_PORT,
@@ -62,7 +58,9 @@ const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadMo
         return config.kafka.client === 'platformatic' ? new PlatformaticAdapter(options) : new KafkajsAdapter(options);
       },
     },
-    { provide: AvroCodec, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new AvroCodec(config.schemaRegistry.url) },
+    // The process's topic and consumer group names, under the configured namespace (HENDELSESLAGER_NAMESPACE).
+    { provide: TopicNames, inject: [HUB_CONFIG], useFactory: (config: HubConfig) => new TopicNames(config.kafka.namespace) },
+    { provide: AvroCodec, inject: [HUB_CONFIG, TopicNames], useFactory: (config: HubConfig, topics: TopicNames) => new AvroCodec(config.schemaRegistry.url, topics) },
     {
       provide: DataSource,
       inject: [HUB_CONFIG],
@@ -92,6 +90,6 @@ const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadMo
     HttpDrain,
     DeadLetterWriter,
   ],
-  exports: [...REPOSITORIES, DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, ClientRateLimiter, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
+  exports: [...REPOSITORIES, DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, TopicNames, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, ClientRateLimiter, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}

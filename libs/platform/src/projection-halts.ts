@@ -1,4 +1,3 @@
-import { parseTopic } from '@hub/contracts';
 import type { StoredOffsetCheck, StoredOffsetProblem } from '@hub/kafka';
 
 /** One kommune topic a projection has stopped consuming, and why (libs/kafka `checkStoredOffsets`). */
@@ -20,13 +19,13 @@ export interface ProjectionHalt {
 export class ProjectionHalts {
   private readonly halts = new Map<string, ProjectionHalt>();
 
-  halt(projection: string, checks: StoredOffsetCheck[]): ProjectionHalt | undefined {
+  halt(projection: string, checks: StoredOffsetCheck[], kommunenummer: string): ProjectionHalt | undefined {
     const bad = checks.filter((c) => c.problem);
     if (bad.length === 0) return undefined;
     const topic = bad[0].topic;
     const halt: ProjectionHalt = {
       projection,
-      kommunenummer: parseTopic(topic)?.kommunenummer ?? '',
+      kommunenummer,
       topic,
       problem: bad.some((c) => c.problem === 'topic-replaced') ? 'topic-replaced' : 'beyond-log-end',
       partitions: bad.map((c) => ({ partition: c.partition, storedOffset: c.stored?.offset ?? c.offset, storedTopicId: c.stored?.topicId ?? null, topicId: c.topicId })),

@@ -1,5 +1,5 @@
 import type { HubConfig } from '@hub/config';
-import { kommuneTopicSpecs, type AvroCodec } from '@hub/contracts';
+import { kommuneTopicSpecs, TopicNames, type AvroCodec } from '@hub/contracts';
 import type { KommuneDirectory, KommuneEntry } from '@hub/directory';
 import type { AdminPort, KafkaPort, TopicSpec } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
@@ -9,7 +9,7 @@ import { ReadinessService } from './readiness.service';
 import { forEachConcurrently, TopicProvisioner } from './topic-provisioner.service';
 
 /** Raw, events, dead letters, audit and MsgId conflicts: the topics every kommune gets. */
-const TOPICS_PER_KOMMUNE = kommuneTopicSpecs('1000', { kafka: { partitions: 3, replicationFactor: 1 } }).length;
+const TOPICS_PER_KOMMUNE = kommuneTopicSpecs(new TopicNames(), '1000', { kafka: { partitions: 3, replicationFactor: 1 } }).length;
 
 /** The 4-digit numbers of `n` kommuner, like a national directory. */
 function kommuner(n: number, extra: Partial<KommuneEntry> = {}): KommuneEntry[] {
@@ -60,7 +60,7 @@ function provisionerFor(entries: KommuneEntry[], kafka: KafkaPort, config = conf
   const directory = directoryOf(entries);
   const metrics = new HubMetrics();
   const status = new ProvisioningStatus(directory, metrics);
-  return { provisioner: new TopicProvisioner(config, kafka, directory, status), status, metrics };
+  return { provisioner: new TopicProvisioner(config, kafka, directory, status, new TopicNames()), status, metrics };
 }
 
 describe('TopicProvisioner', () => {

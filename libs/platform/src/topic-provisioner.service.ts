@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { HubConfig } from '@hub/config';
-import { kommuneTopicSpecs } from '@hub/contracts';
+import { kommuneTopicSpecs, TopicNames } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { AdminPort, batchTopicGroups, KafkaPort, KafkaUnavailableException, TopicSpec } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
@@ -29,6 +29,7 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
     @Inject(KAFKA_PORT) private readonly kafka: KafkaPort,
     private readonly directory: KommuneDirectory,
     private readonly status: ProvisioningStatus,
+    private readonly topics: TopicNames,
   ) {
     status.track();
   }
@@ -59,7 +60,7 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
     const started = Date.now();
     const { maxRecordsPerRequest, concurrency } = this.config.kafka.provisioning;
     const requests = batchTopicGroups(
-      missing.map((k) => ({ kommunenummer: k.kommunenummer, specs: kommuneTopicSpecs(k.kommunenummer, this.config, k.partitions ?? this.config.kafka.partitions) })),
+      missing.map((k) => ({ kommunenummer: k.kommunenummer, specs: kommuneTopicSpecs(this.topics, k.kommunenummer, this.config, k.partitions ?? this.config.kafka.partitions) })),
       maxRecordsPerRequest,
     );
     // One admin client per lane, each with one request in flight: kafkajs does not document its

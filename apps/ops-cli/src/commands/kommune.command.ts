@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { cliConfig } from '../cli-config';
-import { kommuneTopicSpecs } from '@hub/contracts';
+import { kommuneTopicSpecs, TopicNames } from '@hub/contracts';
 import { KommuneEntry, parseDirectory } from '@hub/directory';
 import { KafkajsAdapter } from '@hub/kafka';
 import { isHerIdNumber, normalizeHerId } from '@hub/messages';
@@ -42,7 +42,7 @@ export function registerKommuneCommands(program: Command): void {
       const kafka = new KafkajsAdapter({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-cli` });
       const admin = await kafka.admin();
       try {
-        await admin.ensureTopics(kommuneTopicSpecs(kommunenummer, config, existing?.partitions));
+        await admin.ensureTopics(kommuneTopicSpecs(new TopicNames(config.kafka.namespace), kommunenummer, config, existing?.partitions));
       } finally {
         await admin.disconnect();
       }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { AvroCodec, RawMessageRecord, setTopicNamespace, sha256Hex, TOPICS } from '@hub/contracts';
+import { AvroCodec, RawMessageRecord, sha256Hex, TopicNames } from '@hub/contracts';
 import { KafkajsAdapter } from '@hub/kafka';
 import { createRng, randomMessage } from '@hub/testing';
 import { CliRun, runCli } from '../../../../test/support/app-process';
@@ -141,9 +141,9 @@ describe('hendelseslager CLI', () => {
 
   it('Ctrl-C (SIGINT) stops a replay after its batch with exit 130; --resume finishes exactly the rest', async () => {
     const total = 12000;
-    setTopicNamespace(TEST_NAMESPACE);
-    const topic = TOPICS.raw('9931');
-    const codec = new AvroCodec(TEST_REGISTRY_URL);
+    const topics = new TopicNames(TEST_NAMESPACE);
+    const topic = topics.raw('9931');
+    const codec = new AvroCodec(TEST_REGISTRY_URL, topics);
     const producer = await new KafkajsAdapter({ brokers: TEST_KAFKA_BROKERS.split(','), clientId: 'hltest-ops-cli-load' }).producer();
     const rng = createRng(99);
     try {

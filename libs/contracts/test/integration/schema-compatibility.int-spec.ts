@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AvroCodec } from '../../src/avro-codec';
 import { SCHEMA_FILES, schemasDir } from '../../src/schema-files';
-import type { TopicKind } from '../../src/topics.constant';
+import { TopicNames, type TopicKind } from '../../src/topics.constant';
 import { TEST_NAMESPACE, TEST_REGISTRY_URL } from '../../../../test/support/test-env';
 import { committedSchemaVersions } from '../schema-history.util';
 
@@ -23,7 +23,7 @@ if (!inGit) {
 }
 
 describe('schema registry: FULL_TRANSITIVE against the committed history of schemas/', () => {
-  const codec = new AvroCodec(TEST_REGISTRY_URL);
+  const codec = new AvroCodec(TEST_REGISTRY_URL, new TopicNames(TEST_NAMESPACE));
   const subjects: string[] = [];
   const subject = (kind: string) => {
     const s = `${TEST_NAMESPACE}.compat-${randomUUID().slice(0, 8)}.${kind}-value`;

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AvroCodec, DocumentEvent, setTopicNamespace, TOPICS, uuidV5 } from '@hub/contracts';
+import { AvroCodec, DocumentEvent, TopicNames, uuidV5 } from '@hub/contracts';
 import type { BatchContext, IncomingRecord, KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { createDataSource, ProjectionStateRepository, READ_MODEL_PROJECTION } from '@hub/persistence';
@@ -37,8 +37,8 @@ describe('ReadModelProjectorService on a switched generation', () => {
   const versions = async () => Number((await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".message_versions WHERE kommunenummer = $1`, [knr]))[0].n);
 
   beforeAll(async () => {
-    setTopicNamespace(TEST_NAMESPACE);
-    topic = TOPICS.events(knr);
+    const topics = new TopicNames(TEST_NAMESPACE);
+    topic = topics.events(knr);
     dataSource = createDataSource(TEST_DATABASE_URL, { poolSize: 2 });
     await dataSource.initialize();
     schema = await new ProjectionStateRepository(dataSource).activeSchema(READ_MODEL_PROJECTION);
@@ -46,7 +46,7 @@ describe('ReadModelProjectorService on a switched generation', () => {
     const codec = { decode: async (value: Buffer) => JSON.parse(value.toString()) } as unknown as AvroCodec;
     const kafka = { consumer: () => ({}), admin: async () => ({}) } as unknown as KafkaPort;
     const metrics = new HubMetrics();
-    service = new ReadModelProjectorService(kafka, new DeadLetterWriter(codec, {} as SharedProducer, metrics), metrics, new ProjectionStateRepository(dataSource));
+    service = new ReadModelProjectorService(kafka, new DeadLetterWriter(codec, {} as SharedProducer, metrics, topics), metrics, new ProjectionStateRepository(dataSource), topics);
   });
   afterAll(async () => {
     await dataSource.query(`DELETE FROM "${schema}".projection_offsets WHERE topic = $1`, [topic]);

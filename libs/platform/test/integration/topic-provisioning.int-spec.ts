@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { HubConfig } from '@hub/config';
-import { setTopicNamespace, TOPICS } from '@hub/contracts';
+import { TopicNames } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { KafkajsAdapter, KafkaPort, KRAFT_MAX_RECORDS_PER_REQUEST } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
@@ -20,11 +20,11 @@ import { TEST_KAFKA_BROKERS, TEST_NAMESPACE } from '../../../../test/support/tes
 const brokers = TEST_KAFKA_BROKERS.split(',');
 
 describe('Topic provisioning against the real broker', () => {
+  const TOPICS = new TopicNames(TEST_NAMESPACE);
   const raw = new Kafka({ clientId: 'hltest-provisioning', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
   const admin = raw.admin();
 
   beforeAll(async () => {
-    setTopicNamespace(TEST_NAMESPACE);
     await admin.connect();
   });
   afterAll(async () => {
@@ -77,7 +77,7 @@ describe('Topic provisioning against the real broker', () => {
         });
       },
     };
-    const provisioner = new TopicProvisioner(config, counting, directory, status);
+    const provisioner = new TopicProvisioner(config, counting, directory, status, TOPICS);
     expect(status.unprovisioned()).toEqual(numbers);
 
     const started = Date.now();
