@@ -1,4 +1,3 @@
-import { AuditService, AuditUnavailableException } from '@hub/feature-read-api';
 import { fnr } from '@hub/testing';
 import { ControllerHarness, startControllers } from '../../../test/support/controller-harness';
 import { AuditException, AuditExceptionCode } from './audit.exception';
@@ -6,6 +5,7 @@ import { AuditModule } from './audit.module';
 import { AuditEventsService, pageCursor } from './audit-events.service';
 import { AuditProjectorService } from './audit-projector.service';
 import { PatientAccessService } from './patient-access.service';
+import { AuditWriter, AuditUnavailableException } from '@hub/platform';
 
 const KNR = '0301';
 const PATIENT = fnr('1961-06-06', 210);
@@ -25,7 +25,7 @@ describe('audit controllers (HTTP edge)', () => {
     hub = await startControllers(AuditModule, [
       [PatientAccessService, access],
       [AuditProjectorService, {}],
-      [AuditService, {}],
+      [AuditWriter, {}],
       [AuditEventsService, trail],
     ]);
   });

@@ -1,6 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { json } from 'express';
-import { AuditService } from '@hub/feature-read-api';
 import { AccessLogController, PatientSelfController } from './access-log.controller';
 import { AuditEventsController } from './audit-events.controller';
 import { AuditEventsService } from './audit-events.service';
@@ -13,7 +12,7 @@ import { PatientAccessService } from './patient-access.service';
  */
 @Module({
   controllers: [PatientSelfController, AccessLogController, AuditEventsController],
-  providers: [AuditService, PatientAccessService, AuditProjectorService, AuditEventsService],
+  providers: [PatientAccessService, AuditProjectorService, AuditEventsService],
 })
 export class AuditModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import { AuditAction, patientPseudonym } from '@hub/contracts';
-import { AuditEntry, AuditService, AuditUnavailableException } from '@hub/feature-read-api';
 import { AuditLogRepository, AuditLogRow, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
-import { HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
+import { AuditEntry, AuditUnavailableException, AuditWriter, HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
 import { AuditException, AuditExceptionCode } from './audit.exception';
 
 export type IdentifierType = PatientIdentifierType;
@@ -50,7 +49,7 @@ const MAX_ENTRIES = 1000;
 export class PatientAccessService {
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly auditLog: AuditLogRepository,
     private readonly state: ProjectionStateRepository,
     private readonly queries: ReadModelQueryRepository,

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuditService, PatientReadService, SubscriptionNotificationService } from '@hub/feature-read-api';
+import { PatientReadService, SubscriptionNotificationService } from '@hub/feature-read-api';
 import { NotificationDeliveryService } from './notification-delivery.service';
 import { NotifierConsumerService } from './notifier-consumer.service';
 
@@ -9,5 +9,5 @@ import { NotifierConsumerService } from './notifier-consumer.service';
  * API's (SubscriptionNotificationService: read model, audit, blocking), provided here without its
  * HTTP routes.
  */
-@Module({ providers: [NotifierConsumerService, NotificationDeliveryService, SubscriptionNotificationService, PatientReadService, AuditService] })
+@Module({ providers: [NotifierConsumerService, NotificationDeliveryService, SubscriptionNotificationService, PatientReadService] })
 export class NotifierModule {}

@@ -1,5 +1,4 @@
 export * from './read-api.module';
-export * from './audit.service';
 export * from './patient-read.service';
 export * from './read-api.exception';
 export * from './read-api-http.util';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@hub/auth';
 import { ArchivedMessage, AuditLogRepository, ProjectionStateRepository, RawArchiveRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
-import { AuditService } from './audit.service';
+import { AuditWriter } from '@hub/platform';
 
 export interface OriginalMessageQuery {
   kommunenummer: string;
@@ -27,7 +27,7 @@ export interface OriginalMessageResult {
 @Injectable()
 export class OriginalMessageService {
   constructor(
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly archive: RawArchiveRepository,
     private readonly blocks: AuditLogRepository,
     private readonly state: ProjectionStateRepository,

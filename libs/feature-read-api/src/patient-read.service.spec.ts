@@ -2,7 +2,7 @@ import type { Principal } from '@hub/auth';
 import type { HubConfig } from '@hub/config';
 import type { PatientSnapshot, ProjectionStateRepository, ReadModelQueryRepository } from '@hub/persistence';
 import { fnr } from '@hub/testing';
-import type { AuditService } from './audit.service';
+import type { AuditWriter } from '@hub/platform';
 import { PatientQuery, PatientReadService } from './patient-read.service';
 
 const EMPTY = { patients: [], services: [], serviceNeeds: [], diagnoses: [], events: [], messages: [] };
@@ -40,7 +40,7 @@ describe('PatientReadService', () => {
         return { activeSchema: state.live, blocked: !!state.blocked, pseudonyms: [pseudonym], rows };
       }),
     } as unknown as ReadModelQueryRepository;
-    const audit = { record: jest.fn(async () => 'audit-1') } as unknown as AuditService & { record: jest.Mock };
+    const audit = { record: jest.fn(async () => 'audit-1') } as unknown as AuditWriter & { record: jest.Mock };
     return { service: new PatientReadService(config, audit, generations, queries), statements, audit };
   }
 

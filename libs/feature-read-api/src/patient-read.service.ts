@@ -6,8 +6,7 @@ import { AuditAction, patientPseudonym } from '@hub/contracts';
 import { norwegianDate } from '@hub/messages';
 import { PatientSnapshot, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
 import { buildPatientOverview, PatientOverview, PatientRecordRows } from '@hub/projections';
-import { HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
-import { AuditEntry, AuditService } from './audit.service';
+import { AuditEntry, AuditWriter, HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
 import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 
 export type { PatientIdentifierType };
@@ -49,7 +48,7 @@ export class PatientReadService {
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly state: ProjectionStateRepository,
     private readonly queries: ReadModelQueryRepository,
   ) {}

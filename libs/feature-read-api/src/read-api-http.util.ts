@@ -1,5 +1,5 @@
 import { assertUnreachable } from '@hub/exceptions';
-import type { HttpAnswer } from '@hub/platform';
+import { AuditUnavailableException, auditWriteAnswer, type HttpAnswer } from '@hub/platform';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 
@@ -8,8 +8,6 @@ function auditHeader(error: ReadApiException): Record<string, string> {
   return typeof error.metadata.auditId === 'string' ? { 'X-Audit-Id': error.metadata.auditId } : {};
 }
 
-export const AUDIT_UNAVAILABLE_DETAIL = 'The audit log is unavailable, so no patient data can be read right now';
-
 /** Every ReadApiException code to its HTTP answer (exhaustive: a new code fails to compile here). */
 export function readApiAnswer(error: ReadApiException): HttpAnswer {
   switch (error.code) {
@@ -17,9 +15,6 @@ export function readApiAnswer(error: ReadApiException): HttpAnswer {
       return { status: 400, code: 'invalid_search', fhirIssue: 'invalid', detail: error.message };
     case ReadApiExceptionCode.INVALID_IDENTIFIER:
       return { status: 400, code: 'invalid_identifier', fhirIssue: 'invalid', detail: error.message };
-    case ReadApiExceptionCode.AUDIT_UNAVAILABLE:
-      // The exception's own message names the cause; the answer says only what the client can do.
-      return { status: 503, code: 'audit_unavailable', fhirIssue: 'transient', detail: AUDIT_UNAVAILABLE_DETAIL, headers: { 'Retry-After': '5' } };
     case ReadApiExceptionCode.RECORD_BLOCKED:
       return { status: 403, code: 'record_blocked', fhirIssue: 'suppressed', detail: BLOCKED_DETAIL, headers: auditHeader(error) };
     case ReadApiExceptionCode.NOT_FOUND:
@@ -31,7 +26,11 @@ export function readApiAnswer(error: ReadApiException): HttpAnswer {
   }
 }
 
-/** The read API's mapper for the answer-format filters: its own exceptions, nothing else. */
+/**
+ * The read API's mapper for the answer-format filters: its own exceptions, and the platform's
+ * AuditWriter refusing a read it could not audit (503); nothing else.
+ */
 export function readApiMapper(error: unknown): HttpAnswer | undefined {
+  if (error instanceof AuditUnavailableException) return auditWriteAnswer(error);
   return error instanceof ReadApiException ? readApiAnswer(error) : undefined;
 }

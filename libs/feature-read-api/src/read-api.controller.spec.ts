@@ -2,12 +2,12 @@ import { request as httpRequest } from 'node:http';
 import { buildPatientOverview } from '@hub/projections';
 import { fnr } from '@hub/testing';
 import { PUBLIC_BASE_URL, startControllers, ControllerHarness } from '../../../test/support/controller-harness';
-import { AuditService, AuditUnavailableException } from './audit.service';
 import { OriginalMessageService } from './original-message.service';
 import { PatientReadService, PatientQuery } from './patient-read.service';
 import { ReadApiModule } from './read-api.module';
 import { SubscriptionService } from './subscription.service';
 import { WebSignInService } from './web-sign-in.service';
+import { AuditUnavailableException, AuditWriter } from '@hub/platform';
 
 const KNR = '0301';
 const PATIENT = fnr('1944-04-04', 402);
@@ -29,7 +29,7 @@ describe('read API controllers (HTTP edge)', () => {
     hub = await startControllers(ReadApiModule, [
       [PatientReadService, reads],
       [OriginalMessageService, originals],
-      [AuditService, {}],
+      [AuditWriter, {}],
       // The web page's sign-in has its own routes and tests (web-sign-in e2e); not under test here.
       [WebSignInService, {}],
       // Subscriptions have their own spec (subscription.controller.spec.ts).

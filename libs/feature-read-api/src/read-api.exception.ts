@@ -6,8 +6,6 @@ export enum ReadApiExceptionCode {
   INVALID_SEARCH = 'READ_API.INVALID_SEARCH',
   /** The patient identifier fails its checksum or date rules. */
   INVALID_IDENTIFIER = 'READ_API.INVALID_IDENTIFIER',
-  /** The audit record could not be made durable, so no patient data may be answered. */
-  AUDIT_UNAVAILABLE = 'READ_API.AUDIT_UNAVAILABLE',
   /** The patient has blocked sharing (sperring): a single resource is refused, searches answer an outcome. */
   RECORD_BLOCKED = 'READ_API.RECORD_BLOCKED',
   /** Nothing with this id in this kommune (the read was audited all the same). */

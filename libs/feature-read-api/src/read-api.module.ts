@@ -1,6 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { json, urlencoded } from 'express';
-import { AuditService } from './audit.service';
 import { DevLoginController } from './dev-login.controller';
 import { FhirController } from './fhir.controller';
 import { FhirSearchService } from './fhir-search.service';
@@ -23,7 +22,7 @@ import { WebSignInService } from './web-sign-in.service';
 @Module({
   // SubscriptionController before FhirController: the latter's generic `:type/:id` and `:resourceType` routes would answer its paths.
   controllers: [SubscriptionController, FhirController, PatientOverviewController, WebPageController, DevLoginController, WebSignInController, WebBackchannelLogoutController, WebSessionReadsController],
-  providers: [AuditService, PatientReadService, OriginalMessageService, FhirSearchService, WebSignInService, SubscriptionService, SubscriptionNotificationService],
+  providers: [PatientReadService, OriginalMessageService, FhirSearchService, WebSignInService, SubscriptionService, SubscriptionNotificationService],
 })
 export class ReadApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -3,13 +3,13 @@ import type { HubConfig } from '@hub/config';
 import type { FhirSubscriptionRepository, StoredSubscription } from '@hub/persistence';
 import { fnr } from '@hub/testing';
 import { ControllerHarness, PUBLIC_BASE_URL, startControllers } from '../../../test/support/controller-harness';
-import { AuditService } from './audit.service';
 import { OriginalMessageService } from './original-message.service';
 import { PatientReadService } from './patient-read.service';
 import { ReadApiModule } from './read-api.module';
 import { SubscriptionNotificationService } from './subscription-notification.service';
 import { SubscriptionService } from './subscription.service';
 import { WebSignInService } from './web-sign-in.service';
+import { AuditWriter } from '@hub/platform';
 
 const KNR = '0301';
 const TOPIC = 'http://hendelseslager.example/fhir/SubscriptionTopic/patient-record-changed';
@@ -56,7 +56,7 @@ describe('Subscription controller (HTTP edge)', () => {
     hub = await startControllers(ReadApiModule, [
       [PatientReadService, {}],
       [OriginalMessageService, {}],
-      [AuditService, {}],
+      [AuditWriter, {}],
       [WebSignInService, {}],
       [SubscriptionNotificationService, {}],
       [SubscriptionService, new SubscriptionService(config, store as unknown as FhirSubscriptionRepository, {} as SubscriptionNotificationService)],

@@ -2,8 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, HttpException, Param, Post, R
 import type { Request, Response } from 'express';
 import { mayReadPatients, Principal, WebSession, webPrincipal } from '@hub/auth';
 import { HubMetrics } from '@hub/observability';
-import { ClientRateLimiter, problem, PURPOSES_OF_USE, RefusalReason } from '@hub/platform';
-import { AuditUnavailableException } from './audit.service';
+import { AuditUnavailableException, ClientRateLimiter, problem, PURPOSES_OF_USE, RefusalReason } from '@hub/platform';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { OriginalMessageService } from './original-message.service';
 import { InvalidPatientIdentifierException, PatientIdentifierType, PatientReadService } from './patient-read.service';

@@ -12,6 +12,7 @@ export * from './pattern-consumer.runner';
 export * from './projection-halts';
 export * from './lag-monitor.service';
 export * from './dead-letter-writer.service';
+export * from './audit-writer.service';
 export { dataSourceReady } from './database-lifecycle.service';
 export * from './request-authenticator.service';
 export * from './access-refusal-audit.service';

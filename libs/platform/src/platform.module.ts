@@ -15,6 +15,7 @@ import { AuthGuard } from './auth.guard';
 import { ClientRateLimiter } from './client-rate-limiter.service';
 import { DatabaseLifecycle } from './database-lifecycle.service';
 import { DeadLetterWriter } from './dead-letter-writer.service';
+import { AuditWriter } from './audit-writer.service';
 import { LagMonitor } from './lag-monitor.service';
 import { HttpDrain } from './http-drain.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
@@ -89,7 +90,8 @@ const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadMo
     LagMonitor,
     HttpDrain,
     DeadLetterWriter,
+    AuditWriter,
   ],
-  exports: [...REPOSITORIES, DeadLetterWriter, HUB_CONFIG, KAFKA_PORT, TopicNames, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, ClientRateLimiter, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
+  exports: [...REPOSITORIES, DeadLetterWriter, AuditWriter, HUB_CONFIG, KAFKA_PORT, TopicNames, AvroCodec, DataSource, KommuneDirectory, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, ClientRateLimiter, AuthGuard, SharedProducer, ProvisioningStatus, ReadinessService, LagMonitor],
 })
 export class PlatformModule {}
