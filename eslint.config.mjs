@@ -29,6 +29,11 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Read configuration through libs/config (HubConfig), not process.env.' },
+        {
+          // Issue #17: Nest writes the answer (return values, @Redirect, @Header, @HttpCode, exception filters).
+          selector: "Decorator > CallExpression[callee.name='Res']:not(:has(Property[key.name='passthrough'][value.value=true]))",
+          message: 'Let Nest write the answer: return it (StreamableFile for bytes, Answer for headers), or take @Res({ passthrough: true }) to set a cookie or a status no decorator can declare.',
+        },
       ],
       'no-restricted-imports': [
         'error',

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Req, StreamableFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import type { Request } from 'express';
 import type { Principal } from '@hub/auth';
 import { CONFORMANCE_TYPES, ConformanceType, FhirResource } from '@hub/fhir';
 import {
@@ -65,7 +65,7 @@ export class FhirController {
     return this.fhir.capabilities(knr);
   }
 
-  /** The bytes exactly as received need the response itself; every refusal is still an exception. */
+  /** The original message as a FHIR Binary (Accept: JSON), or its bytes exactly as received; every refusal is an exception. */
   @Get('Binary/:id')
   @RequireScopes('patients:read')
   @Timed('fhir.Binary')
@@ -75,20 +75,13 @@ export class FhirController {
     @PurposeOfUse() purpose: string,
     @Headers('accept') accept: string | undefined,
     @CurrentPrincipal() principal: Principal,
-    @Res() res: Response,
-  ): Promise<void> {
+  ): Promise<Answer<FhirResource | StreamableFile>> {
     if (!FHIR_ID.test(id)) throw new EdgeException(EdgeExceptionCode.INVALID_REQUEST, 'Not a FHIR id');
     const { message, auditId, asFhir } = await this.fhir.original(knr, id, principal, purpose);
-    res.setHeader('X-Audit-Id', auditId);
-    res.setHeader('ETag', `"${message.sha256}"`);
-    res.setHeader('X-Content-SHA256', message.sha256);
-    if (/application\/(fhir\+)?json/i.test(accept ?? '')) {
-      res.status(200).type(FHIR_JSON).json(asFhir());
-      return;
-    }
+    const headers = { 'X-Audit-Id': auditId, ETag: `"${message.sha256}"`, 'X-Content-SHA256': message.sha256 };
+    if (/application\/(fhir\+)?json/i.test(accept ?? '')) return new Answer(asFhir(), { ...headers, 'Content-Type': FHIR_JSON });
     // The bytes exactly as received, with the content type the gateway declared; never rendered by a browser.
-    res.setHeader('Content-Disposition', `attachment; filename="${message.binaryId}.xml"`);
-    res.status(200).type(message.contentType).end(message.payload);
+    return new Answer(new StreamableFile(message.payload), { ...headers, 'Content-Type': message.contentType, 'Content-Disposition': `attachment; filename="${message.binaryId}.xml"` });
   }
 
   /**

@@ -262,6 +262,27 @@ describe('read API controllers (HTTP edge)', () => {
       expect((await call(`/fhir/${KNR}/Binary/abc`, { purpose: null })).status).toBe(403);
     });
 
+    it('Binary: the bytes exactly as received (declared type, attachment, ETag, audit id), or a FHIR Binary for a JSON Accept', async () => {
+      // ISO-8859-1 bytes that are not valid UTF-8: any re-encoding would change them.
+      const payload = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><M>'), Buffer.from([0xe6, 0xf8, 0xe5]), Buffer.from('</M>')]);
+      const message = { binaryId: 'bin-1', msgId: 'msg-1', contentType: 'text/xml', sha256: 'abc123', payload };
+      originals.read.mockResolvedValue({ message, blocked: false, auditId: 'audit-4' });
+      const response = await fetch(`${hub.baseUrl}/fhir/${KNR}/Binary/bin-1`, { headers: { Authorization: `Bearer ${reader}`, 'X-Purpose-Of-Use': 'TREAT' } });
+      expect(response.status).toBe(200);
+      expect(Buffer.from(await response.arrayBuffer()).equals(payload)).toBe(true);
+      // The declared type, completed by Express as before (a text type gets its charset).
+      expect(response.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+      expect(response.headers.get('content-length')).toBe(String(payload.length));
+      expect(response.headers.get('content-disposition')).toBe('attachment; filename="bin-1.xml"');
+      expect([response.headers.get('etag'), response.headers.get('x-content-sha256'), response.headers.get('x-audit-id')]).toEqual(['"abc123"', 'abc123', 'audit-4']);
+      const asFhir = await call(`/fhir/${KNR}/Binary/bin-1`, { accept: 'application/fhir+json' });
+      expect(asFhir.status).toBe(200);
+      expect(asFhir.headers.get('content-type')).toBe('application/fhir+json; charset=utf-8');
+      expect(asFhir.headers.get('content-disposition')).toBeNull();
+      expect([asFhir.headers.get('etag'), asFhir.headers.get('x-audit-id')]).toEqual(['"abc123"', 'audit-4']);
+      expect(asFhir.json()).toMatchObject({ resourceType: 'Binary', id: 'bin-1', contentType: 'text/xml', data: payload.toString('base64') });
+    });
+
     describe('Provenance by patient, Patient by identifier, and _include of the Patient', () => {
       const source = { msgId: '0b6f8a52-6c1a-4c1e-9b9e-3f1d2a7c5e01', msgType: 'EPIKRISE', reportedAt: '2024-05-10T12:05:00', reportedBy: 'Sykehuset', receivedAt: '2024-05-10T12:06:00.000Z', originalId: 'orig-1' };
       const withRecord = (q: PatientQuery, blocked = false) => {

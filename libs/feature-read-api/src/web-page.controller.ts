@@ -1,5 +1,4 @@
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, NotFoundException, Param, StreamableFile } from '@nestjs/common';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,24 +25,25 @@ export class WebPageController {
   }
 
   @Get()
-  index(@Res() res: Response): void {
-    this.send('index.html', res);
+  index(): StreamableFile {
+    return this.file('index.html');
   }
 
   /** Browsers ask for it whatever the page says; answering keeps their consoles clean. */
   @Get('favicon.ico')
-  favicon(@Res() res: Response): void {
-    this.send('favicon.svg', res);
+  favicon(): StreamableFile {
+    return this.file('favicon.svg');
   }
 
   @Get('web/:file')
-  asset(@Param('file') file: string, @Res() res: Response): void {
+  asset(@Param('file') file: string): StreamableFile {
     if (file === 'index.html' || !this.files.has(file)) throw new NotFoundException();
-    this.send(file, res);
+    return this.file(file);
   }
 
-  private send(name: string, res: Response): void {
-    res.status(200).type(TYPES[name]).end(this.files.get(name));
+  /** The file's bytes with its type and length, written by Nest. */
+  private file(name: string): StreamableFile {
+    return new StreamableFile(this.files.get(name)!, { type: TYPES[name] });
   }
 }
 

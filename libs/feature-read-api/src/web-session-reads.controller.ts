@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpException, Param, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, Param, Post, Req, StreamableFile, UseFilters, UseInterceptors } from '@nestjs/common';
+import type { Request } from 'express';
 import { mayReadPatients, Principal, WebSession, webPrincipal } from '@hub/auth';
-import { HubMetrics } from '@hub/observability';
-import { AuditUnavailableException, ClientRateLimiter, problem, PURPOSES_OF_USE, RefusalReason } from '@hub/platform';
+import { Answer, ClientRateLimiter, HttpEdgeInterceptor, parsePatientIdentifierBody, problem, ProblemJsonFilter, RefusalReason, requirePurposeOfUse, Timed } from '@hub/platform';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { OriginalMessageService } from './original-message.service';
-import { InvalidPatientIdentifierException, PatientIdentifierType, PatientReadService } from './patient-read.service';
+import { PatientReadService } from './patient-read.service';
+import { readApiMapper } from './read-api-http.util';
 import { WebSignInService } from './web-sign-in.service';
 
 const ORIGINAL_ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -16,61 +16,61 @@ const ORIGINAL_ID = /^[A-Za-z0-9\-.]{1,64}$/;
  * person (HPR number, name, organisation in the audit event), for their kommune only, and only
  * at HelseID security level 4. Requests must come from the hub's own page (Origin and fetch
  * metadata), and each person has the same rate limit as a token client.
+ *
+ * The session is checked first, then the purpose of use and the identifier, with the HTTP
+ * edge's one check of each (libs/platform); refusals are problem JSON (ProblemJsonFilter with
+ * the read API's mapper), answers are returned (HttpEdgeInterceptor writes their headers and
+ * times the overview).
  */
 @Controller('session')
+@UseFilters(new ProblemJsonFilter(readApiMapper))
+@UseInterceptors(HttpEdgeInterceptor)
 export class WebSessionReadsController {
   constructor(
     private readonly signIn: WebSignInService,
     private readonly reads: PatientReadService,
     private readonly originals: OriginalMessageService,
-    private readonly metrics: HubMetrics,
     private readonly limiter: ClientRateLimiter,
   ) {}
 
   @Post('patient-overview')
   @HttpCode(200)
-  async overview(@Body() body: { identifierType?: unknown; identifier?: unknown } | undefined, @Headers('x-purpose-of-use') purpose: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const started = process.hrtime.bigint();
+  @Timed('web.patient-overview')
+  async overview(@Body() body: unknown, @Headers('x-purpose-of-use') purpose: string | undefined, @Req() req: Request): Promise<Answer<object>> {
     const { session, principal } = await this.authorize(req);
-    if (!purpose || !PURPOSES_OF_USE.has(purpose)) throw this.refused(req, session, 'purpose_of_use_required', problem(403, 'purpose_of_use_required', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`));
-    const type = typeof body?.identifierType === 'string' ? body.identifierType.toUpperCase() : 'FNR';
-    if (!['FNR', 'DNR', 'FHN'].includes(type) || typeof body?.identifier !== 'string' || !/^\d{11}$/.test(body.identifier)) {
-      throw problem(400, 'invalid_identifier', 'Body must be {"identifierType": "FNR"|"DNR"|"FHN", "identifier": "<11 digits>"}');
-    }
+    const purposeOfUse = this.purposeOfUse(req, session, purpose);
+    const identifier = parsePatientIdentifierBody(body);
     const knr = session.identity.kommunenummer;
-    try {
-      const result = await this.reads.read({ kommunenummer: knr, identifier: { type: type as PatientIdentifierType, value: body.identifier }, principal, purposeOfUse: purpose, action: 'READ', resource: 'patient-overview' });
-      res.setHeader('X-Audit-Id', result.auditId);
-      res.setHeader('Cache-Control', 'no-store');
-      if (result.blocked) {
-        res.status(200).json({ kommunenummer: knr, blocked: true, detail: BLOCKED_DETAIL });
-        return;
-      }
-      res.status(200).json({ kommunenummer: knr, found: result.found, ...result.overview });
-    } catch (error) {
-      if (error instanceof InvalidPatientIdentifierException) throw problem(400, 'invalid_identifier', error.message);
-      if (error instanceof AuditUnavailableException) throw problem(503, 'audit_unavailable', 'The audit log is unavailable, so no patient data can be read right now', { 'Retry-After': '5' });
-      throw error;
-    } finally {
-      this.metrics.readDuration.observe({ route: 'web.patient-overview' }, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    const result = await this.reads.read({ kommunenummer: knr, identifier: { type: identifier.type, value: identifier.value }, principal, purposeOfUse, action: 'READ', resource: 'patient-overview' });
+    const headers = { 'X-Audit-Id': result.auditId, 'Cache-Control': 'no-store' };
+    if (result.blocked) return new Answer({ kommunenummer: knr, blocked: true, detail: BLOCKED_DETAIL }, headers);
+    return new Answer({ kommunenummer: knr, found: result.found, ...result.overview }, headers);
   }
 
+  /** The bytes exactly as received, with the content type the gateway declared, as an attachment. */
   @Get('original/:originalId')
-  async original(@Param('originalId') originalId: string, @Headers('x-purpose-of-use') purpose: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async original(@Param('originalId') originalId: string, @Headers('x-purpose-of-use') purpose: string | undefined, @Req() req: Request): Promise<Answer<StreamableFile>> {
     const { session, principal } = await this.authorize(req);
-    if (!purpose || !PURPOSES_OF_USE.has(purpose)) throw this.refused(req, session, 'purpose_of_use_required', problem(403, 'purpose_of_use_required', `Header X-Purpose-Of-Use with one of ${[...PURPOSES_OF_USE].join(', ')} is required`));
+    const purposeOfUse = this.purposeOfUse(req, session, purpose);
     if (!ORIGINAL_ID.test(originalId)) throw problem(400, 'invalid_id', 'Not an original message id');
+    const { message, auditId, blocked } = await this.originals.read({ kommunenummer: session.identity.kommunenummer, originalId, principal, purposeOfUse });
+    // A refused read was audited all the same, and names its audit record as an answered one does.
+    if (blocked) throw problem(403, 'suppressed', BLOCKED_DETAIL, { 'X-Audit-Id': auditId });
+    if (!message) throw problem(404, 'not_found', 'No such original message in your kommune', { 'X-Audit-Id': auditId });
+    return new Answer(new StreamableFile(message.payload), {
+      'X-Audit-Id': auditId,
+      'Content-Type': message.contentType,
+      'Content-Disposition': `attachment; filename="${message.binaryId}.xml"`,
+      'Cache-Control': 'no-store',
+    });
+  }
+
+  /** The edge's one check of the purpose of use; a refusal is audited like the others of a signed-in person. */
+  private purposeOfUse(req: Request, session: WebSession, purpose: string | undefined): string {
     try {
-      const { message, auditId, blocked } = await this.originals.read({ kommunenummer: session.identity.kommunenummer, originalId, principal, purposeOfUse: purpose });
-      res.setHeader('X-Audit-Id', auditId);
-      if (blocked) throw problem(403, 'suppressed', BLOCKED_DETAIL);
-      if (!message) throw problem(404, 'not_found', 'No such original message in your kommune');
-      res.setHeader('Content-Disposition', `attachment; filename="${message.binaryId}.xml"`);
-      res.setHeader('Cache-Control', 'no-store');
-      res.status(200).type(message.contentType).end(message.payload);
+      return requirePurposeOfUse(purpose);
     } catch (error) {
-      if (error instanceof AuditUnavailableException) throw problem(503, 'audit_unavailable', 'The audit log is unavailable, so no patient data can be read right now', { 'Retry-After': '5' });
+      this.signIn.recordRefusal(req, session, 'purpose_of_use_required');
       throw error;
     }
   }

@@ -1,8 +1,22 @@
-import { Controller, Get, Header, HttpCode, Res, UseGuards } from '@nestjs/common';
+import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, Header, HttpCode, HttpStatus, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { HubMetrics } from '@hub/observability';
 import { AuthGuard, RequireScopes } from './auth.guard';
-import { ReadinessService } from './readiness.service';
+import { ReadinessReport, ReadinessService } from './readiness.service';
+
+/** A process that is not ready: answered 503 with the whole report (what is missing), by NotReadyFilter. */
+class NotReadyException extends Error {
+  constructor(readonly report: ReadinessReport) {
+    super('Not ready');
+  }
+}
+
+@Catch(NotReadyException)
+class NotReadyFilter implements ExceptionFilter<NotReadyException> {
+  catch(exception: NotReadyException, host: ArgumentsHost): void {
+    host.switchToHttp().getResponse<Response>().status(HttpStatus.SERVICE_UNAVAILABLE).json(exception.report);
+  }
+}
 
 /**
  * Liveness and readiness (Kafka, registry, PostgreSQL) without authentication, and Prometheus
@@ -20,9 +34,11 @@ export class HealthController {
   }
 
   @Get('health/ready')
-  async ready(@Res() res: Response): Promise<void> {
+  @UseFilters(NotReadyFilter)
+  async ready(): Promise<ReadinessReport> {
     const report = await this.readiness.check();
-    res.status(report.ready ? 200 : 503).json(report);
+    if (!report.ready) throw new NotReadyException(report);
+    return report;
   }
 
   @Get('metrics')

@@ -30,7 +30,12 @@ export class Answer<T> {
  * Nest writes its body. One interceptor for both: each interceptor costs Nest an rxjs chain per
  * request, which the read benchmark showed. It also records the one refusal decided after the
  * guard, a patient read without a valid purpose of use (403), as the guard records its own
- * (AccessRefusalAudit: who, what route, why; never the identifier).
+ * (AccessRefusalAudit: who, what route, why; never the identifier). Only token clients' refusals
+ * are recorded here (AuthGuard put a principal on the request); the web page's session routes,
+ * which use this interceptor for their timing and headers, record theirs with the signed-in
+ * person (WebSignInService.recordRefusal), so nothing is recorded twice.
+ * An Answer's headers are set as Express sets them (`res.set`), so a Content-Type among them is
+ * completed with its charset as `res.type` did.
  */
 @Injectable()
 export class HttpEdgeInterceptor implements NestInterceptor {
@@ -48,12 +53,12 @@ export class HttpEdgeInterceptor implements NestInterceptor {
       map((value: unknown) => {
         if (!(value instanceof Answer)) return value;
         const res = http.getResponse<Response>();
-        for (const [name, header] of Object.entries(value.headers)) res.setHeader(name, header);
+        for (const [name, header] of Object.entries(value.headers)) res.set(name, header);
         return value.body;
       }),
       catchError((error: unknown) => {
-        if (error instanceof EdgeException && error.code === EdgeExceptionCode.PURPOSE_REQUIRED) {
-          const request = http.getRequest<Request & { principal?: Principal }>();
+        const request = http.getRequest<Request & { principal?: Principal }>();
+        if (error instanceof EdgeException && error.code === EdgeExceptionCode.PURPOSE_REQUIRED && request.principal) {
           this.refusals.record(request, 403, 'purpose_of_use_required', request.principal);
         }
         return throwError(() => error);
