@@ -1,20 +1,18 @@
 import type { DataSource } from 'typeorm';
+import type { RawMessageRecord } from '@hub/contracts';
 import { connected } from './data-source-ready.util';
 import { Coalescer } from '@hub/coalescing';
 import { multiRowValues } from './sql.util';
 
-export interface IntakeReceipt {
+/** An accepted message's receipt: the raw record's MsgId as sent, sha256 and gateway client, and what intake answered. */
+export type IntakeReceipt = Pick<RawMessageRecord, 'msgId' | 'sha256' | 'gatewayClient'> & {
   /** The hub's identity of the message (libs/contracts messageKey): the MsgId, scoped by the sender unless a UUID. */
   messageKey: string;
-  /** The MsgId as sent. */
-  msgId: string;
-  sha256: string;
   kommuner: string[];
   appRecXml: string;
-  gatewayClient: string;
   /** When the receipt was stored (set by PostgreSQL; absent on a receipt not yet read back). */
   receivedAt?: Date;
-}
+};
 
 /** Most receipts one statement reads or writes (6 parameters per written row, far under PostgreSQL's 65,535). */
 const MAX_BATCH = 500;

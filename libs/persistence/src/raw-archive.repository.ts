@@ -105,18 +105,13 @@ export class RawArchiveRepository {
 }
 
 /** One archived message as a kommune's message list shows it: ids and types, no content, no pseudonym. */
-export interface ArchivedMessageSummary {
+/** An archived message without its content or patient: what `messages list` shows. */
+export type ArchivedMessageSummary = Pick<ArchivedMessage, 'binaryId' | 'hubMessageId' | 'msgType' | 'sha256' | 'sizeBytes' | 'receivedAt'> & {
   /** The archive's key: the message key (the MsgId, or her:<sender HER-id>|<MsgId> for a non-UUID MsgId). */
   messageKey: string;
-  binaryId: string;
-  hubMessageId: string;
-  msgType: string;
   /** Whether the message named a patient (never which). */
   hasPatient: boolean;
-  sha256: string;
-  sizeBytes: number;
-  receivedAt: Date;
-}
+};
 
 async function listArchivedMessages(
   dataSource: DataSource,
