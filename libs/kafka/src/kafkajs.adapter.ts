@@ -158,8 +158,18 @@ class KafkajsConsumer implements ConsumerPort {
           (partitions as number[]).map((partition) => ({ topic, partition })),
         );
         // Seek before the first fetch of the new generation; kafkajs applies pending seeks on fetch.
+        // By the time the offsets are known the consumer may be stopping or restarted (kafkajs
+        // then throws from seek, outside any caller): its next start seeks again, so the stale
+        // answer is dropped instead of becoming an unhandled rejection that ends the process.
         void startOffsets(assigned).then(
-          (offsets) => offsets.forEach((o) => consumer.seek({ topic: o.topic, partition: o.partition, offset: o.offset })),
+          (offsets) => {
+            if (this.consumer !== consumer || this.stopping) return;
+            try {
+              for (const o of offsets) consumer.seek({ topic: o.topic, partition: o.partition, offset: o.offset });
+            } catch {
+              // Not running any more (see above).
+            }
+          },
           () => undefined,
         );
       });
