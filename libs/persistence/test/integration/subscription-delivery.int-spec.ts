@@ -52,7 +52,7 @@ describe('FhirSubscriptionRepository delivery (PostgreSQL)', () => {
     expect(await repository.recordEvents([first, linked, before], { topic: topicName, partition: 0, offset: '3' })).toBe(3);
     // A redelivery of the same batch numbers nothing again.
     expect(await repository.recordEvents([first, linked], { topic: topicName, partition: 0, offset: '3' })).toBe(0);
-    expect(await repository.offsets([topicName])).toEqual([{ topic: topicName, partition: 0, offset: '3' }]);
+    expect(await repository.offsets([topicName])).toEqual([{ topic: topicName, partition: 0, offset: '3', topicId: null }]);
     const numbers = async (s: StoredSubscription) => (await repository.events(s.id, '1', undefined, 10)).map((e) => [e.eventNumber, e.msgKey]);
     expect(await numbers(all)).toEqual([['1', first.msgKey], ['2', linked.msgKey]]);
     expect(await numbers(conditions)).toEqual([['1', first.msgKey]]);
