@@ -5,25 +5,14 @@
  * Expected values follow the standards (MsgHead 1.2, Epikrise / Henvisning 1.x, guide §7.15 and
  * §7.19), not the code.
  */
-import { MessageException, MessageExceptionCode } from './message.exception';
+import { MessageExceptionCode } from './message.exception';
 import { ParsedMessage } from './model/parsed-message.model';
-import { parseMessage } from './parse-message';
-import { ident, msgHead, patientXml, TEST_FNR, TEST_UUID } from './testing/message-fixtures.util';
+import { ident, msgHead, parseFailure, parseText, patientXml, TEST_FNR, TEST_UUID } from './testing/message-fixtures.util';
 import { NS } from './xml/namespaces.constant';
 
-function parse(xml: string): ParsedMessage {
-  return parseMessage(Buffer.from(xml, 'utf8'));
-}
+const parse = parseText;
 
-function failure(xml: string): MessageException {
-  try {
-    parse(xml);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MessageException);
-    return e as MessageException;
-  }
-  throw new Error('expected a MessageException');
-}
+const failure = parseFailure;
 
 const DIALOG = `<Dialogmelding xmlns="${NS.DIALOG_10}"><Notat><TemaKodet V="1"/></Notat></Dialogmelding>`;
 

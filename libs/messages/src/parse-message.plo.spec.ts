@@ -3,28 +3,16 @@
  * needs, numbered warnings, Pasientlogistikk without its subtype and a discharge known only from
  * UtskrevetTil, and MsgInfo/Type values the PLO table does not know (HIS 1143–1149, guide §2.2–2.4).
  */
-import { MessageException, MessageExceptionCode } from './message.exception';
-import { ParsedMessage } from './model/parsed-message.model';
-import { parseMessage } from './parse-message';
-import { msgHead, orienteringPayload } from './testing/message-fixtures.util';
+import { MessageExceptionCode } from './message.exception';
+import { msgHead, orienteringPayload, parseFailure, parseText } from './testing/message-fixtures.util';
 import { NS } from './xml/namespaces.constant';
 
 const PLO16 = { msgNs: 'http://www.kith.no/xmlstds/po/OrienteringOmTjenestetilbud/2012-04-01', poNs: NS.PO_16 };
 const LOGISTICS_20 = 'http://ehelse.no/xmlstds/po/Pasientlogistikk/2016-05-30';
 
-function parse(xml: string): ParsedMessage {
-  return parseMessage(Buffer.from(xml, 'utf8'));
-}
+const parse = parseText;
 
-function failure(xml: string): MessageException {
-  try {
-    parse(xml);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MessageException);
-    return e as MessageException;
-  }
-  throw new Error('expected a MessageException');
-}
+const failure = parseFailure;
 
 function logistics(subtype: string): string {
   return `<p:Pasientlogistikk xmlns:p="${LOGISTICS_20}" xmlns:po="${NS.PO_20}"><po:FellesAdministrativeOpplysninger><po:InformasjonOmForsendelsen><po:Forsendelsesstatus V="N"/></po:InformasjonOmForsendelsen></po:FellesAdministrativeOpplysninger>${subtype}</p:Pasientlogistikk>`;

@@ -3,25 +3,15 @@ import { assertPatientIdentified } from './identifiers/patient-identification.ut
 import { MessageException, MessageExceptionCode } from './message.exception';
 import { ParsedMessage } from './model/parsed-message.model';
 import { parseMessage } from './parse-message';
-import { ident, msgHead, orienteringPayload, patientXml, TEST_FNR, TEST_UUID } from './testing/message-fixtures.util';
+import { ident, msgHead, orienteringPayload, parseFailure, parseText, patientXml, TEST_FNR, TEST_UUID } from './testing/message-fixtures.util';
 import { NS } from './xml/namespaces.constant';
 
 const PLO16 = { msgNs: 'http://www.kith.no/xmlstds/po/OrienteringOmTjenestetilbud/2012-04-01', poNs: NS.PO_16 };
 const PLO15 = { msgNs: 'http://www.kith.no/xmlstds/po/OrienteringOmTjenestetilbud/2009-06-30', poNs: NS.PO_15 };
 
-function parse(xml: string): ParsedMessage {
-  return parseMessage(Buffer.from(xml, 'utf8'));
-}
+const parse = parseText;
 
-function failure(xml: string | Buffer): MessageException {
-  try {
-    parseMessage(typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MessageException);
-    return e as MessageException;
-  }
-  throw new Error('expected a MessageException');
-}
+const failure = parseFailure;
 
 describe('parseMessage: envelope checks', () => {
   it('maps a minimal PLO 1.6 Orientering', () => {

@@ -3,6 +3,9 @@
  * Henvisning 1.0, Dialogmelding 1.0 or AppRec 1.1 examples). Test-only; not exported from the library.
  * Persons are the published test persons of Testaktører v3.7 (guide §7.19).
  */
+import { MessageException } from '../message.exception';
+import { ParsedMessage } from '../model/parsed-message.model';
+import { parseMessage } from '../parse-message';
 import { NS } from '../xml/namespaces.constant';
 
 export const TEST_FNR = '15076500565';
@@ -66,4 +69,20 @@ export function orienteringPayload(opts: { msgNs: string; poNs: string; status?:
     opts.services ??
     `<EksisterendeTjeneste><IPLOStjenestetype V="15" S="2.16.578.1.12.4.1.1.9151"/><PrivatTjeneste>false</PrivatTjeneste><AntallEnheter>2</AntallEnheter><Startdato>2024-01-01</Startdato></EksisterendeTjeneste>`;
   return `<pl:OrienteringOmTjenestetilbud xmlns:pl="${opts.msgNs}" xmlns="${opts.poNs}">${head}${services}</pl:OrienteringOmTjenestetilbud>`;
+}
+
+/** parseMessage over a UTF-8 string. */
+export function parseText(xml: string): ParsedMessage {
+  return parseMessage(Buffer.from(xml, 'utf8'));
+}
+
+/** The MessageException parseMessage throws for this input; anything else (or no error) fails the test. */
+export function parseFailure(xml: string | Buffer): MessageException {
+  try {
+    parseMessage(typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml);
+  } catch (e) {
+    if (e instanceof MessageException) return e;
+    throw new Error(`expected a MessageException, got ${String(e)}`);
+  }
+  throw new Error('expected a MessageException, the message was accepted');
 }
