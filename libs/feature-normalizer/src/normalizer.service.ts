@@ -45,6 +45,11 @@ export class NormalizerService extends ConsumerService {
         handleBatch: (b) => this.handleBatch(b),
       },
       NormalizerService.name,
+      undefined,
+      undefined,
+      // A raw topic replaced under the running normalizer (then restored) is read again from its
+      // start: events have deterministic ids, so what it had already produced comes out the same.
+      {},
     );
   }
 

@@ -35,6 +35,9 @@ export class NotifierConsumerService extends ConsumerService {
       topics: this.topics.pattern('events'),
       storedOffsets: (topics) => this.subscriptions.offsets(topics),
       handleBatch: (b) => this.handleBatch(b),
+      // An event is numbered once per subscription (by its id), so a replaced event topic is
+      // simply read again from its start: no operator step, and no notification sent twice.
+      readAgain: (topic, topicId, partitions) => this.subscriptions.restartFrom(topic, topicId, partitions),
       name: NotifierConsumerService.name,
     });
   }

@@ -4,8 +4,6 @@ import {
   ArchivedMessage,
   AUDIT_OFFSETS,
   AuditLogRepository,
-  FhirSubscriptionRepository,
-  NOTIFIER_OFFSETS,
   RAW_ARCHIVE_OFFSETS,
   RawArchiveRepository,
   READ_MODEL_PROJECTION,
@@ -27,18 +25,17 @@ export interface HaltedProjection {
 /**
  * The projections' stored offsets of one kommune checked against its topics as they are now
  * (libs/kafka `checkStoredOffsets`, the check the projectors make before resuming): which of
- * them are halted, and what clears each. `hendelseslager status` reports these.
+ * them are halted, and what clears each. `hendelseslager status` reports these. The notifier is
+ * not among them: it reads a replaced event topic again by itself (it numbers each event once).
  */
 export async function haltedProjections(ctx: OpsContext, admin: AdminPort, kommunenummer: string): Promise<HaltedProjection[]> {
   const archive = new RawArchiveRepository(ctx.dataSource);
   const audit = new AuditLogRepository(ctx.dataSource);
-  const notifier = new FhirSubscriptionRepository(ctx.dataSource);
   const live = await ctx.generations.activeSchema(READ_MODEL_PROJECTION);
   const sources: Array<{ projection: string; topic: string; stored: (topics: string[]) => Promise<StoredOffset[]>; wayOut: HaltedProjection['wayOut'] }> = [
     { projection: READ_MODEL_PROJECTION, topic: ctx.topics.events(kommunenummer), stored: (t) => ctx.generations.offsets(live, t), wayOut: 'rebuild' },
     { projection: RAW_ARCHIVE_OFFSETS.projection, topic: ctx.topics.raw(kommunenummer), stored: (t) => archive.offsets(t), wayOut: 'restore' },
     { projection: AUDIT_OFFSETS.projection, topic: ctx.topics.audit(kommunenummer), stored: (t) => audit.offsets(t), wayOut: 'restore' },
-    { projection: NOTIFIER_OFFSETS.projection, topic: ctx.topics.events(kommunenummer), stored: (t) => notifier.offsets(t), wayOut: 'restore' },
   ];
   const current = await currentTopics(admin, sources.map((s) => s.topic));
   const halted: HaltedProjection[] = [];
@@ -212,12 +209,10 @@ export class RestoreService {
       const current = await currentTopics(admin, halted.map((h) => h.topic));
       const archive = new RawArchiveRepository(this.ctx.dataSource);
       const audit = new AuditLogRepository(this.ctx.dataSource);
-      const notifier = new FhirSubscriptionRepository(this.ctx.dataSource);
       for (const h of halted) {
         const now = current.get(h.topic)!;
         const partitions = now.ends.map((e) => e.partition);
         if (h.projection === RAW_ARCHIVE_OFFSETS.projection) await archive.restartFrom(h.topic, now.topicId, partitions);
-        else if (h.projection === NOTIFIER_OFFSETS.projection) await notifier.restartFrom(h.topic, now.topicId, partitions);
         else await audit.restartFrom(h.topic, now.topicId, partitions);
       }
       return halted.map((h) => h.projection);

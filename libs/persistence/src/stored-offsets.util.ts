@@ -1,3 +1,4 @@
+import { HubException } from '@hub/exceptions';
 import { assertSchemaName } from './read-model.schema';
 
 /** A projection's next offset of one partition, as stored with its rows. */
@@ -57,19 +58,40 @@ export async function selectStoredOffsets(db: Queryable, table: OffsetTable, top
   return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset, topicId: r.topic_id }));
 }
 
+export enum StoredOffsetsExceptionCode {
+  TOPIC_MOVED = 'STORED_OFFSETS.TOPIC_MOVED',
+}
+
+/**
+ * The stored offsets now belong to another topic of the same name than the one the batch was
+ * read from: while it was handled, `restore` (or another instance) set the projection back to
+ * the start of a new topic. The transaction rolls back and the consumer restarts from what is
+ * stored: an offset of the old topic must never overwrite the new topic's.
+ */
+export class StoredOffsetsMovedException extends HubException<StoredOffsetsExceptionCode> {
+  constructor(table: OffsetTable, stale: number) {
+    super(StoredOffsetsExceptionCode.TOPIC_MOVED, `${stale} stored offset(s) in ${table.sql} belong to another topic id than the batch's; not written`);
+  }
+}
+
 /**
  * The one UPSERT of stored next offsets, in one statement however many partitions: called in
- * the transaction that writes the rows those offsets cover, so both commit or neither.
+ * the transaction that writes the rows those offsets cover, so both commit or neither. An offset
+ * written with a topic id replaces only one stored for the same topic id (or none): otherwise
+ * StoredOffsetsMovedException, and the caller's transaction rolls back.
  */
 export async function upsertStoredOffsets(db: Queryable, table: OffsetTable, offsets: StoredOffset[]): Promise<void> {
   if (offsets.length === 0) return;
-  await db.query(
+  const written = (await db.query(
     `INSERT INTO ${table.sql} AS t (topic, partition, next_offset, topic_id)
      SELECT * FROM json_to_recordset($1::json) AS x(topic text, partition int, next_offset bigint, topic_id text)
      ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,
-       topic_id = COALESCE(EXCLUDED.topic_id, t.topic_id)${table.updatedAt ? ', updated_at = now()' : ''}`,
+       topic_id = COALESCE(EXCLUDED.topic_id, t.topic_id)${table.updatedAt ? ', updated_at = now()' : ''}
+       WHERE EXCLUDED.topic_id IS NULL OR t.topic_id IS NULL OR t.topic_id = EXCLUDED.topic_id
+     RETURNING 1`,
     [JSON.stringify(offsets.map((o) => ({ topic: o.topic, partition: o.partition, next_offset: o.offset, topic_id: o.topicId ?? null })))],
-  );
+  )) as unknown[];
+  if (written.length < offsets.length) throw new StoredOffsetsMovedException(table, offsets.length - written.length);
 }
 
 /**

@@ -202,6 +202,113 @@ describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)',
   });
 });
 
+describe('PatternConsumerRunner reading a replaced topic again (idempotent consumers)', () => {
+  const A = TOPICS.raw('0301');
+  const record = (topic: string, offset: number) => ({ topic, partition: 0, offset: String(offset), key: null, value: Buffer.from('x'), headers: {}, timestamp: '0' }) as IncomingRecord;
+  const batch = (topic: string, from: number, to: number) =>
+    ({ topic, partition: 0, records: Array.from({ length: to - from + 1 }, (_, i) => record(topic, from + i)), heartbeat: async () => undefined, isStale: () => false }) as BatchContext;
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(check()).toBe(true);
+  };
+  const fakeKafka = (ids: Map<string, string>, consumers: ConsumerOptions[], low = '0') =>
+    ({
+      admin: async () => ({
+        listTopics: async () => [...ids.keys()],
+        topicIds: async (topics: string[]) => new Map(topics.filter((t) => ids.has(t)).map((t) => [t, ids.get(t)!])),
+        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: '10' }],
+        offsetsForTime: async (topic: string) => [{ topic, partition: 0, offset: low }],
+        disconnect: async () => undefined,
+      }),
+      consumer: (options: ConsumerOptions) => {
+        consumers.push(options);
+        return { start: async () => undefined, stop: async () => undefined };
+      },
+    }) as unknown as KafkaPort;
+
+  it('without a guard (the normalizer): a topic whose id changed is sought to its start, and a batch from the old position is not handed on', async () => {
+    const ids = new Map([[A, 'id-a']]);
+    const consumers: ConsumerOptions[] = [];
+    const handled: string[][] = [];
+    const runner = new PatternConsumerRunner(
+      fakeKafka(ids, consumers, '2'),
+      TOPICS.pattern('raw'),
+      { groupId: 'g', fromBeginning: true, commitToGroup: true, handleBatch: async (b) => (handled.push(b.records.map((r) => r.offset)), b.records.at(-1)?.offset) },
+      'Test',
+      20,
+      undefined,
+      { topicIdCheckMs: 50 },
+    );
+    runner.start();
+    try {
+      await until(() => consumers.length === 1);
+      // Nothing replaced yet: the committed offsets stand, nothing is sought, batches pass.
+      expect(await consumers[0].startOffsets!([{ topic: A, partition: 0 }])).toEqual([]);
+      expect(await consumers[0].handleBatch(batch(A, 7, 8))).toBe('8');
+      // The topic is deleted and created again while consumed: the periodic check restarts the consumer.
+      ids.set(A, 'id-a-new');
+      await until(() => consumers.length === 2);
+      expect(await consumers[1].startOffsets!([{ topic: A, partition: 0 }])).toEqual([{ topic: A, partition: 0, offset: '2' }]);
+      // A fetch from the old position, before the seek took effect: left for the seek.
+      expect(await consumers[1].handleBatch(batch(A, 9, 10))).toBeUndefined();
+      expect(await consumers[1].handleBatch(batch(A, 2, 4))).toBe('4');
+      expect(await consumers[1].handleBatch(batch(A, 5, 6))).toBe('6');
+      expect(handled).toEqual([['7', '8'], ['2', '3', '4'], ['5', '6']]);
+      // Read once from the start: a later restart does not seek again.
+      await new Promise((r) => setTimeout(r, 120));
+      expect(consumers).toHaveLength(2);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('with a guard that reads again (the notifier): offsets of a replaced topic are set back to its start instead of halting it', async () => {
+    const E = TOPICS.events('0301');
+    const ids = new Map([[E, 'id-e-new']]);
+    let stored: TopicPartitionOffset[] = [{ topic: E, partition: 0, offset: '40', topicId: 'id-e-old' }];
+    const readAgain: Array<[string, string, number[]]> = [];
+    const consumers: ConsumerOptions[] = [];
+    const halts = new ProjectionHalts();
+    const handled: string[][] = [];
+    const runner = new PatternConsumerRunner(
+      fakeKafka(ids, consumers),
+      TOPICS.pattern('events'),
+      { groupId: 'g', fromBeginning: true, commitToGroup: true, handleBatch: async (b) => (handled.push(b.records.map((r) => r.offset)), b.records.at(-1)?.offset) },
+      'Test',
+      20,
+      {
+        projection: 'notifier',
+        storedOffsets: async (topics) => stored.filter((s) => topics.includes(s.topic)),
+        halts,
+        topics: TOPICS,
+        topicIdCheckMs: 50,
+        readAgain: async (topic, topicId, partitions) => {
+          readAgain.push([topic, topicId, partitions]);
+          stored = partitions.map((partition) => ({ topic, partition, offset: '0', topicId }));
+        },
+      },
+    );
+    runner.start();
+    try {
+      await until(() => consumers.length === 1);
+      expect(consumers[0].topics).toEqual([E]);
+      expect(readAgain).toEqual([[E, 'id-e-new', [0]]]);
+      expect(halts.list()).toEqual([]);
+      expect(await consumers[0].startOffsets!([{ topic: E, partition: 0 }])).toEqual([{ topic: E, partition: 0, offset: '0' }]);
+      expect(await consumers[0].handleBatch(batch(E, 0, 1))).toBe('1');
+      // Replaced again under the running consumer: no halt, the consumer starts over on the new topic.
+      ids.set(E, 'id-e-newer');
+      await until(() => consumers.length === 2);
+      expect(readAgain.at(-1)).toEqual([E, 'id-e-newer', [0]]);
+      expect(halts.list()).toEqual([]);
+      expect(await consumers[1].startOffsets!([{ topic: E, partition: 0 }])).toEqual([{ topic: E, partition: 0, offset: '0' }]);
+      expect(handled).toEqual([['0', '1']]);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
 describe('SharedTopicList', () => {
   it('serves the topic polls of every runner of a process with one admin client, shares a request in flight, and closes the client when the last runner stops', async () => {
     let opened = 0;

@@ -7,7 +7,9 @@ import {
   type BatchContext,
   type ConsumerOptions,
   type ConsumerPort,
+  type CurrentTopic,
   type KafkaPort,
+  type StoredOffsetCheck,
   type TopicPartitionOffset,
 } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
@@ -40,6 +42,8 @@ export function projectionConsumer(
     storedOffsets: (topics: string[]) => Promise<TopicPartitionOffset[]>;
     handleBatch: (batch: BatchContext) => Promise<string | undefined>;
     partitionsConsumedConcurrently?: number;
+    /** See OffsetGuard.readAgain: set only for projections that take every record once by its key. */
+    readAgain?: OffsetGuard['readAgain'];
     /** Logger context. */
     name: string;
   },
@@ -56,7 +60,7 @@ export function projectionConsumer(
     },
     spec.name,
     3000,
-    { projection: spec.projection, storedOffsets: spec.storedOffsets, halts: projectionHalts, topics: names },
+    { projection: spec.projection, storedOffsets: spec.storedOffsets, halts: projectionHalts, topics: names, readAgain: spec.readAgain },
   );
 }
 
@@ -70,6 +74,29 @@ export interface OffsetGuard {
   /** How often halted topics are checked again (default 5 s). */
   haltRecheckMs?: number;
   /** How often the ids of the consumed topics are compared with those checked at assignment (default 30 s). */
+  topicIdCheckMs?: number;
+  /**
+   * Instead of halting, store offsets at the start of the topic as it is now (with its id) and
+   * read it again from there. Only for a projection that takes each record once by its key
+   * (the notifier numbers an event once per subscription): reading a topic again costs it
+   * nothing, and nothing an operator does (rebuild, restore) is needed to resume it. Without
+   * this, a notifier that noticed the replacement after `hendelseslager restore` had run stayed
+   * halted, and readiness red, until a second restore.
+   */
+  readAgain?: (topic: string, topicId: string, partitions: number[]) => Promise<void>;
+}
+
+/**
+ * For a consumer without a guard, whose offsets Kafka keeps and whose output is idempotent by key
+ * (the normalizer: event ids are deterministic): a topic deleted and created again under it
+ * (a kommune's topics recreated, a cluster replaced while the hub runs) is read again from its
+ * start. kafkajs fetches the new topic from the position it had in the old one, so without this
+ * the records the new topic got below that position (new messages, or a restore's) were skipped.
+ * Kafka drops a deleted topic's committed offsets, so a process that starts after the
+ * replacement starts at the beginning anyway; this covers the process that was running.
+ */
+export interface ReadReplacedTopicsAgain {
+  /** How often the ids of the subscribed topics are compared with those seen before (default 30 s). */
   topicIdCheckMs?: number;
 }
 
@@ -175,6 +202,10 @@ export class PatternConsumerRunner {
   private readonly expected = new Map<string, { offset: bigint; topicId: string }>();
   private lastHaltCheck = 0;
   private lastIdCheck = Date.now();
+  /** ReadReplacedTopicsAgain: the id each subscribed topic had when last seen. */
+  private readonly knownIds = new Map<string, string>();
+  /** ReadReplacedTopicsAgain: partitions to be read again from their start, and that start. */
+  private readonly readingAgain = new Map<string, bigint>();
 
   constructor(
     private readonly kafka: KafkaPort,
@@ -183,6 +214,7 @@ export class PatternConsumerRunner {
     name: string,
     private readonly pollMs = 3000,
     private readonly guard?: OffsetGuard,
+    private readonly replaced?: ReadReplacedTopicsAgain,
   ) {
     this.log = new HubLogger(name);
     this.topicList = SharedTopicList.of(kafka);
@@ -224,7 +256,11 @@ export class PatternConsumerRunner {
         return;
       }
       if (await this.recheckTopicIds()) {
-        await this.restart('halted');
+        await this.restart('topic replaced');
+        return;
+      }
+      if (await this.replacedSinceSeen()) {
+        await this.restart('topic replaced: read again');
         return;
       }
       const topics = await this.matchingTopics();
@@ -255,14 +291,16 @@ export class PatternConsumerRunner {
       if (this.guard && topics.length > 0) topics = (await this.checkWholeTopics(topics)).fine;
       if (topics.length === 0) return;
       this.expected.clear();
+      if (this.replaced) await this.markReplaced(topics);
       const consumer = this.kafka.consumer({
         ...this.options,
         topics,
         ...(this.guard ? { startOffsets: (assigned: Array<{ topic: string; partition: number }>) => this.guardedStart(assigned) } : {}),
+        ...(this.replaced ? { startOffsets: async (assigned: Array<{ topic: string; partition: number }>) => this.readAgainStart(assigned) } : {}),
         handleBatch: async (batch) => {
           const started = process.hrtime.bigint();
           try {
-            const guarded = this.guard ? await this.guardBatch(batch) : batch;
+            const guarded = this.guard ? await this.guardBatch(batch) : await this.skipUntilReadAgain(batch);
             if (!guarded) return undefined;
             const last = await this.options.handleBatch(guarded);
             if (this.guard && last !== undefined) this.expected.set(tp(batch.topic, batch.partition), { offset: BigInt(last) + 1n, topicId: guarded.topicId! });
@@ -286,6 +324,59 @@ export class PatternConsumerRunner {
   }
 
   /**
+   * ReadReplacedTopicsAgain, before (re)subscribing: each topic whose id differs from the one
+   * seen before has all its partitions set to be read again from their first offset now.
+   */
+  private async markReplaced(topics: string[]): Promise<void> {
+    await this.withAdmin(async (admin) => {
+      const ids = await admin.topicIds(topics);
+      for (const [topic, id] of ids) {
+        const before = this.knownIds.get(topic);
+        if (before && before !== id) {
+          for (const p of await admin.offsetsForTime(topic, 0)) this.readingAgain.set(tp(topic, p.partition), BigInt(p.offset));
+          this.log.warn('Topic replaced under the consumer: reading it again from its start', { groupId: this.options.groupId, topic });
+        }
+        this.knownIds.set(topic, id);
+      }
+    });
+    this.lastIdCheck = Date.now();
+  }
+
+  /** ReadReplacedTopicsAgain, periodically: has any subscribed topic a new id? */
+  private async replacedSinceSeen(): Promise<boolean> {
+    if (!this.replaced || this.subscribed.size === 0 || Date.now() - this.lastIdCheck < (this.replaced.topicIdCheckMs ?? 30000)) return false;
+    this.lastIdCheck = Date.now();
+    const ids = await this.withAdmin((admin) => admin.topicIds([...this.subscribed]));
+    return [...ids].some(([topic, id]) => this.knownIds.has(topic) && this.knownIds.get(topic) !== id);
+  }
+
+  /** ReadReplacedTopicsAgain: the assigned partitions to be read again are sought to their start. */
+  private readAgainStart(assigned: Array<{ topic: string; partition: number }>): TopicPartitionOffset[] {
+    return assigned.flatMap(({ topic, partition }) => {
+      const start = this.readingAgain.get(tp(topic, partition));
+      return start === undefined ? [] : [{ topic, partition, offset: start.toString() }];
+    });
+  }
+
+  /**
+   * ReadReplacedTopicsAgain: a partition to be read again hands on nothing until a batch starts
+   * at its start (one fetched from the old position before the seek took effect is left), then
+   * is consumed as usual.
+   */
+  private async skipUntilReadAgain(batch: BatchContext): Promise<BatchContext | undefined> {
+    const key = tp(batch.topic, batch.partition);
+    const start = this.readingAgain.get(key);
+    if (start === undefined) return batch;
+    const first = batch.records[0]?.offset;
+    if (first === undefined || BigInt(first) > start) {
+      await sleep(100);
+      return undefined;
+    }
+    this.readingAgain.delete(key);
+    return batch;
+  }
+
+  /**
    * Where each assigned partition resumes: its stored offset, once checked against the topic as
    * it is now. Partitions of a topic with a problem are not sought; the topic is halted and the
    * consumer restarted without it. A check that cannot be made fails the consumer (restarted
@@ -296,7 +387,8 @@ export class PatternConsumerRunner {
     try {
       const topics = [...new Set(assigned.map((a) => a.topic))];
       const stored = await guard.storedOffsets(topics);
-      const checks = checkStoredOffsets(assigned, stored, await this.withAdmin((admin) => currentTopics(admin, topics)));
+      const current = await this.withAdmin((admin) => currentTopics(admin, topics));
+      const { checks } = await this.readAgainWhereUnfit(checkStoredOffsets(assigned, stored, current), current);
       const haltedTopics = new Set<string>();
       for (const topic of topics) {
         const wasHalted = guard.halts.isHalted(guard.projection, topic);
@@ -330,9 +422,9 @@ export class PatternConsumerRunner {
       return undefined;
     }
     if (BigInt(batch.records[0]?.offset ?? expected.offset) < expected.offset) {
-      const { fine } = await this.checkWholeTopics([batch.topic]);
-      if (!fine.includes(batch.topic)) {
-        void this.restart('halted');
+      const { fine, readAgain } = await this.checkWholeTopics([batch.topic]);
+      if (!fine.includes(batch.topic) || readAgain.includes(batch.topic)) {
+        void this.restart(readAgain.includes(batch.topic) ? 'topic replaced: read again' : 'halted');
         return undefined;
       }
     }
@@ -363,6 +455,13 @@ export class PatternConsumerRunner {
     for (const [topic, partitions] of byTopic) {
       const now = ids.get(topic);
       if (!now || partitions.every((p) => p.topicId === now)) continue;
+      if (guard.readAgain) {
+        // The stored offsets may still carry the old id (or already the new one, from a batch
+        // fetched after the replacement): checked whole, the topic is set back to its start.
+        await this.checkWholeTopics([topic]);
+        halted = true;
+        continue;
+      }
       const halt = guard.halts.halt(
         guard.projection,
         partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset.toString(), topicId: now, problem: 'topic-replaced' as const, stored: { offset: p.offset.toString(), topicId: p.topicId } })),
@@ -394,15 +493,18 @@ export class PatternConsumerRunner {
    * halted (and logged when newly so), the others returned as fine (a halt of theirs is not
    * cleared here). Topics the cluster does not show are left out of both.
    */
-  private async checkWholeTopics(topics: string[]): Promise<{ fine: string[] }> {
+  private async checkWholeTopics(topics: string[]): Promise<{ fine: string[]; readAgain: string[] }> {
     const guard = this.guard!;
     const current = await this.withAdmin((admin) => currentTopics(admin, topics));
     const stored = await guard.storedOffsets(topics);
     const fine: string[] = [];
+    const readAgain: string[] = [];
     for (const topic of topics) {
       const now = current.get(topic);
       if (!now) continue;
-      const checks = checkStoredOffsets(now.ends.map((e) => ({ topic, partition: e.partition })), stored, current);
+      const settled = await this.readAgainWhereUnfit(checkStoredOffsets(now.ends.map((e) => ({ topic, partition: e.partition })), stored, current), current);
+      const checks = settled.checks;
+      if (settled.readAgain.has(topic)) readAgain.push(topic);
       if (!checks.some((c) => c.problem)) {
         fine.push(topic);
         continue;
@@ -411,7 +513,33 @@ export class PatternConsumerRunner {
       const halt = guard.halts.halt(guard.projection, checks, kommuneOf(guard, topic))!;
       if (!wasHalted) this.logHalt(halt);
     }
-    return { fine };
+    return { fine, readAgain };
+  }
+
+  /**
+   * With a `readAgain` guard, each topic among the checks whose stored offsets do not fit is
+   * set back to its start (offsets 0 with the topic's current id, for all its partitions) and
+   * its checks say so; without one, the checks are returned as they are, to be halted.
+   */
+  private async readAgainWhereUnfit(checks: StoredOffsetCheck[], current: Map<string, CurrentTopic>): Promise<{ checks: StoredOffsetCheck[]; readAgain: Set<string> }> {
+    const readAgain = new Set<string>();
+    const guard = this.guard!;
+    if (!guard.readAgain) return { checks, readAgain };
+    for (const c of checks) {
+      if (!c.problem || readAgain.has(c.topic)) continue;
+      const now = current.get(c.topic)!;
+      await guard.readAgain(c.topic, now.topicId, now.ends.map((e) => e.partition));
+      readAgain.add(c.topic);
+      this.log.warn('Topic replaced or truncated under a projection that takes each record once by key: reading it again from its start', {
+        projection: guard.projection,
+        topic: c.topic,
+        problem: c.problem,
+      });
+    }
+    return {
+      checks: checks.map((c) => (readAgain.has(c.topic) ? { topic: c.topic, partition: c.partition, offset: '0', topicId: c.topicId } : c)),
+      readAgain,
+    };
   }
 
   private logHalt(halt: ProjectionHalt): void {
