@@ -91,6 +91,17 @@ export function requireXmllint(): void {
   }
 }
 
+/**
+ * libxml2's verdict on the well-formedness of a document (XML 1.0 and Namespaces in XML 1.0), given
+ * as text. xmllint reports namespace errors (an undeclared prefix, a QName with two colons) but
+ * still exits 0, so its error lines count too.
+ */
+export function xmllintWellFormed(xml: string): boolean {
+  requireXmllint();
+  const run = spawnSync('xmllint', ['--noout', '--nonet', '-'], { input: xml, encoding: 'utf8' });
+  return run.status === 0 && !/^-:\d+: (?:namespace|parser) error/m.test(run.stderr);
+}
+
 function targetNamespace(file: string): string {
   const head = readFileSync(file, 'latin1').slice(0, 8000);
   const match = /targetNamespace="([^"]+)"/.exec(head);
