@@ -17,7 +17,7 @@ export interface ControllerHarness {
   metrics: HubMetrics;
   /** Accesses refused and recorded (AccessRefusalAudit), in order. */
   refusals: Array<{ status: number; reason: string }>;
-  token(options: { client?: string; scopes: string[]; kommuner: string[]; pid?: string }): Promise<string>;
+  token(options: { client?: string; scopes: string[]; kommuner: string[]; pid?: string; securityLevel?: number }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -69,7 +69,7 @@ export async function startControllers(feature: Type<unknown>, fakes: Array<[Typ
     config,
     metrics,
     refusals,
-    token: (o) => mintDevToken(keyFile, { client: o.client ?? 'edge-test', scopes: o.scopes, kommuner: o.kommuner, audience: 'hendelseslager', patientIdentifier: o.pid }),
+    token: (o) => mintDevToken(keyFile, { client: o.client ?? 'edge-test', scopes: o.scopes, kommuner: o.kommuner, audience: 'hendelseslager', patientIdentifier: o.pid, securityLevel: o.securityLevel }),
     close: () => app.close(),
   };
 }

@@ -46,6 +46,8 @@ export interface DevTokenRequest {
   expiresInSeconds?: number;
   /** Binds the token to this DPoP key (RFC 7638 thumbprint, the token's `cnf.jkt`). */
   dpopThumbprint?: string;
+  /** The acting person's security level (`security_level`), for a token that speaks for a person. */
+  securityLevel?: number;
 }
 
 export async function mintDevToken(keyFile: string, request: DevTokenRequest): Promise<string> {
@@ -61,6 +63,7 @@ export async function mintDevToken(keyFile: string, request: DevTokenRequest): P
   if (request.name) claims.name = request.name;
   if (request.patientIdentifier) claims.pid = request.patientIdentifier;
   if (request.dpopThumbprint) claims.cnf = { jkt: request.dpopThumbprint };
+  if (request.securityLevel !== undefined) claims.security_level = String(request.securityLevel);
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', kid: privateJwk.kid, typ: 'at+jwt' })
     .setIssuer(DEV_ISSUER)

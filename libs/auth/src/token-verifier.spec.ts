@@ -83,6 +83,17 @@ describe('TokenVerifier against a remote JWKS', () => {
     expect([...principal.kommuner]).toEqual(['0301', '4601']);
   });
 
+  it("reads the acting person's security level (HelseID's claim, a string; the short name too), 0 for no level, none for a system token", async () => {
+    const level = async (claims: Record<string, unknown>) => (await verifier.verify(`Bearer ${await sign(current, claims)}`)).securityLevel;
+    expect(await level({ [HELSEID_CLAIMS.securityLevel]: '4' })).toBe(4);
+    expect(await level({ [HELSEID_CLAIMS.securityLevel]: '3' })).toBe(3);
+    expect(await level({ security_level: 2 })).toBe(2);
+    expect(await level({ [HELSEID_CLAIMS.securityLevel]: '5' })).toBe(0);
+    expect(await level({ [HELSEID_CLAIMS.securityLevel]: '44' })).toBe(0);
+    expect(await level({ [HELSEID_CLAIMS.securityLevel]: 'high' })).toBe(0);
+    expect(await level({})).toBeUndefined();
+  });
+
   it('caches the key set: many verifications, one fetch', async () => {
     const before = jwks.fetches();
     for (let i = 0; i < 5; i += 1) await verifier.verify(`Bearer ${await sign(current)}`);

@@ -15,6 +15,7 @@ export const HELSEID_CLAIMS = {
   childOrganisation: 'helseid://claims/client/claims/orgnr_child',
   hpr: 'helseid://claims/hpr/hpr_number',
   pid: 'helseid://claims/identity/pid',
+  securityLevel: 'helseid://claims/identity/security_level',
 } as const;
 
 export type Scope = 'messages:write' | 'patients:read' | 'audit:read' | 'ops:admin' | 'patient:self' | 'metrics:read' | 'subscriptions:write';
@@ -31,6 +32,11 @@ export interface Principal {
   actorName?: string;
   /** The citizen's own identifier, for tokens issued to a patient (scope patient:self). */
   patientIdentifier?: string;
+  /**
+   * The security level the acting person signed in at (HelseID's `security_level`: 2, 3 or 4;
+   * 0 for a value that is no level), when the token names one. System tokens have none.
+   */
+  securityLevel?: number;
 }
 
 export class AuthenticationException extends Error {
@@ -219,6 +225,8 @@ export class TokenVerifier {
         actorName: claim('name'),
         patientIdentifier: claim('pid', HELSEID_CLAIMS.pid),
       };
+      const level = securityLevelClaim(payload.security_level ?? payload[HELSEID_CLAIMS.securityLevel]);
+      if (level !== undefined) principal.securityLevel = level;
       return boundKeyThumbprint === undefined ? { principal } : { principal, boundKeyThumbprint };
     } catch (error) {
       if (error instanceof AuthenticationException) throw error;
@@ -252,6 +260,13 @@ function confirmationThumbprint(cnf: unknown): string | undefined {
   const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
   if (typeof jkt !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(jkt)) throw new AuthenticationException('Token confirmation (cnf) is not a DPoP key thumbprint');
   return jkt;
+}
+
+/** HelseID sends the level as a string ("4"); 2, 3 or 4, else 0 (present but no level), undefined when absent. */
+function securityLevelClaim(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const level = typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : 0;
+  return [2, 3, 4].includes(level) ? level : 0;
 }
 
 function stringClaim(value: unknown): string | undefined {

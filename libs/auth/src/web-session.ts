@@ -108,6 +108,15 @@ export function mayReadPatients(identity: WebIdentity): { allowed: true } | { al
   return { allowed: true };
 }
 
+/**
+ * The same rule for API tokens: a token that names the acting person's security level (a
+ * person signed in at HelseID, not a system) may read patients only at level 4. Tokens without
+ * the claim are system tokens (client credentials) and are not affected.
+ */
+export function personBelowPatientReadLevel(principal: Principal): boolean {
+  return principal.securityLevel !== undefined && principal.securityLevel < PATIENT_READ_SECURITY_LEVEL;
+}
+
 /** The session as kept in the sealed cookie; `id` names its server-side row (ended at logout). */
 export interface WebSession {
   id: string;

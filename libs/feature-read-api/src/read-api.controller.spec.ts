@@ -87,6 +87,21 @@ describe('read API controllers (HTTP edge)', () => {
       expect(reads.read).not.toHaveBeenCalled();
     });
 
+    it('403 for a token of a person signed in below security level 4, audited; level 4 and system tokens read', async () => {
+      const refusedBefore = hub.refusals.length;
+      for (const securityLevel of [3, 2, 0]) {
+        const low = await overview({ identifier: PATIENT }, { token: await hub.token({ scopes: ['patients:read'], kommuner: [KNR], securityLevel }) });
+        expect(low.status).toBe(403);
+        expect(low.json().code).toBe('insufficient_security_level');
+        const fhir = await search('Condition', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` }, { token: await hub.token({ scopes: ['patients:read'], kommuner: [KNR], securityLevel }) });
+        expect(fhir.status).toBe(403);
+      }
+      expect(hub.refusals.slice(refusedBefore)).toEqual(Array.from({ length: 6 }, () => ({ status: 403, reason: 'security_level' })));
+      expect(reads.read).not.toHaveBeenCalled();
+      expect((await overview({ identifier: PATIENT }, { token: await hub.token({ scopes: ['patients:read'], kommuner: [KNR], securityLevel: 4 }) })).status).toBe(200);
+      expect((await overview({ identifier: PATIENT })).status).toBe(200);
+    });
+
     it('400, not 500, for a field of the wrong type (probe finding 6: {"identifierType": 5})', async () => {
       for (const body of [{ identifierType: 5, identifier: PATIENT }, { identifier: 12345678901 }, { identifier: [PATIENT] }, [PATIENT], 'null']) {
         const r = await overview(body);

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthenticationException, DpopException, Principal, Scope } from '@hub/auth';
+import { AuthenticationException, DpopException, personBelowPatientReadLevel, PATIENT_READ_SECURITY_LEVEL, Principal, Scope } from '@hub/auth';
 import { AccessRefusalAudit, RefusalReason } from './access-refusal-audit.service';
 import { ClientRateLimiter } from './client-rate-limiter.service';
 import { ReplayCacheUnavailableException, RequestAuthenticator } from './request-authenticator.service';
@@ -55,6 +55,10 @@ export class AuthGuard implements CanActivate {
       this.refusals.record(request, 403, 'insufficient_scope', principal);
       throw problem(403, 'insufficient_scope', `Token lacks scope ${scopes.join(' or ')}`);
     }
+    if (scopes.some((s) => PERSON_LEVEL_SCOPES.includes(s)) && personBelowPatientReadLevel(principal)) {
+      this.refusals.record(request, 403, 'security_level', principal);
+      throw problem(403, 'insufficient_security_level', `Patient data needs a person signed in at security level ${PATIENT_READ_SECURITY_LEVEL}`);
+    }
     const knr = request.params?.kommunenummer as string | undefined;
     if (knr !== undefined && !mayAccessKommune(principal, knr)) {
       this.refusals.record(request, 403, 'forbidden_kommune', principal);
@@ -64,6 +68,9 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 }
+
+/** Routes that hand out patient data: a person acting through them must be at security level 4. */
+const PERSON_LEVEL_SCOPES: Scope[] = ['patients:read', 'subscriptions:write'];
 
 function refusalReason(error: AuthenticationException, request: Request): RefusalReason {
   if (error instanceof DpopException && error.error === 'invalid_dpop_proof') return 'invalid_dpop_proof';
