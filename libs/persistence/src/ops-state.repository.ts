@@ -133,11 +133,14 @@ export class OpsStateRepository {
       let copied = 0;
       for (const { table_name: table } of tables) {
         if (!/^[a-z_]+$/.test(table)) continue;
+        // The structured result: for an INSERT without RETURNING, TypeORM's plain one is the (empty)
+        // rows, so the count was always 0.
         const result = await queryRunner.query(
           `INSERT INTO "${target}"."${table}" SELECT * FROM "${source}"."${table}" WHERE NOT (kommunenummer = ANY($1))`,
           [rebuiltKommuners(rebuiltKommuner)],
+          true,
         );
-        copied += Array.isArray(result) ? Number(result[1] ?? 0) : 0;
+        copied += Number(result.affected ?? 0);
       }
       const offsets = await selectStoredOffsets(queryRunner, generationOffsets(source));
       await upsertStoredOffsets(queryRunner, generationOffsets(target), offsets.filter((row) => !isRebuiltTopic(row.topic)));
