@@ -42,6 +42,23 @@ describe('Norwegian local time', () => {
     }
   });
 
+  it('gives the historical offsets of the zone, to the minute (xs:dateTime carries no seconds)', () => {
+    // The tz database's Europe/Oslo: local mean time +00:53:28 until 1893-04-01, then +01:00;
+    // summer time in 1916 and during the occupation (1940-1945, all year in 1941-1942).
+    expect(norwegianOffsetOfLocal('1850-01-01T12:00')).toBe('+00:53');
+    expect(norwegianOffsetOfLocal('1900-01-01T12:00')).toBe('+01:00');
+    expect(norwegianOffsetOfLocal('1916-06-01T12:00')).toBe('+02:00');
+    expect(norwegianOffsetOfLocal('1941-12-24T18:00')).toBe('+02:00');
+    expect(norwegianOffsetOfLocal('1970-07-01T12:00')).toBe('+01:00');
+  });
+
+  it('keeps the last minute\'s date only for that minute', () => {
+    expect(norwegianDate(new Date('2024-12-31T22:59:00Z'))).toBe('2024-12-31');
+    expect(norwegianDate(new Date('2024-12-31T22:59:59.999Z'))).toBe('2024-12-31');
+    expect(norwegianDate(new Date('2024-12-31T23:00:00Z'))).toBe('2025-01-01');
+    expect(norwegianDate(new Date('2024-12-31T22:59:30Z'))).toBe('2024-12-31');
+  });
+
   it('refuses what is not a local date-time', () => {
     expect(() => norwegianOffsetOfLocal('yesterday')).toThrow(RangeError);
   });
