@@ -54,7 +54,9 @@ describe('loadHubConfig', () => {
   it('sizes topic provisioning and idle fetching, and refuses a CreateTopics request size Kafka would refuse', () => {
     const config = loadHubConfig(dev);
     expect(config.kafka.provisioning).toEqual({ maxRecordsPerRequest: 5000, concurrency: 2 });
-    expect([config.kafka.fetchMaxWaitMs, config.kafka.fetchMinBytes, config.lagMonitorIntervalMs]).toEqual([1000, 1, 10000]);
+    expect([config.kafka.fetchMaxWaitMs, config.kafka.fetchMinBytes, config.lagMonitorIntervalMs, config.kafka.topicPollMs]).toEqual([1000, 1, 10000, 3000]);
+    expect(loadHubConfig({ ...dev, KAFKA_TOPIC_POLL_MS: '30000' }).kafka.topicPollMs).toBe(30000);
+    expect(() => loadHubConfig({ ...dev, KAFKA_TOPIC_POLL_MS: '50' })).toThrow(/KAFKA_TOPIC_POLL_MS=50/);
     const tuned = loadHubConfig({ ...dev, KAFKA_PROVISION_MAX_RECORDS: '200', KAFKA_PROVISION_CONCURRENCY: '4', KAFKA_FETCH_MAX_WAIT_MS: '5000', LAG_MONITOR_INTERVAL_MS: '60000' });
     expect([tuned.kafka.provisioning.maxRecordsPerRequest, tuned.kafka.provisioning.concurrency, tuned.kafka.fetchMaxWaitMs, tuned.lagMonitorIntervalMs]).toEqual([200, 4, 5000, 60000]);
     expect(() => loadHubConfig({ ...dev, KAFKA_PROVISION_MAX_RECORDS: '10001' })).toThrow(/KAFKA_PROVISION_MAX_RECORDS=10001 \(at most 10000/);

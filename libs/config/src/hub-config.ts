@@ -53,6 +53,13 @@ export interface HubConfig {
     fetchMaxWaitMs: number;
     /** KAFKA_FETCH_MIN_BYTES: bytes a fetch waits for (up to fetchMaxWaitMs); 1 answers with the first record. */
     fetchMinBytes: number;
+    /**
+     * KAFKA_TOPIC_POLL_MS: how often the consumers of a process list the cluster's topics to find
+     * kommune topics provisioned elsewhere (by another instance) or gone. Topics this process
+     * provisions are picked up at once. Each list is the metadata of every topic in the cluster:
+     * with hundreds of kommuner, thousands.
+     */
+    topicPollMs: number;
     /** How the topic provisioner creates many kommuner's topics (issue #15). */
     provisioning: {
       /** KAFKA_PROVISION_MAX_RECORDS: metadata records per CreateTopics request (KRaft refuses more than 10000). */
@@ -220,6 +227,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       fetchMaxBytes: env.KAFKA_FETCH_MAX_BYTES ? int('KAFKA_FETCH_MAX_BYTES', 0, 1024) : undefined,
       fetchMaxWaitMs: int('KAFKA_FETCH_MAX_WAIT_MS', 1000, 10),
       fetchMinBytes: int('KAFKA_FETCH_MIN_BYTES', 1, 1),
+      topicPollMs: int('KAFKA_TOPIC_POLL_MS', 3000, 100),
       provisioning: {
         maxRecordsPerRequest: int('KAFKA_PROVISION_MAX_RECORDS', 5000, 10),
         concurrency: int('KAFKA_PROVISION_CONCURRENCY', 2, 1),

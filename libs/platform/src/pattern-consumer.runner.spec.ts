@@ -309,6 +309,42 @@ describe('PatternConsumerRunner reading a replaced topic again (idempotent consu
   });
 });
 
+describe('PatternConsumerRunner and topics this process provisions', () => {
+  it('takes a new topic at once when the list is told it changed, without waiting for its poll', async () => {
+    const topics = [TOPICS.events('0301')];
+    const consumers: ConsumerOptions[] = [];
+    const kafka = {
+      admin: async () => ({ listTopics: async () => [...topics], disconnect: async () => undefined }),
+      consumer: (options: ConsumerOptions) => {
+        consumers.push(options);
+        return { start: async () => undefined, stop: async () => undefined };
+      },
+    } as unknown as KafkaPort;
+    const list = SharedTopicList.of(kafka);
+    list.pollMs = 3_600_000;
+    const runner = new PatternConsumerRunner(kafka, TOPICS.pattern('events'), { groupId: 'g', fromBeginning: true, commitToGroup: true, handleBatch: async () => undefined }, 'Test');
+    runner.start();
+    try {
+      for (let i = 0; i < 100 && consumers.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(consumers.map((c) => c.topics)).toEqual([[TOPICS.events('0301')]]);
+      topics.push(TOPICS.events('4601'));
+      await new Promise((r) => setTimeout(r, 50));
+      // The poll is an hour away: nothing yet.
+      expect(consumers).toHaveLength(1);
+      list.changed();
+      for (let i = 0; i < 100 && consumers.length === 1; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(consumers.map((c) => c.topics)).toEqual([[TOPICS.events('0301')], [TOPICS.events('0301'), TOPICS.events('4601')]]);
+    } finally {
+      await runner.stop();
+    }
+    // A stopped runner no longer listens.
+    topics.push(TOPICS.events('5001'));
+    list.changed();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(consumers).toHaveLength(2);
+  });
+});
+
 describe('SharedTopicList', () => {
   it('serves the topic polls of every runner of a process with one admin client, shares a request in flight, and closes the client when the last runner stops', async () => {
     let opened = 0;

@@ -59,7 +59,7 @@ export function projectionConsumer(
       handleBatch: spec.handleBatch,
     },
     spec.name,
-    3000,
+    undefined,
     { projection: spec.projection, storedOffsets: spec.storedOffsets, halts: projectionHalts, topics: names, readAgain: spec.readAgain },
   );
 }
@@ -127,6 +127,9 @@ export class SharedTopicList {
   private admin?: Promise<AdminPort>;
   private inFlight?: Promise<string[]>;
   private users = 0;
+  private readonly listeners = new Set<() => void>();
+  /** How often each runner polls the list (KAFKA_TOPIC_POLL_MS, set where the port is made). */
+  pollMs = 3000;
 
   private constructor(private readonly kafka: KafkaPort) {}
 
@@ -149,6 +152,20 @@ export class SharedTopicList {
     if (this.users > 0) return;
     await this.inFlight?.catch(() => undefined);
     await this.close();
+  }
+
+  /**
+   * Called when this process has created topics (the provisioner): every runner looks at once,
+   * instead of at its next poll.
+   */
+  changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Registers a runner's look at the list on `changed`; returns the unregistering function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Every topic of the cluster: the request in flight if there is one, else a new one. */
@@ -198,6 +215,7 @@ export class PatternConsumerRunner {
   private restartScheduled = false;
   private readonly topicList: SharedTopicList;
   private listing = false;
+  private stopListening?: () => void;
   /** Per partition of the current assignment: the next offset expected and the topic's id (guarded consumers). */
   private readonly expected = new Map<string, { offset: bigint; topicId: string }>();
   private lastHaltCheck = 0;
@@ -212,7 +230,8 @@ export class PatternConsumerRunner {
     private readonly pattern: RegExp,
     private readonly options: Omit<ConsumerOptions, 'topics'>,
     name: string,
-    private readonly pollMs = 3000,
+    /** How often the topic list is polled; the process's KAFKA_TOPIC_POLL_MS (SharedTopicList) when omitted. */
+    private readonly pollMs?: number,
     private readonly guard?: OffsetGuard,
     private readonly replaced?: ReadReplacedTopicsAgain,
   ) {
@@ -225,14 +244,23 @@ export class PatternConsumerRunner {
     if (!this.listing) this.topicList.acquire();
     this.listing = true;
     void this.restart('start');
-    this.timer = setInterval(() => void this.checkTopics(), this.pollMs);
+    this.timer = setInterval(() => void this.checkTopics(), this.pollMs ?? this.topicList.pollMs);
     this.timer.unref();
+    this.stopListening ??= this.topicList.onChange(() => this.lookNow());
+  }
+
+  /** Looks at the topic list now, or as soon as a restart under way has finished. */
+  private lookNow(): void {
+    if (this.restarting) void this.restarting.finally(() => void this.checkTopics());
+    else void this.checkTopics();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     runningConsumerGroups.delete(this.options.groupId);
     if (this.timer) clearInterval(this.timer);
+    this.stopListening?.();
+    this.stopListening = undefined;
     await this.restarting?.catch(() => undefined);
     await this.consumer?.stop().catch(() => undefined);
     this.consumer = undefined;

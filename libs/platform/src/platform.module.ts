@@ -17,6 +17,7 @@ import { DatabaseLifecycle } from './database-lifecycle.service';
 import { DeadLetterWriter } from './dead-letter-writer.service';
 import { AuditWriter } from './audit-writer.service';
 import { LagMonitor } from './lag-monitor.service';
+import { SharedTopicList } from './pattern-consumer.runner';
 import { HttpDrain } from './http-drain.service';
 import { TokenVerifierProvider } from './token-verifier.provider';
 import { RequestAuthenticator } from './request-authenticator.service';
@@ -56,7 +57,9 @@ const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadMo
           logger: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) =>
             kafkaLog[level === 'debug' ? 'debug' : level](message, extra),
         };
-        return config.kafka.client === 'platformatic' ? new PlatformaticAdapter(options) : new KafkajsAdapter(options);
+        const port = config.kafka.client === 'platformatic' ? new PlatformaticAdapter(options) : new KafkajsAdapter(options);
+        SharedTopicList.of(port).pollMs = config.kafka.topicPollMs;
+        return port;
       },
     },
     // The process's topic and consumer group names, under the configured namespace (HENDELSESLAGER_NAMESPACE).

@@ -4,6 +4,7 @@ import type { KommuneDirectory, KommuneEntry } from '@hub/directory';
 import type { AdminPort, KafkaPort, TopicSpec } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import type { DataSource } from 'typeorm';
+import { SharedTopicList } from './pattern-consumer.runner';
 import { ProvisioningStatus } from './provisioning-status';
 import { ReadinessService } from './readiness.service';
 import { forEachConcurrently, TopicProvisioner } from './topic-provisioner.service';
@@ -112,6 +113,22 @@ describe('TopicProvisioner', () => {
     await provisioner.provisionNew();
     expect(fake.requests.slice(before).flat().map((s) => s.topic.split('.')[2])).toEqual(Array(2 * TOPICS_PER_KOMMUNE).fill('1004').map((k, i) => (i < TOPICS_PER_KOMMUNE ? k : '1005')));
     expect(status.unprovisioned()).toEqual([]);
+  });
+
+  it("tells the process's consumers when it has created topics, and only then", async () => {
+    let refuse = true;
+    const fake = kraftLikeKafka({ refuse: () => refuse });
+    const told = jest.fn();
+    SharedTopicList.of(fake.kafka).onChange(told);
+    const { provisioner } = provisionerFor(kommuner(2), fake.kafka);
+
+    await provisioner.provisionNew();
+    expect(told).not.toHaveBeenCalled();
+    refuse = false;
+    await provisioner.provisionNew();
+    expect(told).toHaveBeenCalledTimes(1);
+    await provisioner.provisionNew();
+    expect(told).toHaveBeenCalledTimes(1);
   });
 
   it("creates a kommune's topics with its own partition count from the directory, else KAFKA_TOPIC_PARTITIONS", async () => {

@@ -4,6 +4,7 @@ import { kommuneTopicSpecs, TopicNames } from '@hub/contracts';
 import { KommuneDirectory } from '@hub/directory';
 import { AdminPort, batchTopicGroups, KafkaPort, KafkaUnavailableException, TopicSpec } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
+import { SharedTopicList } from './pattern-consumer.runner';
 import { PeriodicJob } from './periodic-job';
 import { HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ProvisioningStatus } from './provisioning-status';
@@ -89,7 +90,11 @@ export class TopicProvisioner implements OnApplicationBootstrap, OnApplicationSh
       await Promise.all(admins.filter(isAdmin).map((a) => a.disconnect().catch(() => undefined)));
     }
     const done = missing.length - failed.length;
-    if (done > 0) this.log.info('Kommune topics ready', { kommuner: done, requests: requests.length, ms: Date.now() - started });
+    if (done > 0) {
+      this.log.info('Kommune topics ready', { kommuner: done, requests: requests.length, ms: Date.now() - started });
+      // This process's consumers take the new topics now, not at their next topic poll.
+      SharedTopicList.of(this.kafka).changed();
+    }
     if (failed.length > 0) {
       this.log.warn('Could not provision kommune topics; will retry', { unprovisioned: failed.length, kommuner: failed.slice(0, 20), error: messageOf(firstError) });
     }
