@@ -265,6 +265,12 @@ describe('mapPlo: Pasientlogistikk subtypes', () => {
     expect(m.patientEvents).toStrictEqual([{ kind: 'ADMITTED', eventCode: '1', time: '2024-01-29' }]);
   });
 
+  it('an element with a subtype name in a foreign namespace beside the real subtype is ignored, events and all', () => {
+    const foreign = `<x:MeldingInnlagtPasient xmlns:x="urn:example:other">${event({ code: '2', time: '2024-02-01' })}</x:MeldingInnlagtPasient>`;
+    const m = parseText(logistics('LOG_INNLAGT', 'MeldingInnlagtPasient', event({ code: '1', time: '2024-01-29' }), foreign));
+    expect(m.patientEvents).toStrictEqual([{ kind: 'ADMITTED', eventCode: '1', time: '2024-01-29' }]);
+  });
+
   it('only another element in the message namespace is still a Pasientlogistikk without its subtype', () => {
     const e = parseFailure(msgHead({ msgType: 'LOG_DOD', payload: ploPayload({ ...LOGISTICS_16, body: '<pl:Tillegg/>' }) }));
     expect(e.message).toBe("Pasientlogistikk has no subtype element for MsgInfo/Type 'LOG_DOD'");
