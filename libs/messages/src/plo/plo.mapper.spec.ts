@@ -283,6 +283,33 @@ describe('mapPlo: Pasientlogistikk subtypes', () => {
   });
 });
 
+describe('mapPlo: the rarely seen PLO types (guide §2.1, §2.4)', () => {
+  /** A PLO 2.0 payload: InformasjonOmForsendelsen inside FellesAdministrativeOpplysninger, then `body`. */
+  const plo20 = (root: string, segment: string, body: string) =>
+    `<pl:${root} xmlns:pl="http://ehelse.no/xmlstds/po/${segment}/2016-05-30" xmlns:po="${NS.PO_20}"><po:TypeInnholdIMelding><po:TypeInnhold V="1"/></po:TypeInnholdIMelding><po:FellesAdministrativeOpplysninger><po:InformasjonOmForsendelsen><po:Forsendelsesstatus V="N"/></po:InformasjonOmForsendelsen></po:FellesAdministrativeOpplysninger>${body}</pl:${root}>`;
+
+  it.each([
+    ['TVERRFAGLIG_EPIKRISE', ploPayload({ ...UTSKRIVNING_16, body: '' }), 'TverrfagligEpikrise', '1.6'],
+    ['KONSULTASJON', ploPayload({ root: 'Konsultasjon', msgNs: 'http://www.kith.no/xmlstds/po/HelseopplysningerTilLege/2012-04-01', poNs: NS.PO_16, body: '' }), 'Konsultasjon', '1.6'],
+    ['FRAVARSMELDING', ploPayload({ root: 'MeldingFravar', msgNs: 'http://www.kith.no/xmlstds/po/MeldingFravar/2009-06-30', poNs: NS.PO_15, body: '' }), 'MeldingFravar', '1.5'],
+    ['SAMMENFATNING', plo20('Sammenfatning', 'Sammenfatning', ''), 'Sammenfatning', '2.0'],
+  ])('%s with its payload root is accepted', (msgType, payload, root, version) => {
+    const m = parseText(msgHead({ msgType, payload }));
+    expect(m).toMatchObject({ standard: 'PLO', standardVersion: version, payloadRoot: root, status: 'N' });
+  });
+
+  it('LOG_TILBAKEMELDING (2.0): TilbakemeldingUtskrivningsklarPasient is its subtype, with no default event kind', () => {
+    const subtype =
+      '<pl:TilbakemeldingUtskrivningsklarPasient><po:TidsfestetHendelse><po:Hendelsekode V="3"/><po:TidspunktForHendelse>2024-02-05T09:00:00</po:TidspunktForHendelse></po:TidsfestetHendelse>' +
+      '<po:TidsfestetHendelse><po:TidspunktForHendelse>2024-02-06T09:00:00</po:TidspunktForHendelse></po:TidsfestetHendelse></pl:TilbakemeldingUtskrivningsklarPasient>';
+    const m = parseText(msgHead({ msgType: 'LOG_TILBAKEMELDING', payload: plo20('Pasientlogistikk', 'Pasientlogistikk', subtype) }));
+    expect(m.patientEvents).toStrictEqual([
+      { kind: 'DISCHARGE_READY', eventCode: '3', time: '2024-02-05T09:00:00' },
+      { kind: 'OTHER', time: '2024-02-06T09:00:00' },
+    ]);
+  });
+});
+
 describe('mapPlo: MsgInfo/Type in error messages', () => {
   it('a Type of 60 characters is quoted whole, one of 61 is clipped to 60 and marked', () => {
     const sixty = `LOG_${'X'.repeat(56)}`;
