@@ -100,9 +100,8 @@ export function mapPlo(root: XmlElement, info: PloPayloadInfo, msgType: string, 
   const forsendelse =
     child(root, po, 'InformasjonOmForsendelsen') ?? child(child(root, po, 'FellesAdministrativeOpplysninger'), po, 'InformasjonOmForsendelsen');
   const status = readDocumentStatus(childV(forsendelse, po, 'Forsendelsesstatus'), 'InformasjonOmForsendelsen/Forsendelsesstatus', ctx);
-  if (forsendelse !== undefined) {
-    parseBoolean(childText(forsendelse, po, 'SvarPaaForesporsel'), 'InformasjonOmForsendelsen/SvarPaaForesporsel', ctx.warn);
-  }
+  // Read only for its warning; readDocumentStatus has already refused a message without InformasjonOmForsendelsen.
+  parseBoolean(childText(forsendelse, po, 'SvarPaaForesporsel'), 'InformasjonOmForsendelsen/SvarPaaForesporsel', ctx.warn);
 
   const facts: PayloadFacts = { status, services: [], serviceNeeds: [], diagnoses: [], patientEvents: [] };
   let serviceIndex = 0;

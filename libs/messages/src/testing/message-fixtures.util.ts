@@ -71,6 +71,16 @@ export function orienteringPayload(opts: { msgNs: string; poNs: string; status?:
   return `<pl:OrienteringOmTjenestetilbud xmlns:pl="${opts.msgNs}" xmlns="${opts.poNs}">${head}${services}</pl:OrienteringOmTjenestetilbud>`;
 }
 
+/**
+ * Any PLO 1.x payload: root `root` in the message namespace `msgNs` (prefix `pl`), its children in the
+ * poKomponent namespace `poNs` as the default namespace (guide §2.1 "Namespace layout"):
+ * InformasjonOmForsendelsen first (Forsendelsesstatus N unless `info` replaces its content), then `body`.
+ */
+export function ploPayload(opts: { root: string; msgNs: string; poNs: string; info?: string; body: string }): string {
+  const info = opts.info ?? '<Forsendelsesstatus V="N"/>';
+  return `<pl:${opts.root} xmlns:pl="${opts.msgNs}" xmlns="${opts.poNs}"><InformasjonOmForsendelsen>${info}</InformasjonOmForsendelsen>${opts.body}</pl:${opts.root}>`;
+}
+
 /** parseMessage over a UTF-8 string. */
 export function parseText(xml: string): ParsedMessage {
   return parseMessage(Buffer.from(xml, 'utf8'));
