@@ -223,6 +223,11 @@ describe('readMsgHead: Documents', () => {
       attachment('A', `<MimeType>text/plain</MimeType>${b64('urn:other')}`),
     ].join('');
     const { head } = read(msgHeadXml({}, PAYLOAD_DOC + docs));
-    expect(head.attachments).toStrictEqual([{ mimeType: 'application/pdf', description: 'EKG', sizeBytes: 5 }, { description: 'Bilde' }, {}, { mimeType: 'text/plain' }]);
+    expect(head.attachments).toStrictEqual([
+      { mimeType: 'application/pdf', description: 'EKG', sizeBytes: 5 },
+      { description: 'Bilde' },
+      {},
+      { mimeType: 'text/plain' },
+    ]);
   });
 });

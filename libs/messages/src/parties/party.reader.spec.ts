@@ -54,7 +54,9 @@ describe('readMsgHeadOrganisation', () => {
   });
 
   it('a level with a name but no identifier, or identifiers but no name, is a level; an empty one is not', () => {
-    const org = mh(`<Organisation><OrganisationName>Kun navn</OrganisationName><Organisation>${ident('6', 'LAV')}<Organisation/></Organisation></Organisation>`);
+    const org = mh(
+      `<Organisation><OrganisationName>Kun navn</OrganisationName><Organisation>${ident('6', 'LAV')}<Organisation/></Organisation></Organisation>`,
+    );
     expect(readMsgHeadOrganisation(org, 'COP')).toStrictEqual({
       role: 'COP',
       organisation: [{ name: 'Kun navn' }, { identifiers: [{ type: 'LAV', id: '6' }] }],
@@ -119,7 +121,10 @@ describe('readMsgHeadParty', () => {
 
   it('a HealthcareProfessional alone is the person of a party without organisation; no role unless given', () => {
     const party = mh(`<OtherReceiver><HealthcareProfessional><GivenName>P</GivenName>${ident('2', 'HER')}</HealthcareProfessional></OtherReceiver>`);
-    expect(readMsgHeadParty(party)).toStrictEqual({ organisation: [], healthcareProfessional: { name: 'P', herId: '2', identifiers: [{ type: 'HER', id: '2' }] } });
+    expect(readMsgHeadParty(party)).toStrictEqual({
+      organisation: [],
+      healthcareProfessional: { name: 'P', herId: '2', identifiers: [{ type: 'HER', id: '2' }] },
+    });
     expect(readMsgHeadParty(mh('<OtherReceiver><Person/></OtherReceiver>'))).toStrictEqual({ organisation: [] });
   });
 });

@@ -97,7 +97,10 @@ describe('readMsgHeadPatient', () => {
   it('an Ident without Id or TypeId is skipped with a warning that carries no value', () => {
     const { warn, warnings } = collect();
     const patient = readMsgHeadPatient(
-      within(NS.MSGHEAD, `<Patient><Ident><Id>${LINE_DANSER_FNR}</Id></Ident><Ident><TypeId V="FNR"/></Ident><Ident><Id>X-1</Id><TypeId V="DUF"/></Ident></Patient>`),
+      within(
+        NS.MSGHEAD,
+        `<Patient><Ident><Id>${LINE_DANSER_FNR}</Id></Ident><Ident><TypeId V="FNR"/></Ident><Ident><Id>X-1</Id><TypeId V="DUF"/></Ident></Patient>`,
+      ),
       warn,
     );
     expect(patient?.identifiers).toStrictEqual([{ type: 'DUF', value: 'X-1' }]);
@@ -105,7 +108,9 @@ describe('readMsgHeadPatient', () => {
   });
 
   it('elements outside the MsgHead namespace are not read', () => {
-    expect(readMsgHeadPatient(within(NS.HENVISNING_10, `<Patient><FamilyName>Danser</FamilyName></Patient>`), collect().warn)).toStrictEqual({ identifiers: [] });
+    expect(readMsgHeadPatient(within(NS.HENVISNING_10, `<Patient><FamilyName>Danser</FamilyName></Patient>`), collect().warn)).toStrictEqual({
+      identifiers: [],
+    });
   });
 });
 
@@ -120,10 +125,7 @@ describe('readBarePatient (Epikrise / Henvisning 1.x)', () => {
   it('reads OffId + TypeOffId (type any case), Name "Etternavn, Fornavn", DateOfBirth/@V and Sex/@V', () => {
     const { warn, warnings } = collect();
     expect(
-      read(
-        `<Patient><Name>Danser, Line</Name><DateOfBirth V="1969-11-13"/><Sex V="2"/><OffId>131169 00216</OffId><TypeOffId V="fnr"/></Patient>`,
-        warn,
-      ),
+      read(`<Patient><Name>Danser, Line</Name><DateOfBirth V="1969-11-13"/><Sex V="2"/><OffId>131169 00216</OffId><TypeOffId V="fnr"/></Patient>`, warn),
     ).toStrictEqual({
       identifiers: [{ type: 'FNR', value: LINE_DANSER_FNR, checksumValid: true, valid: true }],
       familyName: 'Danser',
