@@ -206,6 +206,14 @@ describe('readMsgHead: Documents', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('a Document without RefDoc or without RefDoc/MsgType is neither payload nor attachment', () => {
+    const docs = `<Document/><Document><RefDoc><MimeType>application/pdf</MimeType><Content><Untyped xmlns="urn:untyped"/></Content></RefDoc></Document>`;
+    const { head, warnings } = read(msgHeadXml({}, docs + PAYLOAD_DOC));
+    expect(head.payload).toMatchObject({ ns: 'urn:payload-1', name: 'Notat' });
+    expect(head.attachments).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
   it('further XML Documents are ignored and counted in a warning', () => {
     const extra = attachment('XML', '<Content><Extra xmlns="urn:extra"/></Content>');
     const { head, warnings } = read(msgHeadXml({}, PAYLOAD_DOC + extra + extra));
