@@ -123,6 +123,20 @@ describe('decodeXmlBytes: byte-order marks', () => {
     expect(decodeXmlBytes(Buffer.concat([bom, Buffer.from('<?xml version="1.0" encoding="ebcdic"?><a/>', 'utf8')])).warnings).toEqual([]);
   });
 
+  it('only the first byte-order mark is removed: a second U+FEFF is text (which the XML reader then refuses)', () => {
+    const twice = '\uFEFF<a/>';
+    expect(decodeXmlBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(twice, 'utf8')])).text).toBe(twice);
+    expect(decodeXmlBytes(Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(twice, 'utf16le')])).text).toBe(twice);
+    expect(decodeXmlBytes(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(iconv.encode(twice, 'utf16le')).swap16()])).text).toBe(twice);
+  });
+
+  it('after a UTF-8 byte-order mark, a declaration without encoding, or with one beyond the first 256 characters, is no conflict', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    expect(decodeXmlBytes(Buffer.concat([bom, Buffer.from('<?xml version="1.0"?><a/>', 'utf8')])).warnings).toEqual([]);
+    const late = `<?xml version="1.0"${' '.repeat(240)}encoding="ISO-8859-1"?><a/>`;
+    expect(decodeXmlBytes(Buffer.concat([bom, Buffer.from(late, 'utf8')])).warnings).toEqual([]);
+  });
+
   it('a UTF-8 byte-order mark over another declared encoding wins, with a warning naming both', () => {
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<?xml version="1.0" encoding="Windows-1252"?><a/>', 'utf8')]);
     expect(decodeXmlBytes(bytes).warnings).toEqual(["Byte-order mark (utf-8) overrides declared encoding 'windows-1252'"]);
