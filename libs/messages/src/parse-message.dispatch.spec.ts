@@ -131,6 +131,20 @@ describe('parseMessage: the envelopes', () => {
     });
   });
 
+  it('a bare Message without Status has no processing status', () => {
+    const xml = `<Message xmlns="${NS.HENVISNING_10}"><Type V="H"/><MIGversion>1.0</MIGversion><GenDate V="2010-01-02"/><MsgId>${TEST_UUID}</MsgId>
+      <ServReq><ServType V="N"/><Id>ref-1</Id>${SYKEHUS}${LEGEKONTOR}</ServReq></Message>`;
+    const m = parseText(xml);
+    expect(m).toMatchObject({ envelope: 'Message', standard: 'HENVISNING', standardVersion: '1.0' });
+    expect(m).not.toHaveProperty('processingStatus');
+    expect(m).not.toHaveProperty('patient');
+  });
+
+  it('a MsgHead without Patient has no patient', () => {
+    const m = parseText(msgHead({ msgType: 'DIALOG_NOTAT', payload: `<Dialogmelding xmlns="${NS.DIALOG_10}"><Notat/></Dialogmelding>`, patient: '' }));
+    expect(m).not.toHaveProperty('patient');
+  });
+
   it('a MsgHead without an XML Document has no payload namespace or root', () => {
     const m = parseText(msgHead({ msgType: 'DIALOG_NOTAT', payload: '' }));
     expect(m).toMatchObject({ envelope: 'MsgHead', standard: 'OTHER', standardVersion: '', payloadNamespace: '', payloadRoot: '' });
@@ -162,6 +176,19 @@ describe('parseMessage: payloads inside MsgHead', () => {
   it('a payload root that is not the standard root of its namespace is an unknown payload (OTHER)', () => {
     const m = parseText(msgHead({ msgType: 'DIALOG_NOTAT', payload: `<Notat xmlns="${NS.DIALOG_10}"/>` }));
     expect(m).toMatchObject({ standard: 'OTHER', standardVersion: '', status: null, payloadNamespace: NS.DIALOG_10, payloadRoot: 'Notat' });
+  });
+
+  it('another root in the namespace of a bare standard is an unknown payload (OTHER), not a wrapped Message', () => {
+    const m = parseText(msgHead({ msgType: 'EPIKRISE', payload: `<ServRprt xmlns="${NS.EPIKRISE_12}"><ServType V="N"/></ServRprt>` }));
+    expect(m).toMatchObject({ standard: 'OTHER', standardVersion: '', status: null, payloadRoot: 'ServRprt' });
+  });
+
+  it('a wrapped bare Message without Patient in a MsgHead without Patient leaves the patient out', () => {
+    const payload = `<Message xmlns="${NS.EPIKRISE_12}"><Type V="EPIKRISE"/><MIGversion>v1.2</MIGversion><GenDate V="2012-01-02"/><MsgId>inner-1</MsgId>
+      <ServRprt><ServType V="N"/><ServProvId>doc-8</ServProvId>${SYKEHUS}${LEGEKONTOR}</ServRprt></Message>`;
+    const m = parseText(msgHead({ msgType: 'EPIKRISE', payload, patient: '' }));
+    expect(m).toMatchObject({ standard: 'EPIKRISE', explicitDocumentId: 'doc-8' });
+    expect(m).not.toHaveProperty('patient');
   });
 
   it('an AppRec wrapped in MsgHead is not mapped as a receipt: OTHER', () => {

@@ -177,8 +177,8 @@ describe('decodeXmlBytes: byte-order marks', () => {
   });
 
   it('bytes that only partly match a byte-order mark are not one', () => {
-    // The UTF-8 mark needs all three of 0xEF 0xBB 0xBF: "a¿" ends in 0xBF, U+0EFF is 0xE0 0xBB 0xBF.
-    for (const text of ['a\u00bf', '\u0eff']) {
+    // The UTF-8 mark needs all three of 0xEF 0xBB 0xBF: "a¿" ends in 0xBF, U+0EFF is 0xE0 0xBB 0xBF, U+F03F is 0xEF 0x80 0xBF.
+    for (const text of ['a\u00bf', '\u0eff', '\uf03f']) {
       expect(decodeXmlBytes(Buffer.from(text, 'utf8'))).toMatchObject({ text, encoding: 'utf-8' });
     }
     expect(expectNotWellFormed(() => decodeXmlBytes(Buffer.from([0xef, 0xbb, 0x41]))).message).toBe(
