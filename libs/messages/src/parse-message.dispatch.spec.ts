@@ -176,6 +176,7 @@ describe('parseMessage: payloads inside MsgHead', () => {
   it('a payload root that is not the standard root of its namespace is an unknown payload (OTHER)', () => {
     const m = parseText(msgHead({ msgType: 'DIALOG_NOTAT', payload: `<Notat xmlns="${NS.DIALOG_10}"/>` }));
     expect(m).toMatchObject({ standard: 'OTHER', standardVersion: '', status: null, payloadNamespace: NS.DIALOG_10, payloadRoot: 'Notat' });
+    expect(m).not.toHaveProperty('explicitDocumentId');
   });
 
   it('another root in the namespace of a bare standard is an unknown payload (OTHER), not a wrapped Message', () => {
