@@ -60,7 +60,7 @@ describe('TokenVerifier: the claims it reads', () => {
     expect((await verifier.verify(`Bearer ${await sign({ client_id: 'c', [HELSEID_CLAIMS.parentOrganisation]: 'parent' })}`)).organisation).toBe('parent');
     expect(HELSEID_CLAIMS).toEqual({
       parentOrganisation: 'helseid://claims/client/claims/orgnr_parent', childOrganisation: 'helseid://claims/client/claims/orgnr_child',
-      hpr: 'helseid://claims/hpr/hpr_number', pid: 'helseid://claims/identity/pid',
+      hpr: 'helseid://claims/hpr/hpr_number', pid: 'helseid://claims/identity/pid', securityLevel: 'helseid://claims/identity/security_level',
     });
   });
 
