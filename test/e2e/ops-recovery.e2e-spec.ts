@@ -189,12 +189,18 @@ describe('ops: recovery after a kommune topic is replaced under a running hub', 
       .map((r) => r.msg_id)
       .sort();
 
+  const archived = async () =>
+    Number((await sql<{ n: string }>('SELECT count(*)::text AS n FROM raw_message_archive WHERE kommunenummer = $1', [k.kommunenummer]))[0].n);
+
   beforeAll(async () => {
     hub = await startHub([k]);
     ops = await openOps();
     gateway = await hub.token({ client: 'gw', scopes: ['messages:write'], kommuner: [k.kommunenummer] });
     await postMessages(6);
-    await eventually(async () => ((await liveMsgIds()).length === 6 ? true : undefined), 90000);
+    // The archive too: a message not yet archived when its topic goes is what a restore cannot bring
+    // back (docs/deployment.md, "Recovery": the archive's lag is the loss window). On a loaded machine
+    // the raw archive can trail the read model, and the restore then wrote fewer than six.
+    await eventually(async () => ((await liveMsgIds()).length === 6 && (await archived()) === 6 ? true : undefined), 90000);
   });
   afterAll(async () => {
     await ops?.close();
