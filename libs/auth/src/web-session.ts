@@ -9,7 +9,8 @@ import { HELSEID_CLAIMS, Principal } from './token-verifier';
  * Pure functions and a codec; the Nest controllers in libs/feature-read-api use them.
  */
 
-export const HELSEID_SECURITY_LEVEL_CLAIM = 'helseid://claims/identity/security_level';
+/** HelseID's security level claim (one name with the access token's, `HELSEID_CLAIMS.securityLevel`). */
+export const HELSEID_SECURITY_LEVEL_CLAIM = HELSEID_CLAIMS.securityLevel;
 
 /** HelseID's scopes for the identity claims the hub reads (besides `openid` and `profile`). */
 export const HELSEID_WEB_SCOPES = ['openid', 'profile', 'helseid://scopes/identity/pid', 'helseid://scopes/identity/security_level', 'helseid://scopes/hpr/hpr_number'];
