@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AvroCodec, RegistryUnavailableException, SUBJECT_COMPATIBILITY } from './avro-codec';
+import { AvroCodec, isRegistryUnreachable, RegistryUnavailableException, SUBJECT_COMPATIBILITY } from './avro-codec';
 import type { RawMessageRecord } from './events/raw-message.event';
 import { loadSchema } from './schema-files';
 import { TopicNames } from './topics.constant';
@@ -201,5 +201,28 @@ describe('AvroCodec without a registry', () => {
     }
     const decoded = await codec.decode(Buffer.from([0, 0, 0, 0, 1, 0])).catch((e) => e);
     expect(decoded).toBeInstanceOf(RegistryUnavailableException);
+  });
+});
+
+describe('isRegistryUnreachable', () => {
+  it('finds the socket\'s error code in the message, the error\'s code or its cause\'s code', () => {
+    expect(isRegistryUnreachable(new Error('connect ECONNREFUSED 127.0.0.1:8081'))).toBe(true);
+    expect(isRegistryUnreachable(Object.assign(new Error('request failed'), { code: 'ECONNRESET' }))).toBe(true);
+    // Node's fetch: "fetch failed", the socket's code only on the cause.
+    expect(isRegistryUnreachable(new Error('request failed', { cause: Object.assign(new Error('x'), { code: 'EHOSTUNREACH' }) }))).toBe(true);
+    expect(isRegistryUnreachable(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }))).toBe(true);
+  });
+
+  it('takes a 502 or 503 status as "try again", whatever the text says', () => {
+    expect(isRegistryUnreachable(Object.assign(new Error('Service Unavailable'), { status: 503 }))).toBe(true);
+    expect(isRegistryUnreachable(Object.assign(new Error('failing on purpose'), { status: 502 }))).toBe(true);
+  });
+
+  it('leaves every other failure to the caller: a refusal, a missing schema, an invalid value, a thrown string', () => {
+    expect(isRegistryUnreachable(Object.assign(new Error('Schema not found'), { status: 404 }))).toBe(false);
+    expect(isRegistryUnreachable(Object.assign(new Error('Schema being registered is incompatible'), { status: 409, code: 'ERR_BAD_REQUEST' }))).toBe(false);
+    expect(isRegistryUnreachable(new Error('invalid "long": "many"', { cause: new Error('no code') }))).toBe(false);
+    expect(isRegistryUnreachable('broken')).toBe(false);
+    expect(isRegistryUnreachable(undefined)).toBe(false);
   });
 });

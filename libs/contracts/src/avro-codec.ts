@@ -36,7 +36,7 @@ export class AvroCodec {
     try {
       return await this.registry.encode(id, value);
     } catch (error) {
-      if (isNetworkError(error)) throw new RegistryUnavailableException(`Schema registry unavailable: ${errorText(error)}`, error);
+      if (isRegistryUnreachable(error)) throw new RegistryUnavailableException(`Schema registry unavailable: ${errorText(error)}`, error);
       throw error;
     }
   }
@@ -46,7 +46,7 @@ export class AvroCodec {
     try {
       return (await this.registry.decode(value)) as T;
     } catch (error) {
-      if (isNetworkError(error)) throw new RegistryUnavailableException(`Schema registry unavailable: ${errorText(error)}`, error);
+      if (isRegistryUnreachable(error)) throw new RegistryUnavailableException(`Schema registry unavailable: ${errorText(error)}`, error);
       throw error;
     }
   }
@@ -76,7 +76,7 @@ export class AvroCodec {
       const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: SUBJECT_COMPATIBILITY });
       return id;
     } catch (error) {
-      if (isNetworkError(error)) throw new RegistryUnavailableException(`Schema registry unavailable: ${errorText(error)}`, error);
+      if (isRegistryUnreachable(error)) throw new RegistryUnavailableException(`Schema registry unavailable: ${errorText(error)}`, error);
       throw error;
     }
   }
@@ -112,8 +112,9 @@ function errorText(error: unknown): string {
  * client's HTTP errors carry the status apart from the text (the text is the registry's message),
  * so the status is part of what is looked at.
  */
-function isNetworkError(error: unknown): boolean {
+export function isRegistryUnreachable(error: unknown): boolean {
   const e = error as { code?: string; status?: number; cause?: { code?: string } } | undefined;
-  const text = `${errorText(error)} ${String(e?.code ?? '')} ${String(e?.cause?.code ?? '')} ${String(e?.status ?? '')}`;
+  // A missing field reads "undefined", which no pattern below matches.
+  const text = `${errorText(error)} ${String(e?.code)} ${String(e?.cause?.code)} ${String(e?.status)}`;
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket hang up|fetch failed|aborted|timeout|503|502/i.test(text);
 }

@@ -11,9 +11,13 @@ export const SCHEMA_FILES: Record<TopicKind, string> = {
   conflicts: 'msgid-conflict.avsc',
 };
 
-/** The repository's `schemas/` folder, found from this file both in sources and in dist/. */
-export function schemasDir(): string {
-  for (const candidate of [resolve(__dirname, '../../../schemas'), resolve(__dirname, '../../../../schemas'), resolve(process.cwd(), 'schemas')]) {
+/**
+ * The repository's `schemas/` folder, found from this file both in sources
+ * (`libs/contracts/src/`) and in the build (`dist/libs/contracts/src/`), else under the working
+ * directory (an installation that ships only the build and `schemas/`).
+ */
+export function schemasDir(moduleDir: string = __dirname, workingDir: string = process.cwd()): string {
+  for (const candidate of [resolve(moduleDir, '../../../schemas'), resolve(moduleDir, '../../../../schemas'), resolve(workingDir, 'schemas')]) {
     try {
       readFileSync(resolve(candidate, SCHEMA_FILES.raw));
       return candidate;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadSchema, SCHEMA_FILES, schemasDir } from './schema-files';
 import { kommuneTopicSpecs } from './topic-specs';
 import { assertKommunenummer, TopicNames } from './topics.constant';
@@ -90,6 +90,29 @@ describe('schema files', () => {
       expect(schemasDir()).toBe(here);
     } finally {
       process.chdir(cwd);
+    }
+  });
+
+  it('finds schemas/ from the build\'s folder and from the working directory, and says so when it is nowhere', () => {
+    const root = mkdtempSync(join(tmpdir(), 'schemas-dir-'));
+    try {
+      const built = join(root, 'installed/dist/libs/contracts/src');
+      mkdirSync(built, { recursive: true });
+      mkdirSync(join(root, 'installed/schemas'));
+      writeFileSync(join(root, 'installed/schemas/raw-message.avsc'), '{}');
+      expect(schemasDir(built, join(root, 'elsewhere'))).toBe(join(root, 'installed/schemas'));
+
+      const moduleOnly = join(root, 'bundle/a/b/c/d');
+      mkdirSync(moduleOnly, { recursive: true });
+      mkdirSync(join(root, 'cwd/schemas'), { recursive: true });
+      writeFileSync(join(root, 'cwd/schemas/raw-message.avsc'), '{}');
+      expect(schemasDir(moduleOnly, join(root, 'cwd'))).toBe(join(root, 'cwd/schemas'));
+
+      // A folder without the raw schema is not the schemas folder.
+      mkdirSync(join(root, 'empty/schemas'), { recursive: true });
+      expect(() => schemasDir(moduleOnly, join(root, 'empty'))).toThrow('schemas/ folder not found next to the application');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

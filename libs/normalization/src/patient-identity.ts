@@ -36,7 +36,7 @@ export function resolvePatientPseudonyms(
   });
   return {
     primary: pseudonyms[0],
-    linked: [...new Set(pseudonyms.slice(1))].filter((p) => p !== pseudonyms[0]),
+    linked: [...new Set(pseudonyms)].filter((p) => p !== pseudonyms[0]),
     identifierTypes: [...new Set(usable.map((i) => i.type.toUpperCase()))],
   };
 }

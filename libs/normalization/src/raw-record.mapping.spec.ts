@@ -60,7 +60,7 @@ describe('mapRawRecord', () => {
     expect(undecodable).toMatchObject({ kind: 'dead-letter', topic: TOPICS.deadletter('0301'), errorCode: 'RAW_UNDECODABLE', reason: 'Raw record is not a decodable Avro value: bad magic byte' });
     expect(undecodable.record.key).toBe('pseudonym-key');
     expect(undecodable.record.headers).toEqual({ 'hub-error-code': 'RAW_UNDECODABLE' });
-    expect(decoded(undecodable.record.value).topic).toBe(TOPICS.deadletter('0301'));
+    expect(decoded(undecodable.record.value)).toMatchObject({ topic: TOPICS.deadletter('0301'), value: { stage: 'normalizer', errorCode: 'RAW_UNDECODABLE' } });
 
     const empty = await mapRawRecord(fakeCodec(() => RAW), TOPICS, source({ value: null }), '0301', () => event('p'), 'k');
     expect(empty).toMatchObject({ kind: 'dead-letter', errorCode: 'RAW_UNDECODABLE', reason: 'Raw record is not a decodable Avro value: empty record value' });
@@ -71,6 +71,8 @@ describe('mapRawRecord', () => {
     expect(refused).toMatchObject({ kind: 'dead-letter', errorCode: MessageExceptionCode.NOT_WELL_FORMED, reason: 'XML is not well-formed' });
     const failed = await mapRawRecord(fakeCodec(() => RAW), TOPICS, source(), '0301', () => { throw new TypeError('x is undefined'); }, 'k');
     expect(failed).toMatchObject({ kind: 'dead-letter', errorCode: 'MAPPING_FAILED', reason: 'Mapping failed: x is undefined' });
+    // Operators filter dead letters by the stage that wrote them.
+    expect(decoded(refused.record.value).value).toMatchObject({ stage: 'normalizer' });
   });
 
   it('throws a registry outage (decoding or encoding the event) instead of dead-lettering: the batch is retried', async () => {
