@@ -62,4 +62,9 @@ describe('the development issuer', () => {
     const verifier = new TokenVerifier({ issuer: DEV_ISSUER, audience: 'hendelseslager', clockToleranceSeconds: 5, localJwks: await devJwks(keyFile) });
     await expect(verifier.verifyToken(token)).resolves.toMatchObject({ boundKeyThumbprint: JKT, principal: { securityLevel: 4, hpr: '9876543' } });
   });
+
+  it('leaves out a person, organisation or patient given as an empty string', async () => {
+    const claims = decodeJwt(await mintDevToken(keyFile, { ...base, organisation: '', hpr: '', name: '', patientIdentifier: '', dpopThumbprint: '' }));
+    for (const absent of ['org', 'hpr', 'name', 'pid', 'cnf']) expect(claims).not.toHaveProperty(absent);
+  });
 });

@@ -97,6 +97,12 @@ describe('DpopProofVerifier (RFC 9449 §4.3) at the edges of its rules', () => {
     expect((await refusal(request(await sign({}, { jwk: 'not-a-key' })))).message).toBe('DPoP proof has no jwk');
     expect((await refusal(request(await sign({}, { jwk: [key.publicJwk] })))).message).toBe('DPoP proof has no jwk');
     expect((await refusal(request(await sign({}, { jwk: { ...key.publicJwk, d: 'AAAA' } })))).message).toBe('DPoP proof jwk must be a public key');
+    expect((await refusal(request(await sign({}, { jwk: null })))).message).toBe('DPoP proof has no jwk');
+    // A symmetric key is never a proof's key, even without its secret member.
+    expect((await refusal(request(await sign({}, { jwk: { kty: 'oct' } })))).message).toBe('DPoP proof jwk must be a public key');
+    // An EC key whose point is not on its curve: node:crypto refuses it with a TypeError.
+    const offCurve = { kty: 'EC', crv: 'P-256', x: key.publicJwk.x, y: key.publicJwk.x };
+    expect((await refusal(request(await sign({}, { jwk: offCurve })))).message).toBe('DPoP proof rejected (ERR_CRYPTO_INVALID_JWK)');
   });
 
   it('asks for a nonce with the error_description of RFC 9449 §8', async () => {

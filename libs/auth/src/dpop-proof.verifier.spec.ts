@@ -100,6 +100,10 @@ describe('DpopProofVerifier (RFC 9449 §4.3): the attack matrix', () => {
     expect(sameUri('HTTPS://Hub.Kommune.no:443/fhir/0301/EpisodeOfCare/_search?x=1#f', URI)).toBe(true);
     expect(sameUri('https://hub.kommune.no/fhir/0301/./EpisodeOfCare/%5fsearch', URI)).toBe(true);
     expect(sameUri('https://hub.kommune.no/fhir/0301/EpisodeOfCare/_search/', URI)).toBe(false);
+    // Escapes of reserved characters compare without regard to case, and stay escapes.
+    expect(sameUri('https://hub.kommune.no/a%2fb', 'https://hub.kommune.no/a%2Fb')).toBe(true);
+    expect(sameUri('https://hub.kommune.no/a%2fb', 'https://hub.kommune.no/a/b')).toBe(false);
+    expect(sameUri('https://hub.kommune.no/%c3%a6', 'https://hub.kommune.no/æ')).toBe(true);
     await expect(verifier.verify(request(await proof({ htu: `${URI}?_count=10` })))).resolves.toBeUndefined();
   });
 

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, errors, importJWK, JWK, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, JWK, jwtVerify } from 'jose';
 import { accessTokenHash } from './dpop-client';
 import { AuthenticationException } from './token-verifier';
 
@@ -106,9 +106,11 @@ export class DpopProofVerifier {
       const key = await importJWK(jwk, header.alg);
       ({ payload } = await jwtVerify(proof, key, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS], requiredClaims: ['jti', 'htm', 'htu', 'iat'], currentDate: new Date(this.now()) }));
     } catch (error) {
-      if (error instanceof DpopException) throw error;
-      if (error instanceof errors.JOSEError || error instanceof TypeError) invalid(`DPoP proof rejected (${(error as { code?: string }).code ?? 'key'})`);
-      throw error;
+      // Whatever jose or node:crypto refuse in the proof's own key or signature is the proof's
+      // fault (a 401, never a 500): JOSE errors, and node:crypto's TypeErrors for a key that is
+      // not one (e.g. ERR_CRYPTO_INVALID_JWK, a point off its curve), which need not be instances
+      // of this realm's TypeError.
+      invalid(`DPoP proof rejected (${(error as { code?: unknown }).code ?? 'key'})`);
     }
     if (payload.htm !== request.method) invalid('DPoP proof htm does not match the request method');
     if (!sameUri(payload.htu, request.uri)) invalid('DPoP proof htu does not match the request URI');

@@ -54,6 +54,9 @@ async function fakeProvider(options: { dpopNonce?: string } = {}) {
   const dpopProofs: string[] = [];
   let claims: Record<string, unknown> = {};
   let key = signing.privateKey;
+  let published: JWK[] = [publicJwk];
+  let jwksFetches = 0;
+  let jwksStatus = 200;
   const metadata = { dpop_signing_alg_values_supported: ['ES256'], issuer: ISSUER, authorization_endpoint: `${ISSUER}/auth`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks`, end_session_endpoint: `${ISSUER}/session/end`, code_challenge_methods_supported: ['S256'] };
   const idToken = () =>
     new SignJWT({ nonce: 'the-nonce', ...claims })
@@ -67,7 +70,10 @@ async function fakeProvider(options: { dpopNonce?: string } = {}) {
   const fakeFetch = (async (input: string | URL, init?: RequestInit) => {
     const url = String(input);
     if (url === `${ISSUER}/.well-known/openid-configuration`) return Response.json(metadata);
-    if (url === `${ISSUER}/jwks`) return Response.json({ keys: [publicJwk] });
+    if (url === `${ISSUER}/jwks`) {
+      jwksFetches += 1;
+      return jwksStatus === 200 ? Response.json({ keys: published }) : new Response('unavailable', { status: jwksStatus });
+    }
     if (url === `${ISSUER}/token`) {
       tokenRequests.push(new URLSearchParams(String(init?.body)));
       const proof = (init?.headers as Record<string, string> | undefined)?.DPoP;
@@ -84,6 +90,17 @@ async function fakeProvider(options: { dpopNonce?: string } = {}) {
     dpopProofs,
     clientPublic: client.publicKey,
     setClaims: (c: Record<string, unknown>) => (claims = c),
+    /** The provider's endpoints, for a client of another configuration. */
+    fetch: fakeFetch,
+    /** How often the client fetched the provider's JWKS. */
+    jwksFetches: () => jwksFetches,
+    /** The provider rotates to a new signing key (published from now on); returns a signer with it. */
+    rotate: async () => {
+      const next = await generateKeyPair('RS256', { extractable: true });
+      published = [...published, { ...(await exportJWK(next.publicKey)), kid: 'idp-key-2', alg: 'RS256', use: 'sig' }];
+      return (payload: Record<string, unknown>) => new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'idp-key-2' }).sign(next.privateKey);
+    },
+    setJwksStatus: (status: number) => (jwksStatus = status),
     signWithOtherKey: () => (key = other.privateKey),
     /** A JWT with exactly these claims, signed by the provider's published key (or another one). */
     sign: (payload: Record<string, unknown>, header: Record<string, unknown> = { typ: 'logout+jwt' }, withOtherKey = false) =>
@@ -214,5 +231,172 @@ describe('OidcClient: back-channel logout tokens (OpenID Connect Back-Channel Lo
     const { oidc } = await fakeProvider();
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify(valid())).toString('base64url')}.`;
     await expect(oidc.verifyLogoutToken(unsigned)).rejects.toMatchObject({ code: 'logout_token_invalid' });
+  });
+});
+
+describe('OidcClient: what each refusal of an ID token says', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const claims = (extra: Record<string, unknown> = {}) => ({ iss: ISSUER, aud: CLIENT, sub: 'person-1', iat: now(), exp: now() + 300, nonce: 'the-nonce', ...extra });
+  const verify = async (payload: Record<string, unknown>, otherKey = false) => {
+    const provider = await fakeProvider();
+    return provider.oidc.verifyIdToken(await provider.sign(payload, {}, otherKey), 'the-nonce').then(
+      (verified) => ({ accepted: verified.sub }),
+      (error: { code?: string; message?: string }) => ({ code: error.code, message: error.message }),
+    );
+  };
+
+  it('requires sub, exp, iat and nonce, naming the missing claim', async () => {
+    for (const claim of ['sub', 'exp', 'iat']) {
+      expect(await verify(claims({ [claim]: undefined }))).toEqual({ code: 'id_token_invalid', message: `ID token claim '${claim}' is not valid` });
+    }
+    expect(await verify(claims({ nonce: undefined }))).toEqual({ code: 'id_token_invalid', message: "ID token claim 'nonce' is not valid" });
+  });
+
+  it('says which check refused: nonce, expiry, signature', async () => {
+    expect(await verify(claims({ nonce: 'other' }))).toEqual({ code: 'nonce_mismatch', message: 'The ID token was not issued for this sign-in' });
+    expect(await verify(claims({ exp: now() - 60 }))).toEqual({ code: 'id_token_expired', message: 'The ID token has expired' });
+    expect(await verify(claims(), true)).toEqual({ code: 'id_token_invalid', message: 'ID token rejected (ERR_JWS_SIGNATURE_VERIFICATION_FAILED)' });
+  });
+
+  it('with several audiences, requires azp to name this client (OpenID Connect Core 3.1.3.7)', async () => {
+    expect(await verify(claims({ aud: [CLIENT, 'other-client'] }))).toEqual({ code: 'azp_mismatch', message: 'The ID token was issued to another client' });
+    expect(await verify(claims({ aud: [CLIENT, 'other-client'], azp: 'other-client' }))).toMatchObject({ code: 'azp_mismatch' });
+    expect(await verify(claims({ aud: [CLIENT, 'other-client'], azp: CLIENT }))).toEqual({ accepted: 'person-1' });
+    expect(await verify(claims({ aud: [CLIENT] }))).toEqual({ accepted: 'person-1' });
+  });
+
+  it('asks for the configured scopes, separated by spaces', async () => {
+    const { oidc } = await fakeProvider();
+    const url = new URL(await oidc.authorizationUrl({ state: 's', nonce: 'n', codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', startedAt: 0 }));
+    expect(url.searchParams.get('scope')).toBe('openid profile');
+    expect(url.searchParams.get('redirect_uri')).toBe('https://hub.example/auth/callback');
+  });
+
+  it('signs the client assertion as a JWT with the key\'s kid, and with ES256 when the key names no algorithm', async () => {
+    const key = await generateKeyPair('ES256', { extractable: true });
+    const privateJwk: JWK = { ...(await exportJWK(key.privateKey)), kid: 'no-alg-key' };
+    const assertions: string[] = [];
+    const provider = await fakeProvider();
+    const oidc = new OidcClient({
+      issuer: ISSUER, clientId: CLIENT, privateJwk: () => privateJwk, redirectUri: 'https://hub.example/auth/callback', scopes: ['openid'], clockToleranceSeconds: 5,
+      fetch: (async (input: string | URL, init?: RequestInit) => {
+        if (String(input) !== `${ISSUER}/token`) return provider.fetch(input, init);
+        assertions.push(new URLSearchParams(String(init?.body)).get('client_assertion')!);
+        return Response.json({ error: 'invalid_client' }, { status: 401 });
+      }) as typeof fetch,
+    });
+    await expect(oidc.completeLogin('code', { state: 's', nonce: 'n', codeVerifier: 'v', startedAt: 0 })).rejects.toMatchObject({ code: 'token_refused' });
+    expect(decodeProtectedHeader(assertions[0])).toEqual({ alg: 'ES256', kid: 'no-alg-key', typ: 'JWT' });
+    await jwtVerify(assertions[0], key.publicKey, { issuer: CLIENT, audience: ISSUER });
+  });
+});
+
+describe('OidcClient: back-channel logout tokens, claim by claim', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const valid = (extra: Record<string, unknown> = {}) => ({ iss: ISSUER, aud: CLIENT, iat: now(), jti: 'logout-1', sid: 'provider-session', sub: 'person-1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...extra });
+  const verify = async (payload: Record<string, unknown>, header: Record<string, unknown> = { typ: 'logout+jwt' }, otherKey = false) => {
+    const provider = await fakeProvider();
+    return provider.oidc.verifyLogoutToken(await provider.sign(payload, header, otherKey)).then(
+      (verified) => ({ sid: verified.sid, sub: verified.sub, jti: verified.jti }),
+      (error: { code?: string; message?: string }) => ({ code: error.code, message: error.message }),
+    );
+  };
+  const refused = (message: string) => ({ code: 'logout_token_invalid', message });
+
+  it('accepts the media type form of the type, and says what another type is', async () => {
+    expect(await verify(valid(), { typ: 'application/logout+jwt' })).toMatchObject({ jti: 'logout-1' });
+    expect(await verify(valid(), {})).toMatchObject({ jti: 'logout-1' });
+    expect(await verify(valid(), { typ: 'at+jwt' })).toEqual(refused('The logout token has another type'));
+  });
+
+  it('takes a jti of 1 to 256 characters', async () => {
+    expect(await verify(valid({ jti: 'j'.repeat(256) }))).toMatchObject({ jti: 'j'.repeat(256) });
+    expect(await verify(valid({ jti: 'j' }))).toMatchObject({ jti: 'j' });
+    for (const jti of ['', 'j'.repeat(257), 42]) expect(await verify(valid({ jti }))).toEqual(refused('The logout token has no jti'));
+    expect(await verify(valid({ jti: undefined }))).toEqual(refused("Logout token claim 'jti' is not valid"));
+  });
+
+  it('needs the back-channel logout member of events, as an object', async () => {
+    for (const events of [null, 'logout', [], { [BACKCHANNEL_LOGOUT_EVENT]: null }, { [BACKCHANNEL_LOGOUT_EVENT]: [] }, { [BACKCHANNEL_LOGOUT_EVENT]: 'yes' }, { other: {} }]) {
+      expect(await verify(valid({ events }))).toEqual(refused('The logout token has no back-channel logout event'));
+    }
+    expect(await verify(valid({ events: undefined }))).toEqual(refused("Logout token claim 'events' is not valid"));
+  });
+
+  it('names the session and the subject only when they are non-empty strings, and needs one of them', async () => {
+    expect(await verify(valid({ sid: '' }))).toEqual({ sid: undefined, sub: 'person-1', jti: 'logout-1' });
+    expect(await verify(valid({ sid: 7 }))).toEqual({ sid: undefined, sub: 'person-1', jti: 'logout-1' });
+    expect(await verify(valid({ sub: '' }))).toEqual({ sid: 'provider-session', sub: undefined, jti: 'logout-1' });
+    expect(await verify(valid({ sub: 7 }))).toEqual({ sid: 'provider-session', sub: undefined, jti: 'logout-1' });
+    expect(await verify(valid({ sid: '', sub: '' }))).toEqual(refused('The logout token names neither a session (sid) nor a subject (sub)'));
+  });
+
+  it('says which claim or check refused it', async () => {
+    expect(await verify(valid({ nonce: 'n' }))).toEqual(refused('A logout token carries no nonce'));
+    expect(await verify(valid({ exp: now() - 60 }))).toEqual(refused("Logout token claim 'exp' is not valid"));
+    expect(await verify(valid({ iat: now() - LOGOUT_TOKEN_MAX_AGE_SECONDS - 60 }))).toEqual(refused("Logout token claim 'iat' is not valid"));
+    expect(await verify(valid(), undefined, true)).toEqual(refused('Logout token rejected (ERR_JWS_SIGNATURE_VERIFICATION_FAILED)'));
+  });
+
+  it('accepts an iat up to the clock tolerance ahead, not further', async () => {
+    const provider = await fakeProvider();
+    const at = 1_767_225_600;
+    const token = async (iat: number) => provider.sign(valid({ iat }));
+    await expect(provider.oidc.verifyLogoutToken(await token(at + 5), at * 1000)).resolves.toMatchObject({ jti: 'logout-1' });
+    await expect(provider.oidc.verifyLogoutToken(await token(at + 6), at * 1000)).rejects.toMatchObject({ code: 'logout_token_invalid', message: "Logout token claim 'iat' is not valid" });
+  });
+});
+
+describe('OidcClient: the provider\'s key set', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const claims = () => ({ iss: ISSUER, aud: CLIENT, sub: 'person-1', iat: now(), exp: now() + 300, nonce: 'the-nonce' });
+  let clock: jest.SpyInstance<number, []>;
+  let time = 0;
+  beforeEach(() => {
+    time = Date.now();
+    clock = jest.spyOn(Date, 'now').mockImplementation(() => time);
+  });
+  afterEach(() => clock.mockRestore());
+
+  it('is fetched once and kept for 10 minutes', async () => {
+    const provider = await fakeProvider();
+    const token = await provider.sign(claims(), {});
+    await provider.oidc.verifyIdToken(token, 'the-nonce');
+    await provider.oidc.verifyIdToken(token, 'the-nonce');
+    expect(provider.jwksFetches()).toBe(1);
+    time += 10 * 60_000 - 1;
+    await provider.oidc.verifyIdToken(token, 'the-nonce');
+    expect(provider.jwksFetches()).toBe(1);
+    time += 1;
+    await provider.oidc.verifyIdToken(token, 'the-nonce');
+    expect(provider.jwksFetches()).toBe(2);
+  });
+
+  it('is fetched again for a key it does not have yet, at most every 30 s (the provider rotated its keys)', async () => {
+    const provider = await fakeProvider();
+    await provider.oidc.verifyIdToken(await provider.sign(claims(), {}), 'the-nonce');
+    const signWithNewKey = await provider.rotate();
+    const rotated = await signWithNewKey(claims());
+    time += 30_000 - 1;
+    await expect(provider.oidc.verifyIdToken(rotated, 'the-nonce')).rejects.toMatchObject({ code: 'id_token_invalid', message: 'ID token rejected (ERR_JWKS_NO_MATCHING_KEY)' });
+    expect(provider.jwksFetches()).toBe(1);
+    time += 1;
+    await expect(provider.oidc.verifyIdToken(rotated, 'the-nonce')).resolves.toMatchObject({ sub: 'person-1' });
+    expect(provider.jwksFetches()).toBe(2);
+  });
+
+  it('is not fetched again for a signature that does not verify, however long ago it was fetched', async () => {
+    const provider = await fakeProvider();
+    await provider.oidc.verifyIdToken(await provider.sign(claims(), {}), 'the-nonce');
+    time += 60_000;
+    await expect(provider.oidc.verifyIdToken(await provider.sign(claims(), {}, true), 'the-nonce')).rejects.toMatchObject({ code: 'id_token_invalid' });
+    expect(provider.jwksFetches()).toBe(1);
+  });
+
+  it('that cannot be fetched refuses the sign-in and the logout token, naming the status', async () => {
+    const provider = await fakeProvider();
+    provider.setJwksStatus(503);
+    await expect(provider.oidc.verifyIdToken(await provider.sign(claims(), {}), 'the-nonce')).rejects.toMatchObject({ code: 'discovery_failed', message: "The identity provider's key set answered 503" });
+    await expect(provider.oidc.verifyLogoutToken(await provider.sign({ iss: ISSUER, aud: CLIENT, iat: now(), jti: 'j', sub: 's', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } }))).rejects.toMatchObject({ code: 'discovery_failed' });
   });
 });
