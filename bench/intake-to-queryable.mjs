@@ -7,9 +7,10 @@ import { BENCH_DB_URL, benchEnv, dist, peakRssMiB, percentile, processCpuSeconds
 
 const require = createRequire(import.meta.url);
 
-export async function intakeToQueryable({ messages, concurrency, pacedMessages = [], pacedFractions = [0.5, 0.8], pacedSeconds = 20, basePort = 3310, timeoutMs = 600000, nodeArgs = [], log = () => undefined }) {
+/** `env`: more environment for the three apps (e.g. a replication factor for a three-broker cluster). */
+export async function intakeToQueryable({ messages, concurrency, pacedMessages = [], pacedFractions = [0.5, 0.8], pacedSeconds = 20, basePort = 3310, timeoutMs = 600000, nodeArgs = [], env: extraEnv = {}, log = () => undefined }) {
   await resetBenchState();
-  const env = benchEnv();
+  const env = benchEnv(extraEnv);
   const apps = {};
   apps.intake = await startApp('intake', env, basePort, nodeArgs);
   apps.normalizer = await startApp('normalizer', env, basePort + 1, nodeArgs);
