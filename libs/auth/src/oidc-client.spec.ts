@@ -43,11 +43,19 @@ describe('checkCallback', () => {
   });
 });
 
+/**
+ * The key pairs of the providers below, made once per file: RSA key generation is the slow part
+ * of these specs, and every provider's state (claims, counters, published keys) is its own anyway.
+ */
+const providerKeys = (async () => ({
+  signing: await generateKeyPair('RS256', { extractable: true }),
+  other: await generateKeyPair('RS256', { extractable: true }),
+  client: await generateKeyPair('ES256', { extractable: true }),
+}))();
+
 /** A provider in memory: discovery, JWKS and a token endpoint answering with the ID token `idToken()` makes. */
 async function fakeProvider(options: { dpopNonce?: string } = {}) {
-  const signing = await generateKeyPair('RS256', { extractable: true });
-  const other = await generateKeyPair('RS256', { extractable: true });
-  const client = await generateKeyPair('ES256', { extractable: true });
+  const { signing, other, client } = await providerKeys;
   const clientJwk: JWK = { ...(await exportJWK(client.privateKey)), kid: 'client-key', alg: 'ES256' };
   const publicJwk = { ...(await exportJWK(signing.publicKey)), kid: 'idp-key', alg: 'RS256', use: 'sig' };
   const tokenRequests: URLSearchParams[] = [];
