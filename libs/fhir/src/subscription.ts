@@ -50,8 +50,11 @@ export interface SubscriptionRequest {
   timeoutSeconds?: number;
 }
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+/** FHIR R4's instant (its regex in the spec: real months, days, hours, minutes, zones to ±14:00). */
+const INSTANT =
+  /^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$/;
 const ALLOWED = new Set(['resourceType', 'id', 'meta', 'status', 'reason', 'criteria', '_criteria', 'channel', 'end']);
+const FILTER_FORMAT = 'backport-filter-criteria must be a valueString [Type?]patient.identifier=system|value';
 const FILTER = /^(?:([A-Za-z]+)\?)?patient\.identifier=([^&]+)$/;
 const MAX_HEARTBEAT_SECONDS = 86_400;
 const MAX_TIMEOUT_SECONDS = 60;
@@ -88,7 +91,7 @@ export function readSubscriptionRequest(body: unknown): { request?: Subscription
   if (typeof channel.endpoint !== 'string' || channel.endpoint.length > 2048) return { error: 'channel.endpoint must be a URL' };
   const payload = readExtensions(channel._payload, [BACKPORT.payloadContent]);
   if (typeof payload === 'string') return { error: `channel._payload: ${payload}` };
-  const content = payload[0]?.valueCode ?? 'id-only';
+  const content = payload.length === 0 ? 'id-only' : payload[0].valueCode;
   if (payload.length > 1 || typeof content !== 'string' || !CONTENTS.includes(content)) return { error: `backport-payload-content must be one of ${CONTENTS.join(', ')}` };
   const channelExtensions = readExtensions(channel.extension === undefined ? undefined : { extension: channel.extension }, [BACKPORT.heartbeatPeriod, BACKPORT.timeout]);
   if (typeof channelExtensions === 'string') return { error: `channel.extension: ${channelExtensions}` };
@@ -142,8 +145,9 @@ function readFilters(topic: string, values: unknown[]): { identifierToken: strin
   let untyped = false;
   for (const value of values) {
     const match = typeof value === 'string' && value.length <= 512 ? FILTER.exec(value) : null;
-    if (!match) return 'backport-filter-criteria must be a valueString [Type?]patient.identifier=system|value';
-    const token = decodeURIComponent(match[2]);
+    if (!match) return FILTER_FORMAT;
+    const token = decoded(match[2]);
+    if (token === undefined) return FILTER_FORMAT;
     if (identifierToken !== undefined && identifierToken !== token) return 'All filters of one Subscription must name the same patient';
     identifierToken = token;
     if (match[1] === undefined) untyped = true;
@@ -152,6 +156,15 @@ function readFilters(topic: string, values: unknown[]): { identifierToken: strin
     } else types.add(match[1] as NotifiedResourceType);
   }
   return { identifierToken: identifierToken!, resourceTypes: untyped ? [] : [...types].sort() };
+}
+
+/** A search value's percent-decoding; undefined for a malformed encoding. */
+function decoded(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 export type SubscriptionStatusCode = 'requested' | 'active' | 'error' | 'off';
