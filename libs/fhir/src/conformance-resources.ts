@@ -8,9 +8,13 @@ export type ConformanceType = (typeof CONFORMANCE_TYPES)[number];
 
 const DIR_IN_REPOSITORY = 'libs/fhir/structure-definitions';
 
-/** The directory, found from this file both in sources (libs/fhir/src) and in dist (dist/libs/fhir/src). */
-export function conformanceResourcesDir(): string {
-  for (const candidate of [resolve(__dirname, '../structure-definitions'), resolve(__dirname, '../../../..', DIR_IN_REPOSITORY), resolve(process.cwd(), DIR_IN_REPOSITORY)]) {
+/**
+ * The directory, found from this file both in sources (libs/fhir/src) and in dist
+ * (dist/libs/fhir/src), else under the working directory (an installation that ships only the
+ * build and the directory).
+ */
+export function conformanceResourcesDir(moduleDir: string = __dirname, workingDir: string = process.cwd()): string {
+  for (const candidate of [resolve(moduleDir, '../structure-definitions'), resolve(moduleDir, '../../../..', DIR_IN_REPOSITORY), resolve(workingDir, DIR_IN_REPOSITORY)]) {
     if (existsSync(candidate)) return candidate;
   }
   throw new Error(`${DIR_IN_REPOSITORY} not found next to the application`);
@@ -26,7 +30,7 @@ export class ConformanceResources {
   private readonly byKey = new Map<string, FhirResource>();
 
   constructor(dir = conformanceResourcesDir()) {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       const resource = JSON.parse(readFileSync(join(dir, file), 'utf8')) as FhirResource;
       if (`${resource.resourceType}-${resource.id}.json` !== file) throw new Error(`${file}: resourceType and id do not match the file name`);
       this.byKey.set(`${resource.resourceType}/${resource.id}`, Object.freeze(resource));
@@ -40,6 +44,8 @@ export class ConformanceResources {
   /** Every resource of `type` matching all given criteria (`_id`, `url`, and for StructureDefinition `type`), sorted by id. */
   search(type: ConformanceType, criteria: { _id?: string[]; url?: string[]; type?: string[] }): FhirResource[] {
     const matches = (values: string[] | undefined, actual: unknown) => !values?.length || values.includes(String(actual));
-    return [...this.byKey.values()].filter((r) => r.resourceType === type && matches(criteria._id, r.id) && matches(criteria.url, r.url) && matches(criteria.type, r.type));
+    return [...this.byKey.values()]
+      .filter((r) => r.resourceType === type && matches(criteria._id, r.id) && matches(criteria.url, r.url) && matches(criteria.type, r.type))
+      .sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
   }
 }

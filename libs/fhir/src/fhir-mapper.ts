@@ -140,7 +140,8 @@ export function encounterResources(timeline: TimelineEntry[], patient: PatientRe
     if (stay.discharged?.time) period.end = toFhirDateTime(stay.discharged.time);
     const resource: FhirResource = {
       resourceType: 'Encounter',
-      id: sources[0] ? `${sources[0].msgId.replace(/[^A-Za-z0-9-.]/g, '').slice(0, 50)}-${stay.admitted ? 'a' : 'd'}` : 'unknown',
+      // A stay has its admission or its discharge, so it always has a first source.
+      id: `${sources[0].msgId.replace(/[^A-Za-z0-9-.]/g, '').slice(0, 50)}-${stay.admitted ? 'a' : 'd'}`,
       meta: metaFor(sources, HUB_PROFILES.Encounter),
       status: stay.discharged ? 'finished' : 'in-progress',
       class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' },

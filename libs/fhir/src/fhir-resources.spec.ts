@@ -1,7 +1,8 @@
 import type { DiagnosisView, ServiceView, SourceRef, TimelineEntry } from '@hub/projections';
 import { capabilityStatement } from './capability-statement';
 import {
-  binaryResource, condition, encounterResources, encounters, episodeOfCare, msgIdUri, operationOutcome, provenances, searchsetBundle, toFhirDateTime, toFhirInstant,
+  binaryResource, condition, encounterResources, encounters, episodeOfCare, msgIdUri, operationOutcome, patientId, patientResource, PatientDemographicsView, provenances, searchsetBundle,
+  toFhirDateTime, toFhirInstant,
 } from './fhir-mapper';
 import { codeSystemUri, HUB_EXTENSION_BASE, HUB_PROFILES, IDENTIFIER_SYSTEMS, IPLOS_SYSTEM, parseIdentifierToken } from './identifier-systems.constant';
 
@@ -178,6 +179,13 @@ describe('Encounter', () => {
     expect(stay.resource.period).toBeUndefined();
     expect(encounterResources([entry('ADMITTED', null, 'a'), entry('ADMITTED', '2024-01-01T00:00:00', 'b')], patient).map((s) => s.resource.id)).toEqual(['a-a', 'b-a']);
   });
+
+  it('sorts an untimed entry before the timed ones wherever the timeline lists it', () => {
+    expect(encounterResources([entry('ADMITTED', '2024-01-01T00:00:00', 'b'), entry('ADMITTED', null, 'a')], patient).map((s) => s.resource.id)).toEqual(['a-a', 'b-a']);
+    // So an untimed discharge does not close a stay admitted at a known time.
+    const stays = encounterResources([entry('ADMITTED', '2024-01-01T00:00:00', 'a'), entry('DISCHARGED', null, 'd')], patient);
+    expect(stays.map((s) => [s.resource.id, s.resource.status])).toEqual([['d-d', 'finished'], ['a-a', 'in-progress']]);
+  });
 });
 
 describe('Provenance, Binary, Bundle, OperationOutcome', () => {
@@ -231,6 +239,65 @@ describe('Provenance, Binary, Bundle, OperationOutcome', () => {
   });
 });
 
+describe('Patient', () => {
+  const demographics = (o: Partial<PatientDemographicsView> = {}): PatientDemographicsView => ({ id: 'AbC_-12', familyName: null, givenName: null, birthDate: null, sex: null, ...o });
+  const withOnly = (o: Partial<PatientDemographicsView>) => patientResource(demographics(o), null, patient, undefined);
+
+  it('gives the identifier searched with, names, gender, birth date, profile and newest source message', () => {
+    const r = patientResource(demographics({ familyName: 'Nordmann', givenName: 'Kari', birthDate: '1944-03-12', sex: '2' }), null, patient, UUID);
+    expect(r).toEqual({
+      resourceType: 'Patient',
+      id: patientId('AbC_-12'),
+      meta: { source: `urn:uuid:${UUID.toLowerCase()}`, profile: [HUB_PROFILES.Patient] },
+      identifier: [{ use: 'official', system: IDENTIFIER_SYSTEMS.FNR, value: '01010112345' }],
+      name: [{ use: 'official', family: 'Nordmann', given: ['Kari'] }],
+      gender: 'female',
+      birthDate: '1944-03-12',
+    });
+  });
+
+  it('leaves out what the read model does not hold; meta keeps its profile', () => {
+    expect(withOnly({})).toEqual({
+      resourceType: 'Patient', id: patientId('AbC_-12'), meta: { profile: [HUB_PROFILES.Patient] }, identifier: [{ use: 'official', system: IDENTIFIER_SYSTEMS.FNR, value: '01010112345' }],
+    });
+    expect(withOnly({ familyName: 'Nordmann' }).name).toEqual([{ use: 'official', family: 'Nordmann' }]);
+    expect(withOnly({ givenName: 'Kari' }).name).toEqual([{ use: 'official', given: ['Kari'] }]);
+    expect(withOnly({ familyName: '', givenName: '' })).not.toHaveProperty('name');
+  });
+
+  it('maps Kjønn (code list 3101) to administrative gender, ignoring padding; an unknown code is no gender', () => {
+    expect([' 1 ', '2 ', '0', '9'].map((sex) => withOnly({ sex }).gender)).toEqual(['male', 'female', 'unknown', 'unknown']);
+    for (const sex of ['3', 'M', '']) expect(withOnly({ sex })).not.toHaveProperty('gender');
+  });
+
+  it('sends a birth date only when it is a FHIR date: year, year-month or full date', () => {
+    for (const birthDate of ['1944', '1944-03', '1944-03-12']) expect(withOnly({ birthDate }).birthDate).toBe(birthDate);
+    for (const birthDate of ['', '194', '19440', 'x1944', '1944-3', '1944-03x', '1944-ab', '1944-03-1', '1944-03-ab', '1944-03-12T10:00', '12.03.1944', 'abcd']) {
+      expect([birthDate, withOnly({ birthDate }).birthDate]).toEqual([birthDate, undefined]);
+    }
+  });
+
+  it('reports death with its time when known (local time with the Oslo offset), else as a flag', () => {
+    const base = [demographics(), patient, undefined] as const;
+    expect(patientResource(base[0], { time: '2024-03-02T10:00:00' }, base[1], base[2])).toMatchObject({ deceasedDateTime: '2024-03-02T10:00:00+01:00' });
+    expect(patientResource(base[0], { time: '2024-03-02T10:00:00' }, base[1], base[2])).not.toHaveProperty('deceasedBoolean');
+    expect(patientResource(base[0], { time: null }, base[1], base[2])).toMatchObject({ deceasedBoolean: true });
+    expect(patientResource(base[0], { time: null }, base[1], base[2])).not.toHaveProperty('deceasedDateTime');
+    const alive = patientResource(base[0], null, base[1], base[2]);
+    expect(alive).not.toHaveProperty('deceasedBoolean');
+    expect(alive).not.toHaveProperty('deceasedDateTime');
+  });
+
+  it('makes the id of the pseudonym bytes in hex, at most the 64 characters of a FHIR id', () => {
+    // '_' and '-' of base64url may not be in a FHIR id; the hex of the same bytes has neither.
+    expect(patientId('AbC_-12w')).toMatch(/^[0-9a-f]{12}$/);
+    expect(Buffer.from(patientId('AbC_-12w'), 'hex').toString('base64url')).toBe('AbC_-12w');
+    // A 32-byte pseudonym is exactly 64 hex characters; a longer one keeps its first 32 bytes.
+    const long = Buffer.alloc(48, 0xab).toString('base64url');
+    expect(patientId(long)).toBe('ab'.repeat(32));
+  });
+});
+
 describe('FHIR date and time', () => {
   it('keeps dates, years and year-months as they are, and completes minutes to seconds', () => {
     expect(['2024', '2024-05', '2024-05-01', ' 2024-05-01 '].map(toFhirDateTime)).toEqual(['2024', '2024-05', '2024-05-01', '2024-05-01']);
@@ -241,6 +308,9 @@ describe('FHIR date and time', () => {
     // What is no dateTime at all keeps its first ten characters.
     expect(toFhirDateTime('2024-05-01 10:00')).toBe('2024-05-01');
     expect(toFhirDateTime('x2024-05-01T10:00')).toBe('x2024-05-0');
+    // Anything after the zone makes it no dateTime either: the date, never a zone with a tail.
+    expect(toFhirDateTime('2024-05-01T10:00:00Z10')).toBe('2024-05-01');
+    expect(toFhirDateTime('2024-05-01T10:00:00+02:00x')).toBe('2024-05-01');
   });
 
   it('makes instants of dates, years and year-months at local midnight', () => {
