@@ -23,6 +23,10 @@ describe('isNonPublicAddress', () => {
     ['224.0.0.1'], ['239.255.255.255'],
     ['240.0.0.0'], ['255.255.255.255'],
     ['::'], ['::1'], ['fc00::1'], ['fdff:ffff::1'], ['fe80::1'], ['febf:ffff::1'], ['ff02::1'], ['64:ff9b::a00:1'],
+    // documentation ranges (RFC 5737, RFC 3849)
+    ['192.0.2.0'], ['192.0.2.255'], ['198.51.100.0'], ['198.51.100.255'], ['203.0.113.0'], ['203.0.113.255'], ['2001:db8::1'], ['2001:db8:ffff:ffff::1'],
+    // IPv4-compatible (::/96, deprecated) and 6to4 (2002::/16, deprecated): both embed an IPv4 address
+    ['::2'], ['::a00:1'], ['::ffff:ffff'], ['2002::1'], ['2002:a00:1::1'], ['2002:ffff:ffff::1'],
     // IPv4-mapped IPv6 of non-public IPv4 addresses, dotted and hex (as URL serializes them)
     ['::ffff:127.0.0.1'], ['::FFFF:10.0.0.1'], ['::ffff:7f00:1'], ['::ffff:a9fe:a9fe'],
     // bracketed, as a URL's hostname carries an IPv6 address
@@ -42,7 +46,9 @@ describe('isNonPublicAddress', () => {
     ['192.167.255.255'], ['192.169.0.0'],
     ['198.17.255.255'], ['198.20.0.0'],
     ['223.255.255.255'],
-    ['::2'], ['fbff:ffff::1'], ['fec0::1'], ['2001:4860:4860::8888'], ['64:ff9b:1::a00:1'],
+    ['::1:0:0'], ['fbff:ffff::1'], ['fec0::1'], ['2001:4860:4860::8888'], ['64:ff9b:1::a00:1'],
+    ['192.0.1.255'], ['192.0.3.0'], ['198.51.99.255'], ['198.51.101.0'], ['203.0.112.255'], ['203.0.114.0'],
+    ['2001:db7:ffff::1'], ['2001:db9::1'], ['2001:ffff::1'], ['2003::1'],
     ['::ffff:8.8.8.8'], ['::ffff:808:808'],
     // ::ffff: in the middle of a global address is not an IPv4-mapped address
     ['2a00:1450::ffff:10.0.0.1'],

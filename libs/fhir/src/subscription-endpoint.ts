@@ -17,8 +17,13 @@ const NON_PUBLIC = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
   ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  // Documentation ranges (RFC 5737): never a real receiver.
+  ['192.0.2.0', 24], ['198.51.100.0', 24], ['203.0.113.0', 24],
 ] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+// ::/96 (IPv4-compatible, deprecated, which also holds :: and ::1), ULA, link-local, multicast,
+// NAT64 (64:ff9b::/96) and 6to4 (2002::/16, RFC 7526: deprecated), both of which embed an IPv4
+// address a gateway may forward to, and documentation (2001:db8::/32).
+for (const [net, prefix] of [['::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2002::', 16], ['2001:db8::', 32]] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
 
 /** True for an address that is private, loopback, link-local, multicast or otherwise not public. */
 export function isNonPublicAddress(address: string): boolean {
