@@ -14,6 +14,9 @@
 // The 357 case creates 1,428 topics (4,284 partitions at 3 each). Do not run it against a broker
 // other people use: start one of your own with tools/stack (see bench/README.md, "Many kommuner").
 //
+//   - intake → queryable latency once every kommune is provisioned and idle: --probe messages
+//     (30) at --probe-rate per second (2), each to another kommune, from AppRec OK until the read
+//     model has the message (the hub wakes from idle fetches for each),
 // usage: npm run build && HLTEST_SUFFIX=me KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=... \
 //          BENCH_BROKER_PID_FILE=/tmp/my-stack/run/kafka.pid node bench/many-kommuner.mjs \
 //          [--kommuner 1,100,357] [--partitions N] [--idle-s 60] [--settle-s 20] [--env KEY=VALUE]... [--label TEXT]
@@ -23,7 +26,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH, ROOT, benchEnv, processCpuSeconds, resetBenchState, sleep, writeJson } from './lib/common.mjs';
+import { randomUUID } from 'node:crypto';
+import { BENCH, BENCH_DB_URL, ROOT, benchEnv, dist, percentile, processCpuSeconds, resetBenchState, sleep, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const { parse } = require('yaml');
@@ -39,6 +43,9 @@ const partitions = opt('partitions') ? Number(opt('partitions')) : undefined;
 const idleS = Number(opt('idle-s', '60'));
 const settleS = Number(opt('settle-s', '20'));
 const label = opt('label', '');
+/** After the idle measurement: this many messages, to kommuner picked in turn across the directory, at --probe-rate per second. */
+const probeCount = Number(opt('probe', '30'));
+const probeRate = Number(opt('probe-rate', '2'));
 const extraEnv = Object.fromEntries(args.flatMap((a, i) => (a === '--env' ? [args[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
 const brokerPidFile = process.env.BENCH_BROKER_PID_FILE ?? join(ROOT, '.stack', 'run', 'kafka.pid');
 /** A port free right now (BENCH_PORT to choose one), so readiness is asked of this run's hub, not of another's. */
@@ -93,6 +100,60 @@ async function readiness() {
   } catch {
     return { status: 0, body: undefined };
   }
+}
+
+/**
+ * Messages to kommune after kommune (receiver HER-id 990000 + i, as in directoryFile), paced; the
+ * time from the AppRec OK until the read model holds the message. Each kommune's topics were idle.
+ */
+async function latencyProbe(env, n) {
+  const testing = dist('testing');
+  const token = await dist('auth').mintDevToken(env.HENDELSESLAGER_DEV_ISSUER_KEY, { client: 'bench-gateway', scopes: ['messages:write'], kommuner: ['*'], audience: 'hendelseslager' });
+  const { Client } = require('pg');
+  const db = new Client({ connectionString: BENCH_DB_URL });
+  await db.connect();
+  const accepted = new Map();
+  const seen = new Map();
+  const outcomes = {};
+  try {
+    const started = performance.now();
+    const posts = [];
+    for (let i = 0; i < probeCount; i++) {
+      const due = started + (i * 1000) / probeRate;
+      if (due > performance.now()) await sleep(due - performance.now());
+      const kommune = Math.floor(((i * 7919) % probeCount) * (n / probeCount)) % n;
+      const body = testing.buildMessage({
+        kind: 'ORIENTERING_TJENESTETILBUD', version: '1.6', status: 'N', msgId: randomUUID(), documentId: randomUUID(), genDate: '2024-01-02T08:00:00',
+        sender: { organisation: [{ name: 'Probe legekontor', herId: '91096' }] },
+        receiver: { organisation: [{ name: `Kommune ${kommune}`, herId: String(990000 + kommune) }] },
+        patient: { familyName: 'Probe', givenName: `P${i}`, birthDate: '1950-01-01', sex: '2', fnr: testing.fnr('1950-01-01', 100 + i) },
+        services: [{ iplosCode: '15', description: 'Hjemmesykepleie', amount: '1', unit: 'time hver dag', startDate: '2024-01-03' }],
+      });
+      posts.push(
+        fetch(`http://127.0.0.1:${port}/v1/messages`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/xml' }, body })
+          .then(async (res) => {
+            await res.arrayBuffer();
+            const outcome = res.headers.get('x-intake-outcome') ?? `HTTP ${res.status}`;
+            outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+            if (outcome === 'ACCEPTED') accepted.set(res.headers.get('x-original-msg-id'), performance.now());
+          })
+          .catch((error) => (outcomes[String(error.cause?.code ?? error)] = (outcomes[String(error.cause?.code ?? error)] ?? 0) + 1)),
+      );
+    }
+    await Promise.all(posts);
+    const schema = (await db.query(`SELECT active_schema FROM projection_generations WHERE projection = 'readmodel'`)).rows[0].active_schema;
+    const deadline = performance.now() + 120000;
+    while (seen.size < accepted.size && performance.now() < deadline) {
+      const pending = [...accepted.keys()].filter((id) => !seen.has(id));
+      const rows = (await db.query(`SELECT DISTINCT msg_id FROM "${schema}".message_versions WHERE msg_id = ANY($1)`, [pending])).rows;
+      for (const r of rows) seen.set(r.msg_id, performance.now());
+      await sleep(20);
+    }
+  } finally {
+    await db.end();
+  }
+  const latencies = [...seen].map(([id, t]) => t - accepted.get(id)).sort((a, b) => a - b);
+  return { offered: probeCount, perSecond: probeRate, outcomes, accepted: accepted.size, visible: seen.size, p50Ms: Math.round(percentile(latencies, 50)), p99Ms: Math.round(percentile(latencies, 99)), maxMs: Math.round(latencies.at(-1) ?? NaN) };
 }
 
 async function deleteNamespace(namespace) {
@@ -173,6 +234,7 @@ async function runCase(n) {
   await sleep(idleS * 1000);
   const hubIdlePct = ((processCpuSeconds(hub.pid) - hub0) / idleS) * 100;
   const brokerIdlePct = ((processCpuSeconds(brokerPid) - broker0) / idleS) * 100;
+  const probe = probeCount > 0 ? await latencyProbe(env, n) : undefined;
   const result = {
     kommuner: n,
     partitionsPerTopic: partitions ?? Number(extraEnv.KAFKA_TOPIC_PARTITIONS ?? 3),
@@ -192,6 +254,7 @@ async function runCase(n) {
     brokerLiveHeapMiB: brokerLiveHeapMiB(brokerPid),
     warnings,
     warningKinds: Object.fromEntries([...warningKinds].sort((a, b) => b[1] - a[1]).slice(0, 5)),
+    probe,
     stillReady: (await readiness()).status === 200,
   };
   await new Promise((resolve) => {
@@ -211,10 +274,10 @@ for (const n of counts) {
   console.log(JSON.stringify(result));
 }
 writeJson(`many-kommuner${label ? `-${label.replace(/[^a-z0-9]+/gi, '-')}` : ''}.json`, { at: new Date().toISOString(), brokers: BENCH.brokers, results });
-console.log('\n| kommuner | partitions/topic | provisioned | ready | consumers settled | hub idle CPU | broker idle CPU (empty) | hub RSS | broker RSS | broker live heap |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('\n| kommuner | partitions/topic | provisioned | ready | consumers settled | hub idle CPU | broker idle CPU (empty) | hub RSS | broker RSS | broker live heap | intake → queryable p50 / p99 / max (visible of accepted) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   console.log(
-    `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB | ${r.brokerLiveHeapMiB} MiB |`,
+    `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB | ${r.brokerLiveHeapMiB} MiB | ${r.probe ? `${r.probe.p50Ms} / ${r.probe.p99Ms} / ${r.probe.maxMs} ms (${r.probe.visible} of ${r.probe.accepted})` : '–'} |`,
   );
 }
