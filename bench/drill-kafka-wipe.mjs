@@ -6,14 +6,15 @@
 // not in the read model) and duplicated (as drills.mjs), whether the hub reported the halt
 // (readiness, status) before the restore and cleared it after, and the time each step took.
 //
-// It deletes the Kafka data directory of the stack it runs against: it refuses the default
+// It deletes the Kafka data directories of the stack it runs against (every broker's, with
+// `stack up --brokers 3`, at replication factor 3): it refuses the default
 // stack (.stack on port 9092) and wants the stack's own variables, e.g.
 //   STACK_DIR=.stack-recovery KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 REGISTRY_PORT=18081 \
 //   REGISTRY_MANAGEMENT_PORT=18082 IDP_PORT=14455 KAFKA_BROKERS=127.0.0.1:19092 \
 //   SCHEMA_REGISTRY_URL=http://127.0.0.1:18081/apis/ccompat/v7 HLTEST_SUFFIX=me \
 //   node bench/drill-kafka-wipe.mjs [--before 1500] [--during 200]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BENCH, ROOT, benchEnv, dist, messageMix, readModelVerdict, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
 
@@ -31,12 +32,22 @@ if (!stackDir || resolve(ROOT, stackDir) === resolve(ROOT, '.stack') || BENCH.br
   console.error('drill-kafka-wipe deletes a Kafka cluster: run it against a stack of its own (STACK_DIR, KAFKA_PORT, KAFKA_BROKERS; see the header)');
   process.exit(2);
 }
-const kafkaData = resolve(ROOT, process.env.KAFKA_DATA_DIR || join(process.env.STACK_DATA_DIR || join(stackDir, 'data'), 'kafka'));
+// One broker keeps its log in data/kafka (or KAFKA_DATA_DIR); N brokers (`stack up --brokers N`) in data/kafka-1..N.
+const stackData = resolve(ROOT, process.env.STACK_DATA_DIR || join(stackDir, 'data'));
+const kafkaDirs = process.env.KAFKA_DATA_DIR
+  ? [resolve(ROOT, process.env.KAFKA_DATA_DIR)]
+  : [join(stackData, 'kafka'), ...Array.from({ length: 9 }, (_, i) => join(stackData, `kafka-${i + 1}`))].filter((dir) => existsSync(dir));
+const threeBrokers = BENCH.brokers.split(',').length >= 3;
 const stack = (...args) => execFileSync(process.execPath, ['tools/stack/stack.mjs', ...args], { cwd: ROOT, stdio: 'ignore', timeout: 240000 });
 
 log(`resetting the bench namespace ${BENCH.namespace} and database ${BENCH.database} on ${BENCH.brokers}`);
 await resetBenchState();
-const env = benchEnv({ LOG_LEVEL: 'error' });
+const env = benchEnv({ LOG_LEVEL: 'error', ...(threeBrokers ? { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' } : {}) });
+log(`the cluster's data: ${kafkaDirs.join(', ') || 'none found'}${threeBrokers ? ' (replication factor 3, min.insync.replicas 2)' : ''}`);
+if (kafkaDirs.length === 0) {
+  console.error('No Kafka data directory found under the stack: nothing to wipe');
+  process.exit(2);
+}
 const cli = (...args) => {
   const started = Date.now();
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'hendelseslager.js'), ...args, '--json'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 600000 });
@@ -110,7 +121,7 @@ log('wiping Kafka: hub stopped, broker stopped, its data directory deleted, brok
 await stopApp(hub);
 let t = Date.now();
 stack('down', 'kafka');
-rmSync(kafkaData, { recursive: true, force: true });
+for (const dir of kafkaDirs) rmSync(dir, { recursive: true, force: true });
 stack('up');
 timings.wipeSeconds = (Date.now() - t) / 1000;
 
