@@ -1,4 +1,4 @@
-import { GroupCommits } from './kafkajs.adapter';
+import { GroupCommits, KafkajsAdmin } from './kafkajs.adapter';
 
 describe('GroupCommits', () => {
   const tick = () => new Promise((r) => setImmediate(r));
@@ -48,5 +48,57 @@ describe('GroupCommits', () => {
     const second = commits.commit({ topic: 't', partition: 1, offset: '2' });
     await expect(first).rejects.toThrow('rebalance in progress');
     await expect(second).resolves.toBeUndefined();
+  });
+});
+
+describe('KafkajsAdmin offset lookups', () => {
+  /** kafkajs' own failure when its metadata does not know a partition's leader yet. */
+  const staleMetadata = () => new TypeError("Cannot destructure property 'partitions' of 'high.pop(...)' as it is undefined.");
+  const fakeAdmin = (failures: number) => {
+    const calls = { offsets: 0, byTime: 0, metadata: [] as string[][] };
+    const admin = {
+      fetchTopicOffsets: async () => {
+        calls.offsets += 1;
+        if (calls.offsets <= failures) throw staleMetadata();
+        return [{ partition: 0, offset: '7', high: '7', low: '0' }, { partition: 1, offset: '3', high: '3', low: '1' }];
+      },
+      fetchTopicOffsetsByTimestamp: async () => {
+        calls.byTime += 1;
+        if (calls.byTime <= failures) throw staleMetadata();
+        return [{ partition: 0, offset: '2' }];
+      },
+      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {
+        calls.metadata.push(topics);
+        return { topics: [] };
+      },
+    };
+    return { calls, admin: admin as unknown as ConstructorParameters<typeof KafkajsAdmin>[0] };
+  };
+
+  it('asks again with fresh metadata while kafkajs does not know a partition\'s leader, and answers then', async () => {
+    const { calls, admin } = fakeAdmin(2);
+    const kafka = new KafkajsAdmin(admin, async () => new Map(), 5_000);
+    await expect(kafka.endOffsets('t')).resolves.toEqual([{ topic: 't', partition: 0, offset: '7' }, { topic: 't', partition: 1, offset: '3' }]);
+    expect(calls.offsets).toBe(3);
+    expect(calls.metadata).toEqual([['t'], ['t']]);
+    await expect(kafka.offsetsForTime('t', 0)).resolves.toEqual([{ topic: 't', partition: 0, offset: '2' }]);
+    expect(calls.byTime).toBe(3);
+  });
+
+  it('gives up after its time with kafkajs\' error, and does not retry other errors', async () => {
+    const { calls, admin } = fakeAdmin(Number.POSITIVE_INFINITY);
+    await expect(new KafkajsAdmin(admin, async () => new Map(), 300).endOffsets('t')).rejects.toThrow(/high\.pop/);
+    expect(calls.offsets).toBeGreaterThanOrEqual(2);
+
+    let asked = 0;
+    const failing = {
+      fetchTopicOffsets: async () => {
+        asked += 1;
+        throw new RangeError('something else');
+      },
+      fetchTopicMetadata: async () => ({ topics: [] }),
+    } as unknown as ConstructorParameters<typeof KafkajsAdmin>[0];
+    await expect(new KafkajsAdmin(failing, async () => new Map(), 5_000).endOffsets('t')).rejects.toThrow('something else');
+    expect(asked).toBe(1);
   });
 });

@@ -240,10 +240,11 @@ export class GroupCommits {
   }
 }
 
-class KafkajsAdmin implements AdminPort {
+export class KafkajsAdmin implements AdminPort {
   constructor(
     private readonly admin: Admin,
     private readonly readTopicIds: (topics: string[]) => Promise<Map<string, string>>,
+    private readonly offsetLookupTimeoutMs = 30_000,
   ) {}
 
   /** kafkajs' Metadata is at most v6, without topic ids: asked through @platformatic/kafka. */
@@ -312,8 +313,28 @@ class KafkajsAdmin implements AdminPort {
   }
 
   async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
-    const offsets = await wrap('fetch topic offsets', () => this.admin.fetchTopicOffsets(topic));
+    const offsets = await this.offsetLookup(topic, 'fetch topic offsets', () => this.admin.fetchTopicOffsets(topic));
     return offsets.map((o) => ({ topic, partition: o.partition, offset: o.high }));
+  }
+
+  /**
+   * kafkajs asks each partition's leader as its metadata names it, leaves out partitions whose
+   * leader it does not know (yet), and then reads its own empty answer: a TypeError ("Cannot
+   * destructure property 'partitions' of 'high.pop(...)'"), not a Kafka error, so it does not
+   * retry. Seen on three brokers right after a wiped cluster was restored (`hendelseslager rebuild`
+   * failed). Such a lookup is tried again with fresh metadata for up to `offsetLookupTimeoutMs`.
+   */
+  private async offsetLookup<T>(topic: string, what: string, lookup: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.offsetLookupTimeoutMs;
+    for (;;) {
+      try {
+        return await wrap(what, lookup);
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'TypeError') || Date.now() >= deadline) throw error;
+        await this.admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   }
 
   async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
@@ -324,7 +345,7 @@ class KafkajsAdmin implements AdminPort {
   }
 
   async offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {
-    const offsets = await wrap('fetch offsets by time', () => this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs));
+    const offsets = await this.offsetLookup(topic, 'fetch offsets by time', () => this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs));
     return offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset }));
   }
 
