@@ -295,17 +295,7 @@ export class KafkajsAdmin implements AdminPort {
    */
   private async untilLeadersServe(topics: string[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (const topic of topics) {
-      for (;;) {
-        try {
-          await this.admin.fetchTopicOffsets(topic);
-          break;
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      }
-    }
+    for (const topic of topics) await retryUntil(deadline, () => true, () => this.admin.fetchTopicOffsets(topic));
   }
 
   listTopics(): Promise<string[]> {
@@ -324,17 +314,13 @@ export class KafkajsAdmin implements AdminPort {
    * retry. Seen on three brokers right after a wiped cluster was restored (`hendelseslager rebuild`
    * failed). Such a lookup is tried again with fresh metadata for up to `offsetLookupTimeoutMs`.
    */
-  private async offsetLookup<T>(topic: string, what: string, lookup: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.offsetLookupTimeoutMs;
-    for (;;) {
-      try {
-        return await wrap(what, lookup);
-      } catch (error) {
-        if (!(error instanceof Error && error.name === 'TypeError') || Date.now() >= deadline) throw error;
-        await this.admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+  private offsetLookup<T>(topic: string, what: string, lookup: () => Promise<T>): Promise<T> {
+    return retryUntil(
+      Date.now() + this.offsetLookupTimeoutMs,
+      (error) => error instanceof Error && error.name === 'TypeError',
+      () => wrap(what, lookup),
+      () => this.admin.fetchTopicMetadata({ topics: [topic] }),
+    );
   }
 
   async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
@@ -385,6 +371,23 @@ function pickSafe(extra: Record<string, unknown>): Record<string, unknown> {
     if (key in extra) safe[key] = extra[key];
   }
   return safe;
+}
+
+/**
+ * `attempt` until it succeeds, again every 250 ms while its error is `retriable` and `deadline`
+ * (ms since the epoch) has not passed, then its last error. `beforeRetry` (its failure ignored)
+ * runs before each new attempt, e.g. to refresh metadata.
+ */
+async function retryUntil<T>(deadline: number, retriable: (error: unknown) => boolean, attempt: () => Promise<T>, beforeRetry?: () => Promise<unknown>): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!retriable(error) || Date.now() > deadline) throw error;
+      await beforeRetry?.().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
