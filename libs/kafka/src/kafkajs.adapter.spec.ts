@@ -52,6 +52,7 @@ describe('GroupCommits', () => {
 });
 
 describe('KafkajsAdmin offset lookups', () => {
+  const noLookups = { topicIds: async () => new Map<string, string>(), endOffsetsOf: async () => [] };
   /** kafkajs' own failure when its metadata does not know a partition's leader yet. */
   const staleMetadata = () => new TypeError("Cannot destructure property 'partitions' of 'high.pop(...)' as it is undefined.");
   const fakeAdmin = (failures: number) => {
@@ -77,7 +78,7 @@ describe('KafkajsAdmin offset lookups', () => {
 
   it('asks again with fresh metadata while kafkajs does not know a partition\'s leader, and answers then', async () => {
     const { calls, admin } = fakeAdmin(2);
-    const kafka = new KafkajsAdmin(admin, async () => new Map(), 5_000);
+    const kafka = new KafkajsAdmin(admin, noLookups, 5_000);
     await expect(kafka.endOffsets('t')).resolves.toEqual([{ topic: 't', partition: 0, offset: '7' }, { topic: 't', partition: 1, offset: '3' }]);
     expect(calls.offsets).toBe(3);
     expect(calls.metadata).toEqual([['t'], ['t']]);
@@ -87,7 +88,7 @@ describe('KafkajsAdmin offset lookups', () => {
 
   it('gives up after its time with kafkajs\' error, and does not retry other errors', async () => {
     const { calls, admin } = fakeAdmin(Number.POSITIVE_INFINITY);
-    await expect(new KafkajsAdmin(admin, async () => new Map(), 300).endOffsets('t')).rejects.toThrow(/high\.pop/);
+    await expect(new KafkajsAdmin(admin, noLookups, 300).endOffsets('t')).rejects.toThrow(/high\.pop/);
     expect(calls.offsets).toBeGreaterThanOrEqual(2);
 
     let asked = 0;
@@ -98,7 +99,7 @@ describe('KafkajsAdmin offset lookups', () => {
       },
       fetchTopicMetadata: async () => ({ topics: [] }),
     } as unknown as ConstructorParameters<typeof KafkajsAdmin>[0];
-    await expect(new KafkajsAdmin(failing, async () => new Map(), 5_000).endOffsets('t')).rejects.toThrow('something else');
+    await expect(new KafkajsAdmin(failing, noLookups, 5_000).endOffsets('t')).rejects.toThrow('something else');
     expect(asked).toBe(1);
   });
 });

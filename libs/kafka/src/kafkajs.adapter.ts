@@ -25,7 +25,7 @@ import {
   TopicPartitionOffset,
   TopicSpec,
 } from './kafka.port';
-import { readTopicIds } from './platformatic.adapter';
+import { readEndOffsets, readTopicIds } from './platformatic.adapter';
 
 export interface KafkajsAdapterOptions {
   brokers: string[];
@@ -95,7 +95,10 @@ export class KafkajsAdapter implements KafkaPort {
   async admin(): Promise<AdminPort> {
     const admin = this.kafka.admin();
     await wrap('connect admin', () => admin.connect());
-    return new KafkajsAdmin(admin, (topics) => readTopicIds(this.brokers, this.clientId, topics));
+    return new KafkajsAdmin(admin, {
+      topicIds: (topics) => readTopicIds(this.brokers, this.clientId, topics),
+      endOffsetsOf: (topics) => readEndOffsets(this.brokers, this.clientId, topics),
+    });
   }
 }
 
@@ -240,16 +243,27 @@ export class GroupCommits {
   }
 }
 
+/** What the kafkajs adapter asks through @platformatic/kafka because kafkajs' admin cannot ask it well. */
+export interface KafkajsAdminLookups {
+  /** kafkajs' Metadata is at most v6, without topic ids. */
+  topicIds(topics: string[]): Promise<Map<string, string>>;
+  /** kafkajs' admin asks end offsets one topic per request, each checking every topic it has used. */
+  endOffsetsOf(topics: string[]): Promise<TopicPartitionOffset[]>;
+}
+
 export class KafkajsAdmin implements AdminPort {
   constructor(
     private readonly admin: Admin,
-    private readonly readTopicIds: (topics: string[]) => Promise<Map<string, string>>,
+    private readonly lookups: KafkajsAdminLookups,
     private readonly offsetLookupTimeoutMs = 30_000,
   ) {}
 
-  /** kafkajs' Metadata is at most v6, without topic ids: asked through @platformatic/kafka. */
   topicIds(topics: string[]): Promise<Map<string, string>> {
-    return this.readTopicIds(topics);
+    return this.lookups.topicIds(topics);
+  }
+
+  endOffsetsOf(topics: string[]): Promise<TopicPartitionOffset[]> {
+    return this.lookups.endOffsetsOf(topics);
   }
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {

@@ -473,6 +473,10 @@ class PlatformaticAdmin implements AdminPort {
     return [...ends].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ topic, partition, offset: offset.toString() }));
   }
 
+  endOffsetsOf(topics: string[]): Promise<TopicPartitionOffset[]> {
+    return endOffsetsOfTopics(this.admin, topics);
+  }
+
   async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
     if (Array.isArray(topics)) return (await Promise.all(topics.map((t) => this.groupOffsets(groupId, t)))).flat();
     const topic = topics;
@@ -536,19 +540,50 @@ async function topicIdsOf(admin: Admin, topics: string[]): Promise<Map<string, s
   return ids;
 }
 
+/** One Metadata request for the partitions of all the topics, then one ListOffsets per leader (the client groups them). */
+export async function endOffsetsOfTopics(admin: Admin, topics: string[], leaderWaitMs = 10_000): Promise<TopicPartitionOffset[]> {
+  const names = [...new Set(topics)];
+  if (names.length === 0) return [];
+  // Right after topics are created or a cluster is restored the metadata may not name every
+  // partition's leader yet (-1); ListOffsets needs it, so the metadata is asked again a while.
+  const deadline = Date.now() + leaderWaitMs;
+  let metadata = await wrap('fetch metadata', () => admin.metadata({ topics: names, forceUpdate: true }));
+  while (names.some((name) => metadata.topics.get(name)?.partitions.some((p) => p.leader < 0)) && Date.now() < deadline) {
+    await sleep(250);
+    metadata = await wrap('fetch metadata', () => admin.metadata({ topics: names, forceUpdate: true }));
+  }
+  const asked = names.map((name) => ({
+    name,
+    partitions: Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, partitionIndex) => ({ partitionIndex, timestamp: LIST_LATEST })),
+  }));
+  const listed = await wrap('list offsets', () => admin.listOffsets({ topics: asked }));
+  return listed
+    .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.offset.toString() })))
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+}
+
 /**
- * A short-lived @platformatic/kafka admin client for the topic ids only: the kafkajs adapter
- * answers `topicIds` with it. Closed after each call.
+ * A short-lived @platformatic/kafka admin client for what kafkajs' admin cannot ask well: the
+ * kafkajs adapter answers `topicIds` (kafkajs' Metadata is at most v6) and `endOffsetsOf`
+ * (kafkajs asks one topic per request) with it. Closed after each call.
  */
-export async function readTopicIds(brokers: string[], clientId: string, topics: string[]): Promise<Map<string, string>> {
+async function withShortLivedAdmin<T>(brokers: string[], clientId: string, use: (admin: Admin) => Promise<T>): Promise<T> {
   const { Admin } = await load();
-  const admin = new Admin({ clientId: `${clientId}-topic-ids`, bootstrapBrokers: brokers, connectTimeout: 3000, timeout: 10000, retries: 3, retryDelay: 250 });
+  const admin = new Admin({ clientId, bootstrapBrokers: brokers, connectTimeout: 3000, timeout: 10000, retries: 3, retryDelay: 250 });
   try {
-    return await topicIdsOf(admin, topics);
+    return await use(admin);
   } finally {
     // An admin client's close takes no `force` (a producer's does): forceClose would pass it as the callback.
     await admin.close().catch(() => undefined);
   }
+}
+
+export function readTopicIds(brokers: string[], clientId: string, topics: string[]): Promise<Map<string, string>> {
+  return withShortLivedAdmin(brokers, `${clientId}-topic-ids`, (admin) => topicIdsOf(admin, topics));
+}
+
+export function readEndOffsets(brokers: string[], clientId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+  return withShortLivedAdmin(brokers, `${clientId}-end-offsets`, (admin) => endOffsetsOfTopics(admin, topics));
 }
 
 function tp(topic: string, partition: number): string {

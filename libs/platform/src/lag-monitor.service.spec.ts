@@ -7,29 +7,29 @@ import { runningConsumerGroups } from './pattern-consumer.runner';
 describe('LagMonitor', () => {
   afterEach(() => runningConsumerGroups.clear());
 
-  function fakeKafka(failOnce = false) {
+  function fakeKafka(failOnce = false, deadLetterTopics: string[] = []) {
     let opened = 0;
     let disconnected = 0;
     let groupRequests = 0;
-    const endRequests: string[] = [];
+    const endRequests: string[][] = [];
     let fail = failOnce;
     const kafka = {
       admin: async () => {
         opened += 1;
         const admin: Partial<AdminPort> = {
-          endOffsets: async (topic) => {
+          endOffsetsOf: async (topics) => {
             if (fail) {
               fail = false;
               throw new Error('broker gone');
             }
-            endRequests.push(topic);
-            return [{ topic, partition: 0, offset: '10' }];
+            endRequests.push(topics);
+            return topics.map((topic) => ({ topic, partition: 0, offset: topic.endsWith('.deadletter.v1') ? '2' : '10' }));
           },
           groupOffsets: async (_group, topics) => {
             groupRequests += 1;
             return (Array.isArray(topics) ? topics : [topics]).map((topic) => ({ topic, partition: 0, offset: topic === 't2' ? '7' : '4' }));
           },
-          listTopics: async () => [],
+          listTopics: async () => deadLetterTopics,
           disconnect: async () => {
             disconnected += 1;
           },
@@ -56,8 +56,10 @@ describe('LagMonitor', () => {
     expect(fake.disconnected()).toBe(1);
   });
 
-  it("asks a topic's end offsets once a round however many groups consume it, and each group's committed offsets in one request", async () => {
-    const fake = fakeKafka();
+  it("asks every topic's end offsets in one request a round however many groups consume it, and each group's committed offsets in one request", async () => {
+    const topics = new TopicNames();
+    const deadLetters = [topics.deadletter('0301'), topics.deadletter('3428')];
+    const fake = fakeKafka(false, [...deadLetters, topics.raw('0301')]);
     const metrics = new HubMetrics();
     runningConsumerGroups.set('hendelseslager.normalizer', { topics: ['t1', 't2'] });
     runningConsumerGroups.set('hendelseslager.projector.rawarchive', { topics: ['t1', 't2'] });
@@ -65,8 +67,12 @@ describe('LagMonitor', () => {
 
     await monitor.refresh();
 
-    expect(fake.endRequests.sort()).toEqual(['t1', 't2']);
+    expect(fake.endRequests).toEqual([['t1', 't2', ...deadLetters]]);
     expect(fake.groupRequests()).toBe(2);
+    expect((await metrics.deadLetterTopicRecords.get()).values.map((v) => [v.labels.kommune, v.value])).toEqual([
+      ['0301', 2],
+      ['3428', 2],
+    ]);
     expect((await metrics.consumerLag.get()).values.map((v) => [v.labels.group, v.labels.topic, v.value])).toEqual([
       ['hendelseslager.normalizer', 't1', 6],
       ['hendelseslager.normalizer', 't2', 3],

@@ -42,28 +42,29 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
   private async measure(): Promise<void> {
     const admin = await this.adminClient();
     try {
-      // A topic's end offsets once per round, however many groups consume it (raw: normalizer
-      // and raw archive), and each group's committed offsets in one request for all its topics.
-      const ends = new Map<string, Promise<TopicPartitionOffset[]>>();
-      const endOf = (topic: string) => {
-        if (!ends.has(topic)) ends.set(topic, admin.endOffsets(topic));
-        return ends.get(topic)!;
-      };
+      const pattern = this.topics.pattern('deadletter');
+      const deadLetterTopics = (await admin.listTopics()).filter((t) => pattern.test(t));
+      // Every topic's end offsets in one round (one request per leader), however many groups
+      // consume it and however many kommuner there are: asked topic by topic, kafkajs' admin
+      // cost O(topics²) per lookup, most of an idle hub's CPU with every kommune (#15).
+      const measured = [...new Set([...[...runningConsumerGroups.values()].flatMap((e) => e.topics), ...deadLetterTopics])];
+      const ends = new Map<string, TopicPartitionOffset[]>();
+      for (const e of await admin.endOffsetsOf(measured)) ends.set(e.topic, [...(ends.get(e.topic) ?? []), e]);
       for (const [group, entry] of runningConsumerGroups) {
         entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
+        // Each group's committed offsets in one request for all its topics.
         const committed = new Map<string, string>();
         for (const c of await admin.groupOffsets(group, entry.topics)) committed.set(`${c.topic}|${c.partition}`, c.offset);
         for (const topic of entry.topics) {
-          const lag = (await endOf(topic)).reduce((n, e) => {
+          const lag = (ends.get(topic) ?? []).reduce((n, e) => {
             const c = BigInt(committed.get(`${topic}|${e.partition}`) ?? '-1');
             return n + Math.max(0, Number(BigInt(e.offset) - (c < 0n ? 0n : c)));
           }, 0);
           this.metrics.consumerLag.set({ group, topic }, lag);
         }
       }
-      const pattern = this.topics.pattern('deadletter');
-      for (const topic of (await admin.listTopics()).filter((t) => pattern.test(t))) {
-        const size = (await admin.endOffsets(topic)).reduce((n, o) => n + Number(o.offset), 0);
+      for (const topic of deadLetterTopics) {
+        const size = (ends.get(topic) ?? []).reduce((n, o) => n + Number(o.offset), 0);
         this.metrics.deadLetterTopicRecords.set({ kommune: this.topics.parse(topic)!.kommunenummer }, size);
       }
     } catch (error) {

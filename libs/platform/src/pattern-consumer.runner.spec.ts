@@ -54,7 +54,7 @@ describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)',
       admin: async () => ({
         listTopics: async () => [A, B],
         topicIds: async (topics: string[]) => new Map(topics.filter((t) => ids.has(t)).map((t) => [t, ids.get(t)!])),
-        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: '10' }],
+        endOffsetsOf: async (topics: string[]) => topics.map((topic) => ({ topic, partition: 0, offset: '10' })),
         disconnect: async () => undefined,
       }),
       consumer: (options: ConsumerOptions) => {
@@ -115,7 +115,7 @@ describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)',
       admin: async () => ({
         listTopics: async () => [A, B],
         topicIds: async (topics: string[]) => new Map(topics.map((t) => [t, ids.get(t)!])),
-        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: ids.get(topic)!.endsWith('new') ? '2' : '10' }],
+        endOffsetsOf: async (topics: string[]) => topics.map((topic) => ({ topic, partition: 0, offset: ids.get(topic)!.endsWith('new') ? '2' : '10' })),
         disconnect: async () => undefined,
       }),
       consumer: (options: ConsumerOptions) => {
@@ -171,7 +171,7 @@ describe('PatternConsumerRunner guarding stored offsets (recovery, #15 item 4)',
       admin: async () => ({
         listTopics: async () => [A],
         topicIds: async () => new Map([[A, 'id-a']]),
-        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: end }],
+        endOffsetsOf: async (topics: string[]) => topics.map((topic) => ({ topic, partition: 0, offset: end })),
         disconnect: async () => undefined,
       }),
       consumer: (options: ConsumerOptions) => {
@@ -216,7 +216,7 @@ describe('PatternConsumerRunner reading a replaced topic again (idempotent consu
       admin: async () => ({
         listTopics: async () => [...ids.keys()],
         topicIds: async (topics: string[]) => new Map(topics.filter((t) => ids.has(t)).map((t) => [t, ids.get(t)!])),
-        endOffsets: async (topic: string) => [{ topic, partition: 0, offset: '10' }],
+        endOffsetsOf: async (topics: string[]) => topics.map((topic) => ({ topic, partition: 0, offset: '10' })),
         offsetsForTime: async (topic: string) => [{ topic, partition: 0, offset: low }],
         disconnect: async () => undefined,
       }),

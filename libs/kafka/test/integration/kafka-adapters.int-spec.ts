@@ -94,6 +94,17 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     // Several topics in one call (the lag monitor's), each offset named with its topic.
     const many = (await admin.groupOffsets(groupId, [topic])).sort((x, y) => x.partition - y.partition);
     expect(many).toEqual(committed.map((c) => ({ ...c, topic })));
+    // Several topics' end offsets in one round (the lag monitor's and the stored-offset checks'):
+    // the same as one topic at a time, in topic and partition order, a topic named twice once.
+    const second = `${topic}.second`;
+    await admin.ensureTopics([{ topic: second, partitions: 2, replicationFactor: 1 }]);
+    const producer2 = await kafka.producer();
+    await producer2.sendMany([{ topic: second, records: records(7, 's') }]);
+    await producer2.disconnect();
+    const secondEnds = (await admin.endOffsets(second)).sort((x, y) => x.partition - y.partition);
+    expect(secondEnds.reduce((s, e) => s + Number(e.offset), 0)).toBe(7);
+    expect(await admin.endOffsetsOf([second, topic, second])).toEqual([...ends, ...secondEnds]);
+    expect(await admin.endOffsetsOf([])).toEqual([]);
     await admin.disconnect();
   });
 
