@@ -17,9 +17,14 @@
 //   - intake → queryable latency once every kommune is provisioned and idle: --probe messages
 //     (30) at --probe-rate per second (2), each to another kommune, from AppRec OK until the read
 //     model has the message (the hub wakes from idle fetches for each),
+//   - with --join: the rebalance when a second instance joins. A second hub (same namespace and
+//     database) is started; from its start until every consumer group of the namespace is Stable
+//     with two members, each holding partitions (Kafka's DescribeGroups, asked every 250 ms), and
+//     until the second hub is ready. The probe runs again from the join on, posted to the first
+//     hub, so its latency shows the pause the rebalance costs a message sent meanwhile.
 // usage: npm run build && HLTEST_SUFFIX=me KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=... \
 //          BENCH_BROKER_PID_FILE=/tmp/my-stack/run/kafka.pid node bench/many-kommuner.mjs \
-//          [--kommuner 1,100,357] [--partitions N] [--idle-s 60] [--settle-s 20] [--env KEY=VALUE]... [--label TEXT]
+//          [--kommuner 1,100,357] [--partitions N] [--idle-s 60] [--settle-s 20] [--env KEY=VALUE]... [--label TEXT] [--join]
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -46,15 +51,11 @@ const label = opt('label', '');
 /** After the idle measurement: this many messages, to kommuner picked in turn across the directory, at --probe-rate per second. */
 const probeCount = Number(opt('probe', '30'));
 const probeRate = Number(opt('probe-rate', '2'));
+const join_ = args.includes('--join');
 const extraEnv = Object.fromEntries(args.flatMap((a, i) => (a === '--env' ? [args[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
 const brokerPidFile = process.env.BENCH_BROKER_PID_FILE ?? join(ROOT, '.stack', 'run', 'kafka.pid');
 /** A port free right now (BENCH_PORT to choose one), so readiness is asked of this run's hub, not of another's. */
-const port = Number(process.env.BENCH_PORT ?? (await new Promise((resolve) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port: free } = server.address();
-    server.close(() => resolve(free));
-  });
-})));
+const port = Number(process.env.BENCH_PORT ?? (await freePort()));
 
 if (Math.max(...counts) > 100 && /(^|,)(127\.0\.0\.1|localhost):9092(,|$)/.test(BENCH.brokers) && !process.env.BENCH_ALLOW_SHARED_BROKER) {
   console.error('Refusing more than 100 kommuner on the shared broker 127.0.0.1:9092 (its 768 MB heap died of 357 in #15).');
@@ -93,9 +94,18 @@ function brokerLiveHeapMiB(pid) {
   }
 }
 
-async function readiness() {
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address();
+      server.close(() => resolve(free));
+    });
+  });
+}
+
+async function readiness(at = port) {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    const res = await fetch(`http://127.0.0.1:${at}/health/ready`);
     return { status: res.status, body: await res.json() };
   } catch {
     return { status: 0, body: undefined };
@@ -106,7 +116,7 @@ async function readiness() {
  * Messages to kommune after kommune (receiver HER-id 990000 + i, as in directoryFile), paced; the
  * time from the AppRec OK until the read model holds the message. Each kommune's topics were idle.
  */
-async function latencyProbe(env, n) {
+async function latencyProbe(env, n, at = port) {
   const testing = dist('testing');
   const token = await dist('auth').mintDevToken(env.HENDELSESLAGER_DEV_ISSUER_KEY, { client: 'bench-gateway', scopes: ['messages:write'], kommuner: ['*'], audience: 'hendelseslager' });
   const { Client } = require('pg');
@@ -144,7 +154,7 @@ async function latencyProbe(env, n) {
         services: [{ iplosCode: '15', description: 'Hjemmesykepleie', amount: '1', unit: 'time hver dag', startDate: '2024-01-03' }],
       });
       posts.push(
-        fetch(`http://127.0.0.1:${port}/v1/messages`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/xml' }, body })
+        fetch(`http://127.0.0.1:${at}/v1/messages`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/xml' }, body })
           .then(async (res) => {
             await res.arrayBuffer();
             const outcome = res.headers.get('x-intake-outcome') ?? `HTTP ${res.status}`;
@@ -184,6 +194,70 @@ async function deleteNamespace(namespace) {
   }
 }
 
+/**
+ * A second instance joins (--join): from its start until every consumer group of the namespace is
+ * Stable with two members that each hold partitions, and until the new instance is ready; the
+ * probe runs meanwhile against the first instance.
+ */
+async function joinSecondInstance(env, n, namespace) {
+  const secondPort = await freePort();
+  const admin = new Kafka({ clientId: 'bench-many-kommuner-join', brokers: BENCH.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}.`));
+  const started = Date.now();
+  const second = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(secondPort) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  second.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const probe = probeCount > 0 ? latencyProbe(env, n) : undefined;
+  let stableMs;
+  let readyMs;
+  let lastStates = {};
+  /** When each group was first Stable with both members holding partitions (ms from the join). */
+  const groupStableMs = {};
+  try {
+    const deadline = Date.now() + 600000;
+    while (stableMs === undefined || readyMs === undefined) {
+      if (second.exitCode !== null) throw new Error(`second hub exited: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`join not settled after 10 minutes: ${JSON.stringify(lastStates)}`);
+      if (readyMs === undefined && (await readiness(secondPort)).status === 200) readyMs = Date.now() - started;
+      if (stableMs === undefined) {
+        const described = (await admin.describeGroups(groups)).groups;
+        lastStates = Object.fromEntries(described.map((g) => [g.groupId, `${g.state}/${g.members.length}`]));
+        // Stable with both members, and each holding partitions where the group has two or more to share.
+        for (const g of described) {
+          const held = g.members.map((m) => (m.memberAssignment.length ? assignedPartitions(m.memberAssignment) : 0));
+          const total = held.reduce((a, b) => a + b, 0);
+          const shared = g.state === 'Stable' && g.members.length === 2 && total > 0 && (total < 2 || held.every((h) => h > 0));
+          if (shared) groupStableMs[g.groupId.slice(namespace.length + 1)] ??= Date.now() - started;
+          else delete groupStableMs[g.groupId.slice(namespace.length + 1)];
+        }
+        if (Object.keys(groupStableMs).length === groups.length) stableMs = Date.now() - started;
+      }
+      await sleep(250);
+    }
+    return { groups: groups.length, stableMs, groupStableMs, secondReadyMs: readyMs, probe: await probe, firstStillReady: (await readiness()).status === 200 };
+  } finally {
+    await admin.disconnect();
+    await new Promise((resolve) => {
+      if (second.exitCode !== null) return resolve();
+      second.once('exit', resolve);
+      second.kill('SIGTERM');
+      setTimeout(() => second.kill('SIGKILL'), 20000).unref();
+    });
+  }
+}
+
+/** How many partitions a consumer-protocol assignment (version, then topic → partitions) names. */
+function assignedPartitions(assignment) {
+  const { AssignerProtocol } = require('kafkajs');
+  const decoded = AssignerProtocol.MemberAssignment.decode(assignment);
+  return Object.values(decoded?.assignment ?? {}).reduce((sum, partitions) => sum + partitions.length, 0);
+}
+
 async function runCase(n) {
   const brokerPid = Number(readFileSync(brokerPidFile, 'utf8').split('\n')[0].trim()); // pid file: pid, then port
   // A namespace of this run's own: topics of an earlier run may still be being deleted.
@@ -194,7 +268,9 @@ async function runCase(n) {
 
   const env = benchEnv({ HENDELSESLAGER_NAMESPACE: namespace, HENDELSESLAGER_DIRECTORY: directoryFile(n), LOG_LEVEL: 'info', ...extraEnv });
   const started = Date.now();
-  const hub = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
+  // BENCH_HUB_NODE_ARGS: node flags for the measured hub, e.g. "--cpu-prof --cpu-prof-dir=bench/out/profiles".
+  const nodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const hub = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -267,6 +343,7 @@ async function runCase(n) {
     probe,
     stillReady: (await readiness()).status === 200,
   };
+  if (join_) result.join = await joinSecondInstance(env, n, namespace);
   await new Promise((resolve) => {
     hub.once('exit', resolve);
     hub.kill('SIGTERM');
@@ -287,6 +364,10 @@ writeJson(`many-kommuner${label ? `-${label.replace(/[^a-z0-9]+/gi, '-')}` : ''}
 console.log('\n| kommuner | partitions/topic | provisioned | ready | consumers settled | hub idle CPU | broker idle CPU (empty) | hub RSS | broker RSS | broker live heap | intake → queryable p50 / p99 / max (visible of accepted) |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
+  if (r.join) {
+    const p = r.join.probe;
+    console.error(`join (${r.kommuner} kommuner): ${r.join.groups} groups stable with two members after ${(r.join.stableMs / 1000).toFixed(1)} s, second instance ready after ${(r.join.secondReadyMs / 1000).toFixed(1)} s${p ? `, probe meanwhile p50 / p99 / max ${p.p50Ms} / ${p.p99Ms} / ${p.maxMs} ms (${p.visible} of ${p.accepted})` : ''}`);
+  }
   console.log(
     `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB | ${r.brokerLiveHeapMiB} MiB | ${r.probe ? `${r.probe.p50Ms} / ${r.probe.p99Ms} / ${r.probe.maxMs} ms (${r.probe.visible} of ${r.probe.accepted})` : '–'} |`,
   );
