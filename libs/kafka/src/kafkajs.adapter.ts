@@ -305,11 +305,11 @@ export class KafkajsAdmin implements AdminPort {
    * Metadata can name a new partition's leader before that broker serves it: a produce then
    * fails with "not the leader" and intake answers 503 for a kommune's first messages (seen on a
    * loaded machine). ListOffsets needs the same serving leader as a produce, so the topics are
-   * ready once it answers for every partition of each.
+   * ready once it answers for every partition of each. All of them in one round: asked topic by
+   * topic through kafkajs, each lookup cost O(topics²), most of provisioning the country (#15).
    */
   private async untilLeadersServe(topics: string[], timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (const topic of topics) await retryUntil(deadline, () => true, () => this.admin.fetchTopicOffsets(topic));
+    await retryUntil(Date.now() + timeoutMs, () => true, () => this.lookups.endOffsetsOf(topics));
   }
 
   listTopics(): Promise<string[]> {
