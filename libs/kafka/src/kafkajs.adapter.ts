@@ -25,7 +25,7 @@ import {
   TopicPartitionOffset,
   TopicSpec,
 } from './kafka.port';
-import { readEndOffsets, readTopicIds } from './platformatic.adapter';
+import { readEndOffsets, readGroupOffsets, readTopicIds } from './platformatic.adapter';
 
 export interface KafkajsAdapterOptions {
   brokers: string[];
@@ -98,6 +98,7 @@ export class KafkajsAdapter implements KafkaPort {
     return new KafkajsAdmin(admin, {
       topicIds: (topics) => readTopicIds(this.brokers, this.clientId, topics),
       endOffsetsOf: (topics) => readEndOffsets(this.brokers, this.clientId, topics),
+      groupOffsets: (groupId, topics) => readGroupOffsets(this.brokers, this.clientId, groupId, topics),
     });
   }
 }
@@ -249,6 +250,8 @@ export interface KafkajsAdminLookups {
   topicIds(topics: string[]): Promise<Map<string, string>>;
   /** kafkajs' admin asks end offsets one topic per request, each checking every topic it has used. */
   endOffsetsOf(topics: string[]): Promise<TopicPartitionOffset[]>;
+  /** kafkajs' admin copies the set of every topic it has used for each topic of a group-offset request. */
+  groupOffsets(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]>;
 }
 
 export class KafkajsAdmin implements AdminPort {
@@ -337,11 +340,8 @@ export class KafkajsAdmin implements AdminPort {
     );
   }
 
-  async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
-    const names = Array.isArray(topics) ? topics : [topics];
-    if (names.length === 0) return [];
-    const result = await wrap('fetch group offsets', () => this.admin.fetchOffsets({ groupId, topics: names }));
-    return result.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+  groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
+    return this.lookups.groupOffsets(groupId, Array.isArray(topics) ? topics : [topics]);
   }
 
   async offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {

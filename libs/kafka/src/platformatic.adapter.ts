@@ -477,16 +477,8 @@ class PlatformaticAdmin implements AdminPort {
     return endOffsetsOfTopics(this.admin, topics);
   }
 
-  async groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
-    if (Array.isArray(topics)) return (await Promise.all(topics.map((t) => this.groupOffsets(groupId, t)))).flat();
-    const topic = topics;
-    const partitions = await this.partitionsOf(topic);
-    const result = await wrap('fetch group offsets', () =>
-      this.admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: partitions }] }] }),
-    );
-    const committed = new Map<number, bigint>();
-    for (const g of result) for (const t of g.topics) if (t.name === topic) for (const p of t.partitions) committed.set(p.partitionIndex, p.committedOffset);
-    return partitions.map((partition) => ({ topic, partition, offset: (committed.get(partition) ?? -1n).toString() }));
+  groupOffsets(groupId: string, topics: string | string[]): Promise<TopicPartitionOffset[]> {
+    return groupOffsetsOfTopics(this.admin, groupId, Array.isArray(topics) ? topics : [topics]);
   }
 
   async offsetsForTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {
@@ -563,9 +555,26 @@ export async function endOffsetsOfTopics(admin: Admin, topics: string[], leaderW
 }
 
 /**
+ * A group's committed offsets for every partition of several topics (-1 where it has none): one
+ * Metadata request for the partitions and one OffsetFetch for all of them.
+ */
+export async function groupOffsetsOfTopics(admin: Admin, groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+  const names = [...new Set(topics)];
+  if (names.length === 0) return [];
+  const metadata = await wrap('fetch metadata', () => admin.metadata({ topics: names, forceUpdate: true }));
+  const partitionsOf = (name: string) => Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, i) => i);
+  const result = await wrap('fetch group offsets', () =>
+    admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: names.map((name) => ({ name, partitionIndexes: partitionsOf(name) })) }] }),
+  );
+  const committed = new Map<string, bigint>();
+  for (const g of result) for (const t of g.topics) for (const p of t.partitions) committed.set(tp(t.name, p.partitionIndex), p.committedOffset);
+  return names.flatMap((topic) => partitionsOf(topic).map((partition) => ({ topic, partition, offset: (committed.get(tp(topic, partition)) ?? -1n).toString() })));
+}
+
+/**
  * A short-lived @platformatic/kafka admin client for what kafkajs' admin cannot ask well: the
- * kafkajs adapter answers `topicIds` (kafkajs' Metadata is at most v6) and `endOffsetsOf`
- * (kafkajs asks one topic per request) with it. Closed after each call.
+ * kafkajs adapter answers `topicIds` (kafkajs' Metadata is at most v6), `endOffsetsOf` and
+ * `groupOffsets` (kafkajs' admin looks up each topic alone) with it. Closed after each call.
  */
 async function withShortLivedAdmin<T>(brokers: string[], clientId: string, use: (admin: Admin) => Promise<T>): Promise<T> {
   const { Admin } = await load();
@@ -584,6 +593,10 @@ export function readTopicIds(brokers: string[], clientId: string, topics: string
 
 export function readEndOffsets(brokers: string[], clientId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
   return withShortLivedAdmin(brokers, `${clientId}-end-offsets`, (admin) => endOffsetsOfTopics(admin, topics));
+}
+
+export function readGroupOffsets(brokers: string[], clientId: string, groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+  return withShortLivedAdmin(brokers, `${clientId}-group-offsets`, (admin) => groupOffsetsOfTopics(admin, groupId, topics));
 }
 
 function tp(topic: string, partition: number): string {

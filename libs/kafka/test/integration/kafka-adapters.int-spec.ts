@@ -105,6 +105,8 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     expect(secondEnds.reduce((s, e) => s + Number(e.offset), 0)).toBe(7);
     expect(await admin.endOffsetsOf([second, topic, second])).toEqual([...ends, ...secondEnds]);
     expect(await admin.endOffsetsOf([])).toEqual([]);
+    // A group's offsets for several topics in one request: -1 for a topic it never committed.
+    expect(await admin.groupOffsets(groupId, [topic, second])).toEqual([...committed.map((c) => ({ ...c, topic })), { topic: second, partition: 0, offset: '-1' }, { topic: second, partition: 1, offset: '-1' }]);
     await admin.disconnect();
   });
 
