@@ -110,6 +110,22 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     await admin.disconnect();
   });
 
+  it('creates topics of several kinds in one call, each with its own partitions, beside one that exists', async () => {
+    const admin = await kafka.admin();
+    const base = `${TEST_NAMESPACE}.kclient.${name}.kinds.${randomUUID().slice(0, 8)}`;
+    const specs = [
+      { topic: `${base}.a`, partitions: 2, replicationFactor: 1, config: { 'retention.ms': '-1' } },
+      { topic: `${base}.b`, partitions: 2, replicationFactor: 1, config: { 'retention.ms': '-1' } },
+      { topic: `${base}.c`, partitions: 1, replicationFactor: 1 },
+      { topic: `${base}.d`, partitions: 3, replicationFactor: 1 },
+    ];
+    await admin.ensureTopics([specs[2]]);
+    await admin.ensureTopics(specs);
+    const ends = await admin.endOffsetsOf(specs.map((s) => s.topic));
+    expect(ends.map((e) => `${e.topic.slice(base.length)}:${e.partition}:${e.offset}`)).toEqual(['.a:0:0', '.a:1:0', '.b:0:0', '.b:1:0', '.c:0:0', '.d:0:0', '.d:1:0', '.d:2:0']);
+    await admin.disconnect();
+  });
+
   it('places keys on the same partitions as the other adapter', async () => {
     const mine = `${topic}.placement`;
     const admin = await kafka.admin();

@@ -1,4 +1,4 @@
-import { endOffsetsOfTopics } from './platformatic.adapter';
+import { endOffsetsOfTopics, PlatformaticAdmin } from './platformatic.adapter';
 
 type FakeAdmin = Parameters<typeof endOffsetsOfTopics>[0];
 
@@ -58,5 +58,55 @@ describe('endOffsetsOfTopics (several topics in one round)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(asked.metadata.length).toBeGreaterThanOrEqual(2);
     expect(asked.metadata.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('PlatformaticAdmin.ensureTopics', () => {
+  type Create = { topics: string[]; partitions: number; replicas: number; configs: Array<{ name: string; value: string }> };
+
+  function fakeClient(existing: string[], raceWith: string[] = []) {
+    const created: Create[] = [];
+    const topics = new Set(existing);
+    const client = {
+      listTopics: async () => [...topics],
+      createTopics: async (request: Create) => {
+        created.push(request);
+        // Another instance created these after our listTopics: the request fails for them, the rest exist now.
+        const taken = request.topics.filter((t) => raceWith.includes(t));
+        for (const t of request.topics) if (!raceWith.includes(t)) topics.add(t);
+        if (taken.length) throw Object.assign(new Error('Received response with error while executing API CreateTopics(v7)'), { errors: [{ apiId: 'TOPIC_ALREADY_EXISTS' }] });
+      },
+      metadata: async ({ topics: asked }: { topics: string[] }) => ({ topics: new Map(asked.map((t) => [t, { partitions: [{ leader: 0 }] }])) }),
+    };
+    return { client, created };
+  }
+
+  const spec = (topic: string, partitions: number, config?: Record<string, string>) => ({ topic, partitions, replicationFactor: 1, config });
+
+  it('creates the missing topics with one request per kind (partitions, replicas, configs), leaving existing ones alone', async () => {
+    const { client, created } = fakeClient(['k1.raw']);
+    const admin = new PlatformaticAdmin(client as unknown as ConstructorParameters<typeof PlatformaticAdmin>[0]);
+    await admin.ensureTopics([spec('k1.raw', 1, { 'retention.ms': '-1' }), spec('k2.raw', 1, { 'retention.ms': '-1' }), spec('k3.raw', 1, { 'retention.ms': '-1' }), spec('k2.audit', 1), spec('k3.audit', 1), spec('big.raw', 3, { 'retention.ms': '-1' })]);
+    expect(created).toEqual([
+      { topics: ['k2.raw', 'k3.raw'], partitions: 1, replicas: 1, configs: [{ name: 'retention.ms', value: '-1' }] },
+      { topics: ['k2.audit', 'k3.audit'], partitions: 1, replicas: 1, configs: [] },
+      { topics: ['big.raw'], partitions: 3, replicas: 1, configs: [{ name: 'retention.ms', value: '-1' }] },
+    ]);
+  });
+
+  it('goes one by one when a request of several fails, and takes a topic another instance created meanwhile as created', async () => {
+    const { client, created } = fakeClient([], ['k2.raw']);
+    const admin = new PlatformaticAdmin(client as unknown as ConstructorParameters<typeof PlatformaticAdmin>[0]);
+    await admin.ensureTopics([spec('k1.raw', 1), spec('k2.raw', 1), spec('k3.raw', 1)]);
+    expect(created.map((c) => c.topics)).toEqual([['k1.raw', 'k2.raw', 'k3.raw'], ['k1.raw'], ['k2.raw'], ['k3.raw']]);
+  });
+
+  it('fails with the client\'s error when a topic cannot be created for another reason', async () => {
+    const { client } = fakeClient([]);
+    client.createTopics = async () => {
+      throw Object.assign(new Error('policy'), { errors: [{ apiId: 'POLICY_VIOLATION' }] });
+    };
+    const admin = new PlatformaticAdmin(client as unknown as ConstructorParameters<typeof PlatformaticAdmin>[0]);
+    await expect(admin.ensureTopics([spec('k1.raw', 1), spec('k2.raw', 1)])).rejects.toThrow('policy');
   });
 });
