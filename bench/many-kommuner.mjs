@@ -6,7 +6,8 @@
 //   - consumers settled: the last "Consumer started" of the pattern consumers (each restarts when
 //     it sees new topics, so this is when the last rebalance began),
 //   - idle CPU of the hub and of the broker over --idle-s seconds with no message traffic
-//     (/proc CPU seconds, as % of one core), and their RSS at the end,
+//     (/proc CPU seconds, as % of one core), and their RSS at the end; the broker's CPU before
+//     the hub starts (empty) and, after it stopped, with the topics and no client (--topics-only-s),
 //   - the broker's live heap: used heap after a full GC (jcmd), what its topics really hold
 //     (its RSS only grows: the JVM keeps the heap it once had).
 // Each case has its own topic namespace, deleted afterwards so the next case starts from an empty broker.
@@ -47,6 +48,8 @@ const counts = opt('kommuner', '1,100,357').split(',').map(Number);
 const partitions = opt('partitions') ? Number(opt('partitions')) : undefined;
 const idleS = Number(opt('idle-s', '60'));
 const settleS = Number(opt('settle-s', '20'));
+/** After the hub stopped: the broker's CPU over this many seconds with the case's topics and no client. */
+const topicsOnlyS = Number(opt('topics-only-s', '30'));
 const label = opt('label', '');
 /** After the idle measurement: this many messages, to kommuner picked in turn across the directory, at --probe-rate per second. */
 const probeCount = Number(opt('probe', '30'));
@@ -344,11 +347,19 @@ async function runCase(n) {
     stillReady: (await readiness()).status === 200,
   };
   if (join_) result.join = await joinSecondInstance(env, n, namespace);
-  await new Promise((resolve) => {
-    hub.once('exit', resolve);
+  // How long a graceful stop takes (consumers wait for their fetch in flight); a profiled hub
+  // gets longer before SIGKILL, as it writes its profile only when it exits.
+  const stopping = Date.now();
+  result.stopMs = await new Promise((resolve) => {
+    hub.once('exit', (code, signal) => resolve(signal === 'SIGKILL' ? null : Date.now() - stopping));
     hub.kill('SIGTERM');
-    setTimeout(() => hub.kill('SIGKILL'), 20000).unref();
+    setTimeout(() => hub.kill('SIGKILL'), nodeArgs.length ? 120000 : 60000).unref();
   });
+  // The broker's own floor with every kommune's topics and no client: what no hub setting can save.
+  await sleep(10000);
+  const brokerTopics0 = processCpuSeconds(brokerPid);
+  await sleep(topicsOnlyS * 1000);
+  result.brokerTopicsOnlyCpuPct = Math.round(((processCpuSeconds(brokerPid) - brokerTopics0) / topicsOnlyS) * 1000) / 10;
   result.topicsDeleted = await deleteNamespace(namespace);
   return result;
 }
@@ -361,7 +372,7 @@ for (const n of counts) {
   console.log(JSON.stringify(result));
 }
 writeJson(`many-kommuner${label ? `-${label.replace(/[^a-z0-9]+/gi, '-')}` : ''}.json`, { at: new Date().toISOString(), brokers: BENCH.brokers, results });
-console.log('\n| kommuner | partitions/topic | provisioned | ready | consumers settled | hub idle CPU | broker idle CPU (empty) | hub RSS | broker RSS | broker live heap | intake → queryable p50 / p99 / max (visible of accepted) |');
+console.log('\n| kommuner | partitions/topic | provisioned | ready | consumers settled | hub idle CPU | broker idle CPU (empty; topics, no hub) | hub RSS | broker RSS | broker live heap | intake → queryable p50 / p99 / max (visible of accepted) |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   if (r.join) {
@@ -369,6 +380,6 @@ for (const r of results) {
     console.error(`join (${r.kommuner} kommuner): ${r.join.groups} groups stable with two members after ${(r.join.stableMs / 1000).toFixed(1)} s, second instance ready after ${(r.join.secondReadyMs / 1000).toFixed(1)} s${p ? `, probe meanwhile p50 / p99 / max ${p.p50Ms} / ${p.p99Ms} / ${p.maxMs} ms (${p.visible} of ${p.accepted})` : ''}`);
   }
   console.log(
-    `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB | ${r.brokerLiveHeapMiB} MiB | ${r.probe ? `${r.probe.p50Ms} / ${r.probe.p99Ms} / ${r.probe.maxMs} ms (${r.probe.visible} of ${r.probe.accepted})` : '–'} |`,
+    `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %; ${r.brokerTopicsOnlyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB | ${r.brokerLiveHeapMiB} MiB | ${r.probe ? `${r.probe.p50Ms} / ${r.probe.p99Ms} / ${r.probe.maxMs} ms (${r.probe.visible} of ${r.probe.accepted})` : '–'} |`,
   );
 }
