@@ -1,4 +1,4 @@
-import { checkStoredOffsets, resumeFromStored } from './stored-offsets';
+import { checkStoredOffsets, offsetsByTopic, resumeFromStored } from './stored-offsets';
 
 describe('resumeFromStored', () => {
   it('resumes each assigned partition at its stored offset and starts the others at 0, loading each topic once', async () => {
@@ -51,5 +51,21 @@ describe('checkStoredOffsets', () => {
 
   it('refuses to guess for a topic the cluster does not show', () => {
     expect(() => checkStoredOffsets([{ topic: 'gone', partition: 0 }], [], current(ID, [1]))).toThrow(/not in the cluster/);
+  });
+});
+
+describe('offsetsByTopic', () => {
+  it('groups offsets by topic, keeping each topic\'s partitions in the order given', () => {
+    const grouped = offsetsByTopic([
+      { topic: 'a', partition: 0, offset: '5' },
+      { topic: 'b', partition: 1, offset: '2' },
+      { topic: 'a', partition: 1, offset: '7' },
+      { topic: 'b', partition: 0, offset: '1' },
+    ]);
+    expect([...grouped]).toEqual([
+      ['a', [{ topic: 'a', partition: 0, offset: '5' }, { topic: 'a', partition: 1, offset: '7' }]],
+      ['b', [{ topic: 'b', partition: 1, offset: '2' }, { topic: 'b', partition: 0, offset: '1' }]],
+    ]);
+    expect(offsetsByTopic([]).size).toBe(0);
   });
 });

@@ -78,8 +78,19 @@ export function checkStoredOffsets(
 export async function currentTopics(admin: AdminPort, topics: string[]): Promise<Map<string, CurrentTopic>> {
   const ids = await admin.topicIds([...new Set(topics)]);
   // All the topics' end offsets in one round (a projection checks every kommune's topic at once).
-  const ends = await admin.endOffsetsOf([...ids.keys()]);
+  const ends = offsetsByTopic(await admin.endOffsetsOf([...ids.keys()]));
   const out = new Map<string, CurrentTopic>();
-  for (const [topic, topicId] of ids) out.set(topic, { topicId, ends: ends.filter((e) => e.topic === topic) });
+  for (const [topic, topicId] of ids) out.set(topic, { topicId, ends: ends.get(topic) ?? [] });
+  return out;
+}
+
+/** Offsets of several topics (as `AdminPort.endOffsetsOf` answers) grouped by topic, in their order. */
+export function offsetsByTopic(offsets: TopicPartitionOffset[]): Map<string, TopicPartitionOffset[]> {
+  const out = new Map<string, TopicPartitionOffset[]>();
+  for (const o of offsets) {
+    const list = out.get(o.topic);
+    if (list) list.push(o);
+    else out.set(o.topic, [o]);
+  }
   return out;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TopicNames } from '@hub/contracts';
 import type { HubConfig } from '@hub/config';
-import type { AdminPort, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
+import { offsetsByTopic, type AdminPort, type KafkaPort } from '@hub/kafka';
 import { HubMetrics } from '@hub/observability';
 import { runningConsumerGroups } from './pattern-consumer.runner';
 import { projectionHalts } from './projection-halts';
@@ -48,8 +48,7 @@ export class LagMonitor implements OnApplicationBootstrap, OnApplicationShutdown
       // consume it and however many kommuner there are: asked topic by topic, kafkajs' admin
       // cost O(topics²) per lookup, most of an idle hub's CPU with every kommune (#15).
       const measured = [...new Set([...[...runningConsumerGroups.values()].flatMap((e) => e.topics), ...deadLetterTopics])];
-      const ends = new Map<string, TopicPartitionOffset[]>();
-      for (const e of await admin.endOffsetsOf(measured)) ends.set(e.topic, [...(ends.get(e.topic) ?? []), e]);
+      const ends = offsetsByTopic(await admin.endOffsetsOf(measured));
       for (const [group, entry] of runningConsumerGroups) {
         entry.observeBatch ??= (s) => this.metrics.batchDuration.observe({ group }, s);
         // Each group's committed offsets in one request for all its topics.
