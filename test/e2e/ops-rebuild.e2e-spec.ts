@@ -113,6 +113,18 @@ describe('ops: rebuild the read model while it serves', () => {
     const status = await new StatusService(ops).status(a.kommunenummer);
     expect(status.projection).toMatchObject({ activeSchema: live, rebuild: { targetSchema: interrupted.targetSchema, kommuner: 'all' } });
     expect(status.kommuner[0].lag.every((l) => l.lag === 0)).toBe(true);
+    // Every kommune at once (one admin round for all their topics): each kommune's own figures.
+    const all = (await new StatusService(ops).status()).kommuner;
+    for (const k of [a, b]) {
+      const entry = all.find((s) => s.kommunenummer === k.kommunenummer)!;
+      const projected = await versions(live, k);
+      expect(entry).toMatchObject({ topicsProvisioned: true, rawRecords: projected, projectedMessages: projected, deadLetters: 0, halted: [] });
+      expect(entry.lag.map((l) => [l.topic, l.lag, l.end])).toEqual([
+        [expect.stringMatching(new RegExp(`\\.${k.kommunenummer}\\.raw\\.v1$`)), 0, projected],
+        [expect.stringMatching(new RegExp(`\\.${k.kommunenummer}\\.events\\.v1$`)), 0, entry.eventRecords],
+      ]);
+    }
+    expect(all.find((s) => s.kommunenummer === a.kommunenummer)!.rawRecords).not.toBe(all.find((s) => s.kommunenummer === b.kommunenummer)!.rawRecords);
     // A rebuild of another scope is refused while this one is under way.
     await expect(new RebuildService(ops).rebuild({ kommuner: [b.kommunenummer] })).rejects.toThrow(/under way/);
     const aborted = await new RebuildService(ops).rebuild({ abort: true });

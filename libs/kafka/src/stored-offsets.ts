@@ -85,8 +85,8 @@ export async function currentTopics(admin: AdminPort, topics: string[]): Promise
 }
 
 /** Offsets of several topics (as `AdminPort.endOffsetsOf` answers) grouped by topic, in their order. */
-export function offsetsByTopic(offsets: TopicPartitionOffset[]): Map<string, TopicPartitionOffset[]> {
-  const out = new Map<string, TopicPartitionOffset[]>();
+export function offsetsByTopic<T extends TopicPartitionOffset>(offsets: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
   for (const o of offsets) {
     const list = out.get(o.topic);
     if (list) list.push(o);

@@ -278,7 +278,7 @@ export class RebuildService {
   private async endOffsets(topics: string[]) {
     const admin = await this.ctx.kafka.admin();
     try {
-      return (await Promise.all(topics.map((t) => admin.endOffsets(t)))).flat();
+      return topics.length ? await admin.endOffsetsOf(topics) : [];
     } finally {
       await admin.disconnect();
     }

@@ -1,5 +1,5 @@
 import { messageKey, RawMessageRecord, RegistryUnavailableException, sha256Hex } from '@hub/contracts';
-import { checkStoredOffsets, currentTopics, type AdminPort, type StoredOffsetProblem } from '@hub/kafka';
+import { checkStoredOffsets, currentTopics, offsetsByTopic, type AdminPort, type StoredOffsetProblem } from '@hub/kafka';
 import {
   ArchivedMessage,
   AUDIT_OFFSETS,
@@ -23,28 +23,35 @@ export interface HaltedProjection {
 }
 
 /**
- * The projections' stored offsets of one kommune checked against its topics as they are now
+ * The projections' stored offsets of the given kommuner checked against their topics as they are now
  * (libs/kafka `checkStoredOffsets`, the check the projectors make before resuming): which of
  * them are halted, and what clears each. `hendelseslager status` reports these. The notifier is
  * not among them: it reads a replaced event topic again by itself (it numbers each event once).
  */
-export async function haltedProjections(ctx: OpsContext, admin: AdminPort, kommunenummer: string): Promise<HaltedProjection[]> {
+export async function haltedProjections(ctx: OpsContext, admin: AdminPort, kommuner: string[]): Promise<Map<string, HaltedProjection[]>> {
   const archive = new RawArchiveRepository(ctx.dataSource);
   const audit = new AuditLogRepository(ctx.dataSource);
   const live = await ctx.generations.activeSchema(READ_MODEL_PROJECTION);
-  const sources: Array<{ projection: string; topic: string; stored: (topics: string[]) => Promise<StoredOffset[]>; wayOut: HaltedProjection['wayOut'] }> = [
-    { projection: READ_MODEL_PROJECTION, topic: ctx.topics.events(kommunenummer), stored: (t) => ctx.generations.offsets(live, t), wayOut: 'rebuild' },
-    { projection: RAW_ARCHIVE_OFFSETS.projection, topic: ctx.topics.raw(kommunenummer), stored: (t) => archive.offsets(t), wayOut: 'restore' },
-    { projection: AUDIT_OFFSETS.projection, topic: ctx.topics.audit(kommunenummer), stored: (t) => audit.offsets(t), wayOut: 'restore' },
+  const sources: Array<{ projection: string; topic: (knr: string) => string; stored: (topics: string[]) => Promise<StoredOffset[]>; wayOut: HaltedProjection['wayOut'] }> = [
+    { projection: READ_MODEL_PROJECTION, topic: (k) => ctx.topics.events(k), stored: (t) => ctx.generations.offsets(live, t), wayOut: 'rebuild' },
+    { projection: RAW_ARCHIVE_OFFSETS.projection, topic: (k) => ctx.topics.raw(k), stored: (t) => archive.offsets(t), wayOut: 'restore' },
+    { projection: AUDIT_OFFSETS.projection, topic: (k) => ctx.topics.audit(k), stored: (t) => audit.offsets(t), wayOut: 'restore' },
   ];
-  const current = await currentTopics(admin, sources.map((s) => s.topic));
-  const halted: HaltedProjection[] = [];
+  const halted = new Map<string, HaltedProjection[]>(kommuner.map((k) => [k, []]));
+  if (kommuner.length === 0) return halted;
+  // Every kommune's topics in one admin round, each projection's stored offsets in one query.
+  const current = await currentTopics(admin, sources.flatMap((s) => kommuner.map(s.topic)));
   for (const source of sources) {
-    const now = current.get(source.topic);
-    if (!now) continue;
-    const checks = checkStoredOffsets(now.ends.map((e) => ({ topic: source.topic, partition: e.partition })), await source.stored([source.topic]), current);
-    const problem = checks.find((c) => c.problem)?.problem;
-    if (problem) halted.push({ projection: source.projection, topic: source.topic, problem, wayOut: source.wayOut });
+    const topics = kommuner.map(source.topic).filter((t) => current.has(t));
+    const stored = offsetsByTopic(topics.length ? await source.stored(topics) : []);
+    for (const knr of kommuner) {
+      const topic = source.topic(knr);
+      const now = current.get(topic);
+      if (!now) continue;
+      const checks = checkStoredOffsets(now.ends.map((e) => ({ topic, partition: e.partition })), stored.get(topic) ?? [], current);
+      const problem = checks.find((c) => c.problem)?.problem;
+      if (problem) halted.get(knr)!.push({ projection: source.projection, topic, problem, wayOut: source.wayOut });
+    }
   }
   return halted;
 }
@@ -204,7 +211,7 @@ export class RestoreService {
   private async restartIdempotentProjections(knr: string): Promise<string[]> {
     const admin = await this.ctx.kafka.admin();
     try {
-      const halted = (await haltedProjections(this.ctx, admin, knr)).filter((h) => h.wayOut === 'restore');
+      const halted = ((await haltedProjections(this.ctx, admin, [knr])).get(knr) ?? []).filter((h) => h.wayOut === 'restore');
       if (halted.length === 0) return [];
       const current = await currentTopics(admin, halted.map((h) => h.topic));
       const archive = new RawArchiveRepository(this.ctx.dataSource);

@@ -1,6 +1,6 @@
 import { parseDirectory } from '@hub/directory';
 import { readConfigFile } from '@hub/config';
-import { storedOffsetOf, type AdminPort, type TopicPartitionOffset } from '@hub/kafka';
+import { offsetsByTopic, storedOffsetOf, type TopicPartitionOffset } from '@hub/kafka';
 import { READ_MODEL_PROJECTION } from '@hub/persistence';
 import type { OpsContext } from './ops-context';
 import { haltedProjections, type HaltedProjection } from './recovery.service';
@@ -68,38 +68,47 @@ export class StatusService {
       const stored = await generations.allOffsets(schema);
       const lastTimes = await ops.lastEventTimes(schema);
       const counts = await ops.versionCounts(schema);
-      const kommuner: KommuneStatus[] = [];
-      for (const knr of knrs) {
-        const provisioned = this.ctx.topics.all(knr).every((t) => topics.has(t));
+      const provisioned = knrs.filter((knr) => this.ctx.topics.all(knr).every((t) => topics.has(t)));
+      // Every provisioned kommune's topics in one round each (end offsets, the normalizer's
+      // committed offsets, the halted check), not one lookup per topic: the whole country is 357.
+      const names = this.ctx.topics;
+      const raw = (k: string) => names.raw(k);
+      const events = (k: string) => names.events(k);
+      const deadletter = (k: string) => names.deadletter(k);
+      const normalizerGroup = names.normalizerGroup();
+      const ends = offsetsByTopic(provisioned.length ? await admin.endOffsetsOf(provisioned.flatMap((k) => [raw(k), events(k), deadletter(k)])) : []);
+      const committed = offsetsByTopic(provisioned.length ? await admin.groupOffsets(normalizerGroup, provisioned.map(raw)) : []);
+      const halted = await haltedProjections(this.ctx, admin, provisioned);
+      const projectorGroup = `${names.projectorGroup(READ_MODEL_PROJECTION)} (${schema})`;
+      const redriven = await ops.redrivenCounts();
+      const kommuner: KommuneStatus[] = knrs.map((knr) => {
         const entry = directory.find((d) => d.kommunenummer === knr);
         const status: KommuneStatus = {
           kommunenummer: knr,
           navn: entry?.navn ?? null,
           inDirectory: Boolean(entry),
-          topicsProvisioned: provisioned,
+          topicsProvisioned: provisioned.includes(knr),
           rawRecords: 0,
           eventRecords: 0,
           deadLetters: 0,
-          deadLettersRedriven: [...(await ops.redrives(knr)).values()].filter((r) => r.outcome === 'redriven').length,
+          deadLettersRedriven: redriven.get(knr) ?? 0,
           lag: [],
           lastEventRecordedAt: lastTimes.get(knr)?.toISOString() ?? null,
           projectedMessages: counts.get(knr) ?? 0,
-          halted: [],
+          halted: halted.get(knr) ?? [],
         };
-        if (provisioned) {
-          const rawEnd = await admin.endOffsets(this.ctx.topics.raw(knr));
-          const eventsEnd = await admin.endOffsets(this.ctx.topics.events(knr));
+        if (status.topicsProvisioned) {
+          const rawEnd = ends.get(raw(knr)) ?? [];
+          const eventsEnd = ends.get(events(knr)) ?? [];
           status.rawRecords = sum(rawEnd);
           status.eventRecords = sum(eventsEnd);
-          status.deadLetters = sum(await admin.endOffsets(this.ctx.topics.deadletter(knr)));
-          status.lag.push(await groupLag(admin, this.ctx.topics.normalizerGroup(), this.ctx.topics.raw(knr), rawEnd));
-          const projectorGroup = this.ctx.topics.projectorGroup(READ_MODEL_PROJECTION);
+          status.deadLetters = sum(ends.get(deadletter(knr)) ?? []);
+          status.lag.push(groupLag(normalizerGroup, raw(knr), rawEnd, committed.get(raw(knr)) ?? []));
           const projected = eventsEnd.map((e) => ({ ...e, offset: storedOffsetOf(stored, e.topic, e.partition) }));
-          status.lag.push({ group: `${projectorGroup} (${schema})`, topic: this.ctx.topics.events(knr), lag: lagOf(eventsEnd, projected), end: sum(eventsEnd) });
-          status.halted = await haltedProjections(this.ctx, admin, knr);
+          status.lag.push({ group: projectorGroup, topic: events(knr), lag: lagOf(eventsEnd, projected), end: sum(eventsEnd) });
         }
-        kommuner.push(status);
-      }
+        return status;
+      });
       const rebuild = await ops.currentRebuild(READ_MODEL_PROJECTION);
       return {
         namespace: this.ctx.config.kafka.namespace,
@@ -118,8 +127,7 @@ export class StatusService {
   }
 }
 
-async function groupLag(admin: AdminPort, group: string, topic: string, end: TopicPartitionOffset[]): Promise<GroupLag> {
-  const committed = await admin.groupOffsets(group, topic);
+function groupLag(group: string, topic: string, end: TopicPartitionOffset[], committed: TopicPartitionOffset[]): GroupLag {
   // -1: the group has committed nothing on that partition yet, so everything is lag.
   const positions = end.map((e) => ({ ...e, offset: committed.find((c) => c.partition === e.partition && BigInt(c.offset) >= 0n)?.offset ?? '0' }));
   return { group, topic, lag: lagOf(end, positions), end: sum(end) };

@@ -231,6 +231,14 @@ export class OpsStateRepository {
     );
   }
 
+  /** Dead letters redriven (outcome `redriven`) per kommune, for status. */
+  async redrivenCounts(): Promise<Map<string, number>> {
+    const rows: Array<{ kommunenummer: string; n: string }> = await this.dataSource.query(
+      `SELECT kommunenummer, count(*)::text AS n FROM ops_dlq_redrives WHERE outcome = 'redriven' GROUP BY kommunenummer`,
+    );
+    return new Map(rows.map((r) => [r.kommunenummer, Number(r.n)]));
+  }
+
   async redrives(kommunenummer: string): Promise<Map<string, RedriveRow>> {
     const rows = await this.dataSource.query(`SELECT * FROM ops_dlq_redrives WHERE kommunenummer = $1`, [kommunenummer]);
     return new Map(
