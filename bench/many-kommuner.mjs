@@ -18,6 +18,7 @@
 //   - intake → queryable latency once every kommune is provisioned and idle: --probe messages
 //     (30) at --probe-rate per second (2), each to another kommune, from AppRec OK until the read
 //     model has the message (the hub wakes from idle fetches for each),
+//   - `hendelseslager status` for every kommune, timed while the hub runs,
 //   - with --join: the rebalance when a second instance joins. A second hub (same namespace and
 //     database) is started; from its start until every consumer group of the namespace is Stable
 //     with two members, each holding partitions (Kafka's DescribeGroups, asked every 250 ms), and
@@ -28,12 +29,12 @@
 //          [--kommuner 1,100,357] [--partitions N] [--idle-s 60] [--settle-s 20] [--env KEY=VALUE]... [--label TEXT] [--join]
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { BENCH, BENCH_DB_URL, ROOT, benchEnv, dist, percentile, processCpuSeconds, resetBenchState, sleep, writeJson } from './lib/common.mjs';
+import { BENCH, BENCH_DB_URL, OUT, ROOT, benchEnv, dist, percentile, processCpuSeconds, resetBenchState, sleep, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const { parse } = require('yaml');
@@ -179,6 +180,24 @@ async function latencyProbe(env, n, at = port) {
   return { offered: probeCount, perSecond: probeRate, outcomes, accepted: accepted.size, visible: seen.size, p50Ms: Math.round(percentile(latencies, 50)), p99Ms: Math.round(percentile(latencies, 99)), maxMs: Math.round(latencies.at(-1) ?? NaN) };
 }
 
+/**
+ * `hendelseslager status` for every kommune while the hub runs: what an operator waits for. Its
+ * answer must list every kommune with its topics (else the figure is not the whole country's).
+ */
+function statusTiming(env, n) {
+  const t0 = Date.now();
+  const out = execFileSync(process.execPath, [join(ROOT, 'dist', 'apps', 'ops-cli', 'src', 'main.js'), '--json', 'status'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 600000,
+  });
+  const ms = Date.now() - t0;
+  const kommuner = JSON.parse(out.toString()).kommuner.filter((k) => k.topicsProvisioned).length;
+  if (kommuner !== n) throw new Error(`status listed ${kommuner} provisioned kommuner of ${n}`);
+  return { ms, kommuner };
+}
+
 async function deleteNamespace(namespace) {
   const admin = new Kafka({ clientId: 'bench-many-kommuner', brokers: BENCH.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -211,8 +230,9 @@ async function joinSecondInstance(env, n, namespace) {
   const second = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(secondPort) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  second.stdout.pipe(createWriteStream(join(OUT, `many-kommuner-${n}-hub2.log`)));
   let stderr = '';
   second.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)));
   const probe = probeCount > 0 ? latencyProbe(env, n) : undefined;
@@ -283,6 +303,9 @@ async function runCase(n) {
   let warnings = 0;
   const warningKinds = new Map();
   let pending = '';
+  // Each hub's log to bench/out (topic names and counts, no message content), to see afterwards
+  // what the consumers did, e.g. during a join.
+  hub.stdout.pipe(createWriteStream(join(OUT, `many-kommuner-${n}-hub1.log`)));
   hub.stdout.on('data', (d) => {
     pending += d.toString();
     const lines = pending.split('\n');
@@ -324,6 +347,7 @@ async function runCase(n) {
   const hubIdlePct = ((processCpuSeconds(hub.pid) - hub0) / idleS) * 100;
   const brokerIdlePct = ((processCpuSeconds(brokerPid) - broker0) / idleS) * 100;
   const probe = probeCount > 0 ? await latencyProbe(env, n) : undefined;
+  const status = statusTiming(env, n);
   const result = {
     kommuner: n,
     partitionsPerTopic: partitions ?? Number(extraEnv.KAFKA_TOPIC_PARTITIONS ?? 3),
@@ -344,6 +368,8 @@ async function runCase(n) {
     warnings,
     warningKinds: Object.fromEntries([...warningKinds].sort((a, b) => b[1] - a[1]).slice(0, 5)),
     probe,
+    statusMs: status.ms,
+    statusKommuner: status.kommuner,
     stillReady: (await readiness()).status === 200,
   };
   if (join_) result.join = await joinSecondInstance(env, n, namespace);
@@ -379,6 +405,7 @@ for (const r of results) {
     const p = r.join.probe;
     console.error(`join (${r.kommuner} kommuner): ${r.join.groups} groups stable with two members after ${(r.join.stableMs / 1000).toFixed(1)} s, second instance ready after ${(r.join.secondReadyMs / 1000).toFixed(1)} s${p ? `, probe meanwhile p50 / p99 / max ${p.p50Ms} / ${p.p99Ms} / ${p.maxMs} ms (${p.visible} of ${p.accepted})` : ''}`);
   }
+  console.error(`status (${r.kommuner} kommuner): ${(r.statusMs / 1000).toFixed(1)} s`);
   console.log(
     `| ${r.kommuner} | ${r.partitionsPerTopic} | ${(r.provisionedMs / 1000).toFixed(1)} s | ${(r.readyMs / 1000).toFixed(1)} s | ${(r.consumersSettledMs / 1000).toFixed(1)} s | ${r.hubIdleCpuPct} % | ${r.brokerIdleCpuPct} % (${r.brokerEmptyCpuPct} %; ${r.brokerTopicsOnlyCpuPct} %) | ${r.hubRssMiB} MiB | ${r.brokerRssMiB} MiB | ${r.brokerLiveHeapMiB} MiB | ${r.probe ? `${r.probe.p50Ms} / ${r.probe.p99Ms} / ${r.probe.maxMs} ms (${r.probe.visible} of ${r.probe.accepted})` : '–'} |`,
   );
