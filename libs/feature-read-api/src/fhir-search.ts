@@ -15,7 +15,11 @@ export const PATIENT_INCLUDES: Partial<Record<SearchableResource, string>> = {
 /** A FHIR search as the read API understands it (also what a page token carries, sealed). */
 export interface SearchParameters {
   identifierToken: string;
+  /** EpisodeOfCare and Encounter `status`. */
   status: string[];
+  /** Condition `clinical-status` and `verification-status` (R4 has no Condition `status`); absent in page tokens sealed before they existed. */
+  clinicalStatus?: string[];
+  verificationStatus?: string[];
   date: string[];
   count: number;
   offset: number;
@@ -35,7 +39,15 @@ export class SearchParameterException extends ReadApiException {
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 200;
 const DATE_PARAM = /^(eq|ne|gt|lt|ge|le|sa|eb)?(\d{4}(-\d{2}(-\d{2})?)?)$/;
-export const SEARCH_PARAMETER_NAMES = ['patient.identifier', 'identifier', 'status', 'date', '_count', '_revinclude', '_include', '_page', '_format'] as const;
+export const SEARCH_PARAMETER_NAMES = ['patient.identifier', 'identifier', 'status', 'clinical-status', 'verification-status', 'date', '_count', '_revinclude', '_include', '_page', '_format'] as const;
+/** The status parameters of each type, by FHIR R4's names (Condition has clinical and verification status, no `status`). */
+const STATUS_PARAMETERS: Record<SearchableResource, string[]> = {
+  EpisodeOfCare: ['status'],
+  Encounter: ['status'],
+  Condition: ['clinical-status', 'verification-status'],
+  Provenance: [],
+  Patient: [],
+};
 const SUPPORTED = new Set<string>(SEARCH_PARAMETER_NAMES);
 
 /**
@@ -58,9 +70,16 @@ export function readSearchParameters(params: Record<string, unknown>, type: Sear
   if (list(other).length) throw new SearchParameterException(`${type} is searched by ${identifierName}, not ${other}`);
   const identifier = list(identifierName);
   if (identifier.length !== 1) throw new SearchParameterException(`Exactly one ${identifierName} (system|value) is required`);
-  // Provenance and Patient have no status or date of their own here; a filter that is not applied would mislead.
+  // A status parameter of another type would not be applied, and a filter that is not applied would mislead.
+  for (const name of ['status', 'clinical-status', 'verification-status']) {
+    if (list(name).length && !STATUS_PARAMETERS[type].includes(name)) {
+      const own = STATUS_PARAMETERS[type];
+      throw new SearchParameterException(`${name} is not a search parameter of ${type}${own.length ? `; use ${own.join(' or ')}` : ''}`);
+    }
+  }
+  // Provenance and Patient have no date of their own here.
   if (type === 'Provenance' || type === 'Patient') {
-    for (const name of ['status', 'date', '_revinclude', '_include']) {
+    for (const name of ['date', '_revinclude', '_include']) {
       if (list(name).length) throw new SearchParameterException(`${name} is not supported for ${type}`);
     }
   }
@@ -76,6 +95,8 @@ export function readSearchParameters(params: Record<string, unknown>, type: Sear
   return {
     identifierToken: identifier[0],
     status: list('status'),
+    clinicalStatus: list('clinical-status'),
+    verificationStatus: list('verification-status'),
     date: list('date'),
     count: Math.min(Number(count), MAX_COUNT),
     offset: 0,
@@ -112,19 +133,25 @@ export function patientOf(overview: PatientOverview, patient: PatientReference):
   return patientResource(overview.patient, overview.deceased, patient, newest?.msgId);
 }
 
-/** Applies `status` and `date` (against period, onset/abatement or recordedDate). */
-export function filterResources(resources: MappedResource[], params: Pick<SearchParameters, 'status' | 'date'>): MappedResource[] {
+/**
+ * Applies the status parameters and `date` (against period, onset/abatement or recordedDate).
+ * Token values match the code; `system|code` and `|code` forms match on the code too, the
+ * systems being the ones R4 binds these elements to.
+ */
+export function filterResources(resources: MappedResource[], params: Pick<SearchParameters, 'status' | 'clinicalStatus' | 'verificationStatus' | 'date'>): MappedResource[] {
+  const matches = (wanted: string[] | undefined, code: string | undefined) => !wanted?.length || (code !== undefined && wanted.some((w) => w.split('|').pop() === code));
   return resources.filter(({ resource: r }) => {
-    if (params.status.length && !params.status.includes(statusOf(r))) return false;
+    if (!matches(params.status, r.resourceType === 'Condition' ? undefined : String(r.status))) return false;
+    if (!matches(params.clinicalStatus, codeOf(r.clinicalStatus))) return false;
+    if (!matches(params.verificationStatus, codeOf(r.verificationStatus))) return false;
     for (const d of params.date) if (!matchesDate(r, d)) return false;
     return true;
   });
 }
 
-/** The value `status` matches: status, or for Condition its clinical status (entered-in-error when retracted). */
-export function statusOf(r: FhirResource): string {
-  if (r.resourceType !== 'Condition') return String(r.status);
-  return (r.clinicalStatus as { coding: Array<{ code: string }> } | undefined)?.coding[0]?.code ?? 'entered-in-error';
+/** The code of a CodeableConcept with one coding (a retracted Condition has no clinicalStatus). */
+function codeOf(concept: unknown): string | undefined {
+  return (concept as { coding?: Array<{ code?: string }> } | undefined)?.coding?.[0]?.code;
 }
 
 function matchesDate(resource: FhirResource, param: string): boolean {

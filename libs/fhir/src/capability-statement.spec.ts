@@ -94,6 +94,28 @@ describe('CapabilityStatement (FHIR R4)', () => {
     for (const include of includes) expect(resourceOf('Patient').documentation).toEqual(expect.stringContaining(include));
   });
 
+  it("declares R4's own search parameters by their definitions: the patient reference chained on identifier, status per type, Condition's clinical and verification status", () => {
+    const { resourceOf } = built();
+    const r4 = (name: string) => `http://hl7.org/fhir/SearchParameter/${name}`;
+    const declared = (type: string) => (resourceOf(type).searchParam as Json[]).map((p) => [p.name, p.type, p.definition]);
+    expect(declared('EpisodeOfCare')).toEqual([['patient', 'reference', r4('clinical-patient')], ['status', 'token', r4('EpisodeOfCare-status')], ['date', 'date', r4('clinical-date')], ['_count', 'number', undefined]]);
+    expect(declared('Encounter')).toEqual([['patient', 'reference', r4('clinical-patient')], ['status', 'token', r4('Encounter-status')], ['date', 'date', r4('clinical-date')], ['_count', 'number', undefined]]);
+    // R4 has no Condition status: its two statuses have their own parameters; its date is the hub's own, said so.
+    expect(declared('Condition')).toEqual([
+      ['patient', 'reference', r4('clinical-patient')],
+      ['clinical-status', 'token', r4('Condition-clinical-status')],
+      ['verification-status', 'token', r4('Condition-verification-status')],
+      ['date', 'date', undefined],
+      ['_count', 'number', undefined],
+    ]);
+    expect((resourceOf('Condition').searchParam as Json[])[3].documentation).toEqual(expect.stringContaining('R4 has no Condition date'));
+    expect(declared('Provenance')).toEqual([['patient', 'reference', r4('Provenance-patient')], ['_count', 'number', undefined]]);
+    expect(declared('Patient')[0]).toEqual(['identifier', 'token', r4('Patient-identifier')]);
+    for (const type of ['EpisodeOfCare', 'Encounter', 'Condition', 'Provenance']) {
+      expect((resourceOf(type).searchParam as Json[])[0].documentation).toEqual(expect.stringContaining('patient.identifier=system|value'));
+    }
+  });
+
   it('Subscription: the Backport IG operations by their canonical definitions, and each topic named whole', () => {
     const { resourceOf } = built();
     const subscription = resourceOf('Subscription');

@@ -7,17 +7,33 @@ import { SUBSCRIPTION_TOPICS } from './subscription';
  * meta.profile) and `supportedProfile`; the profiles name the extensions.
  */
 export function capabilityStatement(baseUrl: string, software: { name: string; version: string }): Record<string, unknown> {
-  const patientSearch = [
-    {
-      name: 'patient.identifier',
-      type: 'token',
-      documentation:
-        'Required. system|value with FNR (urn:oid:2.16.578.1.12.4.1.4.1) or D-number (urn:oid:2.16.578.1.12.4.1.4.2). Prefer POST _search so the identifier stays out of URLs.',
-    },
-    { name: 'status', type: 'token', documentation: 'EpisodeOfCare and Encounter status, or Condition clinical status (entered-in-error for a retracted diagnosis).' },
-    { name: 'date', type: 'date', documentation: 'Against period (EpisodeOfCare, Encounter) or onset/abatement, else recordedDate (Condition). Prefixes eq, ne, gt, ge, lt, le, sa, eb.' },
-    { name: '_count', type: 'number', documentation: 'Page size (default 50, at most 200). The next link carries an encrypted page token, never the identifier.' },
-  ];
+  // Search parameters by FHIR R4's own definitions, so a client can rely on their meaning. The
+  // patient is searched by chaining the standard `patient` reference on identifier.
+  const r4 = (name: string) => `http://hl7.org/fhir/SearchParameter/${name}`;
+  const patient = (definition: string) => ({
+    name: 'patient',
+    definition: r4(definition),
+    type: 'reference',
+    documentation:
+      'Required, and only chained on identifier: patient.identifier=system|value with FNR (urn:oid:2.16.578.1.12.4.1.4.1) or D-number (urn:oid:2.16.578.1.12.4.1.4.2). Prefer POST _search so the identifier stays out of URLs.',
+  });
+  const date = { name: 'date', definition: r4('clinical-date'), type: 'date', documentation: 'Against period. Prefixes eq, ne, gt, ge, lt, le, sa, eb; yyyy, yyyy-mm or yyyy-mm-dd.' };
+  const count = { name: '_count', type: 'number', documentation: 'Page size (default 50, at most 200). The next link carries an encrypted page token, never the identifier.' };
+  const searchParams = {
+    EpisodeOfCare: [patient('clinical-patient'), { name: 'status', definition: r4('EpisodeOfCare-status'), type: 'token', documentation: 'The status code of the service (R4 episode-of-care-status), active, finished, or entered-in-error for a service whose message was withdrawn.' }, date, count],
+    Encounter: [patient('clinical-patient'), { name: 'status', definition: r4('Encounter-status'), type: 'token', documentation: 'The status code of the stay (R4 encounter-status), e.g. in-progress, finished.' }, date, count],
+    Condition: [
+      patient('clinical-patient'),
+      { name: 'clinical-status', definition: r4('Condition-clinical-status'), type: 'token', documentation: 'active or resolved; a retracted diagnosis has none.' },
+      { name: 'verification-status', definition: r4('Condition-verification-status'), type: 'token', documentation: 'confirmed, or entered-in-error for a retracted diagnosis.' },
+      {
+        name: 'date',
+        type: 'date',
+        documentation: "The hub's own (R4 has no Condition date): against onset to abatement, else recordedDate. Prefixes and precision as for the other types' date.",
+      },
+      count,
+    ],
+  };
   const profiled = (type: keyof typeof HUB_PROFILES) => ({ type, profile: HUB_PROFILES[type], supportedProfile: [HUB_PROFILES[type]] });
   const includes = { EpisodeOfCare: 'EpisodeOfCare:patient', Condition: 'Condition:subject', Encounter: 'Encounter:subject' } as const;
   const searchable = (type: 'EpisodeOfCare' | 'Condition' | 'Encounter') => ({
@@ -25,9 +41,8 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
     interaction: [{ code: 'search-type' }],
     searchInclude: [includes[type]],
     searchRevInclude: ['Provenance:target'],
-    searchParam: patientSearch,
+    searchParam: searchParams[type],
   });
-  const count = patientSearch[patientSearch.length - 1];
   const conformance = (type: 'StructureDefinition' | 'CodeSystem' | 'ValueSet') => ({
     type,
     interaction: [{ code: 'read' }, { code: 'search-type' }],
@@ -62,15 +77,15 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
           {
             ...profiled('Provenance'),
             interaction: [{ code: 'search-type' }],
-            searchParam: [patientSearch[0], count],
+            searchParam: [patient('Provenance-patient'), count],
             documentation:
-              'One per source message, entity.what = Binary/{id} of the original message. Searched by patient.identifier (every source message of the patient\'s services, diagnoses and stays), or returned with the other searches by _revinclude=Provenance:target. Audited.',
+              'One per source message, entity.what = Binary/{id} of the original message. Searched by patient.identifier (the patient parameter chained; every source message of the patient\'s services, diagnoses and stays), or returned with the other searches by _revinclude=Provenance:target. Audited.',
           },
           {
             ...profiled('Patient'),
             interaction: [{ code: 'search-type' }],
             searchParam: [
-              { name: 'identifier', type: 'token', documentation: 'Required. system|value with FNR or D-number, as patient.identifier above. Prefer POST _search.' },
+              { name: 'identifier', definition: r4('Patient-identifier'), type: 'token', documentation: 'Required. system|value with FNR or D-number, as patient.identifier above. Prefer POST _search.' },
               count,
             ],
             documentation:

@@ -353,10 +353,11 @@ describe('identifier systems and the CapabilityStatement', () => {
       expect(r.interaction).toEqual([{ code: 'search-type' }]);
       expect(r.searchRevInclude).toEqual(['Provenance:target']);
       expect(r.searchInclude).toEqual([include]);
-      expect(r.searchParam.map((p: any) => [p.name, p.type])).toEqual([['patient.identifier', 'token'], ['status', 'token'], ['date', 'date'], ['_count', 'number']]);
+      const statuses = type === 'Condition' ? [['clinical-status', 'token'], ['verification-status', 'token']] : [['status', 'token']];
+      expect(r.searchParam.map((p: any) => [p.name, p.type])).toEqual([['patient', 'reference'], ...statuses, ['date', 'date'], ['_count', 'number']]);
       expect(r.profile).toBe(HUB_PROFILES[type as keyof typeof HUB_PROFILES]);
     }
-    expect(byType.get('Provenance').searchParam.map((p: any) => [p.name, p.type])).toEqual([['patient.identifier', 'token'], ['_count', 'number']]);
+    expect(byType.get('Provenance').searchParam.map((p: any) => [p.name, p.type])).toEqual([['patient', 'reference'], ['_count', 'number']]);
     expect(byType.get('Patient').searchParam.map((p: any) => [p.name, p.type])).toEqual([['identifier', 'token'], ['_count', 'number']]);
     expect(byType.get('Binary').interaction).toEqual([{ code: 'read' }]);
     expect(byType.get('Subscription').interaction.map((i: any) => i.code).sort()).toEqual(['create', 'delete', 'read', 'search-type', 'update']);
