@@ -343,6 +343,11 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
       ['Provenance with status', await search('Provenance', { 'patient.identifier': token(kari), status: 'active' })],
       ['foreign _include', await search('Condition', { 'patient.identifier': token(kari), _include: 'Encounter:subject' })],
       ['unknown StructureDefinition', await get('StructureDefinition/no-such-profile')],
+      ['Condition by status', await search('Condition', { 'patient.identifier': token(kari), status: 'active' })],
+      ['XML asked by _format', await get(`EpisodeOfCare?_format=xml`)],
+      ['XML asked by Accept', await get('metadata', { Accept: 'application/fhir+xml' })],
+      ['no token', await get('EpisodeOfCare', { Authorization: '' })],
+      ['scope missing', await get('Subscription')],
     ];
     const errors: string[] = [];
     for (const [label, answer] of answers) {

@@ -211,8 +211,20 @@ describe('Read API: FHIR R4, JSON overview and original messages', () => {
     const hf = conditions.find((c: Json) => c.code.coding[0].code === 'I50.0');
     // The epikrise dates its diagnoses by the stay (the mapper's reading of ReportedEvent), so they end at discharge.
     expect(hf).toMatchObject({ clinicalStatus: { coding: [{ code: 'resolved' }] }, onsetDateTime: '2024-05-01T10:00:00+02:00', meta: { source: `urn:uuid:${ids.epikrise}` } });
-    const onlyRetracted = await fhirSearch('Condition', { 'patient.identifier': fnrToken, status: 'entered-in-error' });
+    // R4's Condition statuses by their own parameters; R4 has no Condition status, so it is refused, not ignored.
+    const onlyRetracted = await fhirSearch('Condition', { 'patient.identifier': fnrToken, 'verification-status': 'entered-in-error' });
     expect(onlyRetracted.body.total).toBe(1);
+    expect(onlyRetracted.body.entry[0].resource.code.coding[0].code).toBe('R95');
+    const confirmed = await fhirSearch('Condition', { 'patient.identifier': fnrToken, 'verification-status': 'http://terminology.hl7.org/CodeSystem/condition-ver-status|confirmed' });
+    expect(confirmed.body.total).toBe(2);
+    const resolved = await fhirSearch('Condition', { 'patient.identifier': fnrToken, 'clinical-status': 'resolved' });
+    expect(resolved.body.entry.map((e: Json) => e.resource.code.coding[0].code)).toContain('I50.0');
+    expect(resolved.body.entry.every((e: Json) => e.resource.clinicalStatus.coding[0].code === 'resolved')).toBe(true);
+    const byStatus = await fhirSearch('Condition', { 'patient.identifier': fnrToken, status: 'entered-in-error' });
+    expect(byStatus.status).toBe(400);
+    expectValid(byStatus.body);
+    expect(byStatus.body.issue[0].diagnostics).toEqual(expect.stringContaining('clinical-status or verification-status'));
+    expect((await fhirSearch('EpisodeOfCare', { 'patient.identifier': fnrToken, 'clinical-status': 'active' })).status).toBe(400);
   });
 
   it('Encounter: admission and discharge make one finished stay', async () => {
@@ -226,6 +238,40 @@ describe('Read API: FHIR R4, JSON overview and original messages', () => {
     expect(targets.sort()).toEqual([`Binary/${ids.admitted}`, `Binary/${ids.discharged}`, `Binary/${ids.epikrise}`].sort());
   });
 
+  it('answers JSON only: XML asked by _format or Accept gets 406 with an OperationOutcome, after authentication', async () => {
+    const base = `${hub.baseUrl}/fhir/${kommune.kommunenummer}`;
+    const auth = { Authorization: `Bearer ${reader}`, 'X-Purpose-Of-Use': 'TREAT' };
+    const subscriber = await hub.token({ client: 'legevakt-varsling', scopes: ['subscriptions:write'], kommuner: [kommune.kommunenummer] });
+    const asked = async (path: string, headers: Record<string, string>) => {
+      const response = await fetch(`${base}/${path}`, { headers });
+      return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Json };
+    };
+    for (const [path, headers] of [
+      ['metadata?_format=xml', {}],
+      ['metadata', { Accept: 'application/fhir+xml' }],
+      ['StructureDefinition?_format=application/fhir%2Bxml', {}],
+      [`EpisodeOfCare?_format=xml`, auth],
+      ['EpisodeOfCare', { ...auth, Accept: 'application/xml, text/xml' }],
+      ['Subscription?_format=xml', { Authorization: `Bearer ${subscriber}` }],
+    ] as Array<[string, Record<string, string>]>) {
+      const answer = await asked(path, headers);
+      expect([path, answer.status, answer.type]).toEqual([path, 406, expect.stringContaining('application/fhir+json')]);
+      expectValid(answer.body);
+      expect(answer.body.issue[0]).toMatchObject({ code: 'not-supported', diagnostics: expect.stringContaining('JSON only') });
+    }
+    // JSON by every name, _format over Accept; no token is still 401, not 406.
+    expect((await asked('metadata?_format=json', { Accept: 'application/fhir+xml' })).status).toBe(200);
+    expect((await asked('metadata', { Accept: 'application/fhir+json; fhirVersion=4.0' })).status).toBe(200);
+    expect((await asked('EpisodeOfCare?_format=xml', {})).status).toBe(401);
+    // The guard's refusals are OperationOutcomes on FHIR routes too, with their challenge.
+    const unauthenticated = await fetch(`${base}/EpisodeOfCare`);
+    expect([unauthenticated.status, unauthenticated.headers.get('content-type'), unauthenticated.headers.get('www-authenticate')]).toEqual([401, expect.stringContaining('application/fhir+json'), expect.stringContaining('Bearer')]);
+    expectValid((await unauthenticated.json()) as Json);
+    const noScope = await asked('Subscription', { Authorization: `Bearer ${reader}` });
+    expect([noScope.status, noScope.type, noScope.body.issue[0].code]).toEqual([403, expect.stringContaining('application/fhir+json'), 'forbidden']);
+    expectValid(noScope.body);
+  });
+
   it('metadata is a valid CapabilityStatement', async () => {
     const response = await fetch(`${hub.baseUrl}/fhir/${kommune.kommunenummer}/metadata`);
     const body = (await response.json()) as Json;
@@ -234,7 +280,8 @@ describe('Read API: FHIR R4, JSON overview and original messages', () => {
     // Every search the statement names is one the API runs: Provenance and Patient by identifier, the Patient as _include.
     const byType = new Map<string, Json>((body.rest[0].resource as Json[]).map((r) => [r.type as string, r]));
     expect(byType.get('Patient')!.searchParam.map((p: Json) => p.name)).toContain('identifier');
-    expect(byType.get('Provenance')!.searchParam.map((p: Json) => p.name)).toContain('patient.identifier');
+    expect(byType.get('Provenance')!.searchParam.map((p: Json) => p.name)).toContain('patient');
+    expect(byType.get('Condition')!.searchParam.map((p: Json) => p.name)).toEqual(['patient', 'clinical-status', 'verification-status', 'date', '_count']);
     expect(byType.get('Condition')!.searchInclude).toEqual(['Condition:subject']);
   });
 

@@ -11,6 +11,7 @@ import {
   EdgeExceptionCode,
   FHIR_JSON,
   FhirOutcomeFilter,
+  ProducesFhirJson,
   PurposeOfUse,
   RequestSchema,
   RequestSchemaPipe,
@@ -50,7 +51,8 @@ const searchRoute = (request: Request): string => {
  * `_search` keeps the patient identifier out of URLs; GET is supported for FHIR clients that
  * need it. Paging links carry an encrypted page token, bound to the client, so they can be
  * followed with GET without putting the identifier in a URL. Provenance comes with
- * `_revinclude=Provenance:target`. Refusals are OperationOutcomes (FhirOutcomeFilter).
+ * `_revinclude=Provenance:target`. Refusals are OperationOutcomes (FhirOutcomeFilter). JSON only:
+ * `_format` or `Accept` asking for XML gets 406 (Binary keeps its two representations).
  */
 @Controller('fhir/:kommunenummer')
 @UseGuards(AuthGuard)
@@ -60,6 +62,7 @@ export class FhirController {
   constructor(private readonly fhir: FhirSearchService) {}
 
   @Get('metadata')
+  @ProducesFhirJson()
   @Header('Content-Type', FHIR_JSON)
   metadata(@Param('kommunenummer') knr: string): Record<string, unknown> {
     return this.fhir.capabilities(knr);
@@ -90,6 +93,7 @@ export class FhirController {
    * audited.
    */
   @Get(':conformanceType/:id')
+  @ProducesFhirJson()
   @Header('Content-Type', FHIR_JSON)
   conformance(@Param('conformanceType') type: string, @Param('id') id: string): FhirResource {
     if (!CONFORMANCE_TYPES.includes(type as ConformanceType)) throw new EdgeException(EdgeExceptionCode.NOT_SERVED, `Only ${CONFORMANCE_TYPES.join(', ')} and Binary are read by id; other types are searched`);
@@ -98,12 +102,14 @@ export class FhirController {
   }
 
   @Get(CONFORMANCE_SEARCH_PATHS)
+  @ProducesFhirJson()
   @Header('Content-Type', FHIR_JSON)
   conformanceSearchGet(@Param('kommunenummer') knr: string, @Query(conformanceParameters('query')) query: Validated, @Req() request: Request): FhirResource {
     return this.fhir.conformanceSearch(knr, conformanceTypeOf(request), { _id: list(query._id), url: list(query.url), type: list(query.type) });
   }
 
   @Post(CONFORMANCE_SEARCH_PATHS.map((type) => `${type}/_search`))
+  @ProducesFhirJson()
   @HttpCode(200)
   @Consumes('application/x-www-form-urlencoded', 'application/json', 'application/fhir+json')
   @Header('Content-Type', FHIR_JSON)
@@ -113,6 +119,7 @@ export class FhirController {
   }
 
   @Get(':resourceType')
+  @ProducesFhirJson()
   @RequireScopes('patients:read')
   @Header('Content-Type', FHIR_JSON)
   @Timed(searchRoute)
@@ -127,6 +134,7 @@ export class FhirController {
   }
 
   @Post(':resourceType/_search')
+  @ProducesFhirJson()
   @HttpCode(200)
   @RequireScopes('patients:read')
   @Consumes('application/x-www-form-urlencoded', 'application/json', 'application/fhir+json')

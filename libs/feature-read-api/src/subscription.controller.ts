@@ -13,6 +13,7 @@ import {
   RequestSchemaPipe,
   RequireScopes,
   HttpEdgeInterceptor,
+  ProducesFhirJson,
   PurposeOfUse,
   Validated,
 } from '@hub/platform';
@@ -56,6 +57,8 @@ function checkedId(id: string): string {
  * health data.
  */
 @Controller('fhir/:kommunenummer/Subscription')
+// 406 for a format other than JSON; listed above AuthGuard so it runs after it (decorators apply bottom-up).
+@ProducesFhirJson()
 @UseGuards(AuthGuard)
 @RequireScopes('subscriptions:write')
 @UseFilters(new FhirOutcomeFilter(readApiMapper))

@@ -11,6 +11,8 @@ export enum EdgeExceptionCode {
   /** The body or the query does not match the route's schema. */
   INVALID_REQUEST = 'EDGE.INVALID_REQUEST',
   UNSUPPORTED_MEDIA_TYPE = 'EDGE.UNSUPPORTED_MEDIA_TYPE',
+  /** The answer was asked for in a format the route does not produce (`Accept`, FHIR's `_format`). */
+  NOT_ACCEPTABLE = 'EDGE.NOT_ACCEPTABLE',
   /** A path parameter names nothing this route serves (a resource type, a malformed id). */
   NOT_SERVED = 'EDGE.NOT_SERVED',
 }
@@ -33,6 +35,8 @@ export function edgeAnswer(error: EdgeException): HttpAnswer {
       return { status: 400, code: 'invalid_request', fhirIssue: 'invalid', detail: error.message };
     case EdgeExceptionCode.UNSUPPORTED_MEDIA_TYPE:
       return { status: 415, code: 'unsupported_media_type', fhirIssue: 'not-supported', detail: error.message };
+    case EdgeExceptionCode.NOT_ACCEPTABLE:
+      return { status: 406, code: 'not_acceptable', fhirIssue: 'not-supported', detail: error.message };
     case EdgeExceptionCode.NOT_SERVED:
       return { status: 404, code: 'not_found', fhirIssue: 'not-supported', detail: error.message };
     default:

@@ -27,4 +27,5 @@ export { HttpErrorFilter } from './http-error.filter';
 export * from './principal.decorator';
 export * from './patient-identifier.pipe';
 export * from './consumes.decorator';
+export * from './produces-fhir-json.guard';
 export * from './periodic-job';
