@@ -57,6 +57,14 @@ const LIST_EARLIEST = -2n;
 const LIST_LATEST = -1n;
 /** READ_COMMITTED, like kafkajs' default: records of aborted transactions are never delivered. */
 const READ_COMMITTED = 1;
+/**
+ * How long a consumer trusts its cached topic metadata (partition leaders), as the Java client's
+ * `metadata.max.age.ms` default. The client's own default is 5 s, so every idle fetch round with
+ * a 5 s wait asked the broker for the metadata of every subscribed topic first: at 357 kommuner a
+ * Metadata request and response of 357 topics per consumer every 5 s. A leader that moved is
+ * still found at once: a failed fetch clears the cache (`run`).
+ */
+const CONSUMER_METADATA_MAX_AGE_MS = 300_000;
 
 /**
  * @platformatic/kafka implementation of the Kafka port (a maintained, pure JavaScript client).
@@ -102,7 +110,7 @@ export class PlatformaticAdapter implements KafkaPort {
   }
 
   consumer(options: ConsumerOptions): ConsumerPort {
-    return new PlatformaticConsumer(() => this.base('consumer'), options, this.options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, this.options.logger, {
+    return new PlatformaticConsumer(() => ({ ...this.base('consumer'), metadataMaxAge: CONSUMER_METADATA_MAX_AGE_MS }), options, this.options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, this.options.logger, {
       maxWaitMs: this.options.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
       minBytes: this.options.fetchMinBytes ?? 1,
     });
@@ -160,6 +168,8 @@ class PlatformaticConsumer implements ConsumerPort {
   private resolvedGeneration = -1;
   private positions = new Map<string, bigint>();
   private topics: string[] = [];
+  /** `topics` as a set: every fetch round filters the assignment by it (357 kommuner, 357 topics). */
+  private subscribed = new Set<string>();
 
   constructor(
     private readonly base: () => Record<string, unknown> & { clientId: string; bootstrapBrokers: string[] },
@@ -200,6 +210,7 @@ class PlatformaticConsumer implements ConsumerPort {
     client.on('consumer:group:join', () => {
       this.generation += 1;
     });
+    this.subscribed = new Set(this.topics);
     client.topics.trackAll(...this.topics);
     try {
       await wrap('join group', () => client.joinGroup({}));
@@ -223,7 +234,7 @@ class PlatformaticConsumer implements ConsumerPort {
 
   private assigned(client: Consumer): Assigned[] {
     return (client.assignments ?? [])
-      .filter((a) => this.topics.includes(a.topic))
+      .filter((a) => this.subscribed.has(a.topic))
       .flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
   }
 
