@@ -1,6 +1,8 @@
 import { TopicNames } from '@hub/contracts';
 import type { BatchContext, ConsumerOptions, IncomingRecord, KafkaPort, TopicPartitionOffset } from '@hub/kafka';
-import { PatternConsumerRunner, SharedTopicList } from './pattern-consumer.runner';
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ConsumerService, PatternConsumerRunner, SharedTopicList } from './pattern-consumer.runner';
 import { ProjectionHalts } from './projection-halts';
 
 const TOPICS = new TopicNames();
@@ -401,5 +403,48 @@ describe('SharedTopicList', () => {
     await expect(list.topics()).resolves.toEqual(['t']);
     expect(opened).toBe(2);
     await list.release();
+  });
+});
+
+describe('ConsumerService on shutdown', () => {
+  /** A runner whose stop takes until released, recording when each stop begins and ends. */
+  const slowRunner = (name: string, events: string[], release: Promise<void>) =>
+    ({
+      start: () => undefined,
+      stop: async () => {
+        events.push(`stop ${name}`);
+        await release;
+        events.push(`stopped ${name}`);
+      },
+    }) as unknown as PatternConsumerRunner;
+
+  it('begins every consumer stop before waiting for any (they wait for their fetch in flight), and stops each once', async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const runnerA = slowRunner('A', events, released);
+    const runnerB = slowRunner('B', events, released);
+    @Injectable()
+    class ServiceA extends ConsumerService {
+      protected readonly runner = runnerA;
+    }
+    @Injectable()
+    class ServiceB extends ConsumerService {
+      protected readonly runner = runnerB;
+    }
+    // Each in its own module: Nest awaits the shutdown hooks of one module after the other.
+    @Module({ providers: [ServiceA] })
+    class ModuleA {}
+    @Module({ providers: [ServiceB] })
+    class ModuleB {}
+    const app = (await Test.createTestingModule({ imports: [ModuleA, ModuleB] }).compile()).createNestApplication();
+    await app.init();
+    const closing = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both stops under way while neither has finished: one fetch wait in all, not one per consumer.
+    expect(events.sort()).toEqual(['stop A', 'stop B']);
+    release();
+    await closing;
+    expect(events.sort()).toEqual(['stop A', 'stop B', 'stopped A', 'stopped B']);
   });
 });

@@ -1,4 +1,4 @@
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { TopicNames } from '@hub/contracts';
 import {
   checkStoredOffsets,
@@ -103,16 +103,27 @@ export interface ReadReplacedTopicsAgain {
 /**
  * A service whose work is one consumer: it starts with the application and stops on shutdown,
  * finishing the batch in hand, before the producer and the pool close.
+ *
+ * The stop begins in `beforeApplicationShutdown` and is awaited in `onApplicationShutdown`: Nest
+ * awaits the shutdown hooks of one module after the other, and a consumer's stop waits for its
+ * fetch in flight (up to KAFKA_FETCH_MAX_WAIT_MS), so stopped one by one the five consumers of a
+ * hub took the sum of their waits (31 s at a 10 s wait, past Kubernetes' 30 s grace period);
+ * begun together, about one wait.
  */
-export abstract class ConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export abstract class ConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   protected abstract readonly runner: PatternConsumerRunner;
+  private stopping?: Promise<void>;
 
   onApplicationBootstrap(): void {
     this.runner.start();
   }
 
+  beforeApplicationShutdown(): void {
+    this.stopping ??= this.runner.stop();
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await (this.stopping ??= this.runner.stop());
   }
 }
 
