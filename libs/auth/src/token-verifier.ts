@@ -262,8 +262,12 @@ function confirmationThumbprint(cnf: unknown): string | undefined {
   return jkt;
 }
 
-/** HelseID sends the level as a string ("4"); 2, 3 or 4, else 0 (present but no level), undefined when absent. */
-function securityLevelClaim(value: unknown): number | undefined {
+/**
+ * HelseID's `security_level` claim, read the same way for access tokens and for the web page's
+ * sign-in: sent as a string ("4") or a number; 2, 3 or 4, else 0 (present but no level),
+ * undefined when absent.
+ */
+export function securityLevelClaim(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   const level = typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : 0;
   return [2, 3, 4].includes(level) ? level : 0;

@@ -42,6 +42,8 @@ describe('mapHelseIdClaims', () => {
     expect(mapHelseIdClaims(claims({ [HELSEID_SECURITY_LEVEL_CLAIM]: 4 }), organisations).securityLevel).toBe(4);
     expect(mapHelseIdClaims(claims({ [HELSEID_SECURITY_LEVEL_CLAIM]: '5' }), organisations).securityLevel).toBe(0);
     expect(mapHelseIdClaims(claims({ [HELSEID_SECURITY_LEVEL_CLAIM]: undefined }), organisations).securityLevel).toBe(0);
+    // Read as the access tokens' claim is (one parser): a level is one digit, nothing around it.
+    for (const odd of ['4.0', ' 4', '4 ', '04', '', true, [4]]) expect([odd, mapHelseIdClaims(claims({ [HELSEID_SECURITY_LEVEL_CLAIM]: odd }), organisations).securityLevel]).toEqual([odd, 0]);
   });
 
   it('keeps only a well-formed HPR number, and builds the name from given and family name when name is absent', () => {

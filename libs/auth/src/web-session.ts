@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { parse } from 'yaml';
-import { HELSEID_CLAIMS, Principal } from './token-verifier';
+import { HELSEID_CLAIMS, Principal, securityLevelClaim } from './token-verifier';
 
 /**
  * The web page's signed-in person: HelseID's claims mapped to what the hub needs, the session
@@ -75,12 +75,11 @@ export function mapHelseIdClaims(claims: JWTPayload, organisations: Organisation
   const name = text(claims.name) ?? [text(claims.given_name), text(claims.family_name)].filter(Boolean).join(' ');
   if (!name) throw new WebIdentityException('no_name', 'The sign-in names no person');
   const hpr = text(claims[HELSEID_CLAIMS.hpr]);
-  const level = Number(claims[HELSEID_SECURITY_LEVEL_CLAIM]);
   return {
     subject: String(claims.sub),
     name,
     hpr: hpr && /^\d{1,9}$/.test(hpr) ? hpr : undefined,
-    securityLevel: [2, 3, 4].includes(level) ? level : 0,
+    securityLevel: securityLevelClaim(claims[HELSEID_SECURITY_LEVEL_CLAIM]) ?? 0,
     organisation,
     kommunenummer: organisations.get(organisation)!,
   };
