@@ -52,7 +52,7 @@ describe('GroupCommits', () => {
 });
 
 describe('KafkajsAdmin offset lookups', () => {
-  const noLookups = { topicIds: async () => new Map<string, string>(), endOffsetsOf: async () => [], groupOffsets: async () => [] };
+  const noLookups = { topicIds: async () => new Map<string, string>(), endOffsetsOf: async () => [], groupOffsets: async () => [], close: async () => undefined };
   /** kafkajs' own failure when its metadata does not know a partition's leader yet. */
   const staleMetadata = () => new TypeError("Cannot destructure property 'partitions' of 'high.pop(...)' as it is undefined.");
   const fakeAdmin = (failures: number) => {

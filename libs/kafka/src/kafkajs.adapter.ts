@@ -25,7 +25,7 @@ import {
   TopicPartitionOffset,
   TopicSpec,
 } from './kafka.port';
-import { readEndOffsets, readGroupOffsets, readTopicIds } from './platformatic.adapter';
+import { PlatformaticLookups } from './platformatic.adapter';
 
 export interface KafkajsAdapterOptions {
   brokers: string[];
@@ -95,11 +95,7 @@ export class KafkajsAdapter implements KafkaPort {
   async admin(): Promise<AdminPort> {
     const admin = this.kafka.admin();
     await wrap('connect admin', () => admin.connect());
-    return new KafkajsAdmin(admin, {
-      topicIds: (topics) => readTopicIds(this.brokers, this.clientId, topics),
-      endOffsetsOf: (topics) => readEndOffsets(this.brokers, this.clientId, topics),
-      groupOffsets: (groupId, topics) => readGroupOffsets(this.brokers, this.clientId, groupId, topics),
-    });
+    return new KafkajsAdmin(admin, new PlatformaticLookups(this.brokers, this.clientId));
   }
 }
 
@@ -252,6 +248,8 @@ export interface KafkajsAdminLookups {
   endOffsetsOf(topics: string[]): Promise<TopicPartitionOffset[]>;
   /** kafkajs' admin copies the set of every topic it has used for each topic of a group-offset request. */
   groupOffsets(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]>;
+  /** Closed with the admin client. */
+  close(): Promise<void>;
 }
 
 export class KafkajsAdmin implements AdminPort {
@@ -364,8 +362,8 @@ export class KafkajsAdmin implements AdminPort {
     await wrap('describe cluster', () => this.admin.describeCluster());
   }
 
-  disconnect(): Promise<void> {
-    return this.admin.disconnect();
+  async disconnect(): Promise<void> {
+    await Promise.all([this.admin.disconnect(), this.lookups.close()]);
   }
 }
 

@@ -602,31 +602,52 @@ export async function groupOffsetsOfTopics(admin: Admin, groupId: string, topics
 }
 
 /**
- * A short-lived @platformatic/kafka admin client for what kafkajs' admin cannot ask well: the
- * kafkajs adapter answers `topicIds` (kafkajs' Metadata is at most v6), `endOffsetsOf` and
- * `groupOffsets` (kafkajs' admin looks up each topic alone) with it. Closed after each call.
+ * A @platformatic/kafka admin client for what kafkajs' admin cannot ask well: the kafkajs adapter
+ * answers `topicIds` (kafkajs' Metadata is at most v6), `endOffsetsOf` and `groupOffsets` (kafkajs'
+ * admin looks up each topic alone) with it. One client for the life of the kafkajs admin that
+ * asks (the lag monitor keeps one across its rounds), opened at the first lookup and closed with
+ * it: a client per lookup made a lag round one connection per consumer group and one more. After
+ * a failed lookup the next one opens a fresh client.
  */
-async function withShortLivedAdmin<T>(brokers: string[], clientId: string, use: (admin: Admin) => Promise<T>): Promise<T> {
-  const { Admin } = await load();
-  const admin = new Admin({ clientId, bootstrapBrokers: brokers, connectTimeout: 3000, timeout: 10000, retries: 3, retryDelay: 250 });
-  try {
-    return await use(admin);
-  } finally {
-    // An admin client's close takes no `force` (a producer's does): forceClose would pass it as the callback.
-    await admin.close().catch(() => undefined);
+export class PlatformaticLookups {
+  private client?: Promise<Admin>;
+
+  constructor(
+    brokers: string[],
+    clientId: string,
+    private readonly open: () => Promise<Admin> = () =>
+      load().then(({ Admin }) => new Admin({ clientId: `${clientId}-lookups`, bootstrapBrokers: brokers, connectTimeout: 3000, timeout: 10000, retries: 3, retryDelay: 250 })),
+  ) {}
+
+  topicIds(topics: string[]): Promise<Map<string, string>> {
+    return this.use((admin) => topicIdsOf(admin, topics));
   }
-}
 
-export function readTopicIds(brokers: string[], clientId: string, topics: string[]): Promise<Map<string, string>> {
-  return withShortLivedAdmin(brokers, `${clientId}-topic-ids`, (admin) => topicIdsOf(admin, topics));
-}
+  endOffsetsOf(topics: string[]): Promise<TopicPartitionOffset[]> {
+    return this.use((admin) => endOffsetsOfTopics(admin, topics));
+  }
 
-export function readEndOffsets(brokers: string[], clientId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
-  return withShortLivedAdmin(brokers, `${clientId}-end-offsets`, (admin) => endOffsetsOfTopics(admin, topics));
-}
+  groupOffsets(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+    return this.use((admin) => groupOffsetsOfTopics(admin, groupId, topics));
+  }
 
-export function readGroupOffsets(brokers: string[], clientId: string, groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
-  return withShortLivedAdmin(brokers, `${clientId}-group-offsets`, (admin) => groupOffsetsOfTopics(admin, groupId, topics));
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    // An admin client's close takes no `force` (a producer's does): forceClose would pass it as the callback.
+    await (await client?.catch(() => undefined))?.close().catch(() => undefined);
+  }
+
+  private async use<T>(ask: (admin: Admin) => Promise<T>): Promise<T> {
+    this.client ??= this.open();
+    const client = this.client;
+    try {
+      return await ask(await client);
+    } catch (error) {
+      if (this.client === client) await this.close();
+      throw error;
+    }
+  }
 }
 
 function tp(topic: string, partition: number): string {

@@ -1,4 +1,5 @@
-import { endOffsetsOfTopics, PlatformaticAdmin } from './platformatic.adapter';
+import type { Admin } from '@platformatic/kafka';
+import { endOffsetsOfTopics, PlatformaticAdmin, PlatformaticLookups } from './platformatic.adapter';
 
 type FakeAdmin = Parameters<typeof endOffsetsOfTopics>[0];
 
@@ -108,5 +109,54 @@ describe('PlatformaticAdmin.ensureTopics', () => {
     };
     const admin = new PlatformaticAdmin(client as unknown as ConstructorParameters<typeof PlatformaticAdmin>[0]);
     await expect(admin.ensureTopics([spec('k1.raw', 1), spec('k2.raw', 1)])).rejects.toThrow('policy');
+  });
+});
+
+describe('PlatformaticLookups (the kafkajs adapter\'s many-topic lookups)', () => {
+  /** A client that answers topic ids for the topics 'a' and 'b', or fails while `failing` is set. */
+  const fakeClients = () => {
+    const opened: Array<{ closed: boolean }> = [];
+    const state = { failing: false };
+    const open = async () => {
+      const record = { closed: false };
+      opened.push(record);
+      return {
+        listTopics: async () => {
+          if (state.failing) throw new Error('connection refused');
+          return ['a', 'b'];
+        },
+        metadata: async ({ topics }: { topics: string[] }) => ({ topics: new Map(topics.map((t) => [t, { id: `id-${t}` }])) }),
+        close: async () => {
+          record.closed = true;
+        },
+      } as unknown as Admin;
+    };
+    return { opened, state, open };
+  };
+
+  it('keeps one client for every lookup until closed, then opens a new one', async () => {
+    const { opened, open } = fakeClients();
+    const lookups = new PlatformaticLookups([], 'hub', open);
+    await expect(lookups.topicIds(['a'])).resolves.toEqual(new Map([['a', 'id-a']]));
+    await expect(Promise.all([lookups.topicIds(['b']), lookups.topicIds(['a', 'c'])])).resolves.toEqual([new Map([['b', 'id-b']]), new Map([['a', 'id-a']])]);
+    expect(opened).toEqual([{ closed: false }]);
+    await lookups.close();
+    expect(opened).toEqual([{ closed: true }]);
+    await lookups.topicIds(['a']);
+    expect(opened).toEqual([{ closed: true }, { closed: false }]);
+  });
+
+  it('after a failed lookup closes that client and opens a fresh one for the next', async () => {
+    const { opened, state, open } = fakeClients();
+    const lookups = new PlatformaticLookups([], 'hub', open);
+    state.failing = true;
+    await expect(lookups.topicIds(['a'])).rejects.toThrow('connection refused');
+    expect(opened).toEqual([{ closed: true }]);
+    state.failing = false;
+    await expect(lookups.topicIds(['a'])).resolves.toEqual(new Map([['a', 'id-a']]));
+    expect(opened).toEqual([{ closed: true }, { closed: false }]);
+    await lookups.close();
+    await lookups.close();
+    expect(opened.every((c) => c.closed)).toBe(true);
   });
 });
