@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Producer } from '@platformatic/kafka';
+import type { Admin, ConnectionPool, Consumer, Producer } from '@platformatic/kafka';
 import {
   AdminPort,
   ConsumerOptions,
@@ -158,9 +158,18 @@ interface Assigned {
  * than the client's message stream: the stream reads ahead and has no seek, so it could not give
  * the port's guarantees (redelivery after the returned offset, seeking to `startOffsets` after
  * every rebalance).
+ *
+ * Fetches go over connections of their own (`fetchPool`), as the client's message stream does and
+ * as the Java client keeps the coordinator apart: a broker answers one request of a connection at
+ * a time, so on the client's own connection every heartbeat, JoinGroup, SyncGroup and commit
+ * waited behind a fetch held for up to KAFKA_FETCH_MAX_WAIT_MS. A rebalance took a wait per step,
+ * and a commit refused during one made the client rejoin again, which rebalanced again: with 357
+ * kommuner a second instance's join took 90 s and once 9 minutes. Stopping closes the fetch
+ * connections first, so a fetch in flight ends at once instead of after its wait.
  */
 class PlatformaticConsumer implements ConsumerPort {
   private client?: Consumer;
+  private fetchPool?: ConnectionPool;
   private running = false;
   private loop?: Promise<void>;
   /** Incremented on every group join; a batch from an older generation is stale. */
@@ -180,7 +189,7 @@ class PlatformaticConsumer implements ConsumerPort {
   ) {}
 
   async start(): Promise<void> {
-    const { Consumer, Admin } = await load();
+    const { Consumer, Admin, ConnectionPool } = await load();
     const options = this.options;
     if (options.topics instanceof RegExp) {
       const pattern = options.topics;
@@ -206,6 +215,11 @@ class PlatformaticConsumer implements ConsumerPort {
       isolationLevel: READ_COMMITTED,
     });
     this.client = client;
+    // A fetch is held at the broker for up to its wait: the request timeout must outlast it.
+    this.fetchPool = new ConnectionPool(`${this.base().clientId}-fetch`, {
+      connectTimeout: Number(this.base().connectTimeout ?? 3000),
+      requestTimeout: Math.max(30_000, this.fetchWait.maxWaitMs + 10_000),
+    });
     this.running = true;
     client.on('consumer:group:join', () => {
       this.generation += 1;
@@ -217,6 +231,7 @@ class PlatformaticConsumer implements ConsumerPort {
     } catch (error) {
       this.running = false;
       this.client = undefined;
+      await this.closeFetchPool();
       await forceClose(client);
       throw error;
     }
@@ -225,11 +240,19 @@ class PlatformaticConsumer implements ConsumerPort {
 
   async stop(): Promise<void> {
     this.running = false;
+    // Ends a fetch waiting at the broker; a batch being handled finishes first (the loop awaits it).
+    await this.closeFetchPool();
     await this.loop?.catch(() => undefined);
     this.loop = undefined;
     const client = this.client;
     this.client = undefined;
     await client?.close().catch(() => forceClose(client));
+  }
+
+  private async closeFetchPool(): Promise<void> {
+    const pool = this.fetchPool;
+    this.fetchPool = undefined;
+    await pool?.close().catch(() => undefined);
   }
 
   private assigned(client: Consumer): Assigned[] {
@@ -254,9 +277,12 @@ class PlatformaticConsumer implements ConsumerPort {
           // The port's contract: a throwing handler stops the consumer; the caller restarts it.
           this.log?.('warn', 'platformatic consumer: handler failed; consumer stops', { groupId: this.options.groupId });
           this.running = false;
+          await this.closeFetchPool();
           await forceClose(client);
           return;
         }
+        // The fetch connections were closed by stop(): not a failure.
+        if (!this.running) return;
         // Broker, network or metadata trouble: back off and fetch again (kafkajs retries too).
         failures += 1;
         client.clearMetadata();
@@ -340,7 +366,9 @@ class PlatformaticConsumer implements ConsumerPort {
           })),
         }));
         try {
-          return await client.fetch({ node, topics: requested, maxWaitTime: this.fetchWait.maxWaitMs, minBytes: this.fetchWait.minBytes, maxBytes: this.fetchMaxBytes });
+          const connectionPool = this.fetchPool;
+          if (!connectionPool) return undefined; // stopping
+          return await client.fetch({ node, topics: requested, maxWaitTime: this.fetchWait.maxWaitMs, minBytes: this.fetchWait.minBytes, maxBytes: this.fetchMaxBytes, connectionPool });
         } catch (error) {
           if (hasProtocolError(error, 'OFFSET_OUT_OF_RANGE')) {
             // A stored position before the log start (retention) or past the end: start over

@@ -259,3 +259,48 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     }
   });
 });
+
+/**
+ * A platformatic consumer's group traffic (heartbeats, JoinGroup, SyncGroup, commits) must not wait
+ * behind its own fetch held at the broker: a broker answers one request of a connection at a time,
+ * and on one shared connection each step of a rebalance waited up to a fetch wait (with 357
+ * kommuner a second instance's join took 90 s, once 9 minutes). With a 20 s fetch wait the join
+ * and the stop must each take well under one wait.
+ */
+describe('platformatic consumer with a long fetch wait', () => {
+  const waitMs = 20_000;
+  const kafka = new PlatformaticAdapter({ brokers, clientId: 'hltest-platformatic-wait', fetchMaxWaitMs: waitMs });
+  const topic = `${TEST_NAMESPACE}.kclient.wait.${randomUUID().slice(0, 8)}`;
+  const group = `${TEST_NAMESPACE}.kclient.wait.${randomUUID().slice(0, 8)}`;
+  const started: ConsumerPort[] = [];
+
+  beforeAll(async () => {
+    const admin = await kafka.admin();
+    await admin.ensureTopics([{ topic, partitions: 2, replicationFactor: 1 }]);
+    await admin.disconnect();
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((c) => c.stop()));
+  });
+
+  it('lets a second member join, and a member stop, without waiting for the fetch in flight', async () => {
+    const member = () => {
+      const consumer = kafka.consumer({ groupId: group, topics: [topic], fromBeginning: true, commitToGroup: true, handleBatch: async () => undefined });
+      started.push(consumer);
+      return consumer;
+    };
+    const first = member();
+    await first.start();
+    // The first member's fetch is now held at the broker (nothing to read).
+    await new Promise((r) => setTimeout(r, 2000));
+    const joining = Date.now();
+    // A JoinGroup completes only when every member has rejoined: the first must notice the rebalance.
+    await member().start();
+    const joinMs = Date.now() - joining;
+    await new Promise((r) => setTimeout(r, 2000));
+    const stopping = Date.now();
+    await first.stop();
+    const stopMs = Date.now() - stopping;
+    expect({ joinMs: joinMs < waitMs / 2, stopMs: stopMs < waitMs / 2 }).toEqual({ joinMs: true, stopMs: true });
+  }, 90_000);
+});
