@@ -1,6 +1,6 @@
 import { patientPseudonym, RawMessageRecord, sha256Hex, uuidV5 } from '@hub/contracts';
 import { currentMapping, RawMapping } from '@hub/normalization';
-import { DeadLetterService, OpsContext } from '@hub/ops';
+import { DeadLetterService, OpsContext, StatusService } from '@hub/ops';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { kommune, openOps, orientering, overview, testPatient } from './ops-support';
 
@@ -73,6 +73,9 @@ describe('ops: dead letters are visible with their reason and can be redriven', 
     const failed = await dlq.redrive(k.kommunenummer, [letter.deadLetterId]);
     expect(failed).toEqual([expect.objectContaining({ deadLetterId: letter.deadLetterId, outcome: 'failed' })]);
     expect((await dlq.list(k.kommunenummer, { status: 'redrive-failed' })).map((l) => l.deadLetterId)).toEqual([letter.deadLetterId]);
+    // status counts the dead letter, and a failed redrive as none redriven.
+    const statusOf = async () => (await new StatusService(ops).status()).kommuner.find((s) => s.kommunenummer === k.kommunenummer)!;
+    expect(await statusOf()).toMatchObject({ deadLetters: 1, deadLettersRedriven: 0 });
 
     // The fix (here: a parser that skips bytes before the XML declaration), then redrive all pending and failed.
     const fixed: RawMapping = (r, key) => currentMapping({ ...r, payload: r.payload.subarray(r.payload.indexOf('<?xml')) }, key);
@@ -89,5 +92,6 @@ describe('ops: dead letters are visible with their reason and can be redriven', 
     expect(after).toEqual([expect.objectContaining({ deadLetterId: letter.deadLetterId, status: 'redriven' })]);
     // Nothing left to redrive.
     expect(await dlq.redrive(k.kommunenummer, [])).toEqual([]);
+    expect(await statusOf()).toMatchObject({ deadLetters: 1, deadLettersRedriven: 1 });
   });
 });
