@@ -4,7 +4,7 @@ import { HubException } from '@hub/exceptions';
 import { operationOutcome } from '@hub/fhir';
 import { edgeAnswer, EdgeException } from './edge.exception';
 import { fhirIssueOf, HttpAnswer } from './http-answer';
-import { HttpErrorFilter } from './http-error.filter';
+import { HttpErrorFilter, hubProblemBody } from './http-error.filter';
 
 /** A feature's exhaustive mapping of its own exception codes; undefined for exceptions that are not its own. */
 export type AnswerMapper = (exception: HubException) => HttpAnswer | undefined;
@@ -42,8 +42,8 @@ abstract class AnswerFormatFilter implements ExceptionFilter {
  */
 function guardProblem(exception: unknown): HttpAnswer | undefined {
   if (!(exception instanceof HttpException)) return undefined;
-  const body = exception.getResponse() as { code?: unknown; detail?: unknown };
-  if (typeof body !== 'object' || typeof body.code !== 'string' || typeof body.detail !== 'string') return undefined;
+  const body = hubProblemBody(exception);
+  if (!body) return undefined;
   return { status: exception.getStatus(), code: body.code, detail: body.detail, headers: (exception as HttpException & { headers?: Record<string, string> }).headers };
 }
 

@@ -18,10 +18,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       const headers = (exception as HttpException & { headers?: Record<string, string> }).headers ?? {};
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
       const status = exception.getStatus();
-      const body = exception.getResponse() as { code?: unknown; detail?: unknown };
       // The hub's own problems (problem()) keep their text; Nest's built-in ones may quote the
       // request ("Cannot GET /fhir/<path>"), so they get a fixed text for their status.
-      res.status(status).json(typeof body === 'object' && typeof body.code === 'string' && typeof body.detail === 'string' ? body : fixedProblem(status, exception.message));
+      res.status(status).json(hubProblemBody(exception) ?? fixedProblem(status, exception.message));
       return;
     }
     const bodyError = bodyParserError(exception);
@@ -33,6 +32,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     this.log.error('Unhandled error', { errorId, error: exception instanceof Error ? exception : String(exception) });
     res.status(500).json({ status: 500, code: 'internal_error', detail: 'Internal error', errorId });
   }
+}
+
+/** The body of one of the hub's own problems (`problem()`: `{ status, code, detail }`), else undefined (Nest's own HttpExceptions). */
+export function hubProblemBody(exception: HttpException): { status: number; code: string; detail: string } | undefined {
+  const body = exception.getResponse() as { status?: unknown; code?: unknown; detail?: unknown };
+  return typeof body === 'object' && typeof body.code === 'string' && typeof body.detail === 'string' ? (body as { status: number; code: string; detail: string }) : undefined;
 }
 
 /**
