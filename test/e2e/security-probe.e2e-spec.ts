@@ -6,7 +6,7 @@ import { DEV_ISSUER, loadOrCreateDevKey } from '@hub/auth';
 import { buildMessage, fnr } from '@hub/testing';
 import { freePort } from '../support/app-process';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
-import { TEST_DATABASE_URL } from '../support/test-env';
+import { TEST_DATABASE_URL, TEST_REGISTRY_URL } from '../support/test-env';
 
 /**
  * The findings of an outside probe (issue #13) against a running hub, each with the attack that
@@ -42,7 +42,7 @@ describe('Probe findings', () => {
     await hub?.close();
   });
 
-  it("1: a read for a kommune the hub does not serve never fails another kommune's reads", async () => {
+  it("1: a read for a kommune the hub does not serve is answered 404 and never fails another kommune's reads", async () => {
     const everywhere = await hub.token({ client: 'probe-star', scopes: ['patients:read'], kommuner: ['*'] });
     const reader = await hub.token({ client: 'epj-probevik', scopes: ['patients:read'], kommuner: [A.kommunenummer] });
     // Warm up: the audit topic of A exists and its schema is registered.
@@ -55,9 +55,13 @@ describe('Probe findings', () => {
         ...Array.from({ length: 12 }, () => overview(A.kommunenummer, reader)),
       ]);
       expect((await first).status).toBe(200);
-      const served = mixed.slice(3).map((r) => r.status);
-      expect(served).toEqual(served.map(() => 200));
+      expect(mixed.map((r) => r.status)).toEqual([...Array(3).fill(404), ...Array(12).fill(200)]);
+      expect(await mixed[0].json()).toEqual({ status: 404, code: 'kommune_not_served', detail: 'This hub does not serve the kommune in the path' });
     }
+    // Nothing was made for it: no schema subject (its audit topic was never written to).
+    const subjects = (await (await fetch(`${TEST_REGISTRY_URL}/subjects`)).json()) as string[];
+    expect(subjects.filter((s) => s.startsWith(`${hub.namespace}.kommune.${UNSERVED}.`))).toEqual([]);
+    expect(subjects.filter((s) => s.startsWith(`${hub.namespace}.kommune.${A.kommunenummer}.audit`)).length).toBeGreaterThan(0);
   });
 
   it('2: message text never becomes a metric label, and /metrics wants a metrics:read token (or the private listener)', async () => {

@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDevToken } from '@hub/auth';
 import { HubConfig, loadHubConfig } from '@hub/config';
+import { KommuneDirectory } from '@hub/directory';
 import { HubMetrics } from '@hub/observability';
 import { AccessRefusalAudit, AuthGuard, ClientRateLimiter, configureHttpApp, HUB_CONFIG, RequestAuthenticator, TokenVerifierProvider } from '@hub/platform';
 
 export const PUBLIC_BASE_URL = 'https://hub.example.no';
+/** The one kommune the harness's directory does not serve (every other kommunenummer is served). */
+export const UNSERVED_KOMMUNE = '9999';
 
 export interface ControllerHarness {
   app: INestApplication;
@@ -49,11 +52,12 @@ export async function startControllers(feature: Type<unknown>, fakes: Array<[Typ
     { provide: AccessRefusalAudit, useValue: { record: (_request: unknown, status: number, reason: string) => refusals.push({ status, reason }) } },
     // The rate limit in memory (RATE_LIMIT_STORE=memory): its PostgreSQL repository is never reached.
     { provide: ClientRateLimiter, inject: [HUB_CONFIG], useFactory: (c: HubConfig) => new ClientRateLimiter(c, undefined as never) },
+    { provide: KommuneDirectory, useValue: { has: (knr: string) => knr !== UNSERVED_KOMMUNE } },
     AuthGuard,
   ];
 
   @Global()
-  @Module({ providers: platform, exports: [HUB_CONFIG, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, ClientRateLimiter, AuthGuard] })
+  @Module({ providers: platform, exports: [HUB_CONFIG, HubMetrics, TokenVerifierProvider, RequestAuthenticator, AccessRefusalAudit, ClientRateLimiter, KommuneDirectory, AuthGuard] })
   class TestPlatformModule {}
 
   let builder = Test.createTestingModule({ imports: [TestPlatformModule, feature] });

@@ -83,7 +83,8 @@ export class KommuneDirectory {
   }
 
   has(kommunenummer: string): boolean {
-    return this.list().some((e) => e.kommunenummer === kommunenummer);
+    this.refreshIfChanged();
+    return this.entries.some((e) => e.kommunenummer === kommunenummer);
   }
 
   /** Re-reads the file if its modification time changed; keeps the old directory on error. */

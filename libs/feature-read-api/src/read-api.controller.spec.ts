@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { buildPatientOverview } from '@hub/projections';
 import { fnr } from '@hub/testing';
-import { PUBLIC_BASE_URL, startControllers, ControllerHarness } from '../../../test/support/controller-harness';
+import { PUBLIC_BASE_URL, startControllers, ControllerHarness, UNSERVED_KOMMUNE } from '../../../test/support/controller-harness';
 import { OriginalMessageService } from './original-message.service';
 import { PatientReadService, PatientQuery } from './patient-read.service';
 import { ReadApiModule } from './read-api.module';
@@ -168,6 +168,17 @@ describe('read API controllers (HTTP edge)', () => {
       const noPurpose = await search('Condition', { 'patient.identifier': `${FNR_SYSTEM}|${PATIENT}` }, { purpose: null });
       expect(noPurpose.status).toBe(403);
       expect(noPurpose.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
+    });
+
+    it('404 for a kommune the hub does not serve, in each route format, before anything is read', async () => {
+      const everywhere = await hub.token({ scopes: ['patients:read'], kommuner: ['*'] });
+      const fhir = await call(`/fhir/${UNSERVED_KOMMUNE}/Condition?patient.identifier=${encodeURIComponent(`${FNR_SYSTEM}|${PATIENT}`)}`, { token: everywhere });
+      expect(fhir.status).toBe(404);
+      expect(fhir.json()).toEqual({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'This hub does not serve the kommune in the path' }] });
+      const json = await call(`/api/v1/kommuner/${UNSERVED_KOMMUNE}/patient-overview`, { token: everywhere, type: 'application/json', body: JSON.stringify({ identifier: PATIENT }) });
+      expect(json.status).toBe(404);
+      expect(json.json()).toEqual({ status: 404, code: 'kommune_not_served', detail: 'This hub does not serve the kommune in the path' });
+      expect(reads.read).not.toHaveBeenCalled();
     });
 
     it('404 for a resource type that is not served, without repeating it; 400 for unknown parameters', async () => {

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata }
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AuthenticationException, DpopException, personBelowPatientReadLevel, PATIENT_READ_SECURITY_LEVEL, Principal, Scope } from '@hub/auth';
+import { KommuneDirectory } from '@hub/directory';
 import { AccessRefusalAudit, RefusalReason } from './access-refusal-audit.service';
 import { ClientRateLimiter } from './client-rate-limiter.service';
 import { ReplayCacheUnavailableException, RequestAuthenticator } from './request-authenticator.service';
@@ -18,7 +19,8 @@ export interface AuthenticatedRequest extends Request {
 /**
  * Authentication (bearer or DPoP-bound tokens, `RequestAuthenticator`) and scope check for
  * every route that declares scopes, plus the
- * kommune check for routes with a `:kommunenummer` parameter (tenant isolation), and a
+ * kommune check for routes with a `:kommunenummer` parameter (tenant isolation; a kommune this
+ * hub does not serve is answered 404 before anything reads, audits or writes for it), and a
  * per-client rate limit on every route except intake. Intake is exempt on purpose: only
  * gateways write, a burst after a gateway outage is legitimate, and its size limit and the
  * gateway's own throttling bound it; the limit is there against bulk reading of patient data.
@@ -31,6 +33,7 @@ export class AuthGuard implements CanActivate {
     private readonly refusals: AccessRefusalAudit,
     private readonly reflector: Reflector,
     private readonly limiter: ClientRateLimiter,
+    private readonly directory: KommuneDirectory,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -64,6 +67,9 @@ export class AuthGuard implements CanActivate {
       this.refusals.record(request, 403, 'forbidden_kommune', principal);
       throw problem(403, 'forbidden_kommune', 'Token is not valid for the kommune in the path');
     }
+    // After the access check, so only a caller the kommune is open to learns whether it is served.
+    // Nothing of an unserved kommune exists (no topics, no schema subjects, no audit log to write).
+    if (knr !== undefined && !this.directory.has(knr)) throw problem(404, 'kommune_not_served', 'This hub does not serve the kommune in the path');
     request.principal = principal;
     return true;
   }

@@ -97,5 +97,40 @@ describe('SharedProducer', () => {
     expect(requests.map((r) => r.map((b) => b.topic))).toEqual([['a.audit'], ['a.audit', 'unserved.audit', 'b.audit'], ['a.audit'], ['unserved.audit'], ['b.audit']]);
     expect(connects).toBe(1);
   });
-});
 
+  it('resends the callers of known topics before, not beside, one whose topic is missing: a client may fail every send that overlaps it', async () => {
+    const requests: string[][] = [];
+    let missingInFlight = 0;
+    // Like kafkajs: while a send to a missing topic is asking for metadata, every send asks for it too and fails.
+    const producer: ProducerPort = {
+      send: async () => undefined,
+      sendMany: async (batches) => {
+        const topics = batches.map((b) => b.topic);
+        requests.push(topics);
+        const missing = topics.includes('unserved.audit');
+        if (missing) missingInFlight += 1;
+        const overlapped = missingInFlight > (missing ? 1 : 0);
+        await tick();
+        const overlappedLater = missingInFlight > (missing ? 1 : 0);
+        if (missing) missingInFlight -= 1;
+        if (missing || overlapped || overlappedLater) throw new Error('UNKNOWN_TOPIC_OR_PARTITION');
+      },
+      disconnect: async () => undefined,
+    };
+    const shared = new SharedProducer({ producer: async () => producer } as unknown as KafkaPort);
+    await shared.sendMany([{ topic: 'a.audit', records: [record('0')] }]);
+    await shared.sendMany([{ topic: 'b.audit', records: [record('1')] }]);
+    const first = shared.sendMany([{ topic: 'a.audit', records: [record('2')] }]);
+    await tick();
+    const reads = [
+      shared.sendMany([{ topic: 'a.audit', records: [record('3')] }]),
+      shared.sendMany([{ topic: 'unserved.audit', records: [record('4')] }]),
+      shared.sendMany([{ topic: 'b.audit', records: [record('5')] }]),
+      shared.sendMany([{ topic: 'a.audit', records: [record('6')] }]),
+    ];
+    await first;
+    const outcomes = await Promise.allSettled(reads);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(requests.slice(3)).toEqual([['a.audit', 'unserved.audit', 'b.audit'], ['a.audit', 'b.audit'], ['unserved.audit']]);
+  });
+});
