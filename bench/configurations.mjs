@@ -1,0 +1,41 @@
+// The intake → queryable benchmark (intake, normalizer and projector as processes) under named
+// configurations of the apps' environment, alternating in rounds so each sees the same machine:
+// the side-by-side way to measure a setting's effect on rate, latency, CPU per message and RSS.
+//
+// usage: npm run build && HLTEST_SUFFIX=me node bench/configurations.mjs \
+//          --config kafkajs KAFKA_CLIENT=kafkajs --config platformatic KAFKA_CLIENT=platformatic \
+//          [--rounds 3] [--messages 3000] [--concurrency 16] [--paced-seconds 20]
+// Every `--config <name> [K=V ...]` is one configuration; the first is the base of the ratios.
+// Prints one line per run and the medians; writes bench/out/configurations.json.
+import { sideBySide } from './lib/side-by-side.mjs';
+import { writeJson } from './lib/common.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const configurations = {};
+for (let i = 0; i < args.length; i++) {
+  if (args[i] !== '--config') continue;
+  const name = args[++i];
+  const env = {};
+  while (i + 1 < args.length && !args[i + 1].startsWith('--')) {
+    const [key, ...value] = args[++i].split('=');
+    env[key] = value.join('=');
+  }
+  configurations[name] = { label: `${name} (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults'})`, env };
+}
+if (Object.keys(configurations).length < 2) {
+  console.error('at least two --config <name> [K=V ...] are required');
+  process.exit(2);
+}
+const rounds = Number(opt('rounds', '3'));
+const result = await sideBySide(configurations, {
+  rounds,
+  messages: Number(opt('messages', '3000')),
+  concurrency: Number(opt('concurrency', '16')),
+  pacedSeconds: Number(opt('paced-seconds', '20')),
+  tag: 'configurations',
+});
+writeJson('configurations.json', { date: new Date().toISOString(), rounds, configurations, ...result });

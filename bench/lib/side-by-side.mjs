@@ -1,0 +1,97 @@
+// The intake → queryable benchmark (bench/intake-to-queryable.mjs) under several configurations
+// of the three apps, alternating in rounds so each configuration sees the same machine. Each run
+// is a child process with the configuration's environment, because some settings (the bench's
+// broker list) are fixed when the bench's modules load; the apps inherit it too.
+import { spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(import.meta.url);
+
+if (process.argv[1] === CHILD) {
+  // One run under the environment the parent set; the result as JSON on the last line.
+  const [messages, concurrency, pacedSeconds] = process.argv.slice(2).map(Number);
+  const { messageMix } = await import('./common.mjs');
+  const { intakeToQueryable } = await import('../intake-to-queryable.mjs');
+  const result = await intakeToQueryable({
+    messages: messageMix(messages),
+    pacedMessages: messageMix(Math.ceil(messages / 2), 8),
+    pacedFractions: [0.5],
+    pacedSeconds,
+    concurrency,
+    log: (m) => process.stderr.write(`  ${m}\n`),
+  });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+function runOnce(env, { messages, concurrency, pacedSeconds }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, String(messages), String(concurrency), String(pacedSeconds)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`run with ${JSON.stringify(env)} exited ${code}`))));
+  });
+}
+
+export const median = (values) => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+};
+
+const APPS = ['intake', 'normalizer', 'projector'];
+const summary = (r) => ({
+  acceptRate: r.acceptRate,
+  endToEndRate: r.endToEndRate,
+  latencyP50Ms: r.latencyP50Ms,
+  latencyP99Ms: r.latencyP99Ms,
+  pacedPerSecond: r.paced[0]?.offeredPerSecond,
+  pacedP99Ms: r.paced[0]?.latencyP99Ms,
+  cpuMsPerMessage: r.cpuMsPerMessage,
+  peakRssMiB: r.peakRssMiB,
+  lost: r.lost,
+});
+const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+
+/**
+ * Runs every configuration once per round (the order rotates each round), prints each run and a
+ * table of medians with each configuration's ratio to the first, and returns { machine, runs, medians }.
+ * `configurations`: { name: { label, env } }.
+ */
+export async function sideBySide(configurations, { rounds = 3, messages = 3000, concurrency = 16, pacedSeconds = 20, tag = 'side-by-side' } = {}) {
+  const names = Object.keys(configurations);
+  const runs = [];
+  for (let round = 1; round <= rounds; round++) {
+    const shift = (round - 1) % names.length;
+    for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
+      process.stderr.write(`[${tag}] round ${round}: ${name} ${JSON.stringify(configurations[name].env)}\n`);
+      const s = summary(await runOnce(configurations[name].env, { messages, concurrency, pacedSeconds }));
+      runs.push({ round, configuration: name, ...s });
+      process.stderr.write(`[${tag}]   ${JSON.stringify(s)}\n`);
+    }
+  }
+  const medians = {};
+  for (const name of names) {
+    const mine = runs.filter((r) => r.configuration === name);
+    const m = Object.fromEntries(['acceptRate', 'endToEndRate', 'latencyP50Ms', 'latencyP99Ms', 'pacedPerSecond', 'pacedP99Ms'].map((k) => [k, median(mine.map((r) => r[k]))]));
+    for (const app of APPS) m[`cpu_${app}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[app])));
+    m.cpu = median(mine.map((r) => APPS.reduce((a, app) => a + (Number(r.cpuMsPerMessage?.[app]) || 0), 0)));
+    m.rss = Object.fromEntries(APPS.map((app) => [app, Math.max(...mine.map((r) => Number(r.peakRssMiB?.[app]) || 0))]));
+    m.lost = mine.reduce((a, r) => a + r.lost, 0);
+    medians[name] = m;
+  }
+  console.log('| Configuration | Runs | Accepted msg/s | Intake → queryable msg/s | p50 / p99 ms (saturated) | Paced msg/s, p99 ms | CPU ms per message: intake + normalizer + projector | Peak RSS MiB | Lost |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const name of names) {
+    const m = medians[name];
+    const cpu = `${APPS.map((app) => fmt(m[`cpu_${app}`], 2)).join(' + ')} = ${fmt(m.cpu, 2)}`;
+    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${APPS.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
+  }
+  const [base, ...others] = names;
+  for (const name of others) {
+    const m = medians[name];
+    const b = medians[base];
+    console.log(`\n${name} / ${base} (medians): intake → queryable ${fmt(m.endToEndRate / b.endToEndRate, 2)}, saturated p99 ${fmt(m.latencyP99Ms / b.latencyP99Ms, 2)}, CPU per message ${fmt(m.cpu / b.cpu, 2)}`);
+  }
+  return { machine: `${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, runs, medians };
+}
