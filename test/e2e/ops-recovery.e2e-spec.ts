@@ -126,7 +126,7 @@ describe('ops: recovery after a kommune topic is replaced', () => {
     // The raw topic holds each accepted message once.
     const admin = await ops.kafka.admin();
     try {
-      const ends = await admin.endOffsets(ops.topics.raw(k.kommunenummer));
+      const ends = await admin.endOffsetsOf([ops.topics.raw(k.kommunenummer)]);
       expect(ends.reduce((n, e) => n + Number(e.offset), 0)).toBe(15);
     } finally {
       await admin.disconnect();
@@ -140,7 +140,7 @@ describe('ops: recovery after a kommune topic is replaced', () => {
     await eventually(async () => {
       const admin = await ops.kafka.admin();
       try {
-        const ends = await admin.endOffsets(ops.topics.events(k.kommunenummer));
+        const ends = await admin.endOffsetsOf([ops.topics.events(k.kommunenummer)]);
         return ends.reduce((n, e) => n + Number(e.offset), 0) >= 15 ? true : undefined;
       } finally {
         await admin.disconnect();
@@ -249,7 +249,7 @@ describe('ops: recovery after a kommune topic is replaced under a running hub', 
     await eventually(async () => {
       const a = await ops.kafka.admin();
       try {
-        return (await a.endOffsets(ops.topics.events(k.kommunenummer))).reduce((n, e) => n + Number(e.offset), 0) >= 10 ? true : undefined;
+        return (await a.endOffsetsOf([ops.topics.events(k.kommunenummer)])).reduce((n, e) => n + Number(e.offset), 0) >= 10 ? true : undefined;
       } finally {
         await a.disconnect();
       }

@@ -78,7 +78,7 @@ describe('ops: replay a kommune after a mapping change', () => {
     // The event topic holds both the original and the corrected events (append-only).
     const admin = await ops.kafka.admin();
     try {
-      const end = (await admin.endOffsets(ops.topics.events(k.kommunenummer))).reduce((n, o) => n + Number(o.offset), 0);
+      const end = (await admin.endOffsetsOf([ops.topics.events(k.kommunenummer)])).reduce((n, o) => n + Number(o.offset), 0);
       expect(end).toBe(2 * patients.length);
     } finally {
       await admin.disconnect();

@@ -102,13 +102,13 @@ export interface TopicSpec {
 export interface AdminPort {
   ensureTopics(specs: TopicSpec[]): Promise<void>;
   listTopics(): Promise<string[]>;
-  /** Latest (high-watermark) offset of each partition. */
-  endOffsets(topic: string): Promise<TopicPartitionOffset[]>;
   /**
-   * Latest offset of each partition of several existing topics in one round: one Metadata request
-   * and one ListOffsets request per leader, however many topics. For many topics use this, not
-   * `endOffsets` per topic: kafkajs checks every topic its admin client has used at each lookup,
-   * so one lookup per topic cost it O(topics²) each, most of an idle country-wide hub (#15).
+   * Latest (high-watermark) offset of each partition of one or more existing topics, in topic and
+   * partition order, in one round: one Metadata request (asked again while a partition has no
+   * leader yet, as right after a topic is made or a cluster restored) and one ListOffsets request
+   * per leader, however many topics. The only way the hub asks end offsets: asked topic by topic
+   * through kafkajs, every lookup cost O(topics used by the client), most of an idle country-wide
+   * hub (#15).
    */
   endOffsetsOf(topics: string[]): Promise<TopicPartitionOffset[]>;
   /**

@@ -317,17 +317,12 @@ export class KafkajsAdmin implements AdminPort {
     return wrap('list topics', () => this.admin.listTopics());
   }
 
-  async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
-    const offsets = await this.offsetLookup(topic, 'fetch topic offsets', () => this.admin.fetchTopicOffsets(topic));
-    return offsets.map((o) => ({ topic, partition: o.partition, offset: o.high }));
-  }
-
   /**
    * kafkajs asks each partition's leader as its metadata names it, leaves out partitions whose
    * leader it does not know (yet), and then reads its own empty answer: a TypeError ("Cannot
    * destructure property 'partitions' of 'high.pop(...)'"), not a Kafka error, so it does not
    * retry. Seen on three brokers right after a wiped cluster was restored (`hendelseslager rebuild`
-   * failed). Such a lookup is tried again with fresh metadata for up to `offsetLookupTimeoutMs`.
+   * failed on its end offsets, now asked through `endOffsetsOf`). Such a lookup is tried again with fresh metadata for up to `offsetLookupTimeoutMs`.
    */
   private offsetLookup<T>(topic: string, what: string, lookup: () => Promise<T>): Promise<T> {
     return retryUntil(

@@ -489,21 +489,9 @@ export class PlatformaticAdmin implements AdminPort {
 
   /** Like kafkajs' `waitForLeaders`: new topics are usable once every partition has a leader. */
   private async waitForLeaders(topics: string[]): Promise<void> {
-    const deadline = Date.now() + 10000;
-    for (;;) {
-      try {
-        const metadata = await this.admin.metadata({ topics, forceUpdate: true });
-        const ready = topics.every((t) => {
-          const m = metadata.topics.get(t);
-          return m !== undefined && m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0);
-        });
-        if (ready) return;
-      } catch (error) {
-        if (Date.now() > deadline) throw wrapError('wait for leaders', error);
-      }
-      if (Date.now() > deadline) throw new KafkaUnavailableException('Kafka wait for leaders failed: timed out');
-      await sleep(100);
-    }
+    // Just created, a topic may be missing from the metadata a moment: a failed request is asked again.
+    const { ready } = await metadataWithLeaders(this.admin, topics, { waitMs: 10_000, intervalMs: 100, retryFailures: true, what: 'wait for leaders' });
+    if (!ready) throw new KafkaUnavailableException('Kafka wait for leaders failed: timed out');
   }
 
   listTopics(): Promise<string[]> {
@@ -524,11 +512,6 @@ export class PlatformaticAdmin implements AdminPort {
     const out = new Map<number, bigint>();
     for (const t of listed) for (const p of t.partitions) out.set(p.partitionIndex, p.offset);
     return out;
-  }
-
-  async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
-    const ends = await this.listOffsets(topic, LIST_LATEST);
-    return [...ends].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ topic, partition, offset: offset.toString() }));
   }
 
   endOffsetsOf(topics: string[]): Promise<TopicPartitionOffset[]> {
@@ -590,18 +573,46 @@ async function topicIdsOf(admin: Admin, topics: string[]): Promise<Map<string, s
   return ids;
 }
 
+/** @platformatic/kafka's cluster metadata (its type is not exported by name). */
+type ClusterMetadata = Awaited<ReturnType<Admin['metadata']>>;
+
+/**
+ * The topics' metadata once it names a leader for every partition of each, asked again every
+ * `intervalMs` for up to `waitMs` while it does not: right after topics are created or a cluster
+ * is restored the metadata may name a partition without its leader (-1) for a while. Answers the
+ * last metadata, with `ready` false if the wait ran out. A failed request is thrown (as `what`),
+ * or with `retryFailures` asked again until the wait runs out.
+ */
+async function metadataWithLeaders(
+  admin: Admin,
+  topics: string[],
+  { waitMs, intervalMs, retryFailures, what }: { waitMs: number; intervalMs: number; retryFailures: boolean; what: string },
+): Promise<{ metadata: ClusterMetadata; ready: boolean }> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let metadata: ClusterMetadata;
+    try {
+      metadata = await admin.metadata({ topics, forceUpdate: true });
+    } catch (error) {
+      if (!retryFailures || Date.now() > deadline) throw wrapError(what, error);
+      await sleep(intervalMs);
+      continue;
+    }
+    const ready = topics.every((t) => {
+      const m = metadata.topics.get(t);
+      return m !== undefined && m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0);
+    });
+    if (ready || Date.now() > deadline) return { metadata, ready };
+    await sleep(intervalMs);
+  }
+}
+
 /** One Metadata request for the partitions of all the topics, then one ListOffsets per leader (the client groups them). */
 export async function endOffsetsOfTopics(admin: Admin, topics: string[], leaderWaitMs = 10_000): Promise<TopicPartitionOffset[]> {
   const names = [...new Set(topics)];
   if (names.length === 0) return [];
-  // Right after topics are created or a cluster is restored the metadata may not name every
-  // partition's leader yet (-1); ListOffsets needs it, so the metadata is asked again a while.
-  const deadline = Date.now() + leaderWaitMs;
-  let metadata = await wrap('fetch metadata', () => admin.metadata({ topics: names, forceUpdate: true }));
-  while (names.some((name) => metadata.topics.get(name)?.partitions.some((p) => p.leader < 0)) && Date.now() < deadline) {
-    await sleep(250);
-    metadata = await wrap('fetch metadata', () => admin.metadata({ topics: names, forceUpdate: true }));
-  }
+  // ListOffsets needs each partition's leader; after the wait it answers (or fails) as the cluster is.
+  const { metadata } = await metadataWithLeaders(admin, names, { waitMs: leaderWaitMs, intervalMs: 250, retryFailures: false, what: 'fetch metadata' });
   const asked = names.map((name) => ({
     name,
     partitions: Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, partitionIndex) => ({ partitionIndex, timestamp: LIST_LATEST })),

@@ -171,7 +171,7 @@ export class RestoreService {
     const admin = await this.ctx.kafka.admin();
     let ends;
     try {
-      ends = await admin.endOffsets(topic);
+      ends = await admin.endOffsetsOf([topic]);
     } finally {
       await admin.disconnect();
     }

@@ -103,7 +103,7 @@ export class ReplayService {
     const admin = await this.ctx.kafka.admin();
     try {
       await requireTopic(admin, topic);
-      const ends = await admin.endOffsets(topic);
+      const ends = await admin.endOffsetsOf([topic]);
       const byTime = from.kind === 'timestamp' ? await admin.offsetsForTime(topic, from.epochMs) : [];
       return replayStartPositions(ends, byTime, from);
     } finally {

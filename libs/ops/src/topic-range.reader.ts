@@ -96,7 +96,7 @@ export async function rangesToEnd(kafka: KafkaPort, topic: string, start: (parti
   const admin = await kafka.admin();
   try {
     await requireTopic(admin, topic);
-    const ends = await admin.endOffsets(topic);
+    const ends = await admin.endOffsetsOf([topic]);
     return ends.map((e) => ({ topic, partition: e.partition, start: start(e.partition, e.offset), end: e.offset })).sort((a, b) => a.partition - b.partition);
   } finally {
     await admin.disconnect();

@@ -85,7 +85,7 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     }
 
     const admin = await kafka.admin();
-    const ends = (await admin.endOffsets(topic)).sort((x, y) => x.partition - y.partition);
+    const ends = (await admin.endOffsetsOf([topic])).sort((x, y) => x.partition - y.partition);
     expect(ends.map((e) => e.partition)).toEqual([0, 1, 2]);
     expect(ends.reduce((s, e) => s + Number(e.offset), 0)).toBe(300);
     const committed = (await admin.groupOffsets(groupId, topic)).sort((x, y) => x.partition - y.partition);
@@ -101,7 +101,7 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     const producer2 = await kafka.producer();
     await producer2.sendMany([{ topic: second, records: records(7, 's') }]);
     await producer2.disconnect();
-    const secondEnds = (await admin.endOffsets(second)).sort((x, y) => x.partition - y.partition);
+    const secondEnds = (await admin.endOffsetsOf([second])).sort((x, y) => x.partition - y.partition);
     expect(secondEnds.reduce((s, e) => s + Number(e.offset), 0)).toBe(7);
     expect(await admin.endOffsetsOf([second, topic, second])).toEqual([...ends, ...secondEnds]);
     expect(await admin.endOffsetsOf([])).toEqual([]);
@@ -168,7 +168,7 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     });
     await consumer.start();
     const admin = await kafka.admin();
-    const end = Number((await admin.endOffsets(topic)).find((e) => e.partition === 0)!.offset);
+    const end = Number((await admin.endOffsetsOf([topic])).find((e) => e.partition === 0)!.offset);
     await admin.disconnect();
     await eventually(() => got.length >= end - 5);
     await new Promise((r) => setTimeout(r, 500));
@@ -222,7 +222,7 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     const admin = await kafka.admin();
     const byPartition = (o: Array<{ partition: number }>) => [...o].sort((x, y) => x.partition - y.partition);
     const future = await admin.offsetsForTime(topic, Date.now() + 3600_000);
-    expect(byPartition(future)).toEqual(byPartition(await admin.endOffsets(topic)));
+    expect(byPartition(future)).toEqual(byPartition(await admin.endOffsetsOf([topic])));
     const past = await admin.offsetsForTime(topic, 0);
     expect(past.map((p) => p.offset)).toEqual(['0', '0', '0']);
     await admin.deleteGroup(`${TEST_NAMESPACE}.kclient.${name}.g1`);
