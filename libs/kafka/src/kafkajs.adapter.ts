@@ -48,12 +48,11 @@ export class KafkajsAdapter implements KafkaPort {
   private readonly kafka: Kafka;
 
   private readonly fetch: FetchSettings;
-  private readonly brokers: string[];
-  private readonly clientId: string;
+  /** Where its @platformatic/kafka lookups connect (`PlatformaticLookups`). */
+  private readonly lookupConnection: { brokers: string[]; clientId: string; requestTimeoutMs?: number };
 
   constructor(options: KafkajsAdapterOptions) {
-    this.brokers = options.brokers;
-    this.clientId = options.clientId;
+    this.lookupConnection = { brokers: options.brokers, clientId: options.clientId, requestTimeoutMs: options.requestTimeoutMs };
     const log = options.logger;
     this.fetch = {
       maxBytes: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
@@ -95,7 +94,7 @@ export class KafkajsAdapter implements KafkaPort {
   async admin(): Promise<AdminPort> {
     const admin = this.kafka.admin();
     await wrap('connect admin', () => admin.connect());
-    return new KafkajsAdmin(admin, new PlatformaticLookups(this.brokers, this.clientId));
+    return new KafkajsAdmin(admin, new PlatformaticLookups(this.lookupConnection));
   }
 }
 

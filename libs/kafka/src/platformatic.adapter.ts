@@ -74,19 +74,19 @@ const CONSUMER_METADATA_MAX_AGE_MS = 300_000;
  * partition, the handler's returned offset is the position (later records come again), and
  * every assignment is resolved through `startOffsets` before the first fetch of that assignment.
  */
+/**
+ * Connection settings of every @platformatic/kafka client the hub opens (both adapters'): fail
+ * fast so intake can answer 503 quickly; callers retry.
+ */
+function clientOptions(brokers: string[], clientId: string, requestTimeoutMs = 10_000) {
+  return { clientId, bootstrapBrokers: brokers, connectTimeout: 3000, timeout: requestTimeoutMs, retries: 3, retryDelay: 250 };
+}
+
 export class PlatformaticAdapter implements KafkaPort {
   constructor(private readonly options: PlatformaticAdapterOptions) {}
 
-  /** Connection settings shared by every client: fail fast so intake can answer 503 quickly. */
   private base(suffix: string) {
-    return {
-      clientId: `${this.options.clientId}-${suffix}`,
-      bootstrapBrokers: this.options.brokers,
-      connectTimeout: 3000,
-      timeout: this.options.requestTimeoutMs ?? 10000,
-      retries: 3,
-      retryDelay: 250,
-    };
+    return clientOptions(this.options.brokers, `${this.options.clientId}-${suffix}`, this.options.requestTimeoutMs);
   }
 
   async producer(): Promise<ProducerPort> {
@@ -652,10 +652,9 @@ export class PlatformaticLookups {
   private client?: Promise<Admin>;
 
   constructor(
-    brokers: string[],
-    clientId: string,
+    connection: { brokers: string[]; clientId: string; requestTimeoutMs?: number },
     private readonly open: () => Promise<Admin> = () =>
-      load().then(({ Admin }) => new Admin({ clientId: `${clientId}-lookups`, bootstrapBrokers: brokers, connectTimeout: 3000, timeout: 10000, retries: 3, retryDelay: 250 })),
+      load().then(({ Admin }) => new Admin(clientOptions(connection.brokers, `${connection.clientId}-lookups`, connection.requestTimeoutMs))),
   ) {}
 
   topicIds(topics: string[]): Promise<Map<string, string>> {

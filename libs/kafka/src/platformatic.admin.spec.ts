@@ -136,7 +136,7 @@ describe('PlatformaticLookups (the kafkajs adapter\'s many-topic lookups)', () =
 
   it('keeps one client for every lookup until closed, then opens a new one', async () => {
     const { opened, open } = fakeClients();
-    const lookups = new PlatformaticLookups([], 'hub', open);
+    const lookups = new PlatformaticLookups({ brokers: [], clientId: 'hub' }, open);
     await expect(lookups.topicIds(['a'])).resolves.toEqual(new Map([['a', 'id-a']]));
     await expect(Promise.all([lookups.topicIds(['b']), lookups.topicIds(['a', 'c'])])).resolves.toEqual([new Map([['b', 'id-b']]), new Map([['a', 'id-a']])]);
     expect(opened).toEqual([{ closed: false }]);
@@ -148,7 +148,7 @@ describe('PlatformaticLookups (the kafkajs adapter\'s many-topic lookups)', () =
 
   it('after a failed lookup closes that client and opens a fresh one for the next', async () => {
     const { opened, state, open } = fakeClients();
-    const lookups = new PlatformaticLookups([], 'hub', open);
+    const lookups = new PlatformaticLookups({ brokers: [], clientId: 'hub' }, open);
     state.failing = true;
     await expect(lookups.topicIds(['a'])).rejects.toThrow('connection refused');
     expect(opened).toEqual([{ closed: true }]);
