@@ -5,7 +5,9 @@
 // usage: npm run build && HLTEST_SUFFIX=me node bench/configurations.mjs \
 //          --config kafkajs KAFKA_CLIENT=kafkajs --config platformatic KAFKA_CLIENT=platformatic \
 //          [--rounds 3] [--messages 3000] [--concurrency 16] [--paced-seconds 20]
-// Every `--config <name> [K=V ...]` is one configuration; the first is the base of the ratios.
+// Every `--config <name> [K=V ...] [--tree <dir>]` is one configuration; the first is the base of
+// the ratios. `--tree` runs another checkout's apps (a worktree of another commit, built, holding
+// bench/lib/side-by-side.mjs): a change measured beside the code before it.
 // Prints one line per run and the medians; writes bench/out/configurations.json.
 import { sideBySide } from './lib/side-by-side.mjs';
 import { writeJson } from './lib/common.mjs';
@@ -20,11 +22,18 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] !== '--config') continue;
   const name = args[++i];
   const env = {};
-  while (i + 1 < args.length && !args[i + 1].startsWith('--')) {
+  let tree;
+  while (i + 1 < args.length && (!args[i + 1].startsWith('--') || args[i + 1] === '--tree')) {
+    if (args[i + 1] === '--tree') {
+      tree = args[i + 2];
+      i += 2;
+      continue;
+    }
     const [key, ...value] = args[++i].split('=');
     env[key] = value.join('=');
   }
-  configurations[name] = { label: `${name} (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults'})`, env };
+  const settings = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults';
+  configurations[name] = { label: `${name} (${tree ? `${tree}, ` : ''}${settings})`, env, tree };
 }
 if (Object.keys(configurations).length < 2) {
   console.error('at least two --config <name> [K=V ...] are required');

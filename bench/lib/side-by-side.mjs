@@ -4,6 +4,7 @@
 // broker list) are fixed when the bench's modules load; the apps inherit it too.
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CHILD = fileURLToPath(import.meta.url);
@@ -25,9 +26,11 @@ if (process.argv[1] === CHILD) {
   process.exit(0);
 }
 
-function runOnce(env, { messages, concurrency, pacedSeconds }) {
+function runOnce({ env, tree }, { messages, concurrency, pacedSeconds }) {
+  // A configuration with a tree of its own (a worktree of another commit, built, with this file) runs that tree's apps.
+  const script = tree ? join(tree, 'bench', 'lib', 'side-by-side.mjs') : CHILD;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, String(messages), String(concurrency), String(pacedSeconds)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, String(messages), String(concurrency), String(pacedSeconds)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`run with ${JSON.stringify(env)} exited ${code}`))));
@@ -56,7 +59,7 @@ const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 /**
  * Runs every configuration once per round (the order rotates each round), prints each run and a
  * table of medians with each configuration's ratio to the first, and returns { machine, runs, medians }.
- * `configurations`: { name: { label, env } }.
+ * `configurations`: { name: { label, env, tree? } } (`tree`: another checkout, built, to run instead of this one).
  */
 export async function sideBySide(configurations, { rounds = 3, messages = 3000, concurrency = 16, pacedSeconds = 20, tag = 'side-by-side' } = {}) {
   const names = Object.keys(configurations);
@@ -64,8 +67,8 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
   for (let round = 1; round <= rounds; round++) {
     const shift = (round - 1) % names.length;
     for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
-      process.stderr.write(`[${tag}] round ${round}: ${name} ${JSON.stringify(configurations[name].env)}\n`);
-      const s = summary(await runOnce(configurations[name].env, { messages, concurrency, pacedSeconds }));
+      process.stderr.write(`[${tag}] round ${round}: ${configurations[name].label}\n`);
+      const s = summary(await runOnce(configurations[name], { messages, concurrency, pacedSeconds }));
       runs.push({ round, configuration: name, ...s });
       process.stderr.write(`[${tag}]   ${JSON.stringify(s)}\n`);
     }

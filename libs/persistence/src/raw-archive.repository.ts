@@ -1,4 +1,5 @@
 import { connected } from './data-source-ready.util';
+import { multiRowValues } from './sql.util';
 import { RAW_ARCHIVE_OFFSETS, restartStoredOffsets, selectStoredOffsets, StoredOffset, upsertStoredOffsets } from './stored-offsets.util';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RawMessageRecord } from '@hub/contracts';
@@ -24,6 +25,18 @@ export type ArchivedMessage = Pick<
 
 /** A raw record's fields without its payload, its time as epoch milliseconds (JSON in `raw_record`). */
 export type ArchivedRawFields = Omit<RawMessageRecord, 'payload' | 'receivedAt'> & { receivedAt: number };
+
+/** Rows per INSERT of the archive: 18 parameters each (PostgreSQL allows 65,535), a few MB of payload at most. */
+export const ARCHIVE_ROWS_PER_STATEMENT = 200;
+
+/** The INSERT's 18 values of one message, in the column order of `store`. */
+function archiveRow(m: ArchivedMessage): unknown[] {
+  return [
+    m.kommunenummer, m.msgId, m.binaryId, m.hubMessageId, m.msgType, m.patientPseudonym, m.contentType, m.declaredEncoding,
+    m.sha256, m.sizeBytes, m.payload, m.receivedAt, m.source.topic, m.source.partition, m.source.offset,
+    m.record?.key ?? null, m.record ? JSON.stringify(m.record.headers) : null, m.record ? JSON.stringify(m.record.fields) : null,
+  ];
+}
 
 /**
  * The raw-message archive and its consumer offsets. Raw SQL: bytea in and out, an
@@ -69,16 +82,15 @@ export class RawArchiveRepository {
    */
   async store(messages: ArchivedMessage[], position: { topic: string; partition: number; nextOffset: string; topicId?: string }): Promise<void> {
     await (await connected(this.dataSource)).transaction(async (manager: EntityManager) => {
-      for (const m of messages) {
+      // One statement per chunk, not per message: a row at a time was one round trip per message.
+      // Within a statement, as between statements, the first row of a key is kept (DO NOTHING).
+      for (let i = 0; i < messages.length; i += ARCHIVE_ROWS_PER_STATEMENT) {
+        const values = multiRowValues(messages.slice(i, i + ARCHIVE_ROWS_PER_STATEMENT).map(archiveRow));
         await manager.query(
           `INSERT INTO raw_message_archive (kommunenummer, msg_id, binary_id, hub_message_id, msg_type, patient_pseudonym, content_type,
              declared_encoding, sha256, size_bytes, payload, received_at, raw_topic, raw_partition, raw_offset, raw_key, raw_headers, raw_record)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) ON CONFLICT (kommunenummer, msg_id) DO NOTHING`,
-          [
-            m.kommunenummer, m.msgId, m.binaryId, m.hubMessageId, m.msgType, m.patientPseudonym, m.contentType, m.declaredEncoding,
-            m.sha256, m.sizeBytes, m.payload, m.receivedAt, m.source.topic, m.source.partition, m.source.offset,
-            m.record?.key ?? null, m.record ? JSON.stringify(m.record.headers) : null, m.record ? JSON.stringify(m.record.fields) : null,
-          ],
+           VALUES ${values.sql} ON CONFLICT (kommunenummer, msg_id) DO NOTHING`,
+          values.params,
         );
       }
       await upsertStoredOffsets(manager, RAW_ARCHIVE_OFFSETS, [{ topic: position.topic, partition: position.partition, offset: position.nextOffset, topicId: position.topicId }]);

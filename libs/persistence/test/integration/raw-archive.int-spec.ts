@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/data-source.factory';
+import { ARCHIVE_ROWS_PER_STATEMENT, ArchivedMessage, RawArchiveRepository } from '../../src/raw-archive.repository';
+import { RAW_ARCHIVE_OFFSETS, selectStoredOffsets, StoredOffsetsMovedException } from '../../src/stored-offsets.util';
+import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
+
+/**
+ * The raw archive's writes against the real PostgreSQL: a batch is stored with its next offset in
+ * one transaction, in statements of many rows, and the first record of a message key wins, within
+ * a batch as between batches.
+ */
+describe('RawArchiveRepository.store (PostgreSQL)', () => {
+  const KNR = '9948';
+  const topic = `hltest-archive-${process.pid}-${Date.now()}.kommune.${KNR}.raw.v1`;
+  let dataSource: DataSource;
+  let archive: RawArchiveRepository;
+
+  beforeAll(async () => {
+    dataSource = createDataSource(TEST_DATABASE_URL, { poolSize: 2 });
+    await dataSource.initialize();
+    archive = new RawArchiveRepository(dataSource);
+    await dataSource.query('DELETE FROM raw_message_archive WHERE kommunenummer = $1', [KNR]);
+  });
+  afterAll(async () => {
+    await dataSource.query('DELETE FROM raw_message_archive WHERE kommunenummer = $1', [KNR]);
+    await dataSource.query(`DELETE FROM ${RAW_ARCHIVE_OFFSETS.sql} WHERE topic = $1`, [topic]);
+    await dataSource.destroy();
+  });
+
+  const message = (msgId: string, offset: number, text = `<MsgHead>${msgId}</MsgHead>`): ArchivedMessage => {
+    // Bytes a text column would not keep: a NUL, a byte over 0x7f and invalid UTF-8.
+    const payload = Buffer.concat([Buffer.from(text), Buffer.from([0x00, 0xc3, 0x28, 0xff])]);
+    const sha256 = createHash('sha256').update(payload).digest('hex');
+    return {
+      kommunenummer: KNR,
+      msgId,
+      binaryId: `bin-${msgId}`,
+      hubMessageId: `00000000-0000-4000-8000-${String(offset).padStart(12, '0')}`,
+      msgType: 'DIALOG_HELSEFAGLIG',
+      patientPseudonym: offset % 3 === 0 ? null : `pseudo-${offset % 7}`,
+      contentType: 'application/xml',
+      declaredEncoding: 'UTF-8',
+      sha256,
+      sizeBytes: payload.length,
+      payload,
+      receivedAt: new Date(1765000000000 + offset),
+      source: { topic, partition: offset % 2, offset: String(offset) },
+      record: {
+        key: `key-${offset}`,
+        headers: { 'hub-correlation-id': msgId },
+        fields: { msgId, receivedAt: 1765000000000 + offset } as unknown as NonNullable<ArchivedMessage['record']>['fields'],
+      },
+    };
+  };
+
+  const stored = async () => {
+    const all: ArchivedMessage[] = [];
+    for (let page = await archive.page(KNR, null, 1000); page.length > 0; page = await archive.page(KNR, { partition: page.at(-1)!.source.partition, offset: page.at(-1)!.source.offset }, 1000)) all.push(...page);
+    return all;
+  };
+
+  it('keeps the first record of a message key, within one batch and against an earlier batch, with its exact bytes', async () => {
+    const first = message('m-1', 0, 'first');
+    await archive.store([first, message('m-2', 1), message('m-1', 2, 'second copy')], { topic, partition: 0, nextOffset: '3', topicId: 'id-a' });
+    await archive.store([message('m-2', 3, 'replayed with other bytes')], { topic, partition: 0, nextOffset: '4', topicId: 'id-a' });
+
+    const rows = await stored();
+    expect(rows.map((r) => [r.msgId, r.source.offset])).toEqual([
+      ['m-1', '0'],
+      ['m-2', '1'],
+    ]);
+    expect(rows[0]).toEqual(first);
+    expect(await selectStoredOffsets(dataSource, RAW_ARCHIVE_OFFSETS, [topic])).toEqual([{ topic, partition: 0, offset: '4', topicId: 'id-a' }]);
+  });
+
+  it(`stores a batch larger than one statement (${ARCHIVE_ROWS_PER_STATEMENT} rows) whole, each message as sent`, async () => {
+    const batch = Array.from({ length: ARCHIVE_ROWS_PER_STATEMENT * 2 + 17 }, (_, i) => message(`big-${i}`, 100 + i));
+    await archive.store(batch, { topic, partition: 1, nextOffset: String(100 + batch.length), topicId: 'id-a' });
+
+    const rows = (await stored()).filter((r) => r.msgId.startsWith('big-'));
+    expect(rows.length).toBe(batch.length);
+    const byId = new Map(rows.map((r) => [r.msgId, r]));
+    for (const m of batch) expect(byId.get(m.msgId)).toEqual(m);
+    expect(await archive.count(KNR)).toBe(2 + batch.length);
+  });
+
+  it('writes nothing of a batch whose offsets are refused (one transaction)', async () => {
+    const before = await archive.count(KNR);
+    // Offsets of another topic id than the one the archive restarted on are refused (restore, #15).
+    await archive.restartFrom(topic, 'id-b', [0, 1]);
+    await expect(archive.store([message('late-1', 900), message('late-2', 901)], { topic, partition: 0, nextOffset: '902', topicId: 'id-a' })).rejects.toThrow(StoredOffsetsMovedException);
+    expect(await archive.count(KNR)).toBe(before);
+  });
+});
