@@ -34,7 +34,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { BENCH, BENCH_DB_URL, OUT, ROOT, benchEnv, dist, percentile, processCpuSeconds, resetBenchState, sleep, writeJson } from './lib/common.mjs';
+import { BENCH, BENCH_DB_URL, OUT, ROOT, benchEnv, dist, percentile, processCpuSeconds, nodeHeapFlags, resetBenchState, sleep, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const { parse } = require('yaml');
@@ -227,7 +227,7 @@ async function joinSecondInstance(env, n, namespace) {
   await admin.connect();
   const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}.`));
   const started = Date.now();
-  const second = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
+  const second = spawn(process.execPath, [...nodeHeapFlags('hub'), join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(secondPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -293,7 +293,7 @@ async function runCase(n) {
   const started = Date.now();
   // BENCH_HUB_NODE_ARGS: node flags for the measured hub, e.g. "--cpu-prof --cpu-prof-dir=bench/out/profiles".
   const nodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const hub = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
+  const hub = spawn(process.execPath, [...nodeHeapFlags('hub'), ...nodeArgs, join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,7 +28,7 @@ if [ -f .stack/run/hub.pid ] && kill -0 "$(cat .stack/run/hub.pid)" 2>/dev/null;
   echo "== hub already running (pid $(cat .stack/run/hub.pid))"
 else
   echo "== starting the hub on port $PORT (log: .stack/logs/hub.log)"
-  PORT="$PORT" nohup node dist/apps/hub/src/main.js >>.stack/logs/hub.log 2>&1 &
+  PORT="$PORT" nohup node --max-old-space-size=256 --max-semi-space-size=16 dist/apps/hub/src/main.js >>.stack/logs/hub.log 2>&1 &
   echo $! > .stack/run/hub.pid
 fi
 for _ in $(seq 1 120); do

@@ -88,11 +88,19 @@ export function benchEnv(extra = {}) {
   };
 }
 
-/** Starts a compiled app as a process and waits for /health/live. */
-/** Starts a compiled app; `nodeArgs` are node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+/** The V8 heap flags an app runs with (config/node-heap.json: the all-in-one hub's, or one app's), as users run it. */
+export function nodeHeapFlags(app) {
+  const flags = JSON.parse(readFileSync(join(ROOT, 'config', 'node-heap.json'), 'utf8'));
+  return app === 'hub' ? flags.hub : flags.app;
+}
+
+/**
+ * Starts a compiled app as a process, with its heap flags, and waits for /health/live. `nodeArgs`
+ * are more node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses); they come after the heap flags.
+ */
 export async function startApp(app, env, port, nodeArgs = []) {
   const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeHeapFlags(app), ...nodeArgs, main], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)));
   const deadline = Date.now() + 60000;

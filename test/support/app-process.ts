@@ -1,9 +1,15 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
+
+/** The V8 heap flags an app runs with (config/node-heap.json), as users run it. */
+export function nodeHeapFlags(app: string): string[] {
+  const flags = JSON.parse(readFileSync(join(ROOT, 'config', 'node-heap.json'), 'utf8')) as { hub: string[]; app: string[] };
+  return app === 'hub' ? flags.hub : flags.app;
+}
 
 /** A TCP port that is free right now (the OS picks it), for an app process to listen on. */
 export function freePort(): Promise<number> {
@@ -35,7 +41,8 @@ export async function startAppProcess(app: 'hub' | 'intake' | 'normalizer' | 'pr
   const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} missing: run \`npm run build\` before the integration tests`);
   const output: string[] = [];
-  const child = spawn(process.execPath, [main], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // With the heap flags users run it with (config/node-heap.json), so a test would see a process that does not fit them.
+  const child = spawn(process.execPath, [...nodeHeapFlags(app), main], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
   child.stderr!.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
