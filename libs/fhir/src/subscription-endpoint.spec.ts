@@ -67,11 +67,28 @@ describe('isNonPublicAddress', () => {
 
 describe('checkEndpoint', () => {
   it('accepts an https URL to a public name or address and answers the parsed URL', () => {
-    const { url, error } = checkEndpoint('https://epj.example.no:8443/hook?k=1', strict);
+    const { url, error } = checkEndpoint('https://epj.example.no/hook?k=1', strict);
     expect(error).toBeUndefined();
-    expect(url?.href).toBe('https://epj.example.no:8443/hook?k=1');
+    expect(url?.href).toBe('https://epj.example.no/hook?k=1');
+    // The scheme's own port written out is no port of its own.
+    expect(checkEndpoint('https://epj.example.no:443/hook', strict).url?.href).toBe('https://epj.example.no/hook');
+    expect(checkEndpoint('http://epj.example.no:80/hook', withHttp).url?.href).toBe('http://epj.example.no/hook');
     expect(checkEndpoint('https://193.156.0.1/hook', strict).url?.hostname).toBe('193.156.0.1');
     expect(checkEndpoint('https://[2001:4860:4860::8888]/hook', strict).url?.hostname).toBe('[2001:4860:4860::8888]');
+  });
+
+  it("refuses another port than the scheme's on a host not allowed by configuration (no SSH, SMTP or admin ports of a public host)", () => {
+    for (const [endpoint, policy, error] of [
+      ['https://epj.example.no:8443/hook', strict, 'channel.endpoint must use the https port (443) unless its host is allowed by configuration'],
+      ['https://193.156.0.1:22/', strict, 'channel.endpoint must use the https port (443) unless its host is allowed by configuration'],
+      ['https://[2001:4860:4860::8888]:25/', strict, 'channel.endpoint must use the https port (443) unless its host is allowed by configuration'],
+      ['https://epj.example.no:80/hook', strict, 'channel.endpoint must use the https port (443) unless its host is allowed by configuration'],
+      ['http://epj.example.no:443/hook', withHttp, 'channel.endpoint must use the http port (80) unless its host is allowed by configuration'],
+    ] as const) {
+      expect([endpoint, checkEndpoint(endpoint, policy)]).toStrictEqual([endpoint, { error }]);
+    }
+    const allowed = { allowHttp: false, allowedHosts: ['epj.example.no'] };
+    expect(checkEndpoint('https://epj.example.no:8443/hook', allowed).url?.port).toBe('8443');
   });
 
   it('refuses what is not a URL, without echoing it', () => {

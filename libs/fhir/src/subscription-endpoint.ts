@@ -38,7 +38,8 @@ export function isNonPublicAddress(address: string): boolean {
 /**
  * The endpoint's URL when the policy allows it, else why not (never echoing the URL): https (or
  * http when allowed), no credentials in it, and a host that is either allowed by name or, when
- * it is an address, public. A name's resolved addresses are checked at each delivery
+ * it is an address, public, at its scheme's own port (443, or 80 for http): the hub is not a
+ * way to reach other services of a public host (SSH, SMTP, a database, an admin port). A name's resolved addresses are checked at each delivery
  * (`checkResolvedAddresses`), so DNS cannot point an allowed-looking name inward later.
  */
 export function checkEndpoint(value: string, policy: EndpointPolicy): { url?: URL; error?: string } {
@@ -54,6 +55,8 @@ export function checkEndpoint(value: string, policy: EndpointPolicy): { url?: UR
   if (policy.allowedHosts.includes(host)) return { url };
   if (host === 'localhost' || host.endsWith('.localhost')) return { error: 'channel.endpoint is a loopback host the hub is not configured to reach' };
   if (isIP(host.replace(/^\[|\]$/g, '')) !== 0 && isNonPublicAddress(host)) return { error: 'channel.endpoint is a private or loopback address the hub is not configured to reach' };
+  // The URL parser leaves the port empty when it is the scheme's default.
+  if (url.port !== '') return { error: `channel.endpoint must use the ${url.protocol === 'https:' ? 'https' : 'http'} port (${url.protocol === 'https:' ? 443 : 80}) unless its host is allowed by configuration` };
   return { url };
 }
 
