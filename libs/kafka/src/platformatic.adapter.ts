@@ -67,14 +67,6 @@ const READ_COMMITTED = 1;
 const CONSUMER_METADATA_MAX_AGE_MS = 300_000;
 
 /**
- * @platformatic/kafka implementation of the Kafka port (a maintained, pure JavaScript client).
- * Chosen with `KAFKA_CLIENT=platformatic`. Producers are idempotent with acks=all and partition
- * keyed records exactly like kafkajs and the Java client. Consumers run their own fetch loop on
- * the client's group membership so the port's batch semantics hold exactly: one batch per
- * partition, the handler's returned offset is the position (later records come again), and
- * every assignment is resolved through `startOffsets` before the first fetch of that assignment.
- */
-/**
  * Connection settings of every @platformatic/kafka client the hub opens (both adapters'): fail
  * fast so intake can answer 503 quickly; callers retry.
  */
@@ -82,6 +74,14 @@ function clientOptions(brokers: string[], clientId: string, requestTimeoutMs = 1
   return { clientId, bootstrapBrokers: brokers, connectTimeout: 3000, timeout: requestTimeoutMs, retries: 3, retryDelay: 250 };
 }
 
+/**
+ * @platformatic/kafka implementation of the Kafka port (a maintained, pure JavaScript client).
+ * Chosen with `KAFKA_CLIENT=platformatic`. Producers are idempotent with acks=all and partition
+ * keyed records exactly like kafkajs and the Java client. Consumers run their own fetch loop on
+ * the client's group membership so the port's batch semantics hold exactly: one batch per
+ * partition, the handler's returned offset is the position (later records come again), and
+ * every assignment is resolved through `startOffsets` before the first fetch of that assignment.
+ */
 export class PlatformaticAdapter implements KafkaPort {
   constructor(private readonly options: PlatformaticAdapterOptions) {}
 
