@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { percentile } from './common.mjs';
 
 const CHILD = fileURLToPath(import.meta.url);
 
@@ -37,10 +38,8 @@ function runOnce({ env, tree }, { messages, concurrency, pacedSeconds }) {
   });
 }
 
-export const median = (values) => {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
-};
+/** The middle value (the lower of two) of the finite ones; NaN if none. */
+const median = (values) => percentile(values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b), 50);
 
 const APPS = ['intake', 'normalizer', 'projector'];
 const summary = (r) => ({

@@ -321,7 +321,8 @@ export class KafkajsAdmin implements AdminPort {
    * leader it does not know (yet), and then reads its own empty answer: a TypeError ("Cannot
    * destructure property 'partitions' of 'high.pop(...)'"), not a Kafka error, so it does not
    * retry. Seen on three brokers right after a wiped cluster was restored (`hendelseslager rebuild`
-   * failed on its end offsets, now asked through `endOffsetsOf`). Such a lookup is tried again with fresh metadata for up to `offsetLookupTimeoutMs`.
+   * failed on its end offsets, now asked through `endOffsetsOf`). Such a lookup is tried again
+   * with fresh metadata for up to `offsetLookupTimeoutMs`.
    */
   private offsetLookup<T>(topic: string, what: string, lookup: () => Promise<T>): Promise<T> {
     return retryUntil(
