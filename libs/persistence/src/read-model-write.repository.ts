@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { generationOffsets, upsertStoredOffsets } from './stored-offsets.util';
 import type { DocumentEvent } from '@hub/contracts';
-import { demographicsOf, DocumentState, explicitDocumentKey, mergeDemographics, NewVersion, ownDocumentKey, PatientDemographics, ReadModelTx, StoredVersion } from '@hub/projections';
+import { demographicsOf, DocumentState, explicitDocumentKey, mergeDemographics, NewVersion, ownDocumentKey, PatientDemographics, ReadModelTx, StoredVersion, VersionFacts } from '@hub/projections';
 import { assertSchemaName } from './read-model.schema';
 
 /**
@@ -334,63 +334,36 @@ export class ReadModelWriteRepository implements ReadModelTx {
       );
     }
 
-    const services: object[] = [];
-    const needs: object[] = [];
-    const diagnoses: object[] = [];
-    const events: object[] = [];
-    // Plain object literals (no spread of a shared base): this loop runs for every fact row.
-    for (const { knr, docKey, version: v, retracted } of replaced) {
-      if (!v || !v.patient) continue;
-      const { msgId, patient, msgType, genDate, senderName, senderHerIds } = v;
-      const f = v.facts;
-      for (let i = 0; i < f.services.length; i++) {
-        const x = f.services[i];
-        services.push({
-          kommunenummer: knr, doc_key: docKey, ordinal: i, msg_id: msgId, patient, msg_type: msgType, reported_at: genDate, sender_name: senderName, retracted,
-          iplos_code: x.iplosCode, iplos_text: x.iplosText, description: x.description, private_service: x.privateService, provided_by: x.providedBy,
-          amount: x.amount, unit: x.unit, start_date: x.startDate, end_date: x.endDate, note: x.note, sender_her_ids: senderHerIds,
-        });
-      }
-      for (let i = 0; i < f.serviceNeeds.length; i++) {
-        const x = f.serviceNeeds[i];
-        needs.push({
-          kommunenummer: knr, doc_key: docKey, ordinal: i, msg_id: msgId, patient, msg_type: msgType, reported_at: genDate, sender_name: senderName, retracted,
-          iplos_code: x.iplosCode, iplos_text: x.iplosText, description: x.description, at_institution: x.atInstitution, amount_requested: x.amountRequested, unit: x.unit,
-        });
-      }
-      for (let i = 0; i < f.diagnoses.length; i++) {
-        const x = f.diagnoses[i];
-        diagnoses.push({
-          kommunenummer: knr, doc_key: docKey, ordinal: i, msg_id: msgId, patient, msg_type: msgType, reported_at: genDate, sender_name: senderName, retracted,
-          code_system: x.codeSystemOid, code: x.code, normalized_code: x.normalizedCode, display: x.display, text: x.text, is_main: x.isMain,
-          start_date: x.startDate, end_date: x.endDate, context: x.context, code_system_mismatch: x.codeSystemMismatch,
-        });
-      }
-      for (let i = 0; i < f.patientEvents.length; i++) {
-        const x = f.patientEvents[i];
-        events.push({
-          kommunenummer: knr, doc_key: docKey, ordinal: i, msg_id: msgId, patient, msg_type: msgType, reported_at: genDate, sender_name: senderName, retracted,
-          kind: x.kind, event_code: x.eventCode, description: x.description, time: x.time, estimated: x.estimated, discharged_to: x.dischargedTo,
-          discharge_condition: x.dischargeCondition,
-        });
-      }
-    }
-    const BASE = 'kommunenummer char(4), doc_key text, ordinal int, msg_id text, patient text, msg_type text, reported_at text, sender_name text, retracted boolean';
-    const inserts = [
-      { table: 'service_facts', rows: services, columns: `${BASE}, iplos_code text, iplos_text text, description text, private_service boolean, provided_by text, amount text, unit text, start_date text, end_date text, note text, sender_her_ids text[]` },
-      { table: 'service_need_facts', rows: needs, columns: `${BASE}, iplos_code text, iplos_text text, description text, at_institution text, amount_requested text, unit text` },
-      { table: 'diagnosis_facts', rows: diagnoses, columns: `${BASE}, code_system text, code text, normalized_code text, display text, text text, is_main text, start_date text, end_date text, context text, code_system_mismatch boolean` },
-      { table: 'patient_event_facts', rows: events, columns: `${BASE}, kind text, event_code text, description text, time text, estimated boolean, discharged_to text, discharge_condition text` },
-    ].filter((i) => i.rows.length > 0);
-    if (inserts.length === 0) return;
-    const params: string[] = [];
-    const statements = inserts.map((i) => {
-      params.push(JSON.stringify(i.rows));
-      const names = i.columns.split(',').map((c) => c.trim().split(' ')[0]).join(', ');
-      return `INSERT INTO ${this.s}.${i.table} (${names}) SELECT ${names} FROM json_to_recordset($${params.length}::json) AS x(${i.columns})`;
+    // The fact rows of a document are its current version's facts, which that version's row
+    // holds as jsonb (writeVersions stored it above, or an earlier batch did). PostgreSQL expands
+    // them from there, so the facts cross the wire once, in the version row, instead of a second
+    // time as fact rows built and serialised here.
+    const current = replaced.flatMap(({ knr, docKey, version, retracted }) =>
+      version?.patient ? [{ kommunenummer: knr, doc_key: docKey, msg_id: version.msgId, retracted }] : [],
+    );
+    if (current.length === 0) return;
+    const inserts = FACT_TABLES.map(({ table, key, fields, senderHerIds }) => {
+      const columns = fields.map(([column]) => column);
+      const keys = fields.map(([, field]) => `"${field}"`);
+      return `INSERT INTO ${this.s}.${table} (kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, reported_at, sender_name, retracted,
+           ${columns.join(', ')}${senderHerIds ? ', sender_her_ids' : ''})
+         SELECT r.kommunenummer, r.doc_key, (f.n - 1)::int, r.msg_id, r.patient, r.msg_type, r.gen_date, r.sender_name, r.retracted,
+           ${keys.map((k) => `f.${k}`).join(', ')}${senderHerIds ? ', r.sender_her_ids' : ''}
+         FROM r, ROWS FROM (jsonb_to_recordset(r.facts->'${key}') AS (${fields.map(([, field, type]) => `"${field}" ${type}`).join(', ')}))
+           WITH ORDINALITY AS f(${keys.join(', ')}, n)`;
     });
-    const [last, ...others] = statements.reverse();
-    await this.manager.query(others.length ? `WITH ${others.map((st, n) => `i${n} AS (${st})`).join(', ')} ${last}` : last, params);
+    // Data-modifying CTEs all run; the main query counts the versions found, so a version missing
+    // from the table (which would leave its document without facts) fails the batch instead.
+    const found: Array<{ n: number }> = await this.manager.query(
+      `WITH r AS (
+         SELECT k.kommunenummer, k.doc_key, k.msg_id, k.retracted, v.patient, v.msg_type, v.gen_date, v.sender_name, v.sender_her_ids, v.facts
+         FROM json_to_recordset($1::json) AS k(kommunenummer char(4), doc_key text, msg_id text, retracted boolean)
+         JOIN ${this.s}.message_versions v ON v.kommunenummer = k.kommunenummer AND v.msg_id = k.msg_id
+       ), ${inserts.map((st, n) => `i${n} AS (${st})`).join(', ')}
+       SELECT count(*)::int AS n FROM r`,
+      [JSON.stringify(current)],
+    );
+    if (found[0]?.n !== current.length) throw new Error(`Fact rows: ${current.length - (found[0]?.n ?? 0)} current version(s) not found in message_versions`);
   }
 
   private async writePatients(): Promise<void> {
@@ -474,3 +447,46 @@ function toVersion(row: VersionRow): CachedVersion {
     facts: row.facts,
   };
 }
+
+/**
+ * Each fact table's columns and the VersionFacts field each is read from (the version's facts
+ * jsonb, camelCase as DocumentEvent has them), with its SQL type. The ordinal is the element's
+ * position in the version's list; the other columns come from the version row.
+ */
+const FACT_TABLES: Array<{ table: string; key: keyof VersionFacts; fields: Array<[column: string, field: string, type: 'text' | 'boolean']>; senderHerIds?: true }> = [
+  {
+    table: 'service_facts',
+    key: 'services',
+    fields: [
+      ['iplos_code', 'iplosCode', 'text'], ['iplos_text', 'iplosText', 'text'], ['description', 'description', 'text'],
+      ['private_service', 'privateService', 'boolean'], ['provided_by', 'providedBy', 'text'], ['amount', 'amount', 'text'], ['unit', 'unit', 'text'],
+      ['start_date', 'startDate', 'text'], ['end_date', 'endDate', 'text'], ['note', 'note', 'text'],
+    ],
+    senderHerIds: true,
+  },
+  {
+    table: 'service_need_facts',
+    key: 'serviceNeeds',
+    fields: [
+      ['iplos_code', 'iplosCode', 'text'], ['iplos_text', 'iplosText', 'text'], ['description', 'description', 'text'],
+      ['at_institution', 'atInstitution', 'text'], ['amount_requested', 'amountRequested', 'text'], ['unit', 'unit', 'text'],
+    ],
+  },
+  {
+    table: 'diagnosis_facts',
+    key: 'diagnoses',
+    fields: [
+      ['code_system', 'codeSystemOid', 'text'], ['code', 'code', 'text'], ['normalized_code', 'normalizedCode', 'text'], ['display', 'display', 'text'],
+      ['text', 'text', 'text'], ['is_main', 'isMain', 'text'], ['start_date', 'startDate', 'text'], ['end_date', 'endDate', 'text'],
+      ['context', 'context', 'text'], ['code_system_mismatch', 'codeSystemMismatch', 'boolean'],
+    ],
+  },
+  {
+    table: 'patient_event_facts',
+    key: 'patientEvents',
+    fields: [
+      ['kind', 'kind', 'text'], ['event_code', 'eventCode', 'text'], ['description', 'description', 'text'], ['time', 'time', 'text'],
+      ['estimated', 'estimated', 'boolean'], ['discharged_to', 'dischargedTo', 'text'], ['discharge_condition', 'dischargeCondition', 'text'],
+    ],
+  },
+];

@@ -80,4 +80,40 @@ describe('ReadModelWriteRepository with ReadModelProjector (PostgreSQL)', () => 
     expect(cancelled.documents[0].state).toBe('CANCELLED');
     expect(cancelled.diagnoses).toEqual([{ doc_key: 'msg:n1', code: 'I509', retracted: true }]);
   });
+
+  it('writes every column of every fact row from its version, text exactly as sent', async () => {
+    const odd = 'Dusj "morgen" \\ kveld\nÆøå – 😀 \t\'x\' {"a":[1]}';
+    const base = event('f1', 'N', null, 'I50');
+    const e: DocumentEvent = {
+      ...base,
+      document: { ...base.document, senderName: odd, senderHerIds: ['81', '82'] },
+      services: [
+        { iplosCode: '15', iplosText: odd, description: null, privateService: true, providedBy: 'Privat AS', amount: '1E1', unit: null, startDate: '2024-02-01', endDate: '2024-03-01', note: odd },
+        { iplosCode: null, iplosText: null, description: 'To', privateService: null, providedBy: null, amount: '007', unit: 't', startDate: null, endDate: null, note: null },
+      ],
+      serviceNeeds: [{ iplosCode: '6', iplosText: 'Trygghetsalarm', description: odd, atInstitution: 'Ja', amountRequested: '0.50', unit: null }],
+      diagnoses: [
+        { codeSystemOid: '2.16.578.1.12.4.1.1.7170', code: 'K86', normalizedCode: 'K86', display: odd, text: 'tekst', isMain: 'false', startDate: '2023-12-24', endDate: null, context: 'EPIKRISE', codeSystemMismatch: true },
+        { codeSystemOid: null, code: null, normalizedCode: null, display: null, text: null, isMain: 'true', startDate: null, endDate: '2024-01-01', context: 'PLO', codeSystemMismatch: false },
+      ],
+      patientEvents: [{ kind: 'DISCHARGED', eventCode: '2', description: odd, time: '2024-01-05T12:00:00', estimated: true, dischargedTo: 'Hjem', dischargeCondition: 'Bedre' }],
+    };
+    await apply([e]);
+    const rows = (table: string) => dataSource.query(`SELECT * FROM "${schema}".${table} WHERE doc_key = 'msg:f1' ORDER BY ordinal`);
+    const common = { kommunenummer: knr, doc_key: 'msg:f1', msg_id: 'f1', patient: 'p-int', msg_type: 'INNLEGGELSESRAPPORT', reported_at: e.document.genDate, sender_name: odd, retracted: false };
+    expect(await rows('service_facts')).toEqual([
+      { ...common, ordinal: 0, iplos_code: '15', iplos_text: odd, description: null, private_service: true, provided_by: 'Privat AS', amount: '1E1', unit: null, start_date: '2024-02-01', end_date: '2024-03-01', note: odd, sender_her_ids: ['81', '82'] },
+      { ...common, ordinal: 1, iplos_code: null, iplos_text: null, description: 'To', private_service: null, provided_by: null, amount: '007', unit: 't', start_date: null, end_date: null, note: null, sender_her_ids: ['81', '82'] },
+    ]);
+    expect(await rows('service_need_facts')).toEqual([
+      { ...common, ordinal: 0, iplos_code: '6', iplos_text: 'Trygghetsalarm', description: odd, at_institution: 'Ja', amount_requested: '0.50', unit: null },
+    ]);
+    expect(await rows('diagnosis_facts')).toEqual([
+      { ...common, ordinal: 0, code_system: '2.16.578.1.12.4.1.1.7170', code: 'K86', normalized_code: 'K86', display: odd, text: 'tekst', is_main: 'false', start_date: '2023-12-24', end_date: null, context: 'EPIKRISE', code_system_mismatch: true },
+      { ...common, ordinal: 1, code_system: null, code: null, normalized_code: null, display: null, text: null, is_main: 'true', start_date: null, end_date: '2024-01-01', context: 'PLO', code_system_mismatch: false },
+    ]);
+    expect(await rows('patient_event_facts')).toEqual([
+      { ...common, ordinal: 0, kind: 'DISCHARGED', event_code: '2', description: odd, time: '2024-01-05T12:00:00', estimated: true, discharged_to: 'Hjem', discharge_condition: 'Bedre' },
+    ]);
+  });
 });
