@@ -30,6 +30,9 @@ describe('ops: rebuild the read model while it serves', () => {
     }
   };
   const versions = async (schema: string, k: typeof a) => countIn(schema, 'message_versions', k.kommunenummer);
+  /** A generation's indexes as PostgreSQL describes them, the schema name left out so generations compare. */
+  const indexes = async (schema: string) =>
+    (await sql<{ d: string }>(`SELECT indexname || ': ' || replace(indexdef, $1, 'G.') AS d FROM pg_indexes WHERE schemaname = $2 ORDER BY 1`, [`${schema}.`, schema])).map((r) => r.d);
 
   beforeAll(async () => {
     hub = await startHub([a, b]);
@@ -86,6 +89,10 @@ describe('ops: rebuild the read model while it serves', () => {
     expect(seen.errors).toEqual([]);
     expect(seen.empty).toBe(0);
     expect(seen.reads).toBeGreaterThan(5);
+    // Filled without its read indexes, it has every index of a generation made whole (the
+    // migration's) once it is live.
+    expect(await indexes(after)).toEqual(await indexes(before));
+    expect((await indexes(after)).filter((i) => /_kommunenummer_patient_idx: /.test(i))).toHaveLength(5);
   });
 
   it('rebuilds one kommune from zero and carries the others over; keeps the previous generation, drops older ones', async () => {
@@ -99,6 +106,8 @@ describe('ops: rebuild the read model while it serves', () => {
     expect(await countIn(after, 'service_facts', b.kommunenummer)).toBe(await countIn(before, 'service_facts', b.kommunenummer));
     // Only the events of kommune A were applied; B's came over as rows.
     expect(result.applied).toBe(await versions(after, a));
+    // The carried-over rows went into tables without read indexes, built before the switch.
+    expect(await indexes(after)).toEqual(await indexes(before));
     const schemas = (await sql<{ s: string }>(`SELECT schema_name AS s FROM information_schema.schemata WHERE schema_name LIKE 'readmodel_g%' ORDER BY 1`)).map((r) => r.s);
     expect(schemas).toEqual([before, after].sort());
     expect(result.droppedSchemas.length).toBeGreaterThan(0);
@@ -110,6 +119,9 @@ describe('ops: rebuild the read model while it serves', () => {
     const interrupted = await new RebuildService(ops).rebuild({ pollMs: 200, signal: controller.signal, progress: { setTotal: () => undefined, tick: () => controller.abort() } });
     expect(interrupted.status).toBe('interrupted');
     expect(await activeSchema()).toBe(live);
+    // Stopped before it caught up: the generation is still without the indexes only reads use.
+    expect((await indexes(interrupted.targetSchema)).filter((i) => /_patient_idx: /.test(i))).toEqual([]);
+    expect(await indexes(interrupted.targetSchema)).not.toEqual([]);
     const status = await new StatusService(ops).status(a.kommunenummer);
     expect(status.projection).toMatchObject({ activeSchema: live, rebuild: { targetSchema: interrupted.targetSchema, kommuner: 'all' } });
     expect(status.kommuner[0].lag.every((l) => l.lag === 0)).toBe(true);
