@@ -89,8 +89,8 @@ describe('ops: rebuild the read model while it serves', () => {
     expect(seen.errors).toEqual([]);
     expect(seen.empty).toBe(0);
     expect(seen.reads).toBeGreaterThan(5);
-    // Filled without its read indexes, it has every index of a generation made whole (the
-    // migration's) once it is live.
+    // Made by readModelDdl, it has every index of the generation before it (on a fresh database
+    // the one the migrations made).
     expect(await indexes(after)).toEqual(await indexes(before));
     expect((await indexes(after)).filter((i) => /_kommunenummer_patient_idx: /.test(i))).toHaveLength(5);
   });
@@ -106,8 +106,6 @@ describe('ops: rebuild the read model while it serves', () => {
     expect(await countIn(after, 'service_facts', b.kommunenummer)).toBe(await countIn(before, 'service_facts', b.kommunenummer));
     // Only the events of kommune A were applied; B's came over as rows.
     expect(result.applied).toBe(await versions(after, a));
-    // The carried-over rows went into tables without read indexes, built before the switch.
-    expect(await indexes(after)).toEqual(await indexes(before));
     const schemas = (await sql<{ s: string }>(`SELECT schema_name AS s FROM information_schema.schemata WHERE schema_name LIKE 'readmodel_g%' ORDER BY 1`)).map((r) => r.s);
     expect(schemas).toEqual([before, after].sort());
     expect(result.droppedSchemas.length).toBeGreaterThan(0);
@@ -119,9 +117,6 @@ describe('ops: rebuild the read model while it serves', () => {
     const interrupted = await new RebuildService(ops).rebuild({ pollMs: 200, signal: controller.signal, progress: { setTotal: () => undefined, tick: () => controller.abort() } });
     expect(interrupted.status).toBe('interrupted');
     expect(await activeSchema()).toBe(live);
-    // Stopped before it caught up: the generation is still without the indexes only reads use.
-    expect((await indexes(interrupted.targetSchema)).filter((i) => /_patient_idx: /.test(i))).toEqual([]);
-    expect(await indexes(interrupted.targetSchema)).not.toEqual([]);
     const status = await new StatusService(ops).status(a.kommunenummer);
     expect(status.projection).toMatchObject({ activeSchema: live, rebuild: { targetSchema: interrupted.targetSchema, kommuner: 'all' } });
     expect(status.kommuner[0].lag.every((l) => l.lag === 0)).toBe(true);
