@@ -219,7 +219,7 @@ async function measureLimits(ctx, schema) {
   const { Client } = require('pg');
   const client = new Client({ connectionString: DB_URL });
   await client.connect();
-  const tables = (await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'projection_offsets'`, [schema])).rows.map((r) => r.table_name);
+  const tables = (await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'projection_offsets' AND table_type = 'BASE TABLE'`, [schema])).rows.map((r) => r.table_name);
   await client.query('DROP SCHEMA IF EXISTS bench_write_floor CASCADE');
   await client.query('CREATE SCHEMA bench_write_floor');
   for (const t of tables) await client.query(`CREATE TABLE bench_write_floor.${t} (LIKE "${schema}".${t} INCLUDING ALL)`);

@@ -92,7 +92,8 @@ describe('ops: rebuild the read model while it serves', () => {
     // Made by readModelDdl, it has every index of the generation before it (on a fresh database
     // the one the migrations made).
     expect(await indexes(after)).toEqual(await indexes(before));
-    expect((await indexes(after)).filter((i) => /_kommunenummer_patient_idx: /.test(i))).toHaveLength(5);
+    // A patient's rows are found by these two (the fact views read through documents).
+    expect((await indexes(after)).filter((i) => /_kommunenummer_patient_idx: /.test(i)).map((i) => i.split('_kommunenummer')[0])).toEqual(['documents', 'message_versions']);
   });
 
   it('rebuilds one kommune from zero and carries the others over; keeps the previous generation, drops older ones', async () => {

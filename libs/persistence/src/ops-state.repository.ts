@@ -117,7 +117,8 @@ export class OpsStateRepository {
    * the live generation into the target, in one REPEATABLE READ snapshot so rows and offsets
    * agree. The target then continues those kommuner from the copied offsets. Generic over the
    * generation's tables (every table with a kommunenummer column), so tables added to
-   * readModelDdl later are carried over too.
+   * readModelDdl later are carried over too; views (the fact views) are not tables and come
+   * along with the rows they read.
    */
   async carryOver(source: string, target: string, rebuiltKommuner: string[], isRebuiltTopic: (topic: string) => boolean): Promise<number> {
     assertSchemaName(source);
@@ -127,7 +128,9 @@ export class OpsStateRepository {
     try {
       await queryRunner.startTransaction('REPEATABLE READ');
       const tables: Array<{ table_name: string }> = await queryRunner.query(
-        `SELECT table_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'kommunenummer' ORDER BY table_name`,
+        `SELECT c.table_name FROM information_schema.columns c
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+         WHERE c.table_schema = $1 AND c.column_name = 'kommunenummer' ORDER BY c.table_name`,
         [source],
       );
       let copied = 0;

@@ -1,14 +1,15 @@
 import type { EntityManager } from 'typeorm';
 import { generationOffsets, upsertStoredOffsets } from './stored-offsets.util';
 import type { DocumentEvent } from '@hub/contracts';
-import { demographicsOf, DocumentState, explicitDocumentKey, mergeDemographics, NewVersion, ownDocumentKey, PatientDemographics, ReadModelTx, StoredVersion, VersionFacts } from '@hub/projections';
+import { demographicsOf, DocumentState, explicitDocumentKey, mergeDemographics, NewVersion, ownDocumentKey, PatientDemographics, ReadModelTx, StoredVersion } from '@hub/projections';
 import { assertSchemaName } from './read-model.schema';
 
 /**
  * PostgreSQL implementation of the projector's transaction port, set-based: it answers the
  * projector's reads from an in-memory overlay of this transaction (loaded in two queries per
  * batch by `prefetch`, and lazily on a miss) and holds every write until `flush`, which writes
- * the whole batch in at most eight statements, however many events it holds.
+ * the whole batch in at most seven statements, however many events it holds. Facts are not
+ * written apart: the fact views read them from each document's current version.
  *
  * Why: the projector is a per-event state machine (document-chain rules) and used to cost
  * 8–10 round trips per event; the round trips, not PostgreSQL's work, limited live projection
@@ -36,13 +37,10 @@ export class ReadModelWriteRepository implements ReadModelTx {
   private readonly loadedParents = new Set<string>();
   private readonly byDoc = new Map<string, Set<string>>();
   private readonly byParent = new Map<string, Set<string>>();
-  /** Doc keys that had stored versions before this batch (only those can have stored facts). */
-  private readonly storedDocKeys = new Set<string>();
 
   private readonly upserted = new Map<string, { knr: string; msgId: string }>();
   private readonly placed = new Map<string, { knr: string; msgId: string }>();
   private readonly documents = new Map<string, { knr: string; state: DocumentState }>();
-  private readonly facts = new Map<string, { knr: string; docKey: string; version: StoredVersion | undefined; retracted: boolean }>();
   /** Patient rows as stored (loaded) or as this batch leaves them (dirty); null: not stored. */
   private readonly patients = new Map<string, { knr: string; patient: PatientDemographics | null; dirty: boolean }>();
   private readonly links = new Map<string, [string, string, string]>();
@@ -156,8 +154,13 @@ export class ReadModelWriteRepository implements ReadModelTx {
     this.documents.set(`${knr}|${state.docKey}`, { knr, state: { ...state } });
   }
 
-  async replaceFacts(knr: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void> {
-    this.facts.set(`${knr}|${docKey}`, { knr, docKey, version, retracted });
+  /**
+   * Nothing to write: a document's facts are read through the fact views from its current
+   * version (read-model.schema.ts, readModelFactViewDdl), and the document row this batch saves
+   * names that version and whether it is cancelled.
+   */
+  async replaceFacts(): Promise<void> {
+    return undefined;
   }
 
   async upsertPatient(knr: string, p: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void> {
@@ -182,7 +185,6 @@ export class ReadModelWriteRepository implements ReadModelTx {
     await this.writeVersions();
     await this.writePlacements();
     await this.writeDocuments();
-    await this.writeFacts();
     await this.writePatients();
     await this.writeOffsets();
   }
@@ -216,7 +218,6 @@ export class ReadModelWriteRepository implements ReadModelTx {
   private remember(knr: string, rows: VersionRow[]): void {
     const cache = this.cache(knr);
     for (const row of rows) {
-      if (row.doc_key) this.storedDocKeys.add(`${knr}|${row.doc_key}`);
       if (!cache.get(row.msg_id)) this.put(knr, toVersion(row));
     }
   }
@@ -314,58 +315,6 @@ export class ReadModelWriteRepository implements ReadModelTx {
     );
   }
 
-  /** Every replaced document loses all its fact rows, then gets its current version's (if any). */
-  private async writeFacts(): Promise<void> {
-    const replaced = [...this.facts.values()];
-    if (replaced.length === 0) return;
-    // Documents first seen in this batch have no stored facts to delete (versionsOfDocument
-    // loaded every stored version of each replaced document before its replaceFacts).
-    const stale = replaced.filter((r) => this.storedDocKeys.has(`${r.knr}|${r.docKey}`));
-    if (stale.length > 0) {
-      // One statement for the four deletes and one for the inserts. (A single statement cannot do
-      // both: data-modifying CTEs see the same snapshot, so an insert would collide with the row
-      // its sibling deletes.) char(4) as in the tables, or the primary key cannot be used.
-      const del = (table: string) =>
-        `DELETE FROM ${this.s}.${table} t USING json_to_recordset($1::json) AS k(kommunenummer char(4), doc_key text)
-         WHERE t.kommunenummer = k.kommunenummer AND t.doc_key = k.doc_key`;
-      await this.manager.query(
-        `WITH s AS (${del('service_facts')}), n AS (${del('service_need_facts')}), d AS (${del('diagnosis_facts')}) ${del('patient_event_facts')}`,
-        [JSON.stringify(stale.map((r) => ({ kommunenummer: r.knr, doc_key: r.docKey })))],
-      );
-    }
-
-    // The fact rows of a document are its current version's facts, which that version's row
-    // holds as jsonb (writeVersions stored it above, or an earlier batch did). PostgreSQL expands
-    // them from there, so the facts cross the wire once, in the version row, instead of a second
-    // time as fact rows built and serialised here.
-    const current = replaced.flatMap(({ knr, docKey, version, retracted }) =>
-      version?.patient ? [{ kommunenummer: knr, doc_key: docKey, msg_id: version.msgId, retracted }] : [],
-    );
-    if (current.length === 0) return;
-    const inserts = FACT_TABLES.map(({ table, key, fields, senderHerIds }) => {
-      const columns = fields.map(([column]) => column);
-      const keys = fields.map(([, field]) => `"${field}"`);
-      return `INSERT INTO ${this.s}.${table} (kommunenummer, doc_key, ordinal, msg_id, patient, msg_type, reported_at, sender_name, retracted,
-           ${columns.join(', ')}${senderHerIds ? ', sender_her_ids' : ''})
-         SELECT r.kommunenummer, r.doc_key, (f.n - 1)::int, r.msg_id, r.patient, r.msg_type, r.gen_date, r.sender_name, r.retracted,
-           ${keys.map((k) => `f.${k}`).join(', ')}${senderHerIds ? ', r.sender_her_ids' : ''}
-         FROM r, ROWS FROM (jsonb_to_recordset(r.facts->'${key}') AS (${fields.map(([, field, type]) => `"${field}" ${type}`).join(', ')}))
-           WITH ORDINALITY AS f(${keys.join(', ')}, n)`;
-    });
-    // Data-modifying CTEs all run; the main query counts the versions found, so a version missing
-    // from the table (which would leave its document without facts) fails the batch instead.
-    const found: Array<{ n: number }> = await this.manager.query(
-      `WITH r AS (
-         SELECT k.kommunenummer, k.doc_key, k.msg_id, k.retracted, v.patient, v.msg_type, v.gen_date, v.sender_name, v.sender_her_ids, v.facts
-         FROM json_to_recordset($1::json) AS k(kommunenummer char(4), doc_key text, msg_id text, retracted boolean)
-         JOIN ${this.s}.message_versions v ON v.kommunenummer = k.kommunenummer AND v.msg_id = k.msg_id
-       ), ${inserts.map((st, n) => `i${n} AS (${st})`).join(', ')}
-       SELECT count(*)::int AS n FROM r`,
-      [JSON.stringify(current)],
-    );
-    if (found[0]?.n !== current.length) throw new Error(`Fact rows: ${current.length - (found[0]?.n ?? 0)} current version(s) not found in message_versions`);
-  }
-
   private async writePatients(): Promise<void> {
     const rows = [...this.patients.values()]
       .filter((p) => p.dirty && p.patient)
@@ -447,46 +396,3 @@ function toVersion(row: VersionRow): CachedVersion {
     facts: row.facts,
   };
 }
-
-/**
- * Each fact table's columns and the VersionFacts field each is read from (the version's facts
- * jsonb, camelCase as DocumentEvent has them), with its SQL type. The ordinal is the element's
- * position in the version's list; the other columns come from the version row.
- */
-const FACT_TABLES: Array<{ table: string; key: keyof VersionFacts; fields: Array<[column: string, field: string, type: 'text' | 'boolean']>; senderHerIds?: true }> = [
-  {
-    table: 'service_facts',
-    key: 'services',
-    fields: [
-      ['iplos_code', 'iplosCode', 'text'], ['iplos_text', 'iplosText', 'text'], ['description', 'description', 'text'],
-      ['private_service', 'privateService', 'boolean'], ['provided_by', 'providedBy', 'text'], ['amount', 'amount', 'text'], ['unit', 'unit', 'text'],
-      ['start_date', 'startDate', 'text'], ['end_date', 'endDate', 'text'], ['note', 'note', 'text'],
-    ],
-    senderHerIds: true,
-  },
-  {
-    table: 'service_need_facts',
-    key: 'serviceNeeds',
-    fields: [
-      ['iplos_code', 'iplosCode', 'text'], ['iplos_text', 'iplosText', 'text'], ['description', 'description', 'text'],
-      ['at_institution', 'atInstitution', 'text'], ['amount_requested', 'amountRequested', 'text'], ['unit', 'unit', 'text'],
-    ],
-  },
-  {
-    table: 'diagnosis_facts',
-    key: 'diagnoses',
-    fields: [
-      ['code_system', 'codeSystemOid', 'text'], ['code', 'code', 'text'], ['normalized_code', 'normalizedCode', 'text'], ['display', 'display', 'text'],
-      ['text', 'text', 'text'], ['is_main', 'isMain', 'text'], ['start_date', 'startDate', 'text'], ['end_date', 'endDate', 'text'],
-      ['context', 'context', 'text'], ['code_system_mismatch', 'codeSystemMismatch', 'boolean'],
-    ],
-  },
-  {
-    table: 'patient_event_facts',
-    key: 'patientEvents',
-    fields: [
-      ['kind', 'kind', 'text'], ['event_code', 'eventCode', 'text'], ['description', 'description', 'text'], ['time', 'time', 'text'],
-      ['estimated', 'estimated', 'boolean'], ['discharged_to', 'dischargedTo', 'text'], ['discharge_condition', 'dischargeCondition', 'text'],
-    ],
-  },
-];

@@ -38,34 +38,98 @@ export function readModelDdl(schema: string): string[] {
     `CREATE TABLE ${s}.patient_links (
        kommunenummer char(4) NOT NULL, pseudonym text NOT NULL, linked text NOT NULL,
        PRIMARY KEY (kommunenummer, pseudonym, linked))`,
-    `CREATE TABLE ${s}.service_facts (
-       kommunenummer char(4) NOT NULL, doc_key text NOT NULL, ordinal int NOT NULL, msg_id text NOT NULL,
-       patient text NOT NULL, msg_type text NOT NULL, iplos_code text, iplos_text text, description text,
-       private_service boolean, provided_by text, amount text, unit text, start_date text, end_date text, note text,
-       reported_at text NOT NULL, sender_name text, sender_her_ids text[] NOT NULL, retracted boolean NOT NULL,
-       PRIMARY KEY (kommunenummer, doc_key, ordinal))`,
-    `CREATE INDEX ON ${s}.service_facts (kommunenummer, patient)`,
-    `CREATE TABLE ${s}.service_need_facts (
-       kommunenummer char(4) NOT NULL, doc_key text NOT NULL, ordinal int NOT NULL, msg_id text NOT NULL,
-       patient text NOT NULL, msg_type text NOT NULL, iplos_code text, iplos_text text, description text,
-       at_institution text, amount_requested text, unit text, reported_at text NOT NULL, sender_name text, retracted boolean NOT NULL,
-       PRIMARY KEY (kommunenummer, doc_key, ordinal))`,
-    `CREATE INDEX ON ${s}.service_need_facts (kommunenummer, patient)`,
-    `CREATE TABLE ${s}.diagnosis_facts (
-       kommunenummer char(4) NOT NULL, doc_key text NOT NULL, ordinal int NOT NULL, msg_id text NOT NULL,
-       patient text NOT NULL, msg_type text NOT NULL, code_system text, code text, normalized_code text,
-       display text, text text, is_main text NOT NULL, start_date text, end_date text, context text NOT NULL,
-       code_system_mismatch boolean NOT NULL, reported_at text NOT NULL, sender_name text, retracted boolean NOT NULL,
-       PRIMARY KEY (kommunenummer, doc_key, ordinal))`,
-    `CREATE INDEX ON ${s}.diagnosis_facts (kommunenummer, patient)`,
-    `CREATE TABLE ${s}.patient_event_facts (
-       kommunenummer char(4) NOT NULL, doc_key text NOT NULL, ordinal int NOT NULL, msg_id text NOT NULL,
-       patient text NOT NULL, msg_type text NOT NULL, kind text NOT NULL, event_code text, description text,
-       time text, estimated boolean, discharged_to text, discharge_condition text, reported_at text NOT NULL,
-       sender_name text, retracted boolean NOT NULL, PRIMARY KEY (kommunenummer, doc_key, ordinal))`,
-    `CREATE INDEX ON ${s}.patient_event_facts (kommunenummer, patient)`,
+    // A patient's documents (the fact views join through it).
+    `CREATE INDEX ON ${s}.documents (kommunenummer, patient)`,
+    ...readModelFactViewDdl(schema),
   ];
 }
+
+/**
+ * The fact views: each document's facts are its current version's `facts` (the jsonb the version
+ * row carries), one row per element, retracted when the document is cancelled. The projector
+ * keeps `documents.current_msg_id` and `state`, so nothing else is written for facts: a fact is
+ * stored once, in its version, and a rebuild writes about half the rows it wrote when the fact
+ * rows were tables (bench/RESULTS.md, session 12). The views have the columns the tables had, in
+ * their order, so reads (`patientSnapshot`) select from them unchanged; a patient's rows are
+ * found through documents (kommunenummer, patient). Only projectable versions have facts: with a
+ * patient, and neither NOT_PROJECTED nor an AppRec (ReadModelProjector.recompute).
+ */
+export function readModelFactViewDdl(schema: string): string[] {
+  assertSchemaName(schema);
+  const s = `"${schema}"`;
+  return READ_MODEL_FACT_VIEWS.map((view) => `CREATE VIEW ${s}.${view} AS ${factRowsSql(view, `(${factSourcesSql(s)}) src`)}`);
+}
+
+/**
+ * The documents whose current version has facts, with what their fact rows take from document
+ * and version (kommunenummer, doc_key, patient, retracted, msg_id, msg_type, gen_date,
+ * sender_name, sender_her_ids, facts). `s`: the quoted generation schema.
+ */
+function factSourcesSql(s: string): string {
+  return `SELECT d.kommunenummer, d.doc_key, d.patient, d.state = 'CANCELLED' AS retracted, v.msg_id, v.msg_type, v.gen_date, v.sender_name, v.sender_her_ids, v.facts
+      FROM ${s}.documents d JOIN ${s}.message_versions v ON v.kommunenummer = d.kommunenummer AND v.msg_id = d.current_msg_id
+     WHERE v.patient IS NOT NULL AND v.event_type NOT IN ('NOT_PROJECTED', 'APPREC_RECEIVED')`;
+}
+
+/**
+ * One fact view's rows, in its columns, from `from`: a relation named `src` with the columns of
+ * factSourcesSql.
+ */
+function factRowsSql(view: (typeof READ_MODEL_FACT_VIEWS)[number], from: string): string {
+  const { key, fields, senderHerIds } = FACT_VIEWS.find((v) => v.view === view)!;
+  const names = fields.map(([, field]) => `"${field}"`);
+  return `SELECT src.kommunenummer, src.doc_key, (f.n - 1)::int AS ordinal, src.msg_id, src.patient, src.msg_type,
+         ${fields.map(([column, field]) => `f."${field}" AS ${column}`).join(', ')},
+         src.gen_date AS reported_at, src.sender_name,${senderHerIds ? ' src.sender_her_ids,' : ''} src.retracted
+    FROM ${from}
+    CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(src.facts->'${key}') AS (${fields.map(([, field, type]) => `"${field}" ${type}`).join(', ')}))
+         WITH ORDINALITY AS f(${names.join(', ')}, n)`;
+}
+
+/** The fact views' names, as the fact tables were named. */
+export const READ_MODEL_FACT_VIEWS = ['service_facts', 'service_need_facts', 'diagnosis_facts', 'patient_event_facts'] as const;
+
+/**
+ * Each view's columns and the field of the version's facts (camelCase, as DocumentEvent has them)
+ * each is read from, with its SQL type.
+ */
+const FACT_VIEWS: Array<{ view: (typeof READ_MODEL_FACT_VIEWS)[number]; key: string; fields: Array<[column: string, field: string, type: 'text' | 'boolean']>; senderHerIds?: true }> = [
+  {
+    view: 'service_facts',
+    key: 'services',
+    fields: [
+      ['iplos_code', 'iplosCode', 'text'], ['iplos_text', 'iplosText', 'text'], ['description', 'description', 'text'],
+      ['private_service', 'privateService', 'boolean'], ['provided_by', 'providedBy', 'text'], ['amount', 'amount', 'text'], ['unit', 'unit', 'text'],
+      ['start_date', 'startDate', 'text'], ['end_date', 'endDate', 'text'], ['note', 'note', 'text'],
+    ],
+    senderHerIds: true,
+  },
+  {
+    view: 'service_need_facts',
+    key: 'serviceNeeds',
+    fields: [
+      ['iplos_code', 'iplosCode', 'text'], ['iplos_text', 'iplosText', 'text'], ['description', 'description', 'text'],
+      ['at_institution', 'atInstitution', 'text'], ['amount_requested', 'amountRequested', 'text'], ['unit', 'unit', 'text'],
+    ],
+  },
+  {
+    view: 'diagnosis_facts',
+    key: 'diagnoses',
+    fields: [
+      ['code_system', 'codeSystemOid', 'text'], ['code', 'code', 'text'], ['normalized_code', 'normalizedCode', 'text'], ['display', 'display', 'text'],
+      ['text', 'text', 'text'], ['is_main', 'isMain', 'text'], ['start_date', 'startDate', 'text'], ['end_date', 'endDate', 'text'],
+      ['context', 'context', 'text'], ['code_system_mismatch', 'codeSystemMismatch', 'boolean'],
+    ],
+  },
+  {
+    view: 'patient_event_facts',
+    key: 'patientEvents',
+    fields: [
+      ['kind', 'kind', 'text'], ['event_code', 'eventCode', 'text'], ['description', 'description', 'text'], ['time', 'time', 'text'],
+      ['estimated', 'estimated', 'boolean'], ['discharged_to', 'dischargedTo', 'text'], ['discharge_condition', 'dischargeCondition', 'text'],
+    ],
+  },
+];
 
 export function readModelSchemaName(generation: number): string {
   return `readmodel_g${generation}`;

@@ -62,7 +62,11 @@ export interface ReadModelTx {
   setDocKey(kommunenummer: string, msgId: string, docKey: string, chainDepth: number): Promise<void>;
   versionsOfDocument(kommunenummer: string, docKey: string): Promise<StoredVersion[]>;
   saveDocument(kommunenummer: string, document: DocumentState): Promise<void>;
-  /** Replaces every fact row of a document with the facts of one version (or none). */
+  /**
+   * The version whose facts a document shows (or none), retracted or not. Storage that derives a
+   * document's facts from the document row (current version and state), as the PostgreSQL read
+   * model's fact views do, has nothing to write here.
+   */
   replaceFacts(kommunenummer: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void>;
   upsertPatient(kommunenummer: string, patient: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void>;
   /** The partition's next offset, with the Kafka topic id it belongs to (libs/persistence stored-offsets). */

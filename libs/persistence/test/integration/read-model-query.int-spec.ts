@@ -25,11 +25,16 @@ describe('ReadModelQueryRepository.patientSnapshot (PostgreSQL)', () => {
       Object.values(columns),
     );
   };
-  const service = (schema: string, patient: string, docKey: string, ordinal: number, reportedAt: string, iplos: string) =>
-    fact(schema, 'service_facts', {
-      kommunenummer: knr, doc_key: docKey, ordinal, msg_id: `m-${docKey}`, patient, msg_type: 'ORIENTERING_TJENESTETILBUD', iplos_code: iplos,
-      reported_at: reportedAt, sender_name: 'Testvik', sender_her_ids: ['1'], retracted: false,
+  /** A document whose current version reports these IPLOS services (its fact rows, through the fact views). */
+  const document = async (schema: string, patient: string, docKey: string, genDate: string, iplos: string[], recordedAt = new Date('2024-01-01T09:00:00.123Z')) => {
+    const services = iplos.map((iplosCode) => ({ iplosCode, iplosText: null, description: null, privateService: null, providedBy: null, amount: null, unit: null, startDate: null, endDate: null, note: null }));
+    await fact(schema, 'message_versions', {
+      kommunenummer: knr, msg_id: `m-${docKey}`, event_id: '00000000-0000-5000-8000-000000000001', event_type: 'DOCUMENT_RECEIVED', msg_type: 'ORIENTERING_TJENESTETILBUD',
+      standard: 'PLO', standard_version: '1.6', status: 'N', doc_key: docKey, chain_depth: 0, patient, gen_date: genDate, recorded_at: recordedAt,
+      sender_her_ids: ['1'], sender_name: 'Testvik', facts: { services, serviceNeeds: [], diagnoses: [], patientEvents: [] }, source_topic: 't', source_partition: 0, source_offset: 7,
     });
+    await fact(schema, 'documents', { kommunenummer: knr, doc_key: docKey, msg_type: 'ORIENTERING_TJENESTETILBUD', patient, state: 'ACTIVE', current_msg_id: `m-${docKey}`, version_count: 1 });
+  };
 
   beforeAll(async () => {
     dataSource = createDataSource(TEST_DATABASE_URL, { poolSize: 2 });
@@ -41,17 +46,10 @@ describe('ReadModelQueryRepository.patientSnapshot (PostgreSQL)', () => {
     await fact(live, 'patient_links', { kommunenummer: knr, pseudonym: 'p-fnr', linked: 'p-dnr' });
     await fact(live, 'patient_links', { kommunenummer: knr, pseudonym: 'p-dnr', linked: 'p-hnr' });
     await fact(live, 'patients', { kommunenummer: knr, pseudonym: 'p-fnr', family_name: 'Ås', identifier_types: ['FNR', 'DNR'] });
-    await service(live, 'p-hnr', 'd2', 0, '2024-02-01T10:00:00', '15');
-    await service(live, 'p-fnr', 'd1', 1, '2024-01-01T10:00:00', '12');
-    await service(live, 'p-fnr', 'd1', 0, '2024-01-01T10:00:00', '11');
-    await service(live, 'p-other', 'd3', 0, '2023-01-01T10:00:00', '99');
-    await fact(live, 'message_versions', {
-      kommunenummer: knr, msg_id: 'm-d1', event_id: '00000000-0000-5000-8000-000000000001', event_type: 'DOCUMENT_RECEIVED', msg_type: 'ORIENTERING_TJENESTETILBUD',
-      standard: 'PLO', standard_version: '1.6', status: 'N', doc_key: 'd1', patient: 'p-fnr', gen_date: '2024-01-01T10:00:00',
-      recorded_at: new Date('2024-01-01T09:00:00.123Z'), sender_her_ids: ['1'], facts: {}, source_topic: 't', source_partition: 0, source_offset: 7,
-    });
-    await fact(live, 'documents', { kommunenummer: knr, doc_key: 'd1', msg_type: 'ORIENTERING_TJENESTETILBUD', patient: 'p-fnr', state: 'CURRENT', current_msg_id: 'm-d1', version_count: 1 });
-    await service(old, 'p-fnr', 'old', 0, '2020-01-01T10:00:00', '1');
+    await document(live, 'p-hnr', 'd2', '2024-02-01T10:00:00', ['15']);
+    await document(live, 'p-fnr', 'd1', '2024-01-01T10:00:00', ['11', '12']);
+    await document(live, 'p-other', 'd3', '2023-01-01T10:00:00', ['99']);
+    await document(old, 'p-fnr', 'old', '2020-01-01T10:00:00', ['1']);
   });
   afterAll(async () => {
     await dataSource.query('DELETE FROM projection_generations WHERE projection = $1', [projection]);
@@ -72,8 +70,9 @@ describe('ReadModelQueryRepository.patientSnapshot (PostgreSQL)', () => {
     expect(rows.services).toEqual(expected);
     expect(rows.services.map((s) => s.iplos_code)).toEqual(['11', '12', '15']);
     expect(rows.patients).toEqual([{ pseudonym: 'p-fnr', family_name: 'Ås', given_name: null, birth_date: null, sex: null, identifier_types: ['FNR', 'DNR'] }]);
-    expect(rows.messages).toHaveLength(1);
-    expect(rows.messages[0]).toMatchObject({ msg_id: 'm-d1', document_state: 'CURRENT', doc_key: 'd1' });
+    // The whole group's messages (p-hnr's too), oldest first.
+    expect(rows.messages.map((m) => m.msg_id)).toEqual(['m-d1', 'm-d2']);
+    expect(rows.messages[0]).toMatchObject({ msg_id: 'm-d1', document_state: 'ACTIVE', doc_key: 'd1' });
     expect(rows.messages[0].recorded_at).toEqual(new Date('2024-01-01T09:00:00.123Z'));
     expect(rows).toMatchObject({ serviceNeeds: [], diagnoses: [], events: [] });
   });
