@@ -8,7 +8,7 @@ import { assertSchemaName } from './read-model.schema';
  * PostgreSQL implementation of the projector's transaction port, set-based: it answers the
  * projector's reads from an in-memory overlay of this transaction (loaded in two queries per
  * batch by `prefetch`, and lazily on a miss) and holds every write until `flush`, which writes
- * the whole batch in at most seven statements, however many events it holds. Facts are not
+ * the whole batch in at most six statements, however many events it holds. Facts are not
  * written apart: the fact views read them from each document's current version.
  *
  * Why: the projector is a per-event state machine (document-chain rules) and used to cost

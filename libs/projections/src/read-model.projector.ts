@@ -134,6 +134,8 @@ export class ReadModelProjector {
       currentMsgId: current?.msgId ?? null,
       versionCount: versions.length,
     });
+    // The PostgreSQL read model derives the same from the document row (its fact views,
+    // libs/persistence read-model.schema.ts factSourcesSql): keep the two in step.
     const projectable = current && current.patient && current.eventType !== 'NOT_PROJECTED' && current.eventType !== 'APPREC_RECEIVED';
     await tx.replaceFacts(knr, docKey, projectable ? current : undefined, cancelled);
   }

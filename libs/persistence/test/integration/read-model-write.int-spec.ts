@@ -81,6 +81,19 @@ describe('ReadModelWriteRepository with ReadModelProjector (PostgreSQL)', () => 
     expect(cancelled.diagnoses).toEqual([{ doc_key: 'msg:n1', code: 'I509', retracted: true }]);
   });
 
+  it('shows no facts for a document whose current version is not projected, an AppRec or without a patient (as the projector decides)', async () => {
+    const base = event('np1', 'N', null, 'Z00');
+    const notProjected: DocumentEvent = { ...base, envelope: { ...base.envelope, eventType: 'NOT_PROJECTED' } };
+    const apprec: DocumentEvent = { ...event('ar1', 'N', null, 'Z01'), envelope: { ...event('ar1', 'N', null, 'Z01').envelope, eventType: 'APPREC_RECEIVED' } };
+    const anonymous: DocumentEvent = { ...event('an1', 'N', null, 'Z02'), patient: null };
+    await apply([notProjected, apprec, anonymous]);
+    const codes = await dataSource.query(`SELECT code FROM "${schema}".diagnosis_facts WHERE code LIKE 'Z0%'`);
+    expect(codes).toEqual([]);
+    // The documents are there; only their facts are not shown.
+    const docs = await dataSource.query(`SELECT doc_key FROM "${schema}".documents WHERE doc_key IN ('msg:np1', 'msg:ar1', 'msg:an1') ORDER BY 1`);
+    expect(docs.map((d: { doc_key: string }) => d.doc_key)).toEqual(['msg:an1', 'msg:ar1', 'msg:np1']);
+  });
+
   it('writes every column of every fact row from its version, text exactly as sent', async () => {
     const odd = 'Dusj "morgen" \\ kveld\nÆøå – 😀 \t\'x\' {"a":[1]}';
     const base = event('f1', 'N', null, 'I50');
