@@ -57,33 +57,18 @@ export function readModelDdl(schema: string): string[] {
 export function readModelFactViewDdl(schema: string): string[] {
   assertSchemaName(schema);
   const s = `"${schema}"`;
-  return READ_MODEL_FACT_VIEWS.map((view) => `CREATE VIEW ${s}.${view} AS ${factRowsSql(view, `(${factSourcesSql(s)}) src`)}`);
-}
-
-/**
- * The documents whose current version has facts, with what their fact rows take from document
- * and version (kommunenummer, doc_key, patient, retracted, msg_id, msg_type, gen_date,
- * sender_name, sender_her_ids, facts). `s`: the quoted generation schema.
- */
-function factSourcesSql(s: string): string {
-  return `SELECT d.kommunenummer, d.doc_key, d.patient, d.state = 'CANCELLED' AS retracted, v.msg_id, v.msg_type, v.gen_date, v.sender_name, v.sender_her_ids, v.facts
-      FROM ${s}.documents d JOIN ${s}.message_versions v ON v.kommunenummer = d.kommunenummer AND v.msg_id = d.current_msg_id
-     WHERE v.patient IS NOT NULL AND v.event_type NOT IN ('NOT_PROJECTED', 'APPREC_RECEIVED')`;
-}
-
-/**
- * One fact view's rows, in its columns, from `from`: a relation named `src` with the columns of
- * factSourcesSql.
- */
-function factRowsSql(view: (typeof READ_MODEL_FACT_VIEWS)[number], from: string): string {
-  const { key, fields, senderHerIds } = FACT_VIEWS.find((v) => v.view === view)!;
-  const names = fields.map(([, field]) => `"${field}"`);
-  return `SELECT src.kommunenummer, src.doc_key, (f.n - 1)::int AS ordinal, src.msg_id, src.patient, src.msg_type,
-         ${fields.map(([column, field]) => `f."${field}" AS ${column}`).join(', ')},
-         src.gen_date AS reported_at, src.sender_name,${senderHerIds ? ' src.sender_her_ids,' : ''} src.retracted
-    FROM ${from}
-    CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(src.facts->'${key}') AS (${fields.map(([, field, type]) => `"${field}" ${type}`).join(', ')}))
-         WITH ORDINALITY AS f(${names.join(', ')}, n)`;
+  return FACT_VIEWS.map(({ view, key, fields, senderHerIds }) => {
+    const names = fields.map(([, field]) => `"${field}"`);
+    return `CREATE VIEW ${s}.${view} AS
+       SELECT d.kommunenummer, d.doc_key, (f.n - 1)::int AS ordinal, v.msg_id, d.patient, v.msg_type,
+              ${fields.map(([column, field]) => `f."${field}" AS ${column}`).join(', ')},
+              v.gen_date AS reported_at, v.sender_name,${senderHerIds ? ' v.sender_her_ids,' : ''} d.state = 'CANCELLED' AS retracted
+         FROM ${s}.documents d
+         JOIN ${s}.message_versions v ON v.kommunenummer = d.kommunenummer AND v.msg_id = d.current_msg_id
+         CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(v.facts->'${key}') AS (${fields.map(([, field, type]) => `"${field}" ${type}`).join(', ')}))
+              WITH ORDINALITY AS f(${names.join(', ')}, n)
+        WHERE v.patient IS NOT NULL AND v.event_type NOT IN ('NOT_PROJECTED', 'APPREC_RECEIVED')`;
+  });
 }
 
 /** The fact views' names, as the fact tables were named. */

@@ -135,7 +135,7 @@ export class ReadModelProjector {
       versionCount: versions.length,
     });
     // The PostgreSQL read model derives the same from the document row (its fact views,
-    // libs/persistence read-model.schema.ts factSourcesSql): keep the two in step.
+    // libs/persistence read-model.schema.ts readModelFactViewDdl): keep the two in step.
     const projectable = current && current.patient && current.eventType !== 'NOT_PROJECTED' && current.eventType !== 'APPREC_RECEIVED';
     await tx.replaceFacts(knr, docKey, projectable ? current : undefined, cancelled);
   }
