@@ -16,14 +16,15 @@ import { assertSchemaName } from './read-model.schema';
  * and rebuilds. The rules stay event by event in libs/projections; only the I/O is batched.
  *
  * Contract: use one instance per transaction (it may hold several kommuner's events), and call
- * `flush()` before the transaction commits; nothing is written before. The overlay is the truth
+ * `flush()` before the transaction commits; nothing is written before. Or, for a writer that
+ * overlaps one batch's rules with the previous batch's commit (the rebuild), read through a
+ * connection outside any transaction and end each batch with `handOver()` (see there). The overlay is the truth
  * for everything it has loaded: a load never overwrites an entry, and writes only touch the
  * overlay. That is safe because the caller holds the projection lock of every kommune it writes
  * for the whole transaction (see ProjectionStateRepository.lockKommune), so nobody else writes
  * these rows meanwhile.
  *
- * Rows travel as one JSON parameter per statement (json_to_recordset), so a batch of any size
- * stays within PostgreSQL's parameter limit and needs no per-row SQL text.
+ * The writes themselves: ReadModelWrites below.
  *
  * Raw SQL because the tables live in a per-generation schema (rebuilds fill a new schema beside
  * the live one), which TypeORM entities cannot express.
@@ -182,11 +183,45 @@ export class ReadModelWriteRepository implements ReadModelTx {
 
   /** Writes everything this batch changed. Call once, inside the transaction, before it commits. */
   async flush(): Promise<void> {
-    await this.writeVersions();
-    await this.writePlacements();
-    await this.writeDocuments();
-    await this.writePatients();
-    await this.writeOffsets();
+    await this.writes().writeTo(this.manager);
+  }
+
+  /**
+   * Ends this overlay's batch for a writer that pipelines its batches (the rebuild): returns the
+   * batch's writes, built now, to be written in a transaction of the caller's choosing, and the
+   * overlay for the next batch, whose rules may then run before these writes have committed.
+   *
+   * The next overlay knows what this batch wrote: every version it wrote, with all versions of
+   * their documents and those documents marked loaded, and the patients it wrote. Everything else
+   * it reads from the database, which holds the rest as it will be after these writes, as long as
+   * (1) these writes commit before the next overlay's own, (2) the next batch's reads start only
+   * after the batch before this one has committed, and (3) nobody else writes these kommuner
+   * meanwhile (the rebuild is its generation's only writer until its switch). If these writes
+   * fail, the next overlay is wrong too: drop it and start again from the stored offsets.
+   */
+  handOver(): { writes: ReadModelWrites; next: ReadModelWriteRepository } {
+    const writes = this.writes();
+    const next = new ReadModelWriteRepository(this.manager, this.schemaName);
+    const docs = new Set<string>();
+    for (const { knr, msgId } of [...this.upserted.values(), ...this.placed.values()]) {
+      const v = this.cache(knr).get(msgId)!;
+      next.put(knr, { ...v, full: undefined });
+      if (v.docKey) docs.add(`${knr}|${v.docKey}`);
+    }
+    for (const key of docs) {
+      const knr = key.slice(0, key.indexOf('|'));
+      // Loaded here (recompute reads every document it writes), so complete as this batch leaves it.
+      if (!this.loadedDocs.has(key)) continue;
+      for (const v of this.members(knr, this.byDoc.get(key))) if (!next.cache(knr).has(v.msgId)) next.put(knr, { ...v, full: undefined });
+      next.loadedDocs.add(key);
+    }
+    for (const [key, p] of this.patients) if (p.dirty) next.patients.set(key, { knr: p.knr, patient: p.patient, dirty: false });
+    return { writes, next };
+  }
+
+  /** This batch's rows, built now: later changes to the overlay do not change them. */
+  private writes(): ReadModelWrites {
+    return new ReadModelWrites(this.s, this.schemaName, this.versionRows(), this.placementRows(), this.documentRows(), this.patientRows(), this.linkRows(), [...this.offsets.values()]);
   }
 
   // --- overlay -------------------------------------------------------------------------------
@@ -244,9 +279,10 @@ export class ReadModelWriteRepository implements ReadModelTx {
     }
   }
 
-  // --- flush ---------------------------------------------------------------------------------
+  // --- the batch's rows ----------------------------------------------------------------------
 
-  private async writeVersions(): Promise<void> {
+  private versionRows(): string | null {
+    if (this.upserted.size === 0) return null;
     const rows = [...this.upserted.values()].map(({ knr, msgId }) => {
       const v = this.cache(knr).get(msgId)!;
       const f = v.full!;
@@ -260,92 +296,124 @@ export class ReadModelWriteRepository implements ReadModelTx {
         source_topic: f.source.topic, source_partition: f.source.partition, source_offset: f.source.offset,
       };
     });
-    if (rows.length === 0) return;
-    // On a replay the stored chain position, parent reference and first source stay as they are.
-    await this.manager.query(
-      `INSERT INTO ${this.s}.message_versions (kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version,
-         status, explicit_doc_id, ref_to_parent, ref_to_conversation, doc_key, chain_depth, patient, gen_date, recorded_at,
-         sender_her_ids, sender_name, facts, source_topic, source_partition, source_offset)
-       SELECT kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version, status, explicit_doc_id,
-         ref_to_parent, ref_to_conversation, doc_key, chain_depth, patient, gen_date, to_timestamp(recorded_at / 1000.0),
-         sender_her_ids, sender_name, facts::jsonb, source_topic, source_partition, source_offset
-       FROM json_to_recordset($1::json) AS x(kommunenummer char(4), msg_id text, event_id uuid, event_type text, msg_type text,
-         standard text, standard_version text, status text, explicit_doc_id text, ref_to_parent text, ref_to_conversation text,
-         doc_key text, chain_depth int, patient text, gen_date text, recorded_at double precision, sender_her_ids text[],
-         sender_name text, facts text, source_topic text, source_partition int, source_offset bigint)
-       ON CONFLICT (kommunenummer, msg_id) DO UPDATE SET event_id = EXCLUDED.event_id, event_type = EXCLUDED.event_type,
-         msg_type = EXCLUDED.msg_type, standard = EXCLUDED.standard, standard_version = EXCLUDED.standard_version, status = EXCLUDED.status,
-         explicit_doc_id = EXCLUDED.explicit_doc_id, patient = EXCLUDED.patient, gen_date = EXCLUDED.gen_date,
-         sender_her_ids = EXCLUDED.sender_her_ids, sender_name = EXCLUDED.sender_name, facts = EXCLUDED.facts,
-         doc_key = EXCLUDED.doc_key, chain_depth = EXCLUDED.chain_depth`,
-      [JSON.stringify(rows)],
-    );
+    return JSON.stringify(rows);
   }
 
   /** Versions stored before this batch that this batch placed in a document (adopted children). */
-  private async writePlacements(): Promise<void> {
+  private placementRows(): string | null {
     const rows = [...this.placed.entries()]
       .filter(([key]) => !this.upserted.has(key))
       .map(([, { knr, msgId }]) => {
         const v = this.cache(knr).get(msgId)!;
         return { kommunenummer: knr, msg_id: msgId, doc_key: v.docKey, chain_depth: v.chainDepth };
       });
-    if (rows.length === 0) return;
-    await this.manager.query(
-      `UPDATE ${this.s}.message_versions m SET doc_key = x.doc_key, chain_depth = x.chain_depth
-       FROM json_to_recordset($1::json) AS x(kommunenummer char(4), msg_id text, doc_key text, chain_depth int)
-       WHERE m.kommunenummer = x.kommunenummer AND m.msg_id = x.msg_id`,
-      [JSON.stringify(rows)],
+    return rows.length === 0 ? null : JSON.stringify(rows);
+  }
+
+  private documentRows(): string | null {
+    if (this.documents.size === 0) return null;
+    return JSON.stringify(
+      [...this.documents.values()].map(({ knr, state: d }) => ({
+        kommunenummer: knr, doc_key: d.docKey, msg_type: d.msgType, patient: d.patient, state: d.state,
+        current_msg_id: d.currentMsgId, version_count: d.versionCount,
+      })),
     );
   }
 
-  private async writeDocuments(): Promise<void> {
-    const rows = [...this.documents.values()].map(({ knr, state: d }) => ({
-      kommunenummer: knr, doc_key: d.docKey, msg_type: d.msgType, patient: d.patient, state: d.state,
-      current_msg_id: d.currentMsgId, version_count: d.versionCount,
-    }));
-    if (rows.length === 0) return;
-    await this.manager.query(
-      `INSERT INTO ${this.s}.documents (kommunenummer, doc_key, msg_type, patient, state, current_msg_id, version_count)
-       SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), doc_key text, msg_type text, patient text, state text,
-         current_msg_id text, version_count int)
-       ON CONFLICT (kommunenummer, doc_key) DO UPDATE SET msg_type = EXCLUDED.msg_type, patient = EXCLUDED.patient,
-         state = EXCLUDED.state, current_msg_id = EXCLUDED.current_msg_id, version_count = EXCLUDED.version_count`,
-      [JSON.stringify(rows)],
-    );
-  }
-
-  private async writePatients(): Promise<void> {
+  private patientRows(): string | null {
     const rows = [...this.patients.values()]
       .filter((p) => p.dirty && p.patient)
       .map(({ knr, patient: p }) => ({
         kommunenummer: knr, pseudonym: p!.pseudonym, family_name: p!.familyName, given_name: p!.givenName, names_gen_date: p!.namesGenDate,
         birth_date: p!.birthDate, sex: p!.sex, identifier_types: p!.identifierTypes, last_gen_date: p!.lastGenDate,
       }));
-    if (rows.length > 0) {
+    return rows.length === 0 ? null : JSON.stringify(rows);
+  }
+
+  private linkRows(): string | null {
+    if (this.links.size === 0) return null;
+    return JSON.stringify([...this.links.values()].map(([kommunenummer, pseudonym, linked]) => ({ kommunenummer, pseudonym, linked })));
+  }
+}
+
+/**
+ * One batch's writes to a generation, as built by ReadModelWriteRepository: at most six
+ * statements, each with its rows as one JSON parameter (json_to_recordset), so a batch of any
+ * size stays within PostgreSQL's parameter limit and needs no per-row SQL text.
+ */
+export class ReadModelWrites {
+  constructor(
+    private readonly s: string,
+    private readonly schemaName: string,
+    private readonly versions: string | null,
+    private readonly placements: string | null,
+    private readonly documents: string | null,
+    private readonly patients: string | null,
+    private readonly links: string | null,
+    private readonly offsets: Array<{ topic: string; partition: number; nextOffset: string; topicId?: string }>,
+  ) {}
+
+  /** Writes them in the caller's transaction, which must hold the kommuner's writes to itself. */
+  async writeTo(manager: EntityManager): Promise<void> {
+    // On a replay the stored chain position, parent reference and first source stay as they are.
+    if (this.versions) {
+      await manager.query(
+        `INSERT INTO ${this.s}.message_versions (kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version,
+           status, explicit_doc_id, ref_to_parent, ref_to_conversation, doc_key, chain_depth, patient, gen_date, recorded_at,
+           sender_her_ids, sender_name, facts, source_topic, source_partition, source_offset)
+         SELECT kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version, status, explicit_doc_id,
+           ref_to_parent, ref_to_conversation, doc_key, chain_depth, patient, gen_date, to_timestamp(recorded_at / 1000.0),
+           sender_her_ids, sender_name, facts::jsonb, source_topic, source_partition, source_offset
+         FROM json_to_recordset($1::json) AS x(kommunenummer char(4), msg_id text, event_id uuid, event_type text, msg_type text,
+           standard text, standard_version text, status text, explicit_doc_id text, ref_to_parent text, ref_to_conversation text,
+           doc_key text, chain_depth int, patient text, gen_date text, recorded_at double precision, sender_her_ids text[],
+           sender_name text, facts text, source_topic text, source_partition int, source_offset bigint)
+         ON CONFLICT (kommunenummer, msg_id) DO UPDATE SET event_id = EXCLUDED.event_id, event_type = EXCLUDED.event_type,
+           msg_type = EXCLUDED.msg_type, standard = EXCLUDED.standard, standard_version = EXCLUDED.standard_version, status = EXCLUDED.status,
+           explicit_doc_id = EXCLUDED.explicit_doc_id, patient = EXCLUDED.patient, gen_date = EXCLUDED.gen_date,
+           sender_her_ids = EXCLUDED.sender_her_ids, sender_name = EXCLUDED.sender_name, facts = EXCLUDED.facts,
+           doc_key = EXCLUDED.doc_key, chain_depth = EXCLUDED.chain_depth`,
+        [this.versions],
+      );
+    }
+    if (this.placements) {
+      await manager.query(
+        `UPDATE ${this.s}.message_versions m SET doc_key = x.doc_key, chain_depth = x.chain_depth
+         FROM json_to_recordset($1::json) AS x(kommunenummer char(4), msg_id text, doc_key text, chain_depth int)
+         WHERE m.kommunenummer = x.kommunenummer AND m.msg_id = x.msg_id`,
+        [this.placements],
+      );
+    }
+    if (this.documents) {
+      await manager.query(
+        `INSERT INTO ${this.s}.documents (kommunenummer, doc_key, msg_type, patient, state, current_msg_id, version_count)
+         SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), doc_key text, msg_type text, patient text, state text,
+           current_msg_id text, version_count int)
+         ON CONFLICT (kommunenummer, doc_key) DO UPDATE SET msg_type = EXCLUDED.msg_type, patient = EXCLUDED.patient,
+           state = EXCLUDED.state, current_msg_id = EXCLUDED.current_msg_id, version_count = EXCLUDED.version_count`,
+        [this.documents],
+      );
+    }
+    if (this.patients) {
       // The rows were merged in memory with the stored ones (mergeDemographics), so they replace them.
-      await this.manager.query(
+      await manager.query(
         `INSERT INTO ${this.s}.patients (kommunenummer, pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date)
          SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), pseudonym text, family_name text, given_name text,
            names_gen_date text, birth_date text, sex text, identifier_types text[], last_gen_date text)
          ON CONFLICT (kommunenummer, pseudonym) DO UPDATE SET family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name,
            names_gen_date = EXCLUDED.names_gen_date, birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, identifier_types = EXCLUDED.identifier_types,
            last_gen_date = EXCLUDED.last_gen_date`,
-        [JSON.stringify(rows)],
+        [this.patients],
       );
     }
-    if (this.links.size > 0) {
-      const links = [...this.links.values()].map(([kommunenummer, pseudonym, linked]) => ({ kommunenummer, pseudonym, linked }));
-      await this.manager.query(
+    if (this.links) {
+      await manager.query(
         `INSERT INTO ${this.s}.patient_links (kommunenummer, pseudonym, linked)
          SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), pseudonym text, linked text) ON CONFLICT DO NOTHING`,
-        [JSON.stringify(links)],
+        [this.links],
       );
     }
-  }
-
-  private async writeOffsets(): Promise<void> {
-    await upsertStoredOffsets(this.manager, generationOffsets(this.schemaName), [...this.offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: o.nextOffset, topicId: o.topicId })));
+    await upsertStoredOffsets(manager, generationOffsets(this.schemaName), this.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.nextOffset, topicId: o.topicId })));
   }
 }
 

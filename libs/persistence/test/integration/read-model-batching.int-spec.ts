@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import type { DocumentEvent } from '@hub/contracts';
 import { ReadModelProjector } from '@hub/projections';
+import { documentEvent } from '@hub/testing';
 import { InMemoryReadModel } from '../../../projections/src/in-memory-read-model.fake';
 import { createDataSource } from '../../src/data-source.factory';
 import { readModelDdl } from '../../src/read-model.schema';
-import { ReadModelWriteRepository } from '../../src/read-model-write.repository';
+import { ReadModelWriteRepository, ReadModelWrites } from '../../src/read-model-write.repository';
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 
 /**
@@ -46,6 +47,31 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
         await tx.flush();
       });
     }
+  }
+
+  /**
+   * As the rebuild pipelines them (libs/ops RebuildPipeline): each batch's rules read outside any
+   * transaction through the overlay handed over by the batch before, and that batch commits only
+   * after them, so every read misses the previous batch's rows in the database (the worst case).
+   */
+  async function applyHandedOver(schema: string, events: DocumentEvent[], sizes: number[]): Promise<void> {
+    let overlay = new ReadModelWriteRepository(dataSource.manager, schema);
+    let previous: ReadModelWrites | undefined;
+    let offset = 0;
+    let i = 0;
+    let s = 0;
+    while (i < events.length) {
+      const batch = events.slice(i, i + Math.max(1, sizes[s++ % sizes.length]));
+      i += batch.length;
+      await overlay.prefetch(batch);
+      for (const e of batch) await projector.apply(overlay, e, { topic: 't', partition: 0, offset: String(offset++) });
+      await overlay.saveOffset('t', 0, String(offset));
+      const { writes, next } = overlay.handOver();
+      if (previous) await dataSource.transaction((manager) => previous!.writeTo(manager));
+      previous = writes;
+      overlay = next;
+    }
+    if (previous) await dataSource.transaction((manager) => previous!.writeTo(manager));
   }
 
   async function dump(schema: string) {
@@ -115,11 +141,37 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
     );
   }, 120000);
 
+  it('leaves the same rows when each batch is read before the batch before it has committed (the rebuild pipeline)', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario(), fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), async (events, sizes) => {
+        await truncate();
+        await applyInBatches(single, events, [1]);
+        await applyHandedOver(batched, events, sizes);
+        expect(await dump(batched)).toEqual(await dump(single));
+      }),
+      { numRuns: 40, seed: 20261206 },
+    );
+  }, 120000);
+
+  it('a handed-over batch that waits for its parent, its parent and its child each in the next batch, none committed yet', async () => {
+    await truncate();
+    const n = documentEvent({ knr: '9951', msgId: 'n', status: 'N', codes: ['A'], patient: 'p9', familyName: 'Before' });
+    const m = documentEvent({ knr: '9951', msgId: 'm', status: 'M', parent: 'n', codes: ['B'] });
+    const m2 = documentEvent({ knr: '9951', msgId: 'm2', status: 'M', parent: 'm', codes: ['C'], patient: 'p9', familyName: 'After', genDate: '2024-02-01T10:00:00' });
+    const c = documentEvent({ knr: '9951', msgId: 'c', status: 'C', parent: 'm2', codes: [] });
+    await applyHandedOver(batched, [m, n, m2, c], [1]);
+    await applyInBatches(single, [m, n, m2, c], [1]);
+    const rows = await dump(batched);
+    expect(rows).toEqual(await dump(single));
+    expect(rows.documents.map((d: { doc_key: string; state: string; version_count: number }) => [d.doc_key, d.state, d.version_count])).toEqual([['msg:n', 'CANCELLED', 4]]);
+    expect(rows.patients.find((p: { pseudonym: string }) => p.pseudonym === 'p9')?.family_name).toBe('After');
+  });
+
   it('a change parked in one batch is adopted, with its own child, when the parent arrives two batches later', async () => {
     await truncate();
-    const n = ev({ knr: '9951', msgId: 'n', status: 'N', codes: ['A'] });
-    const m = ev({ knr: '9951', msgId: 'm', status: 'M', parent: 'n', codes: ['B'] });
-    const m2 = ev({ knr: '9951', msgId: 'm2', status: 'M', parent: 'm', codes: ['C'] });
+    const n = documentEvent({ knr: '9951', msgId: 'n', status: 'N', codes: ['A'] });
+    const m = documentEvent({ knr: '9951', msgId: 'm', status: 'M', parent: 'n', codes: ['B'] });
+    const m2 = documentEvent({ knr: '9951', msgId: 'm2', status: 'M', parent: 'm', codes: ['C'] });
     await applyInBatches(batched, [m2, m, n], [1, 1, 1]);
     const rows = await dump(batched);
     expect(rows.versions.map((v: { msg_id: string; doc_key: string; chain_depth: number }) => [v.msg_id, v.doc_key, v.chain_depth])).toEqual([
@@ -133,7 +185,7 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
   it('costs a fixed number of statements per batch, not per event', async () => {
     await truncate();
     const events = Array.from({ length: 60 }, (_, i) =>
-      i % 3 === 2 ? ev({ knr: '9951', msgId: `r${i}`, status: 'M', parent: `r${i - 2}`, codes: ['X'] }) : ev({ knr: '9951', msgId: `r${i}`, status: 'N', codes: ['A', 'B'], patient: `p${i % 7}` }),
+      i % 3 === 2 ? documentEvent({ knr: '9951', msgId: `r${i}`, status: 'M', parent: `r${i - 2}`, codes: ['X'] }) : documentEvent({ knr: '9951', msgId: `r${i}`, status: 'N', codes: ['A', 'B'], patient: `p${i % 7}` }),
     );
     let statements = 0;
     await dataSource.transaction(async (manager) => {
@@ -157,40 +209,6 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
     expect(rows.services.filter((s: { retracted: boolean }) => !s.retracted)).toHaveLength(20 * 2 + 20 * 1);
   });
 });
-
-interface EventSpec {
-  knr: string;
-  msgId: string;
-  status: 'N' | 'M' | 'C';
-  parent?: string;
-  codes: string[];
-  genDate?: string;
-  patient?: string;
-  familyName?: string | null;
-  explicitId?: string;
-}
-
-function ev(spec: EventSpec): DocumentEvent {
-  const patient = spec.patient ?? 'p1';
-  return {
-    envelope: {
-      eventId: '00000000-0000-5000-8000-' + Buffer.from(spec.msgId).toString('hex').padStart(12, '0').slice(-12),
-      eventType: spec.status === 'C' ? 'DOCUMENT_CANCELLED' : spec.status === 'N' ? 'DOCUMENT_RECEIVED' : 'DOCUMENT_REPLACED',
-      correlationId: spec.msgId, causationId: spec.msgId, kommunenummer: spec.knr, patientPseudonym: patient, occurredAt: '2024-01-01T10:00:00',
-      recordedAt: 1700000000000, schemaVersion: 1, mappingVersion: 'test',
-    },
-    document: {
-      msgId: spec.msgId, msgType: 'INNLEGGELSESRAPPORT', standard: 'PLO', standardVersion: '1.6', status: spec.status, genDate: spec.genDate ?? '2024-01-01T10:00:00',
-      explicitDocumentId: spec.explicitId ?? null, refToParent: spec.parent ?? null, refToConversation: null, senderHerIds: ['77'], senderName: 'Testvik', receiverHerIds: ['2'], isTest: false,
-    },
-    patient: { pseudonym: patient, linkedPseudonyms: [`${patient}-hnr`], identifierTypes: ['FNR'], familyName: spec.familyName ?? null, givenName: null, birthDate: null, sex: null },
-    services: spec.codes.map((code) => ({ iplosCode: code, iplosText: null, description: null, privateService: false, providedBy: null, amount: '1', unit: 'timer', startDate: '2024-01-01', endDate: null, note: null })),
-    serviceNeeds: [],
-    diagnoses: spec.codes.slice(0, 1).map((code) => ({ codeSystemOid: '2.16.578.1.12.4.1.1.7110', code, normalizedCode: code, display: null, text: null, isMain: 'true', startDate: null, endDate: null, context: 'PLO', codeSystemMismatch: false })),
-    patientEvents: [],
-    appRec: null, warnings: [], notProjectedReason: null,
-  };
-}
 
 /**
  * A few documents per kommune, each a chain N → M → M (→ C), some keyed by an explicit document
@@ -216,7 +234,7 @@ function scenario(): fc.Arbitrary<DocumentEvent[]> {
           const status = v === 0 ? 'N' : c.cancelled && v === c.length - 1 ? 'C' : 'M';
           const msgId = `d${d}v${v}`;
           const day = String(((c.day + v * 7) % 28) + 1).padStart(2, '0');
-          events.push(ev({
+          events.push(documentEvent({
             knr: c.knr, msgId, status, parent, codes: [`${d}${v}a`, `${d}${v}b`].slice(0, 1 + (v % 2)), genDate: `2024-01-${day}T10:00:00`,
             patient: c.patient, familyName: v % 2 ? null : `Name${d}${v}`, explicitId: c.explicit ? `doc${d}` : undefined,
           }));
