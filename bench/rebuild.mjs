@@ -139,7 +139,8 @@ log(`generated ${perKommune * KOMMUNER} events in ${generation.toFixed(1)} s; re
 // BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of the rebuild phase only (not the event
 // generation); summarise it with bench/lib/cpuprofile-summary.mjs.
 const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : undefined;
-const ctx = await ops.OpsContext.open(hubConfig, { poolSize: PARALLEL + 2 });
+// As the CLI sizes it (apps/ops-cli rebuild.command.ts).
+const ctx = await ops.OpsContext.open(hubConfig, { poolSize: 2 * PARALLEL + 2 });
 let done = 0;
 let total = 0;
 const ticker = setInterval(() => log(`rebuild ${done}/${total}`), 10000);

@@ -1,11 +1,10 @@
-import { DocumentEvent, RegistryUnavailableException } from '@hub/contracts';
-import { resumeFromStored, storedOffsetOf, type BatchContext, type ConsumerPort } from '@hub/kafka';
+import { resumeFromStored, storedOffsetOf, type ConsumerPort } from '@hub/kafka';
 import { HubLogger } from '@hub/observability';
 import { OpsStateRepository, ProjectionStateRepository, READ_MODEL_PROJECTION, readModelSchemaName, ReadModelWriteRepository, RebuildRow } from '@hub/persistence';
-import { ReadModelProjector } from '@hub/projections';
 import { randomUUID } from 'node:crypto';
 import { NO_PROGRESS, OpsContext, ProgressReporter } from './ops-context';
 import { OpsException, OpsExceptionCode } from './ops.exception';
+import { RebuildPipeline } from './rebuild-pipeline';
 
 export interface RebuildOptions {
   /** Kommuner rebuilt from offset zero; the others are carried over from the live generation. Empty or omitted: all. */
@@ -49,6 +48,8 @@ export interface RebuildResult {
  *   catching up and tries again. The live projector's next batch then runs on the new
  *   generation and skips what it already holds. Each rebuild batch also reads the row FOR SHARE
  *   and writes nothing once its generation is live, so a rebuild never writes a live generation.
+ * - Batches: each consumer's batches go through a RebuildPipeline, one batch's rules running
+ *   while the one before it commits (see there).
  * - Interrupt (signal): the consumer stops after its batch; the new generation and its offsets
  *   stay, and the next `rebuild` resumes it. Abort drops it. The live one is never touched.
  * - After a switch the previous generation is kept (reads that looked up the old name a moment
@@ -58,7 +59,6 @@ export class RebuildService {
   private readonly log = new HubLogger(RebuildService.name);
   private readonly ops: OpsStateRepository;
   private readonly generations: ProjectionStateRepository;
-  private readonly projector = new ReadModelProjector();
 
   constructor(private readonly ctx: OpsContext) {
     this.ops = ctx.opsState;
@@ -90,11 +90,15 @@ export class RebuildService {
     const progress = options.progress ?? NO_PROGRESS;
     const counts = { applied: 0, undecodable: 0 };
     let consumers: ConsumerPort[] = [];
+    let pipelines: RebuildPipeline[] = [];
     let subscribed: string[] = [];
     let consumerError: unknown;
     const stopConsumers = async () => {
       await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
+      // Their last batches' transactions may still be running.
+      await Promise.all(pipelines.map((p) => p.drain()));
       consumers = [];
+      pipelines = [];
     };
     let topicIds = new Map<string, string>();
     const startConsumers = async (topics: string[]) => {
@@ -109,7 +113,25 @@ export class RebuildService {
       // transactions could each miss the other's uncommitted half of a chain.
       const parallel = Math.max(1, Math.min(options.parallel ?? 2, topics.length));
       const groups = Array.from({ length: parallel }, (_, i) => topics.filter((_t, j) => j % parallel === i));
-      consumers = groups.map((group) =>
+      pipelines = groups.map(
+        () =>
+          new RebuildPipeline({
+            overlay: new ReadModelWriteRepository(this.ctx.dataSource.manager, target),
+            generations: this.generations,
+            codec: this.ctx.codec,
+            target,
+            committed: (applied, undecodable) => {
+              // Counted once committed; a batch that rolls back is read again by the next run.
+              counts.applied += applied;
+              counts.undecodable += undecodable;
+              progress.tick(applied + undecodable);
+            },
+            failed: (error) => {
+              consumerError ??= error;
+            },
+          }),
+      );
+      consumers = groups.map((group, i) =>
         this.ctx.kafka.consumer({
           groupId: this.ctx.topics.opsGroup(`rebuild.${target}.${randomUUID()}`),
           topics: group,
@@ -118,11 +140,10 @@ export class RebuildService {
           startOffsets: (assigned) => resumeFromStored(assigned, (topics) => this.generations.offsets(target, topics)),
           handleBatch: async (batch) => {
             try {
-              const n = await this.applyBatch(target, Object.assign(batch, { topicId: topicIds.get(batch.topic) }), counts);
-              progress.tick(n);
+              await pipelines[i].push(Object.assign(batch, { topicId: topicIds.get(batch.topic) }));
               return batch.records.at(-1)?.offset;
             } catch (error) {
-              consumerError = error;
+              consumerError ??= error;
               throw error;
             }
           },
@@ -203,45 +224,6 @@ export class RebuildService {
     await this.ops.dropGeneration(build.targetSchema);
     this.log.info('Rebuild aborted; live generation untouched', { target: build.targetSchema });
     return this.result('aborted', build, null, true, { applied: 0, undecodable: 0 }, [build.targetSchema], started);
-  }
-
-  /** Applies one batch to the target generation: rows and offsets in one transaction. */
-  private async applyBatch(target: string, batch: BatchContext, counts: { applied: number; undecodable: number }): Promise<number> {
-    if (batch.records.length === 0) return 0;
-    const decoded: Array<{ offset: string; event?: DocumentEvent }> = [];
-    for (const record of batch.records) {
-      try {
-        decoded.push({ offset: record.offset, event: await this.ctx.codec.decode<DocumentEvent>(record.value ?? Buffer.alloc(0)) });
-      } catch (error) {
-        if (error instanceof RegistryUnavailableException) throw error;
-        // The live projector has dead-lettered it already; a rebuild skips it the same way.
-        decoded.push({ offset: record.offset });
-      }
-    }
-    let applied = 0;
-    await this.generations.transaction(async (manager) => {
-      // The live generation FOR SHARE, as the live projector reads it: a switch waits for this
-      // batch, and once the switch has committed (this consumer is stopped right after) the live
-      // projector owns the generation and this batch writes nothing. So a rebuild never writes a
-      // live generation, and before its switch it is the only writer of the kommune's rows, which
-      // the set-based writer relies on.
-      if ((await this.generations.lockActiveSchema(manager, READ_MODEL_PROJECTION)) === target) {
-        throw new OpsException(OpsExceptionCode.CONFLICT, `${target} is live now; the rebuild writes nothing more into it`);
-      }
-      const stored = await this.generations.offsetsIn(manager, target, [batch.topic]);
-      const next = BigInt(storedOffsetOf(stored, batch.topic, batch.partition));
-      if (BigInt(batch.records[0].offset) > next) throw new Error(`Rebuild consumer is past the stored offset of ${batch.topic}[${batch.partition}]`);
-      const tx = new ReadModelWriteRepository(manager, target);
-      const fresh = decoded.filter((item) => BigInt(item.offset) >= next);
-      const events = fresh.flatMap((item) => (item.event ? [{ offset: item.offset, event: item.event }] : []));
-      await this.projector.applyBatches(tx, [{ topic: batch.topic, topicId: batch.topicId, partition: batch.partition, storedNext: next, last: batch.records.at(-1)!.offset, events }]);
-      await tx.flush();
-      applied = fresh.length;
-      // Counted once the batch is applied; the transaction may still roll back, and the batch is then read again.
-      counts.applied += events.length;
-      counts.undecodable += fresh.length - events.length;
-    });
-    return applied;
   }
 
   private async dropOld(target: string, previous: string, keep: number): Promise<string[]> {

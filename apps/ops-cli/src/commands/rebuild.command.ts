@@ -29,7 +29,7 @@ export function registerRebuildCommand(program: Command): void {
         const r = await new RebuildService(ctx).rebuild({ kommuner: flags.kommune, abort: flags.abort, keep, parallel, progress: bar, signal });
         bar.done();
         return r;
-      }, { poolSize: parallel + 2 });
+      }, { poolSize: 2 * parallel + 2 }); // each consumer reads for one batch while the one before it commits
       output(json, result, () => {
         const scope = result.kommuner === 'all' ? 'all kommuner' : `kommune ${result.kommuner.join(', ')} (others carried over)`;
         switch (result.status) {
