@@ -159,6 +159,8 @@ export class RebuildService {
       while (true) {
         if (options.signal?.aborted) {
           this.log.info('Rebuild interrupted; run it again to resume', { target });
+          // Stopped first, so the counts include the batches still committing.
+          await stopConsumers();
           return this.result('interrupted', build, null, resumed, counts, [], started);
         }
         if (consumerError) throw consumerError;
