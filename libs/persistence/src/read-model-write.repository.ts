@@ -18,11 +18,12 @@ import { assertSchemaName } from './read-model.schema';
  * Contract: use one instance per transaction (it may hold several kommuner's events), and call
  * `flush()` before the transaction commits; nothing is written before. Or, for a writer that
  * overlaps one batch's rules with the previous batch's commit (the rebuild), read through a
- * connection outside any transaction and end each batch with `handOver()` (see there). The overlay is the truth
- * for everything it has loaded: a load never overwrites an entry, and writes only touch the
- * overlay. That is safe because the caller holds the projection lock of every kommune it writes
- * for the whole transaction (see ProjectionStateRepository.lockKommune), so nobody else writes
- * these rows meanwhile.
+ * connection outside any transaction and end each batch with `handOver()` (see there). The
+ * overlay is the truth for everything it has loaded: a load never overwrites an entry, and
+ * writes only touch the overlay. That is safe because the caller holds the projection lock of
+ * every kommune it writes for the whole transaction (see ProjectionStateRepository.lockKommune),
+ * or is the only writer of its generation (the rebuild), so nobody else writes these rows
+ * meanwhile.
  *
  * The writes themselves: ReadModelWrites below.
  *
