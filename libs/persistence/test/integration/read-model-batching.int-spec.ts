@@ -32,18 +32,13 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
     await dataSource.destroy();
   });
 
+  /** Each batch in one transaction: its reads see every batch before it committed. */
   async function applyInBatches(schema: string, events: DocumentEvent[], sizes: number[]): Promise<void> {
     let offset = 0;
-    let i = 0;
-    let s = 0;
-    while (i < events.length) {
-      const batch = events.slice(i, i + Math.max(1, sizes[s++ % sizes.length]));
-      i += batch.length;
+    for (const batch of split(events, sizes)) {
       await dataSource.transaction(async (manager) => {
         const tx = new ReadModelWriteRepository(manager, schema);
-        await tx.prefetch(batch);
-        for (const e of batch) await projector.apply(tx, e, { topic: 't', partition: 0, offset: String(offset++) });
-        await tx.saveOffset('t', 0, String(offset));
+        offset = await applyBatch(tx, batch, offset);
         await tx.flush();
       });
     }
@@ -58,20 +53,21 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
     let overlay = new ReadModelWriteRepository(dataSource.manager, schema);
     let previous: ReadModelWrites | undefined;
     let offset = 0;
-    let i = 0;
-    let s = 0;
-    while (i < events.length) {
-      const batch = events.slice(i, i + Math.max(1, sizes[s++ % sizes.length]));
-      i += batch.length;
-      await overlay.prefetch(batch);
-      for (const e of batch) await projector.apply(overlay, e, { topic: 't', partition: 0, offset: String(offset++) });
-      await overlay.saveOffset('t', 0, String(offset));
+    for (const batch of split(events, sizes)) {
+      offset = await applyBatch(overlay, batch, offset);
       const { writes, next } = overlay.handOver();
       if (previous) await dataSource.transaction((manager) => previous!.writeTo(manager));
       previous = writes;
       overlay = next;
     }
     if (previous) await dataSource.transaction((manager) => previous!.writeTo(manager));
+  }
+
+  async function applyBatch(tx: ReadModelWriteRepository, batch: DocumentEvent[], offset: number): Promise<number> {
+    await tx.prefetch(batch);
+    for (const e of batch) await projector.apply(tx, e, { topic: 't', partition: 0, offset: String(offset++) });
+    await tx.saveOffset('t', 0, String(offset));
+    return offset;
   }
 
   async function dump(schema: string) {
@@ -101,7 +97,7 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
 
   it('matches one-at-a-time application and the projection rules for random chains, orders and batch sizes', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario(), fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), async (events, sizes) => {
+      fc.asyncProperty(scenario(), batchSizes(), async (events, sizes) => {
         await truncate();
         await applyInBatches(single, events, [1]);
         await applyInBatches(batched, events, sizes);
@@ -126,7 +122,7 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
     await fc.assert(
       fc.asyncProperty(
         scenario(),
-        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }),
+        batchSizes(),
         fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })),
         async (events, sizes, random) => {
           await truncate();
@@ -143,7 +139,7 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
 
   it('leaves the same rows when each batch is read before the batch before it has committed (the rebuild pipeline)', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario(), fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), async (events, sizes) => {
+      fc.asyncProperty(scenario(), batchSizes(), async (events, sizes) => {
         await truncate();
         await applyInBatches(single, events, [1]);
         await applyHandedOver(batched, events, sizes);
@@ -209,6 +205,18 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
     expect(rows.services.filter((s: { retracted: boolean }) => !s.retracted)).toHaveLength(20 * 2 + 20 * 1);
   });
 });
+
+/** Events split into batches of these sizes, in turn. */
+function* split(events: DocumentEvent[], sizes: number[]): Generator<DocumentEvent[]> {
+  let i = 0;
+  for (let s = 0; i < events.length; s++) {
+    const batch = events.slice(i, i + Math.max(1, sizes[s % sizes.length]));
+    i += batch.length;
+    yield batch;
+  }
+}
+
+const batchSizes = () => fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 });
 
 /**
  * A few documents per kommune, each a chain N → M → M (→ C), some keyed by an explicit document
