@@ -222,7 +222,10 @@ export class ReadModelWriteRepository implements ReadModelTx {
 
   /** This batch's rows, built now: later changes to the overlay do not change them. */
   private writes(): ReadModelWrites {
-    return new ReadModelWrites(this.s, this.schemaName, this.versionRows(), this.placementRows(), this.documentRows(), this.patientRows(), this.linkRows(), [...this.offsets.values()]);
+    return new ReadModelWrites(this.schemaName, {
+      versions: this.versionRows(), placements: this.placementRows(), documents: this.documentRows(), patients: this.patientRows(),
+      links: this.linkRows(), offsets: [...this.offsets.values()],
+    });
   }
 
   // --- overlay -------------------------------------------------------------------------------
@@ -343,21 +346,23 @@ export class ReadModelWriteRepository implements ReadModelTx {
  * size stays within PostgreSQL's parameter limit and needs no per-row SQL text.
  */
 export class ReadModelWrites {
+  private readonly s: string;
+
+  /** Each table's rows as one JSON array, or null when the batch has none for it. */
   constructor(
-    private readonly s: string,
     private readonly schemaName: string,
-    private readonly versions: string | null,
-    private readonly placements: string | null,
-    private readonly documents: string | null,
-    private readonly patients: string | null,
-    private readonly links: string | null,
-    private readonly offsets: Array<{ topic: string; partition: number; nextOffset: string; topicId?: string }>,
-  ) {}
+    private readonly rows: {
+      versions: string | null; placements: string | null; documents: string | null; patients: string | null; links: string | null;
+      offsets: Array<{ topic: string; partition: number; nextOffset: string; topicId?: string }>;
+    },
+  ) {
+    this.s = `"${schemaName}"`;
+  }
 
   /** Writes them in the caller's transaction, which must hold the kommuner's writes to itself. */
   async writeTo(manager: EntityManager): Promise<void> {
     // On a replay the stored chain position, parent reference and first source stay as they are.
-    if (this.versions) {
+    if (this.rows.versions) {
       await manager.query(
         `INSERT INTO ${this.s}.message_versions (kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version,
            status, explicit_doc_id, ref_to_parent, ref_to_conversation, doc_key, chain_depth, patient, gen_date, recorded_at,
@@ -374,28 +379,28 @@ export class ReadModelWrites {
            explicit_doc_id = EXCLUDED.explicit_doc_id, patient = EXCLUDED.patient, gen_date = EXCLUDED.gen_date,
            sender_her_ids = EXCLUDED.sender_her_ids, sender_name = EXCLUDED.sender_name, facts = EXCLUDED.facts,
            doc_key = EXCLUDED.doc_key, chain_depth = EXCLUDED.chain_depth`,
-        [this.versions],
+        [this.rows.versions],
       );
     }
-    if (this.placements) {
+    if (this.rows.placements) {
       await manager.query(
         `UPDATE ${this.s}.message_versions m SET doc_key = x.doc_key, chain_depth = x.chain_depth
          FROM json_to_recordset($1::json) AS x(kommunenummer char(4), msg_id text, doc_key text, chain_depth int)
          WHERE m.kommunenummer = x.kommunenummer AND m.msg_id = x.msg_id`,
-        [this.placements],
+        [this.rows.placements],
       );
     }
-    if (this.documents) {
+    if (this.rows.documents) {
       await manager.query(
         `INSERT INTO ${this.s}.documents (kommunenummer, doc_key, msg_type, patient, state, current_msg_id, version_count)
          SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), doc_key text, msg_type text, patient text, state text,
            current_msg_id text, version_count int)
          ON CONFLICT (kommunenummer, doc_key) DO UPDATE SET msg_type = EXCLUDED.msg_type, patient = EXCLUDED.patient,
            state = EXCLUDED.state, current_msg_id = EXCLUDED.current_msg_id, version_count = EXCLUDED.version_count`,
-        [this.documents],
+        [this.rows.documents],
       );
     }
-    if (this.patients) {
+    if (this.rows.patients) {
       // The rows were merged in memory with the stored ones (mergeDemographics), so they replace them.
       await manager.query(
         `INSERT INTO ${this.s}.patients (kommunenummer, pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date)
@@ -404,17 +409,17 @@ export class ReadModelWrites {
          ON CONFLICT (kommunenummer, pseudonym) DO UPDATE SET family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name,
            names_gen_date = EXCLUDED.names_gen_date, birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, identifier_types = EXCLUDED.identifier_types,
            last_gen_date = EXCLUDED.last_gen_date`,
-        [this.patients],
+        [this.rows.patients],
       );
     }
-    if (this.links) {
+    if (this.rows.links) {
       await manager.query(
         `INSERT INTO ${this.s}.patient_links (kommunenummer, pseudonym, linked)
          SELECT * FROM json_to_recordset($1::json) AS x(kommunenummer char(4), pseudonym text, linked text) ON CONFLICT DO NOTHING`,
-        [this.links],
+        [this.rows.links],
       );
     }
-    await upsertStoredOffsets(manager, generationOffsets(this.schemaName), this.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.nextOffset, topicId: o.topicId })));
+    await upsertStoredOffsets(manager, generationOffsets(this.schemaName), this.rows.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.nextOffset, topicId: o.topicId })));
   }
 }
 
