@@ -59,6 +59,18 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     const metrics = await (await fetch(`${base}/metrics`, scrape)).text();
     expect(metrics).toContain('hendelseslager_consumer_lag_records');
     expect(metrics).toContain('hendelseslager_read_duration_seconds');
+    if (app === 'projector' || app === 'read-api') {
+      // Which consumer groups the process runs, from its lag gauges once the lag monitor has measured
+      // (the dead-letter gauge is set every round): the audit projection runs with the other
+      // projections, and the read API consumes nothing.
+      const measured = await eventually(async () => {
+        const text = await (await fetch(`${base}/metrics`, scrape)).text();
+        const lagLine = /hendelseslager_consumer_lag_records\{group="[^"]+\.projector\.audit",topic="[^"]+\.9941\.audit\.v1"\} \d+/;
+        return /hendelseslager_dead_letter_topic_records\{kommune="9941"\} \d+/.test(text) && (app === 'read-api' || lagLine.test(text)) ? text : undefined;
+      }, 30000);
+      const groups = [...measured.matchAll(/hendelseslager_consumer_lag_records\{group="[^"]+?\.(projector\.[a-z-]+|normalizer|[a-z-]+)",/g)].map((m) => m[1]);
+      expect([...new Set(groups)].sort()).toEqual(app === 'projector' ? ['projector.audit', 'projector.raw-archive', 'projector.readmodel'] : []);
+    }
     await p.stop();
     expect(p.child.signalCode ?? p.child.exitCode).not.toBe('SIGKILL');
   });

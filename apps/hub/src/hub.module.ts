@@ -4,7 +4,7 @@ import { IntakeModule } from '@hub/feature-intake';
 import { NormalizerModule } from '@hub/feature-normalizer';
 import { ProjectorModule } from '@hub/feature-projector';
 import { ReadApiModule } from '@hub/feature-read-api';
-import { AuditModule } from '@hub/feature-audit';
+import { AuditModule, AuditProjectionModule } from '@hub/feature-audit';
 import { NotifierModule } from '@hub/feature-notifier';
 
 /**
@@ -12,6 +12,6 @@ import { NotifierModule } from '@hub/feature-notifier';
  * In production each app runs on its own and scales by Kafka consumer groups.
  */
 @Module({
-  imports: [PlatformModule, IntakeModule, NormalizerModule, ProjectorModule, ReadApiModule, AuditModule, NotifierModule],
+  imports: [PlatformModule, IntakeModule, NormalizerModule, ProjectorModule, ReadApiModule, AuditModule, AuditProjectionModule, NotifierModule],
 })
 export class HubModule {}

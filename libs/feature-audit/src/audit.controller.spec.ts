@@ -3,7 +3,6 @@ import { ControllerHarness, startControllers } from '../../../test/support/contr
 import { AuditException, AuditExceptionCode } from './audit.exception';
 import { AuditModule } from './audit.module';
 import { AuditEventsService, pageCursor } from './audit-events.service';
-import { AuditProjectorService } from './audit-projector.service';
 import { PatientAccessService } from './patient-access.service';
 import { AuditWriter, AuditUnavailableException } from '@hub/platform';
 
@@ -24,7 +23,6 @@ describe('audit controllers (HTTP edge)', () => {
   beforeAll(async () => {
     hub = await startControllers(AuditModule, [
       [PatientAccessService, access],
-      [AuditProjectorService, {}],
       [AuditWriter, {}],
       [AuditEventsService, trail],
     ]);

@@ -7,12 +7,13 @@ import { AuditProjectorService } from './audit-projector.service';
 import { PatientAccessService } from './patient-access.service';
 
 /**
- * Audit feature: the audit topics projected into PostgreSQL, the patient's access log and
- * blocking (sperring), the privacy officer's access log and the kommune's audit events. Needs PlatformModule.
+ * Audit feature's HTTP side: the patient's access log and blocking (sperring), the privacy
+ * officer's access log and the kommune's audit events. Needs PlatformModule. Consumes nothing:
+ * the audit topics are projected by AuditProjectionModule, which runs with the other projections.
  */
 @Module({
   controllers: [PatientSelfController, AccessLogController, AuditEventsController],
-  providers: [PatientAccessService, AuditProjectorService, AuditEventsService],
+  providers: [PatientAccessService, AuditEventsService],
 })
 export class AuditModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
@@ -20,3 +21,12 @@ export class AuditModule implements NestModule {
     consumer.apply(json({ limit: '4kb' })).forRoutes({ path: 'api/v1/kommuner/:kommunenummer/access-log', method: RequestMethod.POST });
   }
 }
+
+/**
+ * The audit projection: every kommune's audit topic into `audit_log` and `patient_blocks`. Runs in
+ * the projector app (and the all-in-one hub), not beside the read API: a read API process then
+ * answers reads only, and its instances can come and go without rebalancing a consumer group.
+ * Needs PlatformModule.
+ */
+@Module({ providers: [AuditProjectorService] })
+export class AuditProjectionModule {}
