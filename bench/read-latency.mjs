@@ -16,8 +16,12 @@
 //
 //   npm run build && node bench/read-latency.mjs [--patients 500] [--clients 50] [--seconds 20] [--interval 100]
 //   node bench/read-latency.mjs --url http://127.0.0.1:3000 --key .stack/dev-issuer/key.json   (a running hub)
+//   node bench/read-latency.mjs --split   (intake, normalizer, projector and read-api as separate processes)
 //
-// Without --url it starts the compiled hub itself on the bench namespace and database.
+// Without --url it starts the compiled hub itself on the bench namespace and database; with
+// --split the apps as they are deployed one per process, the reads going to read-api: "hub" in the
+// figures is then the read-api process, and the other apps' CPU per read is printed beside it
+// (the projector's includes the audit projection).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,9 +34,12 @@ const SENDER = { organisation: [{ name: 'Alvdal kommune', herId: '99387' }, { na
 const GP = { organisation: [{ name: 'Alvdal legekontor', herId: '56704' }] };
 const TYPES = ['EpisodeOfCare', 'Condition', 'Encounter'];
 
-export async function readLatency({ patients = 500, clients = 50, seconds = 20, intervalMs = 100, url, keyFile, port = 3420, profile = false, log = () => undefined }) {
+export async function readLatency({ patients = 500, clients = 50, seconds = 20, intervalMs = 100, url, keyFile, port = 3420, profile = false, split = false, log = () => undefined }) {
   let hub;
   let env;
+  /** With --split: the apps besides read-api, by name. */
+  const others = {};
+  let intakeUrl = url;
   if (!url) {
     await resetBenchState();
     env = benchEnv();
@@ -40,7 +47,15 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
     // --profile: a V8 CPU profile of the hub (bench/out/profiles, written when it stops; summarise it with bench/lib/cpuprofile-summary.mjs).
     const profileDir = join(OUT, 'profiles');
     if (profile) mkdirSync(profileDir, { recursive: true });
-    hub = await startApp('hub', env, port, profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    if (split) {
+      for (const [i, app] of ['intake', 'normalizer', 'projector'].entries()) others[app] = await startApp(app, env, port + 1 + i);
+      hub = await startApp('read-api', env, port, profileArgs);
+      intakeUrl = `http://127.0.0.1:${port + 1}`;
+    } else {
+      hub = await startApp('hub', env, port, profileArgs);
+      intakeUrl = `http://127.0.0.1:${port}`;
+    }
     url = `http://127.0.0.1:${port}`;
   }
   if (!keyFile) throw new Error('--key <dev issuer key file> is needed with --url');
@@ -84,7 +99,7 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
         while (next < bodies.length) {
           const body = bodies[next++];
           for (let attempt = 0; attempt < 30; attempt++) {
-            const response = await fetch(`${url}/v1/messages`, { method: 'POST', headers: { Authorization: `Bearer ${gateway}`, 'Content-Type': 'application/xml' }, body });
+            const response = await fetch(`${intakeUrl}/v1/messages`, { method: 'POST', headers: { Authorization: `Bearer ${gateway}`, 'Content-Type': 'application/xml' }, body });
             await response.arrayBuffer();
             if (response.status !== 503 && response.status !== 429) break;
             await sleep(200);
@@ -138,7 +153,11 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
 
     // Warm-up (every client's token and connection once), then the measured runs.
     await Promise.all(Array.from({ length: clients }, (_, c) => timedSearch(TYPES[c % 3], unique[c % unique.length].fnr, c)));
-    const cpu = () => ({ hub: hub ? processCpuSeconds(hub.pid) * 1000 : NaN, self: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
+    const cpu = () => ({
+      hub: hub ? processCpuSeconds(hub.pid) * 1000 : NaN,
+      others: Object.fromEntries(Object.entries(others).map(([app, p]) => [app, processCpuSeconds(p.pid) * 1000])),
+      self: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+    });
     let rssPeak = 0;
     const rssTimer = hub ? setInterval(() => (rssPeak = Math.max(rssPeak, peakRssMiB(hub.pid) || 0)), 500) : undefined;
 
@@ -179,6 +198,8 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
         all,
         errors,
         hubCpuMsPerRequest: (after.hub - before.hub) / answered,
+        // --split: each other app's CPU per answered read (the projector's includes the audit projection).
+        otherAppsCpuMsPerRequest: Object.fromEntries(Object.keys(others).map((app) => [app, (after.others[app] - before.others[app]) / answered])),
         loadGeneratorCpuMsPerRequest: (after.self - before.self) / answered,
         hubCpuCores: (after.hub - before.hub) / 1000 / elapsed,
       };
@@ -204,11 +225,13 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
       ...closedLoop,
       // notSent: searches that fell due during the phase but were never sent, the clients being behind.
       paced: { intervalMs, offeredPerSecond: (clients * 1000) / intervalMs, ...paced, notSent: Math.max(0, clients * Math.ceil((seconds * 1000) / intervalMs) - paced.answered) },
+      split,
       hubPeakRssMiB: hub ? rssPeak : null,
-      target: hub ? 'hub started by the benchmark (all apps in one process)' : url,
+      target: split ? 'read-api, intake, normalizer and projector started by the benchmark, one process each' : hub ? 'hub started by the benchmark (all apps in one process)' : url,
     };
   } finally {
     if (hub) await stopApp(hub);
+    for (const p of Object.values(others)) await stopApp(p);
   }
 }
 
@@ -222,6 +245,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       url: { type: 'string' },
       key: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      split: { type: 'boolean', default: false },
     },
   });
   const result = await readLatency({
@@ -232,9 +256,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     url: values.url,
     keyFile: values.key,
     profile: values.profile,
+    split: values.split,
     log: (m) => process.stderr.write(`[read-latency] ${m}\n`),
   });
   writeJson('read-latency.json', result);
+  const reader = result.split ? 'read-api' : 'hub';
   const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const table = (phase) => {
     const header = ['resource', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
@@ -242,7 +268,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     console.log(header.map((h, i) => h.padEnd(widths[i])).join('  '));
     for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
-    console.log(`errors: ${JSON.stringify(phase.errors)}   CPU per request: hub ${f(phase.hubCpuMsPerRequest, 2)} ms (${f(phase.hubCpuCores, 2)} cores), load generator ${f(phase.loadGeneratorCpuMsPerRequest, 2)} ms`);
+    console.log(`errors: ${JSON.stringify(phase.errors)}   CPU per request: ${reader} ${f(phase.hubCpuMsPerRequest, 2)} ms (${f(phase.hubCpuCores, 2)} cores), load generator ${f(phase.loadGeneratorCpuMsPerRequest, 2)} ms`);
+    const otherApps = Object.entries(phase.otherAppsCpuMsPerRequest ?? {});
+    if (otherApps.length > 0) console.log(`   other apps' CPU per request: ${otherApps.map(([app, ms]) => `${app} ${f(ms, 2)} ms`).join(', ')}`);
   };
   console.log(`\nFHIR read latency: ${result.patients} patients, ${result.clients} concurrent clients, ${result.seconds} s per phase, POST _search (audited)\n`);
   console.log('Closed loop (each client sends its next search when the last is answered):');
@@ -250,7 +278,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`\nPaced (each client one search every ${result.paced.intervalMs} ms, offered ${f(result.paced.offeredPerSecond, 0)} req/s; latency from when the search was due):`);
   table(result.paced);
   if (result.paced.notSent > 0) console.log(`behind: ${result.paced.notSent} searches fell due but were not sent by the end (the hub did not keep up with the offered rate)`);
-  console.log(`\nload: ${f(result.loadSeconds)} s   hub peak RSS: ${f(result.hubPeakRssMiB, 0)} MiB`);
+  console.log(`\nload: ${f(result.loadSeconds)} s   ${reader} peak RSS: ${f(result.hubPeakRssMiB, 0)} MiB`);
   console.log('results: bench/out/read-latency.json');
   if (Object.keys(result.errors).length > 0 || Object.keys(result.paced.errors).length > 0) process.exitCode = 1;
 }
