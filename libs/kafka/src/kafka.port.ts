@@ -85,6 +85,14 @@ export interface ConsumerOptions {
    * Honoured by the kafkajs adapter; the platformatic adapter handles one batch at a time.
    */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Bytes this consumer's fetches wait for, up to the adapter's fetch wait (KAFKA_FETCH_MAX_WAIT_MS);
+   * default the adapter's (1: answer with the first record). For a consumer whose rows may lag by up
+   * to that wait and whose cost is per batch, fed by many small records: one batch then carries what
+   * arrived during the wait instead of each few records paying a fetch and a transaction (the audit
+   * projection: one record per read). Its idle fetches stay as often as every other consumer's.
+   */
+  fetchMinBytes?: number;
 }
 
 export interface ConsumerPort {

@@ -144,7 +144,7 @@ class KafkajsConsumer implements ConsumerPort {
       maxBytes: this.fetch.maxBytes,
       maxBytesPerPartition: Math.min(PARTITION_FETCH_MAX_BYTES, this.fetch.maxBytes),
       maxWaitTimeInMs: this.fetch.maxWaitMs,
-      minBytes: this.fetch.minBytes,
+      minBytes: options.fetchMinBytes ?? this.fetch.minBytes,
     });
     this.consumer = consumer;
     await wrap('connect consumer', () => consumer.connect());

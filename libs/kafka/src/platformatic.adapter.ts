@@ -112,7 +112,7 @@ export class PlatformaticAdapter implements KafkaPort {
   consumer(options: ConsumerOptions): ConsumerPort {
     return new PlatformaticConsumer(() => ({ ...this.base('consumer'), metadataMaxAge: CONSUMER_METADATA_MAX_AGE_MS }), options, this.options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, this.options.logger, {
       maxWaitMs: this.options.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
-      minBytes: this.options.fetchMinBytes ?? 1,
+      minBytes: options.fetchMinBytes ?? this.options.fetchMinBytes ?? 1,
     });
   }
 

@@ -42,6 +42,8 @@ export function projectionConsumer(
     storedOffsets: (topics: string[]) => Promise<TopicPartitionOffset[]>;
     handleBatch: (batch: BatchContext) => Promise<string | undefined>;
     partitionsConsumedConcurrently?: number;
+    /** See ConsumerOptions.fetchMinBytes (@hub/kafka). */
+    fetchMinBytes?: number;
     /** See OffsetGuard.readAgain: set only for projections that take every record once by its key. */
     readAgain?: OffsetGuard['readAgain'];
     /** Logger context. */
@@ -56,6 +58,7 @@ export function projectionConsumer(
       fromBeginning: true,
       commitToGroup: true,
       partitionsConsumedConcurrently: spec.partitionsConsumedConcurrently,
+      fetchMinBytes: spec.fetchMinBytes,
       handleBatch: spec.handleBatch,
     },
     spec.name,

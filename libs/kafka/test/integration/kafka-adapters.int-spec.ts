@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchContext, ConsumerPort, IncomingRecord, KafkajsAdapter, KafkaPort, OutgoingRecord, PlatformaticAdapter } from '@hub/kafka';
 import { TEST_KAFKA_BROKERS, TEST_NAMESPACE } from '../../../../test/support/test-env';
 
@@ -7,7 +8,7 @@ import { TEST_KAFKA_BROKERS, TEST_NAMESPACE } from '../../../../test/support/tes
  * adapter can replace kafkajs without any caller noticing.
  */
 const brokers = TEST_KAFKA_BROKERS.split(',');
-const adapters: Array<[string, (options?: { fetchMaxBytes?: number }) => KafkaPort]> = [
+const adapters: Array<[string, (options?: { fetchMaxBytes?: number; fetchMaxWaitMs?: number }) => KafkaPort]> = [
   ['kafkajs', (options = {}) => new KafkajsAdapter({ brokers, clientId: 'hltest-kafkajs', ...options })],
   ['platformatic', (options = {}) => new PlatformaticAdapter({ brokers, clientId: 'hltest-platformatic', ...options })],
 ];
@@ -210,6 +211,51 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i % 256).sort((x, y) => x - y));
     // With the default limit all 200 records (200 KB) would come in one batch per partition.
     expect(batches).toBeGreaterThanOrEqual(10);
+  });
+
+  it('a consumer with fetchMinBytes takes what arrived during the fetch wait in one batch; one without, each send as it comes', async () => {
+    const waiting = create({ fetchMaxWaitMs: 1500 });
+    const own = `${TEST_NAMESPACE}.kclient.${name}.minbytes.${randomUUID().slice(0, 8)}`;
+    const admin = await waiting.admin();
+    await admin.ensureTopics([{ topic: own, partitions: 1, replicationFactor: 1 }]);
+    await admin.disconnect();
+    const producer = await waiting.producer();
+    const run = async (group: string, fetchMinBytes: number | undefined, tag: string) => {
+      const batches: string[][] = [];
+      const consumer = waiting.consumer({
+        groupId: `${TEST_NAMESPACE}.kclient.${name}.minbytes.${group}`,
+        topics: [own],
+        fromBeginning: true,
+        commitToGroup: false,
+        fetchMinBytes,
+        handleBatch: async (batch) => {
+          const mine = batch.records.map((r) => r.value!.toString()).filter((v) => v.startsWith(tag));
+          if (mine.length > 0) batches.push(mine);
+          return batch.records.at(-1)?.offset;
+        },
+      });
+      consumers.push(consumer);
+      await consumer.start();
+      // Joined and fetching: a first record comes through (after at most one wait).
+      await producer.sendMany([{ topic: own, records: [{ key: 'k', value: Buffer.from(`${tag}-warm`) }] }]);
+      await eventually(() => batches.length > 0);
+      batches.length = 0;
+      // Five sends of one small record, 100 ms apart (400 ms in all, well inside one 1,500 ms wait).
+      for (let i = 0; i < 5; i++) {
+        await producer.sendMany([{ topic: own, records: [{ key: 'k', value: Buffer.from(`${tag}-${i}`) }] }]);
+        await sleep(100);
+      }
+      await eventually(() => batches.flat().length >= 5);
+      await consumer.stop();
+      expect(batches.flat()).toEqual([0, 1, 2, 3, 4].map((i) => `${tag}-${i}`));
+      return batches.length;
+    };
+    // Waiting for 1 MiB: the broker holds the fetch for the whole wait, so the five come in one
+    // batch, or two if a wait ended between them.
+    expect(await run('waits', 1024 * 1024, 'w')).toBeLessThanOrEqual(2);
+    // Without: a record ends the wait at once, so each send is (nearly always) its own batch.
+    expect(await run('eager', undefined, 'e')).toBeGreaterThanOrEqual(4);
+    await producer.disconnect();
   });
 
   it('stops a consumer whose handler throws, and finds offsets by time', async () => {
