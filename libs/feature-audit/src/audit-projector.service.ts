@@ -11,8 +11,8 @@ export const AUDIT_PROJECTION = AUDIT_OFFSETS.projection;
 /**
  * What the audit projection's fetches wait for (up to KAFKA_FETCH_MAX_WAIT_MS, 1 s by default):
  * about 200 audit events. Every read adds one small event; answered at once, each fetch carried a
- * few and each paid a fetch round, a transaction and a group commit: 0.6 ms of CPU per read at
- * 500 reads/s in the projector process, against 0.2 ms waiting (bench/RESULTS.md, session 14).
+ * few and each paid a fetch round, a transaction and a group commit: about 0.6 ms of CPU per read
+ * at 500 reads/s in the projector process, 0.12-0.14 ms waiting (bench/RESULTS.md, session 14).
  * The audit log then trails the reads by up to the fetch wait; the reads themselves are durable on
  * the audit topic before they are answered, and a block is written through at once.
  */
