@@ -49,6 +49,15 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
   });
 
+  /** A new topic of this test's own, made through `through` (an adapter with the test's settings). */
+  async function ownTopic(through: KafkaPort, tag: string, partitions: number): Promise<string> {
+    const own = `${TEST_NAMESPACE}.kclient.${name}.${tag}.${randomUUID().slice(0, 8)}`;
+    const admin = await through.admin();
+    await admin.ensureTopics([{ topic: own, partitions, replicationFactor: 1 }]);
+    await admin.disconnect();
+    return own;
+  }
+
   function consume(groupId: string, handle: (batch: BatchContext) => Promise<string | undefined>, extra: Partial<Parameters<KafkaPort['consumer']>[0]> = {}) {
     const consumer = kafka.consumer({ groupId, topics: [topic], fromBeginning: true, commitToGroup: false, handleBatch: handle, ...extra });
     consumers.push(consumer);
@@ -182,10 +191,7 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
 
   it('fetches at most about fetchMaxBytes at a time: the same records in many small batches, each once', async () => {
     const small = create({ fetchMaxBytes: 4096 });
-    const own = `${TEST_NAMESPACE}.kclient.${name}.small.${randomUUID().slice(0, 8)}`;
-    const admin = await small.admin();
-    await admin.ensureTopics([{ topic: own, partitions: 2, replicationFactor: 1 }]);
-    await admin.disconnect();
+    const own = await ownTopic(small, 'small', 2);
     const producer = await small.producer();
     // 20 sends of 10 records of ~1 KB: record batches of ~5 KB per partition.
     for (let i = 0; i < 20; i++) {
@@ -215,10 +221,7 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
 
   it('a consumer with fetchMinBytes takes what arrived during the fetch wait in one batch; one without, each send as it comes', async () => {
     const waiting = create({ fetchMaxWaitMs: 1500 });
-    const own = `${TEST_NAMESPACE}.kclient.${name}.minbytes.${randomUUID().slice(0, 8)}`;
-    const admin = await waiting.admin();
-    await admin.ensureTopics([{ topic: own, partitions: 1, replicationFactor: 1 }]);
-    await admin.disconnect();
+    const own = await ownTopic(waiting, 'minbytes', 1);
     const producer = await waiting.producer();
     const run = async (group: string, fetchMinBytes: number | undefined, tag: string) => {
       const batches: string[][] = [];
@@ -253,8 +256,9 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     // Waiting for 1 MiB: the broker holds the fetch for the whole wait, so the five come in one
     // batch, or two if a wait ended between them.
     expect(await run('waits', 1024 * 1024, 'w')).toBeLessThanOrEqual(2);
-    // Without: a record ends the wait at once, so each send is (nearly always) its own batch.
-    expect(await run('eager', undefined, 'e')).toBeGreaterThanOrEqual(4);
+    // Without: a record ends the wait at once, so each send is its own batch (five; at least three
+    // leaves room for a slow fetch loop on a loaded machine, and still tells the two apart).
+    expect(await run('eager', undefined, 'e')).toBeGreaterThanOrEqual(3);
     await producer.disconnect();
   });
 
