@@ -4,10 +4,12 @@
 //
 // usage: npm run build && HLTEST_SUFFIX=me node bench/configurations.mjs \
 //          --config kafkajs KAFKA_CLIENT=kafkajs --config platformatic KAFKA_CLIENT=platformatic \
-//          [--rounds 3] [--messages 3000] [--concurrency 16] [--paced-seconds 20]
+//          [--rounds 3] [--messages 3000] [--warmup 3000] [--concurrency 16] [--paced-seconds 20]
 // Every `--config <name> [K=V ...] [--tree <dir>]` is one configuration; the first is the base of
 // the ratios. `--tree` runs another checkout's apps (a worktree of another commit, built, holding
 // bench/lib/side-by-side.mjs): a change measured beside the code before it.
+// --warmup: messages through the three apps before each run's measured part (0: none), so the
+// figures are of processes past their JIT warm-up and first lookups, as a hub running for days.
 // Prints one line per run and the medians; writes bench/out/configurations.json.
 import { sideBySide } from './lib/side-by-side.mjs';
 import { writeJson } from './lib/common.mjs';
@@ -43,8 +45,9 @@ const rounds = Number(opt('rounds', '3'));
 const result = await sideBySide(configurations, {
   rounds,
   messages: Number(opt('messages', '3000')),
+  warmup: Number(opt('warmup', '3000')),
   concurrency: Number(opt('concurrency', '16')),
   pacedSeconds: Number(opt('paced-seconds', '20')),
   tag: 'configurations',
 });
-writeJson('configurations.json', { date: new Date().toISOString(), rounds, configurations, ...result });
+writeJson('configurations.json', { date: new Date().toISOString(), rounds, warmup: Number(opt('warmup', '3000')), configurations, ...result });

@@ -7,8 +7,15 @@ import { BENCH_DB_URL, benchEnv, dist, peakRssMiB, percentile, processCpuSeconds
 
 const require = createRequire(import.meta.url);
 
-/** `env`: more environment for the three apps (e.g. a replication factor for a three-broker cluster). */
-export async function intakeToQueryable({ messages, concurrency, pacedMessages = [], pacedFractions = [0.5, 0.8], pacedSeconds = 20, basePort = 3310, timeoutMs = 600000, nodeArgs = [], env: extraEnv = {}, log = () => undefined }) {
+/**
+ * `env`: more environment for the three apps (e.g. a replication factor for a three-broker cluster).
+ * `warmup`: messages posted first and waited for until visible, outside every figure: without
+ * them the figures include each process's first minute (its JIT compiling the hot paths, first
+ * topic and schema lookups), which a hub running for days does not pay per message.
+ * `onMeasureStart(apps)` runs before the measured part begins and `onMeasureEnd(apps)` after it,
+ * while the apps still run (bench/round-trips.mjs counts the apps' round trips in between).
+ */
+export async function intakeToQueryable({ messages, warmup = [], concurrency, pacedMessages = [], pacedFractions = [0.5, 0.8], pacedSeconds = 20, basePort = 3310, timeoutMs = 600000, nodeArgs = [], env: extraEnv = {}, log = () => undefined, onMeasureStart = async () => undefined, onMeasureEnd = async () => undefined }) {
   await resetBenchState();
   const env = benchEnv(extraEnv);
   const apps = {};
@@ -71,6 +78,20 @@ export async function intakeToQueryable({ messages, concurrency, pacedMessages =
     }
   })();
 
+  if (warmup.length > 0) {
+    let w = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (w < warmup.length) await post(warmup[w++]);
+    }));
+    const warmDeadline = performance.now() + timeoutMs;
+    while (seen.size < accepted.size && performance.now() < warmDeadline) await sleep(100);
+    if (seen.size < accepted.size) throw new Error(`warm-up: ${accepted.size - seen.size} of ${accepted.size} messages not visible`);
+    log(`warm-up: ${warmup.length} messages posted and visible`);
+    accepted.clear();
+    seen.clear();
+    for (const k of Object.keys(outcomes)) delete outcomes[k];
+  }
+  await onMeasureStart(apps);
   // CPU of each app process (user + system, /proc) and of this load generator, over the measured part.
   const cpuBefore = Object.fromEntries(Object.entries(apps).map(([name, child]) => [name, processCpuSeconds(child.pid)]));
   const ownCpuBefore = process.cpuUsage();
@@ -134,6 +155,7 @@ export async function intakeToQueryable({ messages, concurrency, pacedMessages =
   cpuMsPerMessage.loadGenerator = (ownCpu.user + ownCpu.system) / 1000 / Math.max(1, accepted.size);
   clearInterval(rssTimer);
   for (const [name, child] of Object.entries(apps)) rss[name] = Math.max(rss[name], peakRssMiB(child.pid) || 0);
+  await onMeasureEnd(apps);
   await db.end();
   await Promise.all(Object.values(apps).map(stopApp));
 

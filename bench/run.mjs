@@ -28,7 +28,9 @@ log('kafka-producer-perf-test (acks=all, same record size)');
 const kafka = kafkaProducerPerf({ records: quick ? 2000 : 50000, recordSize: avgSize, topic: 'hlbench.producer-perf' });
 log('intake to queryable (intake, normalizer, projector as processes)');
 const pacedMessages = messageMix(quick ? 200 : Number(process.env.BENCH_PACED_MESSAGES ?? 20000), 8);
-const e2e = await intakeToQueryable({ messages, pacedMessages, pacedSeconds: quick ? 3 : 20, concurrency: quick ? 4 : 16, log });
+// Past the processes' first minute (JIT, first lookups) before measuring, as a hub running for days.
+const warmup = messageMix(quick ? 100 : Number(process.env.BENCH_WARMUP_MESSAGES ?? 3000), 9);
+const e2e = await intakeToQueryable({ messages, warmup, pacedMessages, pacedSeconds: quick ? 3 : 20, concurrency: quick ? 4 : 16, log });
 
 log('reads: FHIR searches under concurrent clients');
 const reads = await readLatency({ patients: quick ? 30 : 500, clients: quick ? 5 : 50, seconds: quick ? 3 : 20, log });

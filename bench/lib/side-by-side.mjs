@@ -17,6 +17,9 @@ if (process.argv[1] === CHILD) {
   const { intakeToQueryable } = await import('../intake-to-queryable.mjs');
   const result = await intakeToQueryable({
     messages: messageMix(messages),
+    // BENCH_WARMUP (set by sideBySide, or a configuration's own): messages of another seed through
+    // the pipeline before anything is measured.
+    warmup: messageMix(Number(process.env.BENCH_WARMUP ?? 0), 9),
     pacedMessages: messageMix(Math.ceil(messages / 2), 8),
     pacedFractions: [0.5],
     pacedSeconds,
@@ -27,11 +30,11 @@ if (process.argv[1] === CHILD) {
   process.exit(0);
 }
 
-function runOnce({ env, tree }, { messages, concurrency, pacedSeconds }) {
+function runOnce({ env, tree }, { messages, concurrency, pacedSeconds, warmup }) {
   // A configuration with a tree of its own (a worktree of another commit, built, with this file) runs that tree's apps.
   const script = tree ? join(tree, 'bench', 'lib', 'side-by-side.mjs') : CHILD;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, String(messages), String(concurrency), String(pacedSeconds)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, String(messages), String(concurrency), String(pacedSeconds)], { env: { ...process.env, BENCH_WARMUP: String(warmup), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`run with ${JSON.stringify(env)} exited ${code}`))));
@@ -59,15 +62,17 @@ const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
  * Runs every configuration once per round (the order rotates each round), prints each run and a
  * table of medians with each configuration's ratio to the first, and returns { machine, runs, medians }.
  * `configurations`: { name: { label, env, tree? } } (`tree`: another checkout, built, to run instead of this one).
+ * `warmup`: messages through the pipeline before each run's measured part (a configuration's own
+ * BENCH_WARMUP wins); a `tree` must hold this file for it to apply there too.
  */
-export async function sideBySide(configurations, { rounds = 3, messages = 3000, concurrency = 16, pacedSeconds = 20, tag = 'side-by-side' } = {}) {
+export async function sideBySide(configurations, { rounds = 3, messages = 3000, warmup = 3000, concurrency = 16, pacedSeconds = 20, tag = 'side-by-side' } = {}) {
   const names = Object.keys(configurations);
   const runs = [];
   for (let round = 1; round <= rounds; round++) {
     const shift = (round - 1) % names.length;
     for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
       process.stderr.write(`[${tag}] round ${round}: ${configurations[name].label}\n`);
-      const s = summary(await runOnce(configurations[name], { messages, concurrency, pacedSeconds }));
+      const s = summary(await runOnce(configurations[name], { messages, concurrency, pacedSeconds, warmup }));
       runs.push({ round, configuration: name, ...s });
       process.stderr.write(`[${tag}]   ${JSON.stringify(s)}\n`);
     }
