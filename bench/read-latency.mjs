@@ -14,7 +14,7 @@
 // beside the latencies: on a shared 2-core machine they are steadier than wall-clock figures.
 // Prints p50/p90/p99 per resource type and writes bench/out/read-latency.json.
 //
-//   npm run build && node bench/read-latency.mjs [--patients 500] [--clients 50] [--seconds 20] [--interval 100]
+//   npm run build && node bench/read-latency.mjs [--patients 500] [--clients 50] [--seconds 20] [--warmup-seconds 10] [--interval 100]
 //   node bench/read-latency.mjs --url http://127.0.0.1:3000 --key .stack/dev-issuer/key.json   (a running hub)
 //   node bench/read-latency.mjs --split   (intake, normalizer, projector and read-api as separate processes)
 //
@@ -34,7 +34,7 @@ const SENDER = { organisation: [{ name: 'Alvdal kommune', herId: '99387' }, { na
 const GP = { organisation: [{ name: 'Alvdal legekontor', herId: '56704' }] };
 const TYPES = ['EpisodeOfCare', 'Condition', 'Encounter'];
 
-export async function readLatency({ patients = 500, clients = 50, seconds = 20, intervalMs = 100, url, keyFile, port = 3420, profile = false, split = false, log = () => undefined }) {
+export async function readLatency({ patients = 500, clients = 50, seconds = 20, warmupSeconds = 10, intervalMs = 100, url, keyFile, port = 3420, profile = false, split = false, log = () => undefined }) {
   let hub;
   let env;
   /** With --split: the apps besides read-api, by name. */
@@ -162,12 +162,12 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
     const rssTimer = hub ? setInterval(() => (rssPeak = Math.max(rssPeak, peakRssMiB(hub.pid) || 0)), 500) : undefined;
 
     /** One timed phase: `next(c, i)` waits until client c's i-th search is due and returns when it was due. */
-    const phase = async (name, due) => {
-      log(`${name}: ${clients} clients for ${seconds} s`);
+    const phase = async (name, due, phaseSeconds = seconds) => {
+      log(`${name}: ${clients} clients for ${phaseSeconds} s`);
       const samples = Object.fromEntries(TYPES.map((t) => [t, []]));
       const errors = {};
       const started = performance.now();
-      const stopAt = started + seconds * 1000;
+      const stopAt = started + phaseSeconds * 1000;
       const before = cpu();
       await Promise.all(
         Array.from({ length: clients }, async (_, c) => {
@@ -204,6 +204,9 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
         hubCpuCores: (after.hub - before.hub) / 1000 / elapsed,
       };
     };
+    // Warm-up, not measured: the closed loop for `warmupSeconds`, so the measured phases see a read
+    // API past its JIT compiling the read path (bench/README.md, "Intake to queryable").
+    if (warmupSeconds > 0) await phase('warm-up (not measured)', async () => performance.now(), warmupSeconds);
     // Closed loop: the next search as soon as the last is answered (saturation).
     const closedLoop = await phase('closed loop', async () => performance.now());
     // Paced: client c's i-th search is due at start + c/clients·interval + i·interval.
@@ -220,6 +223,7 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
       messages: bodies.length,
       clients,
       seconds,
+      warmupSeconds,
       loadSeconds,
       // The closed-loop figures stay at the top level (byType, all, errors), as before.
       ...closedLoop,
@@ -241,6 +245,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       patients: { type: 'string', default: '500' },
       clients: { type: 'string', default: '50' },
       seconds: { type: 'string', default: '20' },
+      'warmup-seconds': { type: 'string', default: '10' },
       interval: { type: 'string', default: '100' },
       url: { type: 'string' },
       key: { type: 'string' },
@@ -252,6 +257,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     patients: Number(values.patients),
     clients: Number(values.clients),
     seconds: Number(values.seconds),
+    warmupSeconds: Number(values['warmup-seconds']),
     intervalMs: Number(values.interval),
     url: values.url,
     keyFile: values.key,

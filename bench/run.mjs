@@ -33,7 +33,7 @@ const warmup = messageMix(quick ? 100 : Number(process.env.BENCH_WARMUP_MESSAGES
 const e2e = await intakeToQueryable({ messages, warmup, pacedMessages, pacedSeconds: quick ? 3 : 20, concurrency: quick ? 4 : 16, log });
 
 log('reads: FHIR searches under concurrent clients');
-const reads = await readLatency({ patients: quick ? 30 : 500, clients: quick ? 5 : 50, seconds: quick ? 3 : 20, log });
+const reads = await readLatency({ patients: quick ? 30 : 500, clients: quick ? 5 : 50, seconds: quick ? 3 : 20, warmupSeconds: quick ? 1 : 10, log });
 log('rebuild of the read model from the event topics');
 const rebuildEvents = quick ? 2000 : Number(process.env.BENCH_REBUILD_EVENTS ?? 100000);
 execFileSync(process.execPath, [join(ROOT, 'bench', 'rebuild.mjs'), '--events', String(rebuildEvents)], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 3600000 });
