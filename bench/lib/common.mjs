@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: compiled libs, processes, percentiles, the bench namespace.
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +131,36 @@ export function processCpuSeconds(pid) {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU seconds so far of the stack's PostgreSQL (every postgres process, and the backends that
+ * have ended, through the postmaster's children's times) and of the Kafka broker(s) (java running
+ * kafka.Kafka), from /proc: what the apps' round trips cost on the other side, on the same cores.
+ */
+export function stackCpuSeconds() {
+  let postgresql = 0;
+  let kafka = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const own = (Number(fields[11]) + Number(fields[12])) / 100;
+      if (comm === 'postgres') {
+        postgresql += own;
+        // The postmaster (its parent is not postgres) also carries the CPU of backends it has reaped.
+        const parent = readFileSync(`/proc/${fields[1]}/stat`, 'utf8');
+        if (parent.slice(parent.indexOf('(') + 1, parent.lastIndexOf(')')) !== 'postgres') postgresql += (Number(fields[13]) + Number(fields[14])) / 100;
+      } else if (comm === 'java' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('kafka.Kafka')) {
+        kafka += own;
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { postgresql, kafka };
 }
 
 export function stopApp(child) {
