@@ -13,7 +13,7 @@ const { isMainThread } = require('node:worker_threads');
 
 const dir = process.env.ROUND_TRIP_COUNTS_DIR;
 if (isMainThread && dir) {
-  const { writeFileSync } = require('node:fs');
+  const { renameSync, writeFileSync } = require('node:fs');
   const { join } = require('node:path');
   const Module = require('node:module');
   const app = /dist\/apps\/([^/]+)\//.exec(process.argv[1] ?? '')?.[1] ?? `pid-${process.pid}`;
@@ -55,5 +55,9 @@ if (isMainThread && dir) {
   };
 
   const file = join(dir, `${app}.json`);
-  setInterval(() => writeFileSync(file, JSON.stringify({ app, pid: process.pid, counts })), 200).unref();
+  // Written aside and renamed, so the bench never reads half a file.
+  setInterval(() => {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ app, pid: process.pid, counts }));
+    renameSync(`${file}.tmp`, file);
+  }, 200).unref();
 }
