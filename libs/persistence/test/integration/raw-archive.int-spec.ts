@@ -85,11 +85,30 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
     expect(await archive.count(KNR)).toBe(2 + batch.length);
   });
 
-  it('writes nothing of a batch whose offsets are refused (one transaction)', async () => {
+  it('moves the offset of a batch with nothing to archive (every record undecodable)', async () => {
+    const before = await archive.count(KNR);
+    await archive.store([], { topic, partition: 0, nextOffset: '5', topicId: 'id-a' });
+    expect(await archive.count(KNR)).toBe(before);
+    expect((await selectStoredOffsets(dataSource, RAW_ARCHIVE_OFFSETS, [topic])).find((o) => o.partition === 0)).toEqual({ topic, partition: 0, offset: '5', topicId: 'id-a' });
+  });
+
+  it('writes nothing of a batch whose offsets are refused, whether it fits one statement or several', async () => {
     const before = await archive.count(KNR);
     // Offsets of another topic id than the one the archive restarted on are refused (restore, #15).
     await archive.restartFrom(topic, 'id-b', [0, 1]);
     await expect(archive.store([message('late-1', 900), message('late-2', 901)], { topic, partition: 0, nextOffset: '902', topicId: 'id-a' })).rejects.toThrow(StoredOffsetsMovedException);
+    const large = Array.from({ length: ARCHIVE_ROWS_PER_STATEMENT + 1 }, (_, i) => message(`late-big-${i}`, 1000 + i));
+    await expect(archive.store(large, { topic, partition: 1, nextOffset: String(1000 + large.length), topicId: 'id-a' })).rejects.toThrow(StoredOffsetsMovedException);
     expect(await archive.count(KNR)).toBe(before);
+    // The stored offsets are still those of the restart, on the new topic id.
+    expect(await selectStoredOffsets(dataSource, RAW_ARCHIVE_OFFSETS, [topic])).toEqual(
+      expect.arrayContaining([
+        { topic, partition: 0, offset: '0', topicId: 'id-b' },
+        { topic, partition: 1, offset: '0', topicId: 'id-b' },
+      ]),
+    );
+    // On the new topic id the same small batch is archived with its offset.
+    await archive.store([message('late-1', 900)], { topic, partition: 0, nextOffset: '901', topicId: 'id-b' });
+    expect(await archive.count(KNR)).toBe(before + 1);
   });
 });
