@@ -27,6 +27,6 @@ const result = await sideBySide(
     one: { label: '1 broker, RF 1', env: { KAFKA_BROKERS: clusters.one, KAFKA_REPLICATION_FACTOR: '1' } },
     three: { label: '3 brokers, RF 3, min ISR 2', env: { KAFKA_BROKERS: clusters.three, KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' } },
   },
-  { rounds, messages: Number(opt('messages', '3000')), concurrency: Number(opt('concurrency', '16')), pacedSeconds: Number(opt('paced-seconds', '20')), tag: 'brokers' },
+  { rounds, messages: Number(opt('messages', '3000')), warmup: Number(opt('warmup', '3000')), concurrency: Number(opt('concurrency', '16')), pacedSeconds: Number(opt('paced-seconds', '20')), tag: 'brokers' },
 );
 writeJson('brokers.json', { date: new Date().toISOString(), clusters, rounds, ...result });
