@@ -9,7 +9,8 @@ import { activeSchema, kommune, orientering, sql, testPatient } from './ops-supp
 
 /**
  * Observability and graceful shutdown (issue #6) on compiled app processes (`npm run build`):
- * every app answers /health/live, /health/ready and /metrics; SIGTERM during a steady gateway
+ * every app answers /health/live, /health/ready and /metrics and names its PostgreSQL connections;
+ * SIGTERM during a steady gateway
  * load lets in-flight requests finish (every message the hub logged as accepted was answered
  * 202), and after a restart every accepted message is in the read model exactly once; one
  * correlation id (the MsgId) follows a message through intake, normalizer and projector logs.
@@ -56,6 +57,9 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     }, 30000);
     // Intake provisions the kommune topics, so its readiness also says whether every kommune has them (#15).
     expect(Object.keys(ready.checks).sort()).toEqual(['kafka', 'postgres', 'schemaRegistry', ...(app === 'intake' ? ['topics'] : [])]);
+    // Its PostgreSQL connections carry the app's name, so pg_stat_activity tells whose they are.
+    const named = await sql<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [`hendelseslager-${app}`]);
+    expect(named[0].n).toBeGreaterThan(0);
     const metrics = await (await fetch(`${base}/metrics`, scrape)).text();
     expect(metrics).toContain('hendelseslager_consumer_lag_records');
     expect(metrics).toContain('hendelseslager_read_duration_seconds');

@@ -7,7 +7,7 @@ import { loadHubConfig } from '@hub/config';
 import { configureLogging, HubLogger, NestLoggerAdapter } from '@hub/observability';
 import { HttpErrorFilter } from './http-error.filter';
 import { drainConnections } from './http-drain.service';
-import { BOOT_CONFIG } from './platform.tokens';
+import { BOOT_APP_NAME, BOOT_CONFIG } from './platform.tokens';
 
 /** The root bootstrapHttpApp starts: the app's module beside the boot configuration. */
 @Module({})
@@ -25,7 +25,11 @@ export async function bootstrapHttpApp(module: Type<unknown>, options: { port?: 
   configureLogging({ level: config.log.level, json: config.log.json });
   const log = new HubLogger(options.name);
   // The configuration parsed above is the process's one: handed to PlatformModule, not parsed again.
-  const root: DynamicModule = { module: HttpAppRoot, imports: [{ module: BootConfigModule, global: true, providers: [{ provide: BOOT_CONFIG, useValue: config }], exports: [BOOT_CONFIG] }, module] };
+  const boot = [
+    { provide: BOOT_CONFIG, useValue: config },
+    { provide: BOOT_APP_NAME, useValue: options.name },
+  ];
+  const root: DynamicModule = { module: HttpAppRoot, imports: [{ module: BootConfigModule, global: true, providers: boot, exports: [BOOT_CONFIG, BOOT_APP_NAME] }, module] };
   const app = await NestFactory.create(root, { logger: new NestLoggerAdapter(), bodyParser: false });
   configureHttpApp(app);
   const port = options.port ?? config.port;

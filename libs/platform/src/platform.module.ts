@@ -7,7 +7,7 @@ import { KafkajsAdapter, KafkaPort, PlatformaticAdapter } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
 import { AuditLogRepository, createDataSource, DpopReplayRepository, FhirSubscriptionRepository, IntakeReceiptRepository, ProjectionStateRepository, RateLimitBucketRepository, RawArchiveRepository, ReadModelQueryRepository, WebSessionRepository } from '@hub/persistence';
 import { HealthController } from './health.controller';
-import { BOOT_CONFIG, HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
+import { BOOT_APP_NAME, BOOT_CONFIG, HUB_CONFIG, KAFKA_PORT } from './platform.tokens';
 import { ReadinessService } from './readiness.service';
 import { ProvisioningStatus } from './provisioning-status';
 import { SharedProducer } from './shared-producer.service';
@@ -67,9 +67,11 @@ const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadMo
     { provide: AvroCodec, inject: [HUB_CONFIG, TopicNames], useFactory: (config: HubConfig, topics: TopicNames) => new AvroCodec(config.schemaRegistry.url, topics) },
     {
       provide: DataSource,
-      inject: [HUB_CONFIG],
-      useFactory: async (config: HubConfig) => {
-        const dataSource = createDataSource(config.database.url, { poolSize: 20 });
+      inject: [HUB_CONFIG, { token: BOOT_APP_NAME, optional: true }],
+      useFactory: async (config: HubConfig, appName?: string) => {
+        // Named per app (hendelseslager-intake, -projector, ...): pg_stat_activity and the server's
+        // logs then say which app holds a connection and sends its statements.
+        const dataSource = createDataSource(config.database.url, { poolSize: 20, applicationName: appName ? `hendelseslager-${appName}` : undefined });
         // Start even when PostgreSQL is down; readiness reports it and requests answer 503.
         await dataSource.initialize().catch(() => undefined);
         return dataSource;
