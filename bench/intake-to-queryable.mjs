@@ -8,6 +8,20 @@ import { BENCH_DB_URL, benchEnv, dist, peakRssMiB, percentile, processCpuSeconds
 const require = createRequire(import.meta.url);
 
 /**
+ * CPU seconds so far of each PostgreSQL backend serving the hub's apps, by app: the apps name
+ * their connections `hendelseslager-<app>` (pg_stat_activity), and /proc has each backend's CPU.
+ */
+async function postgresCpuByBackend(db) {
+  const rows = (await db.query(`SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE 'hendelseslager-%'`)).rows;
+  const out = new Map();
+  for (const r of rows) {
+    const seconds = processCpuSeconds(r.pid);
+    if (Number.isFinite(seconds)) out.set(r.pid, { app: r.application_name.slice('hendelseslager-'.length), seconds });
+  }
+  return out;
+}
+
+/**
  * `env`: more environment for the three apps (e.g. a replication factor for a three-broker cluster).
  * `warmup`: messages posted first and waited for until visible, outside every figure: without
  * them the figures include each process's first minute (its JIT compiling the hot paths, first
@@ -100,6 +114,7 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
   const cpuBefore = Object.fromEntries(Object.entries(apps).map(([name, child]) => [name, processCpuSeconds(child.pid)]));
   const ownCpuBefore = process.cpuUsage();
   const stackCpuBefore = stackCpuSeconds();
+  const backendsBefore = await postgresCpuByBackend(db);
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -162,6 +177,13 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
   const stackCpu = stackCpuSeconds();
   cpuMsPerMessage.postgresql = ((stackCpu.postgresql - stackCpuBefore.postgresql) * 1000) / Math.max(1, accepted.size);
   cpuMsPerMessage.kafkaBroker = ((stackCpu.kafka - stackCpuBefore.kafka) * 1000) / Math.max(1, accepted.size);
+  // PostgreSQL's share by app, from the backends alive at the end (those that closed meanwhile, an
+  // idle pool connection after 10 s, are only in the total above).
+  const postgresqlByApp = {};
+  for (const [pid, b] of await postgresCpuByBackend(db)) {
+    const ms = ((b.seconds - (backendsBefore.get(pid)?.seconds ?? 0)) * 1000) / Math.max(1, accepted.size);
+    postgresqlByApp[b.app] = (postgresqlByApp[b.app] ?? 0) + ms;
+  }
   clearInterval(rssTimer);
   for (const [name, child] of Object.entries(apps)) rss[name] = Math.max(rss[name], peakRssMiB(child.pid) || 0);
   await onMeasureEnd(apps);
@@ -194,6 +216,8 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
     latencyP99Ms: percentile(latencies, 99),
     peakRssMiB: rss,
     cpuMsPerMessage,
+    /** PostgreSQL's CPU ms per message by the app whose connections asked (see postgresCpuByBackend). */
+    postgresqlByApp,
     paced,
     series,
   };

@@ -53,6 +53,7 @@ const summary = (r) => ({
   pacedPerSecond: r.paced[0]?.offeredPerSecond,
   pacedP99Ms: r.paced[0]?.latencyP99Ms,
   cpuMsPerMessage: r.cpuMsPerMessage,
+  postgresqlByApp: r.postgresqlByApp,
   peakRssMiB: r.peakRssMiB,
   lost: r.lost,
 });
@@ -84,16 +85,17 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
     for (const app of APPS) m[`cpu_${app}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[app])));
     m.cpu = median(mine.map((r) => APPS.reduce((a, app) => a + (Number(r.cpuMsPerMessage?.[app]) || 0), 0)));
     for (const part of ['postgresql', 'kafkaBroker']) m[`cpu_${part}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[part])));
+    m.postgresqlByApp = Object.fromEntries(APPS.map((app) => [app, median(mine.map((r) => Number(r.postgresqlByApp?.[app] ?? 0)))]));
     m.rss = Object.fromEntries(APPS.map((app) => [app, Math.max(...mine.map((r) => Number(r.peakRssMiB?.[app]) || 0))]));
     m.lost = mine.reduce((a, r) => a + r.lost, 0);
     medians[name] = m;
   }
-  console.log('| Configuration | Runs | Accepted msg/s | Intake → queryable msg/s | p50 / p99 ms (saturated) | Paced msg/s, p99 ms | CPU ms per message: intake + normalizer + projector | PostgreSQL / Kafka broker CPU ms per message | Peak RSS MiB | Lost |');
+  console.log('| Configuration | Runs | Accepted msg/s | Intake → queryable msg/s | p50 / p99 ms (saturated) | Paced msg/s, p99 ms | CPU ms per message: intake + normalizer + projector | PostgreSQL (by app) / Kafka broker CPU ms per message | Peak RSS MiB | Lost |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const name of names) {
     const m = medians[name];
     const cpu = `${APPS.map((app) => fmt(m[`cpu_${app}`], 2)).join(' + ')} = ${fmt(m.cpu, 2)}`;
-    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${fmt(m.cpu_postgresql, 2)} / ${fmt(m.cpu_kafkaBroker, 2)} | ${APPS.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
+    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${fmt(m.cpu_postgresql, 2)} (${APPS.map((app) => `${app} ${fmt(m.postgresqlByApp[app], 2)}`).join(', ')}) / ${fmt(m.cpu_kafkaBroker, 2)} | ${APPS.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
   }
   const [base, ...others] = names;
   for (const name of others) {
