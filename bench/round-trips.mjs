@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { BENCH, ROOT, dist, messageMix, processCpuSeconds, sleep, writeJson } from './lib/common.mjs';
+import { BENCH, ROOT, dist, messageMix, processCpuSeconds, procStat, sleep, writeJson } from './lib/common.mjs';
 import { intakeToQueryable } from './intake-to-queryable.mjs';
 
 const require = createRequire(import.meta.url);
@@ -147,9 +147,8 @@ const countsAfter = {};
 /** CPU seconds of a process's main thread (its JavaScript) and of its other threads (V8's GC and compiler, libuv's pool, worker threads). */
 const threadCpu = (pid) => {
   const ticks = (tid) => {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const { user, system } = procStat(`/proc/${pid}/task/${tid}/stat`);
+    return user + system;
   };
   let other = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {

@@ -116,11 +116,27 @@ export async function startApp(app, env, port, nodeArgs = []) {
   throw new Error(`${app} did not start`);
 }
 
-/** User and system CPU seconds of one process so far (/proc/<pid>/stat, USER_HZ = 100). */
-export function processCpuTimes(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * One /proc/.../stat file (a process's, or a thread's under /proc/<pid>/task): its command name,
+ * parent pid, and user and system CPU seconds, its own and its reaped children's (USER_HZ = 100).
+ */
+export function procStat(path) {
+  const stat = readFileSync(path, 'utf8');
+  // The command name may hold spaces and parentheses: the fields start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // utime, stime (fields 14, 15)
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    ppid: Number(fields[1]),
+    user: Number(fields[11]) / 100, // utime (field 14)
+    system: Number(fields[12]) / 100, // stime (field 15)
+    children: (Number(fields[13]) + Number(fields[14])) / 100, // cutime + cstime (fields 16, 17)
+  };
+}
+
+/** User and system CPU seconds of one process so far. */
+export function processCpuTimes(pid) {
+  const { user, system } = procStat(`/proc/${pid}/stat`);
+  return { user, system };
 }
 
 /** User + system CPU seconds of one process so far, NaN once it is gone. */
@@ -144,17 +160,13 @@ export function stackCpuSeconds() {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const own = (Number(fields[11]) + Number(fields[12])) / 100;
-      if (comm === 'postgres') {
-        postgresql += own;
+      const stat = procStat(`/proc/${entry}/stat`);
+      if (stat.comm === 'postgres') {
+        postgresql += stat.user + stat.system;
         // The postmaster (its parent is not postgres) also carries the CPU of backends it has reaped.
-        const parent = readFileSync(`/proc/${fields[1]}/stat`, 'utf8');
-        if (parent.slice(parent.indexOf('(') + 1, parent.lastIndexOf(')')) !== 'postgres') postgresql += (Number(fields[13]) + Number(fields[14])) / 100;
-      } else if (comm === 'java' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('kafka.Kafka')) {
-        kafka += own;
+        if (procStat(`/proc/${stat.ppid}/stat`).comm !== 'postgres') postgresql += stat.children;
+      } else if (stat.comm === 'java' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('kafka.Kafka')) {
+        kafka += stat.user + stat.system;
       }
     } catch {
       // the process ended meanwhile

@@ -10,10 +10,10 @@ import { activeSchema, kommune, orientering, sql, testPatient } from './ops-supp
 /**
  * Observability and graceful shutdown (issue #6) on compiled app processes (`npm run build`):
  * every app answers /health/live, /health/ready and /metrics and names its PostgreSQL connections;
- * SIGTERM during a steady gateway
- * load lets in-flight requests finish (every message the hub logged as accepted was answered
- * 202), and after a restart every accepted message is in the read model exactly once; one
- * correlation id (the MsgId) follows a message through intake, normalizer and projector logs.
+ * SIGTERM during a steady gateway load lets in-flight requests finish (every message the hub
+ * logged as accepted was answered 202), and after a restart every accepted message is in the read
+ * model exactly once; one correlation id (the MsgId) follows a message through intake, normalizer
+ * and projector logs.
  */
 describe('ops: health per app, graceful shutdown under load, correlation ids', () => {
   const k = kommune('9941', 'Stoppvik', 8841001);
