@@ -38,6 +38,17 @@ export async function postMessage(hub: HubHarness | string, token: string, body:
   return { status: response.status, body: await response.text(), headers: response.headers };
 }
 
+/**
+ * Fails with what the hub said when intake did not accept a message: the status, the answer (a
+ * problem document or an AppRec, test data only) and the hub's last warnings and errors, so a
+ * refusal seen once in CI can be read from its log.
+ */
+export function expectAccepted(hub: HubHarness, posted: Posted): void {
+  if (posted.status === 200 || posted.status === 202) return;
+  const warnings = hub.logs.filter((line) => /"level":"(warn|error|fatal)"/.test(line)).slice(-5);
+  throw new Error([`intake answered ${posted.status}: ${posted.body.slice(0, 600)}`, `WWW-Authenticate: ${posted.headers.get('www-authenticate') ?? '-'}`, ...warnings].join('\n'));
+}
+
 export interface AppRecSummary {
   version: '1.0' | '1.1' | undefined;
   /** 8258: 1 OK, 2 Avvist. */

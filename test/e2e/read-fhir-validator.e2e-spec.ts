@@ -5,7 +5,7 @@ import { isValidDnr, isValidFnr } from '@hub/messages';
 import { buildMessage, dnr, fnr } from '@hub/testing';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { errorsOf, OfficialFhirValidator, STRUCTURE_DEFINITIONS_DIR, ValidatorIssue } from '../support/official-fhir-validator';
-import { ALL_DEMO_KOMMUNER, demoKommuner, postMessage, readOverview } from './intake-support';
+import { ALL_DEMO_KOMMUNER, demoKommuner, expectAccepted, postMessage, readOverview } from './intake-support';
 
 type Json = Record<string, any>;
 
@@ -82,7 +82,7 @@ describe('Official FHIR validator: hand-built N, M and C messages', () => {
   const post = async (body: Buffer) => {
     const gateway = await hub.token({ client: 'gateway-valideringsvik', scopes: ['messages:write'], kommuner: [kommune.kommunenummer] });
     const posted = await postMessage(hub, gateway, body);
-    expect([200, 202]).toContain(posted.status);
+    expectAccepted(hub, posted);
   };
   const get = async (path: string, headers: Record<string, string> = {}) => {
     const response = await fetch(`${hub.baseUrl}/fhir/${kommune.kommunenummer}/${path}`, { headers: { Authorization: `Bearer ${reader}`, 'X-Purpose-Of-Use': 'TREAT', Accept: FHIR_JSON, ...headers } });
