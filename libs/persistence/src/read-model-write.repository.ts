@@ -87,12 +87,16 @@ export class ReadModelWriteRepository implements ReadModelTx {
     if (msgIds.size + docKeys.size + parents.size > 0) {
       // The named versions, every version of the documents the named ones belong to or the
       // events may start, and the versions parked waiting for one of the events: one round trip.
+      // The document keys are one array, so the lookup is an index condition on (kommunenummer,
+      // doc_key): written as `doc_key = ANY($3) OR doc_key IN (SELECT ...)`, PostgreSQL read
+      // every version of the kommune and filtered them (EXPLAIN ANALYZE, with and without
+      // statistics), so each batch cost grew with the kommune's history.
       const rows: VersionRow[] = await this.manager.query(
         `WITH named AS (SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND msg_id = ANY($2))
          SELECT ${VERSION_COLUMNS} FROM named
          UNION ALL
          SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions
-          WHERE kommunenummer = $1 AND (doc_key = ANY($3) OR doc_key IN (SELECT doc_key FROM named WHERE doc_key IS NOT NULL))
+          WHERE kommunenummer = $1 AND doc_key = ANY($3::text[] || ARRAY(SELECT doc_key FROM named WHERE doc_key IS NOT NULL))
          UNION ALL
          SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND ref_to_parent = ANY($4) AND doc_key IS NULL`,
         [knr, [...msgIds], [...docKeys], [...parents]],
