@@ -86,19 +86,13 @@ export class ReadModelWriteRepository implements ReadModelTx {
     for (const v of cache.values()) if (v?.docKey && !this.loadedDocs.has(`${knr}|${v.docKey}`)) docKeys.add(v.docKey);
     if (msgIds.size + docKeys.size + parents.size > 0) {
       // The named versions, every version of the documents the named ones belong to or the
-      // events may start, and the versions parked waiting for one of the events: one round trip.
-      // The document keys are one array, so the lookup is an index condition on (kommunenummer,
-      // doc_key): written as `doc_key = ANY($3) OR doc_key IN (SELECT ...)`, PostgreSQL read
-      // every version of the kommune and filtered them (EXPLAIN ANALYZE, with and without
-      // statistics), so each batch cost grew with the kommune's history.
+      // events may start, and the versions parked waiting for one of the events: one round trip,
+      // each part probing the index key by key (`byKeys`).
       const rows: VersionRow[] = await this.manager.query(
-        `WITH named AS (SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND msg_id = ANY($2))
+        `WITH named AS (${this.byKeys('msg_id', '$2::text[]')})
          SELECT ${VERSION_COLUMNS} FROM named
-         UNION ALL
-         SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions
-          WHERE kommunenummer = $1 AND doc_key = ANY($3::text[] || ARRAY(SELECT doc_key FROM named WHERE doc_key IS NOT NULL))
-         UNION ALL
-         SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND ref_to_parent = ANY($4) AND doc_key IS NULL`,
+         UNION ALL ${this.byKeys('doc_key', '$3::text[] || ARRAY(SELECT doc_key FROM named WHERE doc_key IS NOT NULL)')}
+         UNION ALL ${this.byKeys('ref_to_parent', '$4::text[]', { parkedOnly: true })}`,
         [knr, [...msgIds], [...docKeys], [...parents]],
       );
       this.remember(knr, rows);
@@ -125,7 +119,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   async getVersion(knr: string, msgId: string): Promise<StoredVersion | undefined> {
     const cache = this.cache(knr);
     if (!cache.has(msgId)) {
-      await this.loadVersions(knr, 'msg_id = ANY($2)', [msgId]);
+      await this.loadVersions(knr, 'msg_id', [msgId]);
       if (!cache.has(msgId)) cache.set(msgId, null);
     }
     return cache.get(msgId) ?? undefined;
@@ -134,7 +128,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   async pendingChildren(knr: string, parentMsgId: string): Promise<StoredVersion[]> {
     const key = `${knr}|${parentMsgId}`;
     if (!this.loadedParents.has(key)) {
-      await this.loadVersions(knr, 'ref_to_parent = ANY($2) AND doc_key IS NULL', [parentMsgId]);
+      await this.loadVersions(knr, 'ref_to_parent', [parentMsgId], { parkedOnly: true });
       this.loadedParents.add(key);
     }
     return this.members(knr, this.byParent.get(key)).filter((v) => v.docKey === null);
@@ -150,7 +144,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   async versionsOfDocument(knr: string, docKey: string): Promise<StoredVersion[]> {
     const key = `${knr}|${docKey}`;
     if (!this.loadedDocs.has(key)) {
-      await this.loadVersions(knr, 'doc_key = ANY($2)', [docKey]);
+      await this.loadVersions(knr, 'doc_key', [docKey]);
       this.loadedDocs.add(key);
     }
     return this.members(knr, this.byDoc.get(key)).filter((v) => v.docKey === docKey);
@@ -252,10 +246,26 @@ export class ReadModelWriteRepository implements ReadModelTx {
   }
 
   /** Loads stored versions into the overlay; entries already there (maybe changed) are kept. */
-  private async loadVersions(knr: string, where: string, keys: string[]): Promise<void> {
+  private async loadVersions(knr: string, column: KeyColumn, keys: string[], options: { parkedOnly?: boolean } = {}): Promise<void> {
     if (keys.length === 0) return;
-    const rows: VersionRow[] = await this.manager.query(`SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions WHERE kommunenummer = $1 AND ${where}`, [knr, keys]);
+    const rows: VersionRow[] = await this.manager.query(this.byKeys(column, '$2::text[]', options), [knr, keys]);
     this.remember(knr, rows);
+  }
+
+  /**
+   * The kommune's ($1) versions whose `column` is one of `keys` (an SQL text[] expression), or
+   * only those still parked (no document yet): one index probe per distinct key (LATERAL, with
+   * OFFSET 0 so the planner keeps it a probe), so a batch costs the same however long the
+   * kommune's history. Written as `column = ANY(keys)`, and for document keys as
+   * `doc_key = ANY(...) OR doc_key IN (SELECT ...)`, PostgreSQL read every version (or every
+   * parked version) of the kommune and filtered them, when it lacked statistics (a new
+   * generation has none until autovacuum runs) and for the OR form even with them (EXPLAIN
+   * ANALYZE); changes whose original never reached the hub stay parked for good.
+   */
+  private byKeys(column: KeyColumn, keys: string, options: { parkedOnly?: boolean } = {}): string {
+    return `SELECT ${VERSION_COLUMNS} FROM (SELECT DISTINCT unnest(${keys})) AS k(key) CROSS JOIN LATERAL (
+      SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions
+       WHERE kommunenummer = $1 AND ${column} = k.key${options.parkedOnly ? ' AND doc_key IS NULL' : ''} OFFSET 0) AS v`;
   }
 
   private remember(knr: string, rows: VersionRow[]): void {
@@ -439,6 +449,9 @@ function index(map: Map<string, Set<string>>, key: string, msgId: string): void 
   if (!set) map.set(key, (set = new Set()));
   set.add(msgId);
 }
+
+/** The indexed columns a version is looked up by. */
+type KeyColumn = 'msg_id' | 'doc_key' | 'ref_to_parent';
 
 const VERSION_COLUMNS =
   'msg_id, event_type, msg_type, status, ref_to_parent, doc_key, chain_depth, patient, gen_date, sender_name, sender_her_ids, facts';
