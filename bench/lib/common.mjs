@@ -25,8 +25,10 @@ export const BENCH = {
   database: process.env.BENCH_DATABASE ?? (SUFFIX ? `hendelseslager_bench_${SUFFIX}` : 'hendelseslager_bench'),
   brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   registry: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+  // Another PostgreSQL server for the bench database (bench/pg-statements.mjs starts its own).
+  postgres: process.env.BENCH_PG_HOSTPORT ?? '127.0.0.1:5432',
 };
-export const BENCH_DB_URL = `postgres://postgres@127.0.0.1:5432/${BENCH.database}`;
+export const BENCH_DB_URL = `postgres://postgres@${BENCH.postgres}/${BENCH.database}`;
 
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -52,7 +54,7 @@ export function peakRssMiB(pid) {
 /** A fresh bench database with the real migrations, and no topics or groups of the bench namespace. */
 export async function resetBenchState() {
   const { Client } = require('pg');
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const admin = new Client({ connectionString: `postgres://postgres@${BENCH.postgres}/postgres` });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${BENCH.database} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${BENCH.database}`);
