@@ -15,6 +15,7 @@ import { SubscriptionDelivery1764351000000 } from './migrations/1764351000000-Su
 import { WebSessionProviderSession1764351300000 } from './migrations/1764351300000-WebSessionProviderSession';
 import { AuditLogOutcomeIndex1764351310000 } from './migrations/1764351310000-AuditLogOutcomeIndex';
 import { FactViews1764360000000 } from './migrations/1764360000000-FactViews';
+import { RawArchiveLz41764370000000 } from './migrations/1764370000000-RawArchiveLz4';
 
 /**
  * The hub's one PostgreSQL DataSource. Migrations never run when an app boots
@@ -24,7 +25,7 @@ export const MIGRATIONS = [
   InitialSchema1763900000000, RawMessageArchive1763900400000, OpsState1764000000000, AuditLog1764100000000, PatientNamesGenDate1764200000000,
   ReceiptMessageKey1764300000000, WebSessions1764310000000, DpopProofReplay1764320000000, AuditRefusalReason1764320100000,
   RateLimitBuckets1764330000000, FhirSubscriptions1764340000000, OffsetTopicIds1764350000000, SubscriptionDelivery1764351000000,
-  WebSessionProviderSession1764351300000, AuditLogOutcomeIndex1764351310000, FactViews1764360000000,
+  WebSessionProviderSession1764351300000, AuditLogOutcomeIndex1764351310000, FactViews1764360000000, RawArchiveLz41764370000000,
 ];
 
 export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {

@@ -85,6 +85,20 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
     expect(await archive.count(KNR)).toBe(2 + batch.length);
   });
 
+  it('compresses a message large enough to compress with lz4 where the server has it, and gives its bytes back', async () => {
+    // Was this server built with lz4 (PostgreSQL's own build record)? Then the migration set it.
+    const lz4 = (await dataSource.query(`SELECT 1 FROM pg_catalog.pg_config() WHERE name = 'CONFIGURE' AND setting LIKE '%with-lz4%'`)).length > 0;
+    // A message as intake stores them: several KiB of XML, which PostgreSQL compresses on insert.
+    const xml = `<MsgHead>${Array.from({ length: 120 }, (_, i) => `<Line n="${i}">Hjemmesykepleie morgen og kveld, ${i % 7} timer</Line>`).join('')}</MsgHead>`;
+    const large = message('lz4-1', 500, xml);
+    expect(large.payload.length).toBeGreaterThan(4096);
+    await archive.store([large], { topic, partition: 0, nextOffset: '501', topicId: 'id-a' });
+
+    const [row] = await dataSource.query('SELECT pg_column_compression(payload) AS method FROM raw_message_archive WHERE kommunenummer = $1 AND msg_id = $2', [KNR, 'lz4-1']);
+    expect(row.method).toBe(lz4 ? 'lz4' : 'pglz');
+    expect((await stored()).find((r) => r.msgId === 'lz4-1')).toEqual(large);
+  });
+
   it('moves the offset of a batch with nothing to archive (every record undecodable)', async () => {
     const before = await archive.count(KNR);
     await archive.store([], { topic, partition: 0, nextOffset: '5', topicId: 'id-a' });
