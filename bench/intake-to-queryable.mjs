@@ -76,7 +76,8 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
 
   // Poll the read model for every accepted message until it is visible (through every phase).
   const { Client } = require('pg');
-  const db = new Client({ connectionString: BENCH_DB_URL });
+  // Named like the apps' pools, so its share of PostgreSQL's CPU is reported apart (the benchmark's, not the hub's).
+  const db = new Client({ connectionString: BENCH_DB_URL, application_name: 'hendelseslager-bench-poller' });
   await db.connect();
   const schema = (await db.query(`SELECT active_schema FROM projection_generations WHERE projection = 'readmodel'`)).rows[0].active_schema;
   let polling = true;

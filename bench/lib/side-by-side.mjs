@@ -45,6 +45,8 @@ function runOnce({ env, tree }, { messages, concurrency, pacedSeconds, warmup })
 const median = (values) => percentile(values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b), 50);
 
 const APPS = ['intake', 'normalizer', 'projector'];
+/** PostgreSQL's CPU is also reported for the benchmark's own read-model poller (bench-poller): the benchmark's cost, not the hub's. */
+const POSTGRESQL_CLIENTS = [...APPS, 'bench-poller'];
 const summary = (r) => ({
   acceptRate: r.acceptRate,
   endToEndRate: r.endToEndRate,
@@ -85,7 +87,7 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
     for (const app of APPS) m[`cpu_${app}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[app])));
     m.cpu = median(mine.map((r) => APPS.reduce((a, app) => a + (Number(r.cpuMsPerMessage?.[app]) || 0), 0)));
     for (const part of ['postgresql', 'kafkaBroker']) m[`cpu_${part}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[part])));
-    m.postgresqlByApp = Object.fromEntries(APPS.map((app) => [app, median(mine.map((r) => Number(r.postgresqlByApp?.[app] ?? 0)))]));
+    m.postgresqlByApp = Object.fromEntries(POSTGRESQL_CLIENTS.map((app) => [app, median(mine.map((r) => Number(r.postgresqlByApp?.[app] ?? 0)))]));
     m.rss = Object.fromEntries(APPS.map((app) => [app, Math.max(...mine.map((r) => Number(r.peakRssMiB?.[app]) || 0))]));
     m.lost = mine.reduce((a, r) => a + r.lost, 0);
     medians[name] = m;
@@ -95,7 +97,7 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
   for (const name of names) {
     const m = medians[name];
     const cpu = `${APPS.map((app) => fmt(m[`cpu_${app}`], 2)).join(' + ')} = ${fmt(m.cpu, 2)}`;
-    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${fmt(m.cpu_postgresql, 2)} (${APPS.map((app) => `${app} ${fmt(m.postgresqlByApp[app], 2)}`).join(', ')}) / ${fmt(m.cpu_kafkaBroker, 2)} | ${APPS.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
+    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${fmt(m.cpu_postgresql, 2)} (${POSTGRESQL_CLIENTS.map((app) => `${app} ${fmt(m.postgresqlByApp[app], 2)}`).join(', ')}) / ${fmt(m.cpu_kafkaBroker, 2)} | ${APPS.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
   }
   const [base, ...others] = names;
   for (const name of others) {
