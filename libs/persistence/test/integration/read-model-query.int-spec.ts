@@ -125,3 +125,65 @@ describe('ReadModelQueryRepository.patientSnapshot (PostgreSQL)', () => {
     await expect(queries.patientSnapshot(doomed, projection, knr, 'p-fnr')).rejects.toMatchObject({ code: '42P01' });
   });
 });
+
+/**
+ * The snapshot statement is prepared by name, and PostgreSQL keeps one generic plan per
+ * connection. A plan made on nearly empty tables (a new hub, a projector catching up) reads the
+ * tables whole; without an ANALYZE to invalidate it, it stays while they grow. Connections live
+ * `maxLifetimeSeconds` (CONNECTION_MAX_LIFETIME_SECONDS in production), so such a plan does not
+ * outlive its connection.
+ */
+describe('ReadModelQueryRepository.patientSnapshot: a plan made on empty tables does not outlive its connection (PostgreSQL)', () => {
+  const projection = `query-plan-test-${Date.now()}`;
+  const schema = `readmodel_g${800000 + Math.floor(Math.random() * 99999)}`;
+  const knr = '9934';
+  const LIFETIME_SECONDS = 2;
+  let dataSource: DataSource;
+  let queries: ReadModelQueryRepository;
+
+  beforeAll(async () => {
+    // One connection, so every statement below runs on the connection that prepared the snapshot.
+    dataSource = createDataSource(TEST_DATABASE_URL, { poolSize: 1, maxLifetimeSeconds: LIFETIME_SECONDS });
+    await dataSource.initialize();
+    queries = new ReadModelQueryRepository(dataSource);
+    for (const statement of readModelDdl(schema)) await dataSource.query(statement);
+    await dataSource.query('INSERT INTO projection_generations (projection, active_schema) VALUES ($1, $2)', [projection, schema]);
+  });
+  afterAll(async () => {
+    await dataSource.query('DELETE FROM projection_generations WHERE projection = $1', [projection]);
+    await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  /** Shared blocks PostgreSQL reads for one patient with the plan the pool's connection holds now. */
+  const snapshotBlocks = async () => {
+    // Past the five custom plans, so the connection has settled on its generic plan.
+    for (let i = 0; i < 6; i++) await queries.patientSnapshot(schema, projection, knr, `p-${i}`);
+    const [{ 'QUERY PLAN': plan }] = await dataSource.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE "patient-snapshot-${schema}"('${knr}', 'p-7', '${projection}', '${schema}')`);
+    return plan[0].Plan['Shared Hit Blocks'] + plan[0].Plan['Shared Read Blocks'];
+  };
+
+  it('reads a patient by index once the kommune has grown, after the connection that planned on empty tables is replaced', async () => {
+    await snapshotBlocks(); // planned on empty tables
+    // 6,000 documents for 600 patients, no ANALYZE (nothing invalidates the plan).
+    await dataSource.query(
+      `INSERT INTO "${schema}".message_versions (kommunenummer, msg_id, event_id, event_type, msg_type, standard, standard_version, status, doc_key, chain_depth,
+         patient, gen_date, recorded_at, sender_her_ids, sender_name, facts, source_topic, source_partition, source_offset)
+       SELECT $1, 'm-' || i, '00000000-0000-5000-8000-000000000001', 'DOCUMENT_RECEIVED', 'ORIENTERING_TJENESTETILBUD', 'PLO', '1.6', 'N', 'd-' || i, 0,
+         'p-' || (i % 600), '2024-01-01T10:00:00', now(), '{1}', 'Testvik', $2::jsonb, 't', 0, i FROM generate_series(1, 6000) i`,
+      [knr, JSON.stringify({ services: [{ iplosCode: '15', iplosText: null, description: null, privateService: null, providedBy: null, amount: null, unit: null, startDate: null, endDate: null, note: null }], serviceNeeds: [], diagnoses: [], patientEvents: [] })],
+    );
+    await dataSource.query(
+      `INSERT INTO "${schema}".documents (kommunenummer, doc_key, msg_type, patient, state, current_msg_id, version_count)
+       SELECT $1, 'd-' || i, 'ORIENTERING_TJENESTETILBUD', 'p-' || (i % 600), 'ACTIVE', 'm-' || i, 1 FROM generate_series(1, 6000) i`,
+      [knr],
+    );
+    await new Promise((r) => setTimeout(r, LIFETIME_SECONDS * 1000 + 500));
+    const blocks = await snapshotBlocks();
+    // By index: the patient's 10 documents and their versions, a few hundred blocks. Planned on
+    // the empty tables: every fact view and version read whole, tens of thousands.
+    expect(blocks).toBeLessThan(2000);
+    const snapshot = await queries.patientSnapshot(schema, projection, knr, 'p-7');
+    expect(snapshot.rows?.services).toHaveLength(10);
+  });
+});
