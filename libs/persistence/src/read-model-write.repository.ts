@@ -21,7 +21,7 @@ import { assertSchemaName } from './read-model.schema';
  * connection outside any transaction and end each batch with `handOver()` (see there). The
  * overlay is the truth for everything it has loaded: a load never overwrites an entry, and
  * writes only touch the overlay. That is safe because the caller holds the projection lock of
- * every kommune it writes for the whole transaction (see ProjectionStateRepository.lockKommune),
+ * every kommune it writes for the whole transaction (see ProjectionStateRepository.lockKommuner),
  * or is the only writer of its generation (the rebuild), so nobody else writes these rows
  * meanwhile.
  *
@@ -54,10 +54,10 @@ export class ReadModelWriteRepository implements ReadModelTx {
   }
 
   /**
-   * Loads, in two queries, what applying these events will read: the versions they name
-   * (themselves and their parents), every version of the documents they can join, the versions
-   * waiting for them, and their patients. Optional: without it every first read of a key is a
-   * query of its own.
+   * Loads, in two queries for all the kommuner of the batch, what applying these events will
+   * read: the versions they name (themselves and their parents), every version of the documents
+   * they can join, the versions waiting for them, and their patients. Optional: without it every
+   * first read of a key is a query of its own.
    */
   async prefetch(events: DocumentEvent[]): Promise<void> {
     const byKommune = new Map<string, DocumentEvent[]>();
@@ -66,43 +66,59 @@ export class ReadModelWriteRepository implements ReadModelTx {
       if (group) group.push(e);
       else byKommune.set(e.envelope.kommunenummer, [e]);
     }
-    for (const [knr, group] of byKommune) await this.prefetchKommune(knr, group);
+    const wanted = [...byKommune].map(([knr, group]) => this.keysToLoad(knr, group));
+    const pairs = (pick: (w: KeysToLoad) => Set<string>) => {
+      const knrs: string[] = [];
+      const keys: string[] = [];
+      for (const w of wanted) {
+        for (const key of pick(w)) {
+          knrs.push(w.knr);
+          keys.push(key);
+        }
+      }
+      return [knrs, keys];
+    };
+    if (wanted.some((w) => w.msgIds.size + w.docKeys.size + w.parents.size > 0)) {
+      // The named versions, every version of the documents the named ones belong to or the
+      // events may start, and the versions parked waiting for one of the events, of every
+      // kommune in the batch: one round trip, each part probing the index key by key (`byKeys`).
+      const rows: KommuneVersionRow[] = await this.manager.query(
+        `WITH named AS (${this.byKeys('msg_id', 'unnest($1::char(4)[], $2::text[])')})
+         SELECT * FROM named
+         UNION ALL ${this.byKeys('doc_key', '(SELECT * FROM unnest($3::char(4)[], $4::text[]) UNION ALL SELECT kommunenummer, doc_key FROM named WHERE doc_key IS NOT NULL)')}
+         UNION ALL ${this.byKeys('ref_to_parent', 'unnest($5::char(4)[], $6::text[])', { parkedOnly: true })}`,
+        [...pairs((w) => w.msgIds), ...pairs((w) => w.docKeys), ...pairs((w) => w.parents)],
+      );
+      for (const { knr, msgIds, docKeys, parents } of wanted) {
+        const cache = this.cache(knr);
+        const mine = rows.filter((r) => r.kommunenummer === knr);
+        this.remember(knr, mine);
+        const found = new Set(mine.map((r) => r.msg_id));
+        for (const m of msgIds) if (!found.has(m) && !cache.has(m)) cache.set(m, null);
+        for (const r of mine) if (r.doc_key && msgIds.has(r.msg_id)) this.loadedDocs.add(`${knr}|${r.doc_key}`);
+        for (const k of docKeys) this.loadedDocs.add(`${knr}|${k}`);
+        for (const p of parents) this.loadedParents.add(`${knr}|${p}`);
+      }
+    }
+    await this.loadPatients(wanted.flatMap((w) => [...w.pseudonyms].map((p): [string, string] => [w.knr, p])));
   }
 
-  private async prefetchKommune(knr: string, events: DocumentEvent[]): Promise<void> {
+  /** What the overlay does not hold yet of what a kommune's events will read. */
+  private keysToLoad(knr: string, events: DocumentEvent[]): KeysToLoad {
     const cache = this.cache(knr);
-    const msgIds = new Set<string>();
-    const docKeys = new Set<string>();
-    const parents = new Set<string>();
+    const wanted: KeysToLoad = { knr, msgIds: new Set(), docKeys: new Set(), parents: new Set(), pseudonyms: new Set() };
     for (const e of events) {
       const d = e.document;
-      for (const m of [d.msgId, d.refToParent]) if (m && !cache.has(m)) msgIds.add(m);
+      for (const m of [d.msgId, d.refToParent]) if (m && !cache.has(m)) wanted.msgIds.add(m);
       // The documents the event can start or join by key (the projector's own key rules).
       for (const k of [ownDocumentKey(d.msgId), explicitDocumentKey(d)]) {
-        if (k && !this.loadedDocs.has(`${knr}|${k}`)) docKeys.add(k);
+        if (k && !this.loadedDocs.has(`${knr}|${k}`)) wanted.docKeys.add(k);
       }
-      if (!this.loadedParents.has(`${knr}|${d.msgId}`)) parents.add(d.msgId);
+      if (!this.loadedParents.has(`${knr}|${d.msgId}`)) wanted.parents.add(d.msgId);
+      if (e.patient) wanted.pseudonyms.add(e.patient.pseudonym);
     }
-    for (const v of cache.values()) if (v?.docKey && !this.loadedDocs.has(`${knr}|${v.docKey}`)) docKeys.add(v.docKey);
-    if (msgIds.size + docKeys.size + parents.size > 0) {
-      // The named versions, every version of the documents the named ones belong to or the
-      // events may start, and the versions parked waiting for one of the events: one round trip,
-      // each part probing the index key by key (`byKeys`).
-      const rows: VersionRow[] = await this.manager.query(
-        `WITH named AS (${this.byKeys('msg_id', '$2::text[]')})
-         SELECT ${VERSION_COLUMNS} FROM named
-         UNION ALL ${this.byKeys('doc_key', '$3::text[] || ARRAY(SELECT doc_key FROM named WHERE doc_key IS NOT NULL)')}
-         UNION ALL ${this.byKeys('ref_to_parent', '$4::text[]', { parkedOnly: true })}`,
-        [knr, [...msgIds], [...docKeys], [...parents]],
-      );
-      this.remember(knr, rows);
-      const found = new Set(rows.map((r) => r.msg_id));
-      for (const m of msgIds) if (!found.has(m) && !cache.has(m)) cache.set(m, null);
-      for (const r of rows) if (r.doc_key && msgIds.has(r.msg_id)) this.loadedDocs.add(`${knr}|${r.doc_key}`);
-      for (const k of docKeys) this.loadedDocs.add(`${knr}|${k}`);
-      for (const p of parents) this.loadedParents.add(`${knr}|${p}`);
-    }
-    await this.loadPatients(knr, [...new Set(events.flatMap((e) => (e.patient ? [e.patient.pseudonym] : [])))]);
+    for (const v of cache.values()) if (v?.docKey && !this.loadedDocs.has(`${knr}|${v.docKey}`)) wanted.docKeys.add(v.docKey);
+    return wanted;
   }
 
   async upsertVersion(knr: string, v: NewVersion): Promise<{ docKey: string | null; chainDepth: number | null }> {
@@ -166,7 +182,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   async upsertPatient(knr: string, p: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void> {
     const key = `${knr}|${p.pseudonym}`;
     const next = demographicsOf(p, genDate);
-    if (!this.patients.has(key)) await this.loadPatients(knr, [p.pseudonym]);
+    if (!this.patients.has(key)) await this.loadPatients([[knr, p.pseudonym]]);
     const before = this.patients.get(key)?.patient ?? null;
     this.patients.set(key, { knr, patient: before ? mergeDemographics(before, next) : next, dirty: true });
     for (const linked of p.linkedPseudonyms) {
@@ -248,24 +264,25 @@ export class ReadModelWriteRepository implements ReadModelTx {
   /** Loads stored versions into the overlay; entries already there (maybe changed) are kept. */
   private async loadVersions(knr: string, column: KeyColumn, keys: string[], options: { parkedOnly?: boolean } = {}): Promise<void> {
     if (keys.length === 0) return;
-    const rows: VersionRow[] = await this.manager.query(this.byKeys(column, '$2::text[]', options), [knr, keys]);
+    const rows: VersionRow[] = await this.manager.query(this.byKeys(column, 'unnest($1::char(4)[], $2::text[])', options), [keys.map(() => knr), keys]);
     this.remember(knr, rows);
   }
 
   /**
-   * The kommune's ($1) versions whose `column` is one of `keys` (an SQL text[] expression), or
-   * only those still parked (no document yet): one index probe per distinct key (LATERAL, with
-   * OFFSET 0 so the planner keeps it a probe), so a batch costs the same however long the
-   * kommune's history. Written as `column = ANY(keys)`, and for document keys as
-   * `doc_key = ANY(...) OR doc_key IN (SELECT ...)`, PostgreSQL read every version (or every
-   * parked version) of the kommune and filtered them, when it lacked statistics (a new
+   * The versions whose (kommune, `column`) is one of `pairs` (an SQL FROM item of (kommune
+   * char(4), key text) rows), or only those still parked (no document yet): one index probe per
+   * distinct pair (LATERAL, with OFFSET 0 so the planner keeps it a probe), so a batch costs the
+   * same however long the kommune's history. Written as `column = ANY(keys)`, and for document
+   * keys as `doc_key = ANY(...) OR doc_key IN (SELECT ...)`, PostgreSQL read every version (or
+   * every parked version) of the kommune and filtered them, when it lacked statistics (a new
    * generation has none until autovacuum runs) and for the OR form even with them (EXPLAIN
-   * ANALYZE); changes whose original never reached the hub stay parked for good.
+   * ANALYZE); changes whose original never reached the hub stay parked for good. The kommune
+   * is char(4) like the column, so the comparison stays an index condition.
    */
-  private byKeys(column: KeyColumn, keys: string, options: { parkedOnly?: boolean } = {}): string {
-    return `SELECT ${VERSION_COLUMNS} FROM (SELECT DISTINCT unnest(${keys})) AS k(key) CROSS JOIN LATERAL (
-      SELECT ${VERSION_COLUMNS} FROM ${this.s}.message_versions
-       WHERE kommunenummer = $1 AND ${column} = k.key${options.parkedOnly ? ' AND doc_key IS NULL' : ''} OFFSET 0) AS v`;
+  private byKeys(column: KeyColumn, pairs: string, options: { parkedOnly?: boolean } = {}): string {
+    return `SELECT v.* FROM (SELECT DISTINCT * FROM ${pairs} AS p(knr, key)) AS k CROSS JOIN LATERAL (
+      SELECT kommunenummer, ${VERSION_COLUMNS} FROM ${this.s}.message_versions
+       WHERE kommunenummer = k.knr AND ${column} = k.key${options.parkedOnly ? ' AND doc_key IS NULL' : ''} OFFSET 0) AS v`;
   }
 
   private remember(knr: string, rows: VersionRow[]): void {
@@ -275,16 +292,20 @@ export class ReadModelWriteRepository implements ReadModelTx {
     }
   }
 
-  private async loadPatients(knr: string, pseudonyms: string[]): Promise<void> {
-    const missing = pseudonyms.filter((p) => !this.patients.has(`${knr}|${p}`));
-    if (missing.length === 0) return;
+  /** Loads the stored rows of these (kommune, pseudonym) patients the overlay lacks, in one statement. */
+  private async loadPatients(wanted: Array<[string, string]>): Promise<void> {
+    const missing = new Map<string, [string, string]>();
+    for (const [knr, p] of wanted) if (!this.patients.has(`${knr}|${p}`)) missing.set(`${knr}|${p}`, [knr, p]);
+    if (missing.size === 0) return;
     const rows: Array<Record<string, string | string[] | null>> = await this.manager.query(
-      `SELECT pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date FROM ${this.s}.patients
-       WHERE kommunenummer = $1 AND pseudonym = ANY($2)`,
-      [knr, missing],
+      `SELECT p.* FROM (SELECT DISTINCT * FROM unnest($1::char(4)[], $2::text[]) AS k(knr, key)) AS k CROSS JOIN LATERAL (
+         SELECT kommunenummer, pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date
+           FROM ${this.s}.patients WHERE kommunenummer = k.knr AND pseudonym = k.key OFFSET 0) AS p`,
+      [[...missing.values()].map(([knr]) => knr), [...missing.values()].map(([, p]) => p)],
     );
-    for (const p of missing) this.patients.set(`${knr}|${p}`, { knr, patient: null, dirty: false });
+    for (const [key, [knr]] of missing) this.patients.set(key, { knr, patient: null, dirty: false });
     for (const r of rows) {
+      const knr = r.kommunenummer as string;
       this.patients.set(`${knr}|${r.pseudonym}`, {
         knr,
         dirty: false,
@@ -453,8 +474,21 @@ function index(map: Map<string, Set<string>>, key: string, msgId: string): void 
 /** The indexed columns a version is looked up by. */
 type KeyColumn = 'msg_id' | 'doc_key' | 'ref_to_parent';
 
+/** Per kommune, the keys a batch will read that the overlay does not hold yet. */
+interface KeysToLoad {
+  knr: string;
+  msgIds: Set<string>;
+  docKeys: Set<string>;
+  parents: Set<string>;
+  pseudonyms: Set<string>;
+}
+
 const VERSION_COLUMNS =
   'msg_id, event_type, msg_type, status, ref_to_parent, doc_key, chain_depth, patient, gen_date, sender_name, sender_her_ids, facts';
+
+interface KommuneVersionRow extends VersionRow {
+  kommunenummer: string;
+}
 
 interface VersionRow {
   msg_id: string;
