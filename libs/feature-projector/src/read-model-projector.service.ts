@@ -79,8 +79,8 @@ export class ReadModelProjectorService extends ConsumerService {
     // (FOR UPDATE) waits for this batch and the batch's rows and offsets land in one generation.
     return this.state.transaction(async (manager) => {
       const schema = await this.state.lockActiveSchema(manager, READ_MODEL_PROJECTION);
-      // Always in the same order, so projector instances sharing kommuner cannot deadlock.
-      for (const knr of [...new Set(jobs.map((j) => j.knr))].sort()) await this.state.lockKommune(manager, schema, knr);
+      // In one statement, always in the same order, so projector instances sharing kommuner cannot deadlock.
+      await this.state.lockKommuner(manager, schema, jobs.map((j) => j.knr));
       const stored = await this.state.offsetsIn(manager, schema, [...new Set(jobs.map((j) => j.topic))]);
       const tx = new ReadModelWriteRepository(manager, schema);
       const outcomes: BatchOutcome[] = jobs.map((job) => {

@@ -42,15 +42,19 @@ export class ProjectionStateRepository {
   }
 
   /**
-   * Serialises the batches of one kommune within a generation (held until the transaction ends).
-   * Chain resolution (a change parked until its original arrives) reads what other batches wrote:
-   * two batches of the same kommune on different partitions or projector instances, running at
-   * once, could each miss the other's uncommitted version and leave a change parked forever.
-   * Different kommuner still run in parallel.
+   * Serialises the batches of each of these kommuner within a generation (held until the
+   * transaction ends). Chain resolution (a change parked until its original arrives) reads what
+   * other batches wrote: two batches of the same kommune on different partitions or projector
+   * instances, running at once, could each miss the other's uncommitted version and leave a change
+   * parked forever. Different kommuner still run in parallel. One statement for all of them,
+   * taking the locks in sorted order (the array's order: WITH ORDINALITY), so transactions
+   * locking overlapping sets of kommuner cannot deadlock.
    */
-  async lockKommune(manager: EntityManager, schema: string, kommunenummer: string): Promise<void> {
+  async lockKommuner(manager: EntityManager, schema: string, kommuner: string[]): Promise<void> {
+    const keys = [...new Set(kommuner)].sort().map((knr) => `${schema}|${knr}`);
+    if (keys.length === 0) return;
     // Raw SQL: PostgreSQL advisory locks have no TypeORM API.
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}|${kommunenummer}`]);
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext(l.key)) FROM unnest($1::text[]) WITH ORDINALITY AS l(key, n) ORDER BY l.n', [keys]);
   }
 
   /**
