@@ -10,13 +10,13 @@
 // stack's PostgreSQL, in scratch tables of the postgres database, dropped at the end.
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { messageMix, writeJson } from './lib/common.mjs';
+import { BENCH, messageMix, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' } } });
 const N = Number(values.messages);
 const { Client } = require('pg');
-const db = new Client({ connectionString: `postgres://postgres@${process.env.BENCH_PG_HOSTPORT ?? '127.0.0.1:5432'}/postgres` });
+const db = new Client({ connectionString: `postgres://postgres@${BENCH.postgres}/postgres` });
 await db.connect();
 const tables = { stage: 'hlbench_payload_stage', pglz: 'hlbench_payload_pglz', lz4: 'hlbench_payload_lz4' };
 const drop = () => db.query(`DROP TABLE IF EXISTS ${Object.values(tables).join(', ')}`);

@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { dist, messageMix, writeJson } from './lib/common.mjs';
+import { BENCH, dist, messageMix, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const arg = (name, fallback) => {
@@ -24,7 +24,7 @@ const KOMMUNER = arg('kommuner', 1);
 const PARALLEL = arg('parallel', 2);
 const NAMESPACE = 'hlbench-rebuild';
 const DATABASE = 'hendelseslager_bench_rebuild';
-const DB_URL = `postgres://postgres@${process.env.BENCH_PG_HOSTPORT ?? '127.0.0.1:5432'}/${DATABASE}`;
+const DB_URL = `postgres://postgres@${BENCH.postgres}/${DATABASE}`;
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
 const KEY = 'bench-pseudonym-key-0123456789';
@@ -40,7 +40,7 @@ const config = dist('config');
 
 async function reset() {
   const { Client } = require('pg');
-  const admin = new Client({ connectionString: `postgres://postgres@${process.env.BENCH_PG_HOSTPORT ?? '127.0.0.1:5432'}/postgres` });
+  const admin = new Client({ connectionString: `postgres://postgres@${BENCH.postgres}/postgres` });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${DATABASE}`);

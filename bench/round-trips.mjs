@@ -71,10 +71,10 @@ const get = (port, path) =>
 
 async function unitCosts() {
   const { Client } = require('pg');
-  const pg = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const pg = new Client({ connectionString: `postgres://postgres@${BENCH.postgres}/postgres` });
   await pg.connect();
   const { DataSource } = require('typeorm');
-  const typeorm = new DataSource({ type: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const typeorm = new DataSource({ type: 'postgres', url: `postgres://postgres@${BENCH.postgres}/postgres` });
   await typeorm.initialize();
 
   const kafka = dist('kafka');
