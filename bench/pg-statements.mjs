@@ -43,12 +43,12 @@ const binDir = (() => {
   return dir;
 })();
 // initdb and postgres refuse to run as root: as root, run them as the postgres user.
-const asServerUser = (cmd, args) => {
-  const [file, argv] = userInfo().uid === 0 ? ['runuser', ['-u', 'postgres', '--', join(binDir, cmd), ...args]] : [join(binDir, cmd), args];
-  return execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-};
+const AS_ROOT = userInfo().uid === 0;
+const serverCommand = (cmd, args) => (AS_ROOT ? ['runuser', ['-u', 'postgres', '--', join(binDir, cmd), ...args]] : [join(binDir, cmd), args]);
+const asServerUser = (cmd, args) => execFileSync(...serverCommand(cmd, args), { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const dataDir = join(tmpdir(), `hl-pgstat-${PORT}`);
-const stopServer = () => spawnSync(userInfo().uid === 0 ? 'runuser' : join(binDir, 'pg_ctl'), [...(userInfo().uid === 0 ? ['-u', 'postgres', '--', join(binDir, 'pg_ctl')] : []), '-D', dataDir, '-m', 'fast', '-w', 'stop'], { stdio: 'ignore' });
+// No throw: stopping a server that is not running (a directory left by a killed run) is fine.
+const stopServer = () => spawnSync(...serverCommand('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']), { stdio: 'ignore' });
 
 async function mirroredSettings() {
   const { Client } = require('pg');
@@ -66,7 +66,7 @@ async function startServer() {
     rmSync(dataDir, { recursive: true, force: true });
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if (userInfo().uid === 0) {
+  if (AS_ROOT) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
     chownSync(dataDir, uid, gid);
