@@ -115,7 +115,22 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
   const cpuBefore = Object.fromEntries(Object.entries(apps).map(([name, child]) => [name, processCpuSeconds(child.pid)]));
   const ownCpuBefore = process.cpuUsage();
   const stackCpuBefore = stackCpuSeconds();
-  const backendsBefore = await postgresCpuByBackend(db);
+  // Each backend's CPU when the measured part starts (or 0 for one that starts during it) and as
+  // last seen, sampled every 500 ms: a backend that ends meanwhile (pooled connections are replaced
+  // after CONNECTION_MAX_LIFETIME_SECONDS, idle ones after 10 s) is counted up to its last sample
+  // instead of dropped from the split by app.
+  const backends = new Map();
+  let backendsKnown = false;
+  const sampleBackends = async () => {
+    for (const [pid, b] of await postgresCpuByBackend(db)) {
+      const known = backends.get(pid);
+      if (known) known.last = b.seconds;
+      else backends.set(pid, { app: b.app, first: backendsKnown ? 0 : b.seconds, last: b.seconds });
+    }
+    backendsKnown = true;
+  };
+  await sampleBackends();
+  const backendTimer = setInterval(() => void sampleBackends().catch(() => undefined), 500);
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -178,12 +193,13 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
   const stackCpu = stackCpuSeconds();
   cpuMsPerMessage.postgresql = ((stackCpu.postgresql - stackCpuBefore.postgresql) * 1000) / Math.max(1, accepted.size);
   cpuMsPerMessage.kafkaBroker = ((stackCpu.kafka - stackCpuBefore.kafka) * 1000) / Math.max(1, accepted.size);
-  // PostgreSQL's share by app, from the backends alive at the end (those that closed meanwhile, an
-  // idle pool connection after 10 s, are only in the total above).
+  // PostgreSQL's share by app: every backend seen, to its last sample (a backend that ended between
+  // samples loses at most its last 500 ms, which stays in the total above).
+  clearInterval(backendTimer);
+  await sampleBackends();
   const postgresqlByApp = {};
-  for (const [pid, b] of await postgresCpuByBackend(db)) {
-    const ms = ((b.seconds - (backendsBefore.get(pid)?.seconds ?? 0)) * 1000) / Math.max(1, accepted.size);
-    postgresqlByApp[b.app] = (postgresqlByApp[b.app] ?? 0) + ms;
+  for (const b of backends.values()) {
+    postgresqlByApp[b.app] = (postgresqlByApp[b.app] ?? 0) + ((b.last - b.first) * 1000) / Math.max(1, accepted.size);
   }
   clearInterval(rssTimer);
   for (const [name, child] of Object.entries(apps)) rss[name] = Math.max(rss[name], peakRssMiB(child.pid) || 0);
