@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { BENCH, dist, messageMix, writeJson } from './lib/common.mjs';
+import { BENCH, dist, messageMix, stackCpuSeconds, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const arg = (name, fallback) => {
@@ -139,16 +139,23 @@ log(`generated ${perKommune * KOMMUNER} events in ${generation.toFixed(1)} s; re
 // BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of the rebuild phase only (not the event
 // generation); summarise it with bench/lib/cpuprofile-summary.mjs.
 const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : undefined;
+const heapProfiler = process.env.BENCH_HEAP_PROFILE ? await startHeapProfile() : undefined;
 // As the CLI sizes it (apps/ops-cli rebuild.command.ts).
 const ctx = await ops.OpsContext.open(hubConfig, { poolSize: 2 * PARALLEL + 2 });
 let done = 0;
 let total = 0;
 const ticker = setInterval(() => log(`rebuild ${done}/${total}`), 10000);
 const started = Date.now();
+// CPU over the rebuild phase: this process (all its threads) and the stack's PostgreSQL, steadier
+// than the wall-clock rate on a shared machine (the broker is left out: it only serves fetches here).
+const cpuBefore = { node: process.cpuUsage(), postgresql: stackCpuSeconds().postgresql };
 const result = await new ops.RebuildService(ctx).rebuild({ progress: { setTotal: (t) => (total = t), tick: (n = 1) => (done += n) }, pollMs: 500, parallel: PARALLEL });
 const seconds = (Date.now() - started) / 1000;
+const nodeCpu = process.cpuUsage(cpuBefore.node);
+const postgresqlCpuSeconds = stackCpuSeconds().postgresql - cpuBefore.postgresql;
 clearInterval(ticker);
 if (profiler) await profiler.stop(process.env.BENCH_CPU_PROFILE);
+if (heapProfiler) await heapProfiler.stop(process.env.BENCH_HEAP_PROFILE);
 const counts = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM "${result.targetSchema}".message_versions`);
 // The limits beside it, on the same events and rows in the same run (see measureLimits).
 const limits = await measureLimits(ctx, result.targetSchema);
@@ -167,6 +174,11 @@ const summary = {
   rebuildSeconds: seconds,
   eventsPerSecond: Math.round(eventsPerSecond),
   extrapolatedSecondsFor1M: Math.round(1000000 / eventsPerSecond),
+  /** CPU µs per applied event over the rebuild phase: this Node process, and every postgres process on the machine. */
+  cpuMicrosecondsPerEvent: {
+    node: Math.round((nodeCpu.user + nodeCpu.system) / result.applied),
+    postgresql: Math.round((postgresqlCpuSeconds * 1e6) / result.applied),
+  },
   measuredNotExtrapolated: perKommune * KOMMUNER >= 1000000,
   limits: {
     readAndDecodeSeconds: limits.readSeconds,
@@ -181,6 +193,7 @@ const summary = {
 writeJson('rebuild.json', summary);
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(`rebuild: ${summary.events} events in ${seconds.toFixed(1)} s = ${summary.eventsPerSecond} events/s${summary.measuredNotExtrapolated ? '' : ` (1M extrapolated: ~${Math.round(summary.extrapolatedSecondsFor1M / 60)} min)`}\n`);
+process.stdout.write(`CPU per event: Node ${summary.cpuMicrosecondsPerEvent.node} µs, PostgreSQL (every postgres process on this machine) ${summary.cpuMicrosecondsPerEvent.postgresql} µs\n`);
 const L = summary.limits;
 process.stdout.write(
   `beside it: reading + Avro-decoding the events alone ${L.readAndDecodeEventsPerSecond} events/s (rebuild = ${L.rebuildToReadAndDecode} of it); ` +
@@ -235,6 +248,24 @@ async function measureLimits(ctx, schema) {
   await client.query('DROP SCHEMA bench_write_floor CASCADE');
   await client.end();
   return { decoded, readSeconds, writeSeconds, rows };
+}
+
+async function startHeapProfile() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  // Every allocation counted, not only those still live when sampling stops.
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return {
+    stop: async (file) => {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      log(`allocation profile of the rebuild phase written to ${file}`);
+    },
+  };
 }
 
 async function startProfile() {
