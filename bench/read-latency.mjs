@@ -17,24 +17,30 @@
 //   npm run build && node bench/read-latency.mjs [--patients 500] [--clients 50] [--seconds 20] [--warmup-seconds 10] [--interval 100]
 //   node bench/read-latency.mjs --url http://127.0.0.1:3000 --key .stack/dev-issuer/key.json   (a running hub)
 //   node bench/read-latency.mjs --split   (intake, normalizer, projector and read-api as separate processes)
+//   node bench/read-latency.mjs --node-args="--max-semi-space-size=32"   (more node flags for the reader)
 //
 // Without --url it starts the compiled hub itself on the bench namespace and database; with
 // --split the apps as they are deployed one per process, the reads going to read-api: "hub" in the
 // figures is then the read-api process, and the other apps' CPU per read is printed beside it
-// (the projector's includes the audit projection).
+// (the projector's includes the audit projection). Each phase also prints what the whole machine
+// spent per read (the reader, the other apps, the load generator, PostgreSQL and the broker, from
+// /proc) with the rate that allows on this machine's cores and, by Little's law, the least mean
+// latency of the closed loop's clients; and the reader's event-loop delay and GC pauses over the
+// phase (from its /metrics).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { benchEnv, dist, OUT, peakRssMiB, percentile, processCpuSeconds, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
+import { cpus } from 'node:os';
+import { benchEnv, dist, OUT, peakRssMiB, percentile, processCpuSeconds, resetBenchState, sleep, stackCpuSeconds, startApp, stopApp, writeJson } from './lib/common.mjs';
 
 const KOMMUNE = '3428';
 const SENDER = { organisation: [{ name: 'Alvdal kommune', herId: '99387' }, { name: 'Hjemmesykepleien', herId: '5078' }] };
 const GP = { organisation: [{ name: 'Alvdal legekontor', herId: '56704' }] };
 const TYPES = ['EpisodeOfCare', 'Condition', 'Encounter'];
 
-export async function readLatency({ patients = 500, clients = 50, seconds = 20, warmupSeconds = 10, intervalMs = 100, url, keyFile, port = 3420, profile = false, split = false, log = () => undefined }) {
+export async function readLatency({ patients = 500, clients = 50, seconds = 20, warmupSeconds = 10, intervalMs = 100, url, keyFile, port = 3420, profile = false, split = false, nodeArgs = [], log = () => undefined }) {
   let hub;
   let env;
   /** With --split: the apps besides read-api, by name. */
@@ -47,7 +53,8 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
     // --profile: a V8 CPU profile of the hub (bench/out/profiles, written when it stops; summarise it with bench/lib/cpuprofile-summary.mjs).
     const profileDir = join(OUT, 'profiles');
     if (profile) mkdirSync(profileDir, { recursive: true });
-    const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    // --node-args: more node flags for the reader (after its heap flags, so a heap flag given again wins).
+    const profileArgs = [...nodeArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
     if (split) {
       for (const [i, app] of ['intake', 'normalizer', 'projector'].entries()) others[app] = await startApp(app, env, port + 1 + i);
       hub = await startApp('read-api', env, port, profileArgs);
@@ -62,6 +69,7 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
   const { mintDevToken } = dist('auth');
   const testing = dist('testing');
   const gateway = await mintDevToken(keyFile, { client: 'bench-gateway', scopes: ['messages:write'], kommuner: [KOMMUNE], audience: 'hendelseslager' });
+  const metricsReader = await mintDevToken(keyFile, { client: 'bench-metrics', scopes: ['metrics:read'], kommuner: [KOMMUNE], audience: 'hendelseslager' });
   // One client system per concurrent client, as in a kommune (the per-client rate limit applies to each).
   const readers = await Promise.all(
     Array.from({ length: clients }, (_, c) => mintDevToken(keyFile, { client: `bench-reader-${c}`, scopes: ['patients:read'], kommuner: [KOMMUNE], audience: 'hendelseslager' })),
@@ -155,6 +163,8 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
     await Promise.all(Array.from({ length: clients }, (_, c) => timedSearch(TYPES[c % 3], unique[c % unique.length].fnr, c)));
     const cpu = () => ({
       hub: hub ? processCpuSeconds(hub.pid) * 1000 : NaN,
+      // The stack's PostgreSQL and broker on this machine (their CPU for the reads and their audit events).
+      stack: hub ? stackCpuSeconds() : { postgresql: NaN, kafka: NaN },
       others: Object.fromEntries(Object.entries(others).map(([app, p]) => [app, processCpuSeconds(p.pid) * 1000])),
       self: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     });
@@ -169,6 +179,8 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
       const started = performance.now();
       const stopAt = started + phaseSeconds * 1000;
       const before = cpu();
+      // Scraping resets prom-client's event-loop delay histogram, so the one after the phase covers only it.
+      const runtimeBefore = await readerRuntime(url, metricsReader);
       await Promise.all(
         Array.from({ length: clients }, async (_, c) => {
           for (let i = 0; ; i++) {
@@ -186,6 +198,7 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
       );
       const elapsed = (performance.now() - started) / 1000;
       const after = cpu();
+      const runtimeAfter = await readerRuntime(url, metricsReader);
       const summarize = (values) => {
         const sorted = values.slice().sort((a, b) => a - b);
         return { requests: sorted.length, perSecond: sorted.length / elapsed, p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? NaN };
@@ -202,6 +215,16 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
         otherAppsCpuMsPerRequest: Object.fromEntries(Object.keys(others).map((app) => [app, (after.others[app] - before.others[app]) / answered])),
         loadGeneratorCpuMsPerRequest: (after.self - before.self) / answered,
         hubCpuCores: (after.hub - before.hub) / 1000 / elapsed,
+        postgresqlCpuMsPerRequest: ((after.stack.postgresql - before.stack.postgresql) * 1000) / answered,
+        brokerCpuMsPerRequest: ((after.stack.kafka - before.stack.kafka) * 1000) / answered,
+        /** The read API's event loop over the phase: how late a 10 ms timer ran (p99, max), and its GC pauses. */
+        readerEventLoop: runtimeAfter && runtimeBefore ? {
+          delayP99Ms: runtimeAfter.lagP99 * 1000,
+          delayMaxMs: runtimeAfter.lagMax * 1000,
+          gcPauseMsPerSecond: ((runtimeAfter.gcSeconds - runtimeBefore.gcSeconds) * 1000) / elapsed,
+          majorGcs: runtimeAfter.majorGcs - runtimeBefore.majorGcs,
+          majorGcPauseMs: (runtimeAfter.majorGcSeconds - runtimeBefore.majorGcSeconds) * 1000,
+        } : null,
       };
     };
     // Warm-up, not measured: the closed loop for `warmupSeconds`, so the measured phases see a read
@@ -239,6 +262,33 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
   }
 }
 
+/**
+ * The reader's runtime figures from its /metrics (prom-client's defaults): event-loop delay p99 and
+ * max since the last scrape (the scrape resets them), and its GC pause time so far (all kinds, and
+ * mark-compact apart). Null when the endpoint does not answer (another hub with --url).
+ */
+async function readerRuntime(url, token) {
+  try {
+    const response = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+    if (!response.ok) return null;
+    const text = await response.text();
+    const value = (pattern) => {
+      let sum = 0;
+      for (const line of text.split('\n')) if (pattern.test(line)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      return sum;
+    };
+    return {
+      lagP99: value(/^\w*nodejs_eventloop_lag_p99_seconds /),
+      lagMax: value(/^\w*nodejs_eventloop_lag_max_seconds /),
+      gcSeconds: value(/^\w*nodejs_gc_duration_seconds_sum\{/),
+      majorGcSeconds: value(/^\w*nodejs_gc_duration_seconds_sum\{kind="major"/),
+      majorGcs: value(/^\w*nodejs_gc_duration_seconds_count\{kind="major"/),
+    };
+  } catch {
+    return null;
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
@@ -251,6 +301,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       key: { type: 'string' },
       profile: { type: 'boolean', default: false },
       split: { type: 'boolean', default: false },
+      'node-args': { type: 'string', default: '' },
     },
   });
   const result = await readLatency({
@@ -263,6 +314,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     keyFile: values.key,
     profile: values.profile,
     split: values.split,
+    nodeArgs: values['node-args'].split(/\s+/).filter(Boolean),
     log: (m) => process.stderr.write(`[read-latency] ${m}\n`),
   });
   writeJson('read-latency.json', result);
@@ -277,6 +329,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`errors: ${JSON.stringify(phase.errors)}   CPU per request: ${reader} ${f(phase.hubCpuMsPerRequest, 2)} ms (${f(phase.hubCpuCores, 2)} cores), load generator ${f(phase.loadGeneratorCpuMsPerRequest, 2)} ms`);
     const otherApps = Object.entries(phase.otherAppsCpuMsPerRequest ?? {});
     if (otherApps.length > 0) console.log(`   other apps' CPU per request: ${otherApps.map(([app, ms]) => `${app} ${f(ms, 2)} ms`).join(', ')}`);
+    // Everything the machine spent per read, and what that allows on its cores (Little's law for the closed loop).
+    const machineMs = phase.hubCpuMsPerRequest + phase.loadGeneratorCpuMsPerRequest + phase.postgresqlCpuMsPerRequest + phase.brokerCpuMsPerRequest +
+      otherApps.reduce((sum, [, ms]) => sum + ms, 0);
+    if (Number.isFinite(machineMs)) {
+      const ceiling = (cpus().length * 1000) / machineMs;
+      console.log(`   PostgreSQL ${f(phase.postgresqlCpuMsPerRequest, 2)} ms, broker ${f(phase.brokerCpuMsPerRequest, 2)} ms: the machine ${f(machineMs, 2)} ms per read, so ${cpus().length} cores answer at most ${f(ceiling, 0)} reads/s, and ${result.clients} closed-loop clients wait at least ${f((result.clients * 1000) / ceiling)} ms on average`);
+    }
+    const loop = phase.readerEventLoop;
+    if (loop) console.log(`   ${reader} event loop: delay p99 ${f(loop.delayP99Ms)} ms, max ${f(loop.delayMaxMs)} ms; GC pauses ${f(loop.gcPauseMsPerSecond)} ms per second, ${loop.majorGcs} mark-compact (${f(loop.majorGcPauseMs)} ms)`);
   };
   console.log(`\nFHIR read latency: ${result.patients} patients, ${result.clients} concurrent clients, ${result.seconds} s per phase, POST _search (audited)\n`);
   console.log('Closed loop (each client sends its next search when the last is answered):');
