@@ -60,6 +60,22 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     // Its PostgreSQL connections carry the app's name, so pg_stat_activity tells whose they are.
     const named = await sql<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [`hendelseslager-${app}`]);
     expect(named[0].n).toBeGreaterThan(0);
+    // The Kafka client: read-api defaults to @platformatic/kafka (it only produces), the others to kafkajs.
+    if (!process.env.KAFKA_CLIENT) {
+      const client = p.output.map((line) => /"msg":"Kafka client".*"client":"(\w+)"/.exec(line)?.[1]).find(Boolean);
+      expect(client).toBe(app === 'read-api' ? 'platformatic' : 'kafkajs');
+    }
+    if (app === 'read-api') {
+      // A search is audited before it is answered: the audit event goes out through that client.
+      const reader = await mintDevToken(keyFile, { client: 'journal-stoppvik', scopes: ['patients:read'], kommuner: [k.kommunenummer], audience: 'hendelseslager' });
+      const search = await fetch(`${base}/fhir/${k.kommunenummer}/EpisodeOfCare/_search`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${reader}`, 'Content-Type': 'application/x-www-form-urlencoded', 'X-Purpose-Of-Use': 'TREAT', Accept: 'application/fhir+json' },
+        body: new URLSearchParams({ 'patient.identifier': `urn:oid:2.16.578.1.12.4.1.4.1|${testPatient(900).fnr}` }).toString(),
+      });
+      expect(search.status).toBe(200);
+      expect(search.headers.get('x-audit-id')).toBeTruthy();
+    }
     const metrics = await (await fetch(`${base}/metrics`, scrape)).text();
     expect(metrics).toContain('hendelseslager_consumer_lag_records');
     expect(metrics).toContain('hendelseslager_read_duration_seconds');

@@ -34,6 +34,10 @@ describe('loadHubConfig', () => {
 
   it('chooses the Kafka client and refuses an unknown one', () => {
     expect(loadHubConfig({ ...dev, KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('platformatic');
+    // An app's own default sits under the environment: it applies only where the variable is unset or empty.
+    expect(loadHubConfig(dev, { KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('platformatic');
+    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: '' }, { KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('platformatic');
+    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: 'kafkajs' }, { KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('kafkajs');
     expect(() => loadHubConfig({ ...dev, KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT=rdkafka/);
   });
 

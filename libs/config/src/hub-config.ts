@@ -157,7 +157,12 @@ function validBaseUrl(value: string): boolean {
 }
 
 /** Parses and validates the environment; throws ConfigException listing every bad variable. */
-export function loadHubConfig(env: Env = process.env): HubConfig {
+/**
+ * The hub's configuration from the environment. `appDefaults`: settings one app defaults to
+ * differently from the rest of the hub (read-api's KAFKA_CLIENT); a variable that is set wins.
+ */
+export function loadHubConfig(env: Env = process.env, appDefaults: Record<string, string> = {}): HubConfig {
+  env = withDefaults(env, appDefaults);
   const problems: string[] = [];
   const int = (name: string, fallback: number, min = 0): number => {
     const raw = env[name];
@@ -301,4 +306,11 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
 /** Reads a small text file named by configuration (kept here so file paths from env stay in one place). */
 export function readConfigFile(path: string): string {
   return readFileSync(path, 'utf8');
+}
+
+/** The environment with an app's own defaults under it: a variable that is set (and not empty) wins. */
+function withDefaults(env: Env, defaults: Record<string, string>): Env {
+  const merged: Env = { ...env };
+  for (const [name, value] of Object.entries(defaults)) if (merged[name] === undefined || merged[name] === '') merged[name] = value;
+  return merged;
 }

@@ -1,7 +1,9 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AddressInfo, connect } from 'node:net';
+import type { HubConfig } from '@hub/config';
 import { bootstrapHttpApp, configureHttpApp } from './bootstrap';
+import { BOOT_CONFIG } from './platform.tokens';
 
 @Module({})
 class EmptyModule {}
@@ -21,6 +23,23 @@ describe('bootstrapHttpApp', () => {
       await app.close();
     }
   };
+
+  it('parses the configuration with the app\'s own defaults under the environment', async () => {
+    Object.assign(process.env, { HENDELSESLAGER_DEV_ISSUER: 'true', HENDELSESLAGER_PSEUDONYM_KEY: 'test-pseudonym-key-0123456789', LOG_LEVEL: 'error' });
+    const clientOf = async (defaults?: Record<string, string>) => {
+      const app = await bootstrapHttpApp(EmptyModule, { name: 'defaults-test', port: 0, defaults });
+      try {
+        return app.get<HubConfig>(BOOT_CONFIG).kafka.client;
+      } finally {
+        await app.close();
+      }
+    };
+    delete process.env.KAFKA_CLIENT;
+    expect(await clientOf()).toBe('kafkajs');
+    expect(await clientOf({ KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
+    process.env.KAFKA_CLIENT = 'kafkajs';
+    expect(await clientOf({ KAFKA_CLIENT: 'platformatic' })).toBe('kafkajs');
+  });
 
   it('listens on 127.0.0.1 unless HOST is configured (probe finding 10)', async () => {
     delete process.env.HOST;

@@ -16,12 +16,22 @@ class HttpAppRoot {}
 @Module({})
 class BootConfigModule {}
 
+export interface BootOptions {
+  port?: number;
+  name: string;
+  /**
+   * Settings (environment variable names) this app defaults to differently from the rest of the
+   * hub; the environment still wins. E.g. read-api's `KAFKA_CLIENT` (see apps/read-api/src/main.ts).
+   */
+  defaults?: Record<string, string>;
+}
+
 /**
  * Starts one Nest application (a single app or the all-in-one hub) with the hub's logging,
  * security headers, error filter and graceful shutdown. Returns the app so tests can stop it.
  */
-export async function bootstrapHttpApp(module: Type<unknown>, options: { port?: number; name: string }): Promise<INestApplication> {
-  const config = loadHubConfig();
+export async function bootstrapHttpApp(module: Type<unknown>, options: BootOptions): Promise<INestApplication> {
+  const config = loadHubConfig(undefined, options.defaults);
   configureLogging({ level: config.log.level, json: config.log.json });
   const log = new HubLogger(options.name);
   // The configuration parsed above is the process's one: handed to PlatformModule, not parsed again.

@@ -58,6 +58,8 @@ const REPOSITORIES = [IntakeReceiptRepository, ProjectionStateRepository, ReadMo
             kafkaLog[level === 'debug' ? 'debug' : level](message, extra),
         };
         const port = config.kafka.client === 'platformatic' ? new PlatformaticAdapter(options) : new KafkajsAdapter(options);
+        // Which client this process runs (KAFKA_CLIENT, or the app's own default): apps differ (read-api).
+        kafkaLog.info('Kafka client', { client: config.kafka.client });
         SharedTopicList.of(port).pollMs = config.kafka.topicPollMs;
         return port;
       },
