@@ -4,7 +4,7 @@ import type { HubConfig } from '@hub/config';
 import { binaryResource, capabilityStatement, ConformanceResources, ConformanceType, FhirResource, provenances, searchsetBundle } from '@hub/fhir';
 import { HUB_CONFIG, parsePatientIdentifierToken } from '@hub/platform';
 import { blockedSearchBundle } from './blocked-record';
-import { filterResources, patientOf, readSearchParameters, resourcesFor, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
+import { factSectionsFor, filterResources, patientOf, readSearchParameters, resourcesFor, SearchableResource, SearchParameterException, SearchParameters } from './fhir-search';
 import { OriginalMessageService } from './original-message.service';
 import { PageTokenCodec } from './page-token';
 import { PatientReadService } from './patient-read.service';
@@ -86,6 +86,7 @@ export class FhirSearchService {
       action: 'SEARCH',
       // What the answer may disclose: the searched type, and the Patient when it is included.
       resource: params.includePatient ? `${type},Patient` : type,
+      sections: factSectionsFor(type, Boolean(params.includePatient)),
     });
     const base = this.base(knr);
     if (result.blocked) return { resource: blockedSearchBundle(`${base}/${type}`), auditId: result.auditId };

@@ -1,6 +1,6 @@
 import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 import { condition, encounterResources, episodeOfCare, FhirResource, MappedResource, PatientReference, patientResource, provenances } from '@hub/fhir';
-import type { PatientOverview } from '@hub/projections';
+import type { FactSection, PatientOverview } from '@hub/projections';
 
 export type SearchableResource = 'EpisodeOfCare' | 'Condition' | 'Encounter' | 'Provenance' | 'Patient';
 export const SEARCHABLE_RESOURCES: SearchableResource[] = ['EpisodeOfCare', 'Condition', 'Encounter', 'Provenance', 'Patient'];
@@ -103,6 +103,26 @@ export function readSearchParameters(params: Record<string, unknown>, type: Sear
     revincludeProvenance: revinclude.length > 0,
     includePatient: include.length > 0,
   };
+}
+
+/**
+ * The fact row sets a search of `type` is built from (besides the patients and messages, which
+ * every read has), so the read leaves the rest unread: what `resourcesFor` and `patientOf` below
+ * use of the overview. A service's status is "ended" at a death, and a Patient's deceased comes
+ * from a death, so both need the patient events. Kept beside them: a type that starts using
+ * another part must name it here (fhir-search.spec checks each type against a full read).
+ */
+export function factSectionsFor(type: SearchableResource, includePatient: boolean): FactSection[] {
+  const own: Record<SearchableResource, FactSection[]> = {
+    EpisodeOfCare: ['services', 'events'],
+    Condition: ['diagnoses'],
+    Encounter: ['events'],
+    Provenance: ['services', 'diagnoses', 'events'],
+    Patient: ['events'],
+  };
+  const sections = new Set(own[type]);
+  if (includePatient) sections.add('events');
+  return [...sections];
 }
 
 /** The resources of one type for a patient overview, each with its source messages. */

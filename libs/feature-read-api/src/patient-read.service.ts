@@ -5,7 +5,7 @@ import type { HubConfig } from '@hub/config';
 import { AuditAction, patientPseudonym } from '@hub/contracts';
 import { norwegianDate } from '@hub/messages';
 import { PatientSnapshot, ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelQueryRepository } from '@hub/persistence';
-import { buildPatientOverview, PatientOverview, PatientRecordRows } from '@hub/projections';
+import { buildPatientOverview, FactSection, PatientOverview, PatientRecordRows } from '@hub/projections';
 import { AuditEntry, AuditWriter, HUB_CONFIG, isValidPatientIdentifier, PatientIdentifierType } from '@hub/platform';
 import { ReadApiException, ReadApiExceptionCode } from './read-api.exception';
 
@@ -18,6 +18,11 @@ export interface PatientQuery {
   purposeOfUse: string;
   action: AuditAction;
   resource: string;
+  /**
+   * The fact row sets the caller will use (default all): the overview's other parts are then
+   * empty. A FHIR search of one type asks for what that type is built from (fhir-search.ts).
+   */
+  sections?: readonly FactSection[];
 }
 
 export interface PatientReadResult {
@@ -58,7 +63,7 @@ export class PatientReadService {
     // The edge has parsed it already (PatientIdentifierPipe); the service does not trust its callers.
     if (!isValidPatientIdentifier(type, value)) throw new InvalidPatientIdentifierException();
     const pseudonym = patientPseudonym(this.config.pseudonymKey, query.kommunenummer, type, value);
-    const snapshot = await this.snapshot(query.kommunenummer, pseudonym);
+    const snapshot = await this.snapshot(query.kommunenummer, pseudonym, query.sections);
     // A block on any identity of the patient (FNR, D-nummer linked to it) blocks the whole record;
     // the clinical rows are then never read, and the attempt is audited as BLOCKED.
     if (snapshot.blocked) {
@@ -77,12 +82,12 @@ export class PatientReadService {
    * statement itself reports the live generation, so a read after a rebuild's switch notices it
    * and asks again in the new one (the rows of a generation no longer live are never used).
    */
-  private async snapshot(knr: string, pseudonym: string): Promise<PatientSnapshot> {
+  private async snapshot(knr: string, pseudonym: string, sections?: readonly FactSection[]): Promise<PatientSnapshot> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const schema = (this.liveSchema ??= await this.state.activeSchema(READ_MODEL_PROJECTION));
       let snapshot: PatientSnapshot;
       try {
-        snapshot = await this.queries.patientSnapshot(schema, READ_MODEL_PROJECTION, knr, pseudonym);
+        snapshot = await this.queries.patientSnapshot(schema, READ_MODEL_PROJECTION, knr, pseudonym, sections);
       } catch (error) {
         // The remembered generation was dropped after a switch: look the live one up again.
         if ((error as { code?: string }).code === UNDEFINED_TABLE && attempt < 2) {

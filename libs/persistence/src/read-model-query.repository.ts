@@ -1,6 +1,6 @@
 import { connected } from './data-source-ready.util';
 import type { DataSource } from 'typeorm';
-import type { PatientRecordRows } from '@hub/projections';
+import { FACT_SECTIONS, type FactSection, type PatientRecordRows } from '@hub/projections';
 import { blockedAmongSql } from './audit-log.repository';
 import { assertSchemaName } from './read-model.schema';
 
@@ -31,19 +31,27 @@ export class ReadModelQueryRepository {
    * generation it believes is live; `activeSchema` tells it whether that was right. When it was
    * not (a rebuild switched), `rows` is undefined and the caller asks again with the new one.
    * A blocked group's clinical rows are never read (the CASE branch does not run).
+   *
+   * `sections`: the fact row sets to read (default all); the others come back empty, unread. A
+   * FHIR search needs one or two of the four, and each costs PostgreSQL about as much as the rest
+   * of the statement. The patients and messages rows always come (whether the patient is known,
+   * and when each source message was received, depend on them).
    */
-  async patientSnapshot(schema: string, projection: string, knr: string, pseudonym: string): Promise<PatientSnapshot> {
+  async patientSnapshot(schema: string, projection: string, knr: string, pseudonym: string, sections: readonly FactSection[] = FACT_SECTIONS): Promise<PatientSnapshot> {
     assertSchemaName(schema);
     const s = `"${schema}"`;
+    const wanted = FACT_SECTIONS.filter((section) => sections.includes(section));
     // Each row set is looked up per member of the identity group (a LATERAL subquery kept apart by
     // OFFSET 0): the group comes from the recursive CTE, so the planner cannot know it has one or
     // two members, and with `patient = ANY(group)` it chose sequential scans on small tables. Per
     // member, `patient = g.p` is planned as an index scan on (kommunenummer, patient).
     const perMember = (select: string, order: string) =>
       `(SELECT coalesce(json_agg(t ORDER BY ${order}), '[]') FROM unnest(grp.pseudonyms) g(p) CROSS JOIN LATERAL (${select} OFFSET 0) t)`;
-    const facts = (table: string, order: string) => perMember(`SELECT * FROM ${s}.${table} f WHERE f.kommunenummer = $1 AND f.patient = g.p`, order);
+    const facts = (section: FactSection, table: string, order: string) =>
+      wanted.includes(section) ? perMember(`SELECT * FROM ${s}.${table} f WHERE f.kommunenummer = $1 AND f.patient = g.p`, order) : `'[]'::json`;
     const rows: SnapshotSql[] = await this.prepared(
-      `patient-snapshot-${schema}`,
+      // One prepared statement per generation and set of sections (at most 16 per generation).
+      `patient-snapshot-${schema}${wanted.length === FACT_SECTIONS.length ? '' : `-${wanted.join('-') || 'none'}`}`,
       `WITH RECURSIVE ${identityClosure(s, '$2::text')},
        grp AS (SELECT array_agg(pseudonym) AS pseudonyms FROM closure),
        state AS (
@@ -56,10 +64,10 @@ export class ReadModelQueryRepository {
                   `SELECT pseudonym, family_name, given_name, birth_date, sex, identifier_types FROM ${s}.patients WHERE kommunenummer = $1 AND pseudonym = g.p`,
                   't.pseudonym',
                 )},
-                'services', ${facts('service_facts', 't.reported_at, t.doc_key, t.ordinal')},
-                'serviceNeeds', ${facts('service_need_facts', 't.reported_at, t.doc_key, t.ordinal')},
-                'diagnoses', ${facts('diagnosis_facts', 't.reported_at, t.doc_key, t.ordinal')},
-                'events', ${facts('patient_event_facts', 'coalesce(t.time, t.reported_at), t.doc_key, t.ordinal')},
+                'services', ${facts('services', 'service_facts', 't.reported_at, t.doc_key, t.ordinal')},
+                'serviceNeeds', ${facts('serviceNeeds', 'service_need_facts', 't.reported_at, t.doc_key, t.ordinal')},
+                'diagnoses', ${facts('diagnoses', 'diagnosis_facts', 't.reported_at, t.doc_key, t.ordinal')},
+                'events', ${facts('events', 'patient_event_facts', 'coalesce(t.time, t.reported_at), t.doc_key, t.ordinal')},
                 'messages', ${perMember(
                   `SELECT v.msg_id, v.msg_type, v.standard, v.standard_version, v.status, v.gen_date, v.recorded_at, v.sender_name, v.doc_key,
                           v.event_type, d.state AS document_state

@@ -77,6 +77,35 @@ describe('ReadModelQueryRepository.patientSnapshot (PostgreSQL)', () => {
     expect(rows).toMatchObject({ serviceNeeds: [], diagnoses: [], events: [] });
   });
 
+  it('reads only the fact sections asked for, each as the whole read has it, beside the patients and messages', async () => {
+    // A patient with something in every fact set.
+    await fact(live, 'patients', { kommunenummer: knr, pseudonym: 'p-all', family_name: 'Alle', identifier_types: ['FNR'] });
+    await fact(live, 'message_versions', {
+      kommunenummer: knr, msg_id: 'm-all', event_id: '00000000-0000-5000-8000-000000000002', event_type: 'DOCUMENT_RECEIVED', msg_type: 'EPIKRISE',
+      standard: 'EPIKRISE', standard_version: '1.2', status: 'N', doc_key: 'd-all', chain_depth: 0, patient: 'p-all', gen_date: '2024-03-01T10:00:00',
+      recorded_at: new Date('2024-03-01T09:00:00.000Z'), sender_her_ids: ['1'], sender_name: 'Sykehuset', source_topic: 't', source_partition: 0, source_offset: 8,
+      facts: {
+        services: [{ iplosCode: '15', startDate: '2024-01-03' }],
+        serviceNeeds: [{ iplosCode: '21', amountRequested: '3', unit: 'timer' }],
+        diagnoses: [{ codeSystemOid: '2.16.578.1.12.4.1.1.7110', code: 'J18.9', normalizedCode: 'J189', isMain: 'true', context: 'EPIKRISE', codeSystemMismatch: false }],
+        patientEvents: [{ kind: 'DISCHARGED', time: '2024-03-01T08:00:00', estimated: false }],
+      },
+    });
+    await fact(live, 'documents', { kommunenummer: knr, doc_key: 'd-all', msg_type: 'EPIKRISE', patient: 'p-all', state: 'ACTIVE', current_msg_id: 'm-all', version_count: 1 });
+
+    const whole = (await queries.patientSnapshot(live, projection, knr, 'p-all')).rows!;
+    for (const set of ['services', 'serviceNeeds', 'diagnoses', 'events'] as const) expect(whole[set]).toHaveLength(1);
+    for (const sections of [['diagnoses'], ['services', 'events'], []] as const) {
+      const rows = (await queries.patientSnapshot(live, projection, knr, 'p-all', sections)).rows!;
+      expect(rows.patients).toEqual(whole.patients);
+      expect(rows.messages).toEqual(whole.messages);
+      for (const set of ['services', 'serviceNeeds', 'diagnoses', 'events'] as const) expect(rows[set]).toEqual((sections as readonly string[]).includes(set) ? whole[set] : []);
+    }
+    // Each set of sections is its own prepared statement: reading them in turn on the same connections keeps each right.
+    expect((await queries.patientSnapshot(live, projection, knr, 'p-all', ['diagnoses'])).rows!.services).toEqual([]);
+    expect((await queries.patientSnapshot(live, projection, knr, 'p-all')).rows!.services).toEqual(whole.services);
+  });
+
   it('answers an unknown patient with an empty record and a group of one', async () => {
     const snapshot = await queries.patientSnapshot(live, projection, knr, 'p-nobody');
     expect(snapshot.pseudonyms).toEqual(['p-nobody']);

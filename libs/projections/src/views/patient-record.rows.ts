@@ -35,3 +35,6 @@ export interface PatientRecordRows {
   messages: MessageRow[];
 }
 
+/** The fact row sets of a patient's record; a read may ask for some of them only (the patients and messages always come). */
+export type FactSection = 'services' | 'serviceNeeds' | 'diagnoses' | 'events';
+export const FACT_SECTIONS: readonly FactSection[] = ['services', 'serviceNeeds', 'diagnoses', 'events'];
