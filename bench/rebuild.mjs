@@ -139,7 +139,7 @@ log(`generated ${perKommune * KOMMUNER} events in ${generation.toFixed(1)} s; re
 // BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of the rebuild phase only (not the event
 // generation); summarise it with bench/lib/cpuprofile-summary.mjs.
 const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : undefined;
-const heapProfiler = process.env.BENCH_HEAP_PROFILE ? await startHeapProfile() : undefined;
+const heapProfiler = process.env.BENCH_HEAP_PROFILE ? await startProfile('heap') : undefined;
 // As the CLI sizes it (apps/ops-cli rebuild.command.ts).
 const ctx = await ops.OpsContext.open(hubConfig, { poolSize: 2 * PARALLEL + 2 });
 let done = 0;
@@ -250,37 +250,28 @@ async function measureLimits(ctx, schema) {
   return { decoded, readSeconds, writeSeconds, rows };
 }
 
-async function startHeapProfile() {
+/**
+ * A V8 profile of what runs from now until `stop(file)`, through the inspector of this process:
+ * the CPU profile, or the sampled allocations (every allocation counted, also those collected
+ * before sampling stops).
+ */
+async function startProfile(kind = 'cpu') {
   const { Session } = await import('node:inspector/promises');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
-  await session.post('HeapProfiler.enable');
-  // Every allocation counted, not only those still live when sampling stops.
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const [domain, start, stop, options, what] =
+    kind === 'heap'
+      ? ['HeapProfiler', 'startSampling', 'stopSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }, 'allocation profile']
+      : ['Profiler', 'start', 'stop', undefined, 'CPU profile'];
+  await session.post(`${domain}.enable`);
+  await session.post(`${domain}.${start}`, options);
   return {
     stop: async (file) => {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
+      const { profile } = await session.post(`${domain}.${stop}`);
       writeFileSync(file, JSON.stringify(profile));
       session.disconnect();
-      log(`allocation profile of the rebuild phase written to ${file}`);
-    },
-  };
-}
-
-async function startProfile() {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    stop: async (file) => {
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-      log(`CPU profile of the rebuild phase written to ${file}`);
+      log(`${what} of the rebuild phase written to ${file}`);
     },
   };
 }
