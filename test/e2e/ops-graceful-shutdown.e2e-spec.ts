@@ -175,4 +175,26 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     await second.stop();
     process.stdout.write(`graceful shutdown: ${got202.length} accepted, ${failures} refused during shutdown, SIGTERM to exit ${shutdownMs} ms\n`);
   });
+
+  it('read-api with Kafka unreachable answers reads 503 and shows none of the record (the audit event cannot be written)', async () => {
+    // Its own default Kafka client (platformatic, unless KAFKA_CLIENT says otherwise), against a port nothing listens on.
+    const p = await startAppProcess('read-api', { ...env, KAFKA_BROKERS: `127.0.0.1:${await freePort()}` }, await freePort());
+    processes.push(p);
+    const reader = await mintDevToken(keyFile, { client: 'journal-stoppvik', scopes: ['patients:read'], kommuner: [k.kommunenummer], audience: 'hendelseslager' });
+    const started = Date.now();
+    // A patient the load above stored (services "Dusj"): the rows are there, the answer must not carry them.
+    const search = await fetch(`http://127.0.0.1:${p.port}/fhir/${k.kommunenummer}/EpisodeOfCare/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${reader}`, 'Content-Type': 'application/x-www-form-urlencoded', 'X-Purpose-Of-Use': 'TREAT', Accept: 'application/fhir+json' },
+      body: new URLSearchParams({ 'patient.identifier': `urn:oid:2.16.578.1.12.4.1.4.1|${testPatient(500).fnr}` }).toString(),
+    });
+    const body = await search.text();
+    expect(search.status).toBe(503);
+    expect(search.headers.get('retry-after')).toBe('5');
+    expect(body).not.toMatch(/Dusj|EpisodeOfCare"/);
+    // Bounded: the reader is not kept waiting for long.
+    expect(Date.now() - started).toBeLessThan(60000);
+    process.stdout.write(`read-api, Kafka unreachable: ${search.status} after ${Date.now() - started} ms\n`);
+    await p.stop();
+  });
 });
