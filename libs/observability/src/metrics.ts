@@ -106,7 +106,7 @@ export class HubMetrics {
   });
   readonly readDuration = new Histogram({
     name: 'hendelseslager_read_duration_seconds',
-    help: 'Read API latency by route',
+    help: 'Read API latency by route: from the request\'s arrival (headers read) to the handler\'s answer, guards and body parsing included',
     labelNames: ['route'],
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],

@@ -7,6 +7,7 @@ import { loadHubConfig } from '@hub/config';
 import { configureLogging, HubLogger, NestLoggerAdapter } from '@hub/observability';
 import { HttpErrorFilter } from './http-error.filter';
 import { drainConnections } from './http-drain.service';
+import { stampArrival } from './request-arrival';
 import { BOOT_APP_NAME, BOOT_CONFIG } from './platform.tokens';
 
 /** The root bootstrapHttpApp starts: the app's module beside the boot configuration. */
@@ -53,6 +54,8 @@ export async function bootstrapHttpApp(module: Type<unknown>, options: BootOptio
 export function configureHttpApp(app: INestApplication): void {
   // Do not advertise the framework (and its version) to scanners.
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
+  // First: when the request arrived, so timed routes count their guards and body parsing too.
+  app.use(stampArrival);
   app.use(securityHeaders);
   app.use(drainConnections);
   app.useGlobalFilters(new HttpErrorFilter());

@@ -6,6 +6,7 @@ import type { Principal } from '@hub/auth';
 import { HubMetrics } from '@hub/observability';
 import { AccessRefusalAudit } from './access-refusal-audit.service';
 import { EdgeException, EdgeExceptionCode } from './edge.exception';
+import { arrivedAt } from './request-arrival';
 
 const TIMED_ROUTE = 'hub:timed-route';
 
@@ -26,7 +27,8 @@ export class Answer<T> {
 
 /**
  * The timing interceptor of the HTTP edge: observes `hendelseslager_read_duration_seconds` for
- * every handler marked `@Timed`, answered or refused, and writes an `Answer`'s headers before
+ * every handler marked `@Timed`, answered or refused (from the request's arrival, see
+ * request-arrival.ts, to the handler's answer), and writes an `Answer`'s headers before
  * Nest writes its body. One interceptor for both: each interceptor costs Nest an rxjs chain per
  * request, which the read benchmark showed. It also records the one refusal decided after the
  * guard, a patient read without a valid purpose of use (403), as the guard records its own
@@ -44,7 +46,8 @@ export class HttpEdgeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     const route = this.reflector.get<string | ((request: Request) => string) | undefined>(TIMED_ROUTE, context.getHandler());
-    const started = route === undefined ? 0n : process.hrtime.bigint();
+    // From the request's arrival where the app stamps it (configureHttpApp), so the guards and the body parsing count.
+    const started = route === undefined ? 0n : (arrivedAt(http.getRequest<Request>()) ?? process.hrtime.bigint());
     const observe = () => {
       const label = typeof route === 'function' ? route(http.getRequest<Request>()) : route;
       this.metrics.readDuration.observe({ route: label }, Number(process.hrtime.bigint() - started) / 1e9);
