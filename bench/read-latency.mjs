@@ -233,8 +233,9 @@ export async function readLatency({ patients = 500, clients = 50, seconds = 20, 
         } : null,
         /**
          * Reads over 25 ms (the target) as the client saw them, and as the read API timed them from
-         * its handler's start to its answer (its read_duration histogram, whose bucket is 25 ms): the
-         * rest of a slow read was spent before the handler ran (queued, or the loop busy) or on the way.
+         * the request's arrival to its handler's answer (its read_duration histogram, whose bucket is
+         * 25 ms): the rest of a slow read was spent before Node handed the request over (the kernel,
+         * the loop busy with other work) or on the way back.
          */
         over25Ms: {
           client: all.requests > 0 ? TYPES.flatMap((t) => samples[t]).filter((ms) => ms > 25).length / all.requests : NaN,
@@ -364,7 +365,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const over = phase.over25Ms;
     if (over && Number.isFinite(over.readApi)) {
       console.log(
-        `   reads over 25 ms: ${f(over.client * 100)} % as the clients saw them, ${f(over.readApi * 100)} % timed inside ${reader} (handler to answer), ` +
+        `   reads over 25 ms: ${f(over.client * 100)} % as the clients saw them, ${f(over.readApi * 100)} % timed inside ${reader} (arrival to answer), ` +
           `${f(over.sentLate * 100)} % sent late by the load generator (p99 ${f(phase.sentLateP99Ms)} ms late)`,
       );
     }
