@@ -8,6 +8,8 @@
 // Every `--config <name> [K=V ...] [--tree <dir>]` is one configuration; the first is the base of
 // the ratios. `--tree` runs another checkout's apps (a worktree of another commit, built, holding
 // bench/lib/side-by-side.mjs): a change measured beside the code before it.
+// `BENCH_APP_NODE_ARGS="<flags>"` in a configuration gives the three apps more node flags (after
+// their heap flags, which a flag given again overrides).
 // --warmup: messages through the three apps before each run's measured part (0: none), so the
 // figures are of processes past their JIT warm-up and first lookups, as a hub running for days.
 // Prints one line per run and the medians; writes bench/out/configurations.json.

@@ -24,6 +24,9 @@ if (process.argv[1] === CHILD) {
     pacedFractions: [0.5],
     pacedSeconds,
     concurrency,
+    // BENCH_APP_NODE_ARGS (a configuration's): more node flags for the three apps, after their heap
+    // flags (config/node-heap.json), so a heap flag given here wins.
+    nodeArgs: (process.env.BENCH_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
     log: (m) => process.stderr.write(`  ${m}\n`),
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -14,10 +14,20 @@ const flags = JSON.parse(read('config/node-heap.json')) as { hub: string[]; app:
 const size = (list: string[], name: string) => Number(new RegExp(`^--${name}=(\\d+)$`).exec(list.find((f) => f.startsWith(`--${name}=`)) ?? '')?.[1]);
 
 describe('the V8 heap flags (config/node-heap.json)', () => {
-  it.each(['hub', 'app'] as const)('%s: an old-generation cap and a young generation, and nothing else', (kind) => {
-    expect(flags[kind]).toHaveLength(2);
+  it.each(['hub', 'app'] as const)('%s: an old-generation cap and a young generation, and for one app a heap growing factor; nothing else', (kind) => {
+    expect(flags[kind]).toHaveLength(kind === 'app' ? 3 : 2);
     expect(size(flags[kind], 'max-old-space-size')).toBeGreaterThanOrEqual(128);
     expect(size(flags[kind], 'max-semi-space-size')).toBeGreaterThanOrEqual(8);
+    // Under a cap this small V8 marks the old generation whenever it grew by 30 %; an app lets it double.
+    if (kind === 'app') expect(size(flags.app, 'heap-growing-percent')).toBe(100);
+  });
+
+  it('an app takes the growing factor (V8 refuses an unknown flag), which NODE_OPTIONS would not', () => {
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      execFileSync(process.execPath, [...args, '-p', '1'], { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(run(flags.app).trim()).toBe('1');
+    const growing = flags.app.find((f) => f.startsWith('--heap-growing-percent='))!;
+    expect(() => run([], { NODE_OPTIONS: growing })).toThrow(/not allowed in NODE_OPTIONS/);
   });
 
   it('gives the hub, which runs every app, more heap than one app', () => {
