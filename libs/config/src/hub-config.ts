@@ -156,10 +156,10 @@ function validBaseUrl(value: string): boolean {
   }
 }
 
-/** Parses and validates the environment; throws ConfigException listing every bad variable. */
 /**
- * The hub's configuration from the environment. `appDefaults`: settings one app defaults to
- * differently from the rest of the hub (read-api's KAFKA_CLIENT); a variable that is set wins.
+ * Parses and validates the environment; throws ConfigException listing every bad variable.
+ * `appDefaults`: settings one app defaults to differently from the rest of the hub (read-api's
+ * KAFKA_CLIENT); a variable that is set wins.
  */
 export function loadHubConfig(env: Env = process.env, appDefaults: Record<string, string> = {}): HubConfig {
   env = withDefaults(env, appDefaults);

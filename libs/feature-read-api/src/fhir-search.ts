@@ -110,7 +110,7 @@ export function readSearchParameters(params: Record<string, unknown>, type: Sear
  * every read has), so the read leaves the rest unread: what `resourcesFor` and `patientOf` below
  * use of the overview. A service's status is "ended" at a death, and a Patient's deceased comes
  * from a death, so both need the patient events. Kept beside them: a type that starts using
- * another part must name it here (fhir-search.spec checks each type against a full read).
+ * another part must name it here (fhir-search.sections.spec checks each type against a full read).
  */
 export function factSectionsFor(type: SearchableResource, includePatient: boolean): FactSection[] {
   const own: Record<SearchableResource, FactSection[]> = {

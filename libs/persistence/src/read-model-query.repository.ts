@@ -50,8 +50,9 @@ export class ReadModelQueryRepository {
     const facts = (section: FactSection, table: string, order: string) =>
       wanted.includes(section) ? perMember(`SELECT * FROM ${s}.${table} f WHERE f.kommunenummer = $1 AND f.patient = g.p`, order) : `'[]'::json`;
     const rows: SnapshotSql[] = await this.prepared(
-      // One prepared statement per generation and set of sections (at most 16 per generation).
-      `patient-snapshot-${schema}${wanted.length === FACT_SECTIONS.length ? '' : `-${wanted.join('-') || 'none'}`}`,
+      // One prepared statement per generation and set of sections (at most 16 per generation), named
+      // by a letter per section: PostgreSQL keeps only a name's first 63 bytes.
+      `patient-snapshot-${schema}${wanted.length === FACT_SECTIONS.length ? '' : `-${wanted.map((section) => SECTION_LETTER[section]).join('') || '0'}`}`,
       `WITH RECURSIVE ${identityClosure(s, '$2::text')},
        grp AS (SELECT array_agg(pseudonym) AS pseudonyms FROM closure),
        state AS (
@@ -114,6 +115,9 @@ function identityClosure(s: string, seed: string): string {
          SELECT l.linked FROM ${s}.patient_links l JOIN closure c ON l.pseudonym = c.pseudonym WHERE l.kommunenummer = $1
        )`;
 }
+
+/** The fact sections in a prepared statement's name. */
+const SECTION_LETTER: Record<FactSection, string> = { services: 's', serviceNeeds: 'n', diagnoses: 'd', events: 'e' };
 
 /** One patient read's view of the read model (see `patientSnapshot`). */
 export interface PatientSnapshot {

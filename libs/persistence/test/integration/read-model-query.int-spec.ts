@@ -104,6 +104,16 @@ describe('ReadModelQueryRepository.patientSnapshot (PostgreSQL)', () => {
     // Each set of sections is its own prepared statement: reading them in turn on the same connections keeps each right.
     expect((await queries.patientSnapshot(live, projection, knr, 'p-all', ['diagnoses'])).rows!.services).toEqual([]);
     expect((await queries.patientSnapshot(live, projection, knr, 'p-all')).rows!.services).toEqual(whole.services);
+
+    // Every one of the 16 sets has a name of its own within the 63 bytes PostgreSQL keeps of a statement's name.
+    const pool = (dataSource.driver as unknown as { master: { query(...args: unknown[]): Promise<unknown> } }).master;
+    const poolQuery = jest.spyOn(pool, 'query');
+    const all = ['services', 'serviceNeeds', 'diagnoses', 'events'] as const;
+    for (let mask = 0; mask < 16; mask++) await queries.patientSnapshot(live, projection, knr, 'p-all', all.filter((_, i) => mask & (1 << i)));
+    const names = poolQuery.mock.calls.map(([config]) => (config as { name: string }).name);
+    poolQuery.mockRestore();
+    expect(new Set(names.map((n) => n.slice(0, 63))).size).toBe(16);
+    for (const name of names) expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
   });
 
   it('answers an unknown patient with an empty record and a group of one', async () => {
