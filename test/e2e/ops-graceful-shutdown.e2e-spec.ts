@@ -182,7 +182,8 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     processes.push(p);
     const reader = await mintDevToken(keyFile, { client: 'journal-stoppvik', scopes: ['patients:read'], kommuner: [k.kommunenummer], audience: 'hendelseslager' });
     const started = Date.now();
-    // A patient the load above stored (services "Dusj"): the rows are there, the answer must not carry them.
+    // A patient the load of the test before stored (services "Dusj"), so the rows are there when the
+    // file runs in order: the answer must not carry them.
     const search = await fetch(`http://127.0.0.1:${p.port}/fhir/${k.kommunenummer}/EpisodeOfCare/_search`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${reader}`, 'Content-Type': 'application/x-www-form-urlencoded', 'X-Purpose-Of-Use': 'TREAT', Accept: 'application/fhir+json' },
