@@ -67,17 +67,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
       else byKommune.set(e.envelope.kommunenummer, [e]);
     }
     const wanted = [...byKommune].map(([knr, group]) => this.keysToLoad(knr, group));
-    const pairs = (pick: (w: KeysToLoad) => Set<string>) => {
-      const knrs: string[] = [];
-      const keys: string[] = [];
-      for (const w of wanted) {
-        for (const key of pick(w)) {
-          knrs.push(w.knr);
-          keys.push(key);
-        }
-      }
-      return [knrs, keys];
-    };
+    const pairs = (pick: (w: KeysToLoad) => Set<string>) => unzip(wanted.flatMap((w) => [...pick(w)].map((key): [string, string] => [w.knr, key])));
     if (wanted.some((w) => w.msgIds.size + w.docKeys.size + w.parents.size > 0)) {
       // The named versions, every version of the documents the named ones belong to or the
       // events may start, and the versions parked waiting for one of the events, of every
@@ -264,7 +254,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   /** Loads stored versions into the overlay; entries already there (maybe changed) are kept. */
   private async loadVersions(knr: string, column: KeyColumn, keys: string[], options: { parkedOnly?: boolean } = {}): Promise<void> {
     if (keys.length === 0) return;
-    const rows: VersionRow[] = await this.manager.query(this.byKeys(column, 'unnest($1::char(4)[], $2::text[])', options), [keys.map(() => knr), keys]);
+    const rows: VersionRow[] = await this.manager.query(this.byKeys(column, 'unnest($1::char(4)[], $2::text[])', options), unzip(keys.map((key) => [knr, key])));
     this.remember(knr, rows);
   }
 
@@ -280,9 +270,18 @@ export class ReadModelWriteRepository implements ReadModelTx {
    * is char(4) like the column, so the comparison stays an index condition.
    */
   private byKeys(column: KeyColumn, pairs: string, options: { parkedOnly?: boolean } = {}): string {
+    return this.probe('message_versions', VERSION_COLUMNS, column, pairs, options.parkedOnly ? ' AND doc_key IS NULL' : '');
+  }
+
+  /**
+   * The rows of `table` (with their kommunenummer and `columns`) whose (kommune, `column`) is one
+   * of `pairs`, one index probe per distinct pair: the shape `byKeys` explains, for every lookup
+   * the overlay makes. `also`: a further condition on the table's rows.
+   */
+  private probe(table: string, columns: string, column: string, pairs: string, also = ''): string {
     return `SELECT v.* FROM (SELECT DISTINCT * FROM ${pairs} AS p(knr, key)) AS k CROSS JOIN LATERAL (
-      SELECT kommunenummer, ${VERSION_COLUMNS} FROM ${this.s}.message_versions
-       WHERE kommunenummer = k.knr AND ${column} = k.key${options.parkedOnly ? ' AND doc_key IS NULL' : ''} OFFSET 0) AS v`;
+      SELECT kommunenummer, ${columns} FROM ${this.s}.${table}
+       WHERE kommunenummer = k.knr AND ${column} = k.key${also} OFFSET 0) AS v`;
   }
 
   private remember(knr: string, rows: VersionRow[]): void {
@@ -298,10 +297,8 @@ export class ReadModelWriteRepository implements ReadModelTx {
     for (const [knr, p] of wanted) if (!this.patients.has(`${knr}|${p}`)) missing.set(`${knr}|${p}`, [knr, p]);
     if (missing.size === 0) return;
     const rows: Array<Record<string, string | string[] | null>> = await this.manager.query(
-      `SELECT p.* FROM (SELECT DISTINCT * FROM unnest($1::char(4)[], $2::text[]) AS k(knr, key)) AS k CROSS JOIN LATERAL (
-         SELECT kommunenummer, pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date
-           FROM ${this.s}.patients WHERE kommunenummer = k.knr AND pseudonym = k.key OFFSET 0) AS p`,
-      [[...missing.values()].map(([knr]) => knr), [...missing.values()].map(([, p]) => p)],
+      this.probe('patients', PATIENT_COLUMNS, 'pseudonym', 'unnest($1::char(4)[], $2::text[])'),
+      unzip([...missing.values()]),
     );
     for (const [key, [knr]] of missing) this.patients.set(key, { knr, patient: null, dirty: false });
     for (const r of rows) {
@@ -485,6 +482,13 @@ interface KeysToLoad {
 
 const VERSION_COLUMNS =
   'msg_id, event_type, msg_type, status, ref_to_parent, doc_key, chain_depth, patient, gen_date, sender_name, sender_her_ids, facts';
+
+const PATIENT_COLUMNS = 'pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date';
+
+/** (kommune, key) pairs as the two arrays a probe's `unnest($n::char(4)[], $m::text[])` takes. */
+function unzip(pairs: Array<[string, string]>): [string[], string[]] {
+  return [pairs.map(([knr]) => knr), pairs.map(([, key]) => key)];
+}
 
 interface KommuneVersionRow extends VersionRow {
   kommunenummer: string;
