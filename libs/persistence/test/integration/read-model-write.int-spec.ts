@@ -94,6 +94,20 @@ describe('ReadModelWriteRepository with ReadModelProjector (PostgreSQL)', () => 
     expect(docs.map((d: { doc_key: string }) => d.doc_key)).toEqual(['msg:an1', 'msg:ar1', 'msg:np1']);
   });
 
+  it("stores each version of one batch with its own facts, in whatever order and with empty lists", async () => {
+    const events = ['pa', 'pb', 'pc', 'pd'].map((msgId, i) => {
+      const e = event(msgId, 'N', null, `R${i}`);
+      return { ...e, services: e.services.slice(0, i % 2), patientEvents: i === 2 ? [] : e.patientEvents };
+    });
+    await apply(events);
+    const stored: Array<{ msg_id: string; facts: unknown }> = await dataSource.query(
+      `SELECT msg_id, facts FROM "${schema}".message_versions WHERE msg_id IN ('pa', 'pb', 'pc', 'pd') ORDER BY msg_id`,
+    );
+    expect(stored).toEqual(
+      events.map((e) => ({ msg_id: e.document.msgId, facts: { services: e.services, serviceNeeds: e.serviceNeeds, diagnoses: e.diagnoses, patientEvents: e.patientEvents } })),
+    );
+  });
+
   it('writes every column of every fact row from its version, text exactly as sent', async () => {
     const odd = 'Dusj "morgen" \\ kveld\nÆøå – 😀 \t\'x\' {"a":[1]}';
     const base = event('f1', 'N', null, 'I50');
