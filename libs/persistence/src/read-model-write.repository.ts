@@ -488,8 +488,8 @@ interface KeysToLoad {
   pseudonyms: Set<string>;
 }
 
-const VERSION_COLUMNS =
-  'msg_id, event_type, msg_type, status, ref_to_parent, doc_key, chain_depth, patient, gen_date, sender_name, sender_her_ids, facts';
+/** What the rules read of a stored version (StoredVersion): never its facts, which only the read APIs read. */
+const VERSION_COLUMNS = 'msg_id, event_type, msg_type, status, ref_to_parent, doc_key, chain_depth, patient, gen_date';
 
 const PATIENT_COLUMNS = 'pseudonym, family_name, given_name, names_gen_date, birth_date, sex, identifier_types, last_gen_date';
 
@@ -512,9 +512,6 @@ interface VersionRow {
   chain_depth: number | null;
   patient: string | null;
   gen_date: string;
-  sender_name: string | null;
-  sender_her_ids: string[];
-  facts: StoredVersion['facts'];
 }
 
 function toVersion(row: VersionRow): CachedVersion {
@@ -528,8 +525,5 @@ function toVersion(row: VersionRow): CachedVersion {
     chainDepth: row.chain_depth,
     patient: row.patient,
     genDate: row.gen_date,
-    senderName: row.sender_name,
-    senderHerIds: row.sender_her_ids,
-    facts: row.facts,
   };
 }

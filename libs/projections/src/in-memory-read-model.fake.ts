@@ -5,7 +5,7 @@ import type { DocumentState, NewVersion, ReadModelTx, StoredVersion } from './re
 export class InMemoryReadModel implements ReadModelTx {
   readonly versions = new Map<string, NewVersion>();
   readonly documents = new Map<string, DocumentState>();
-  readonly facts = new Map<string, { version: StoredVersion | undefined; retracted: boolean }>();
+  readonly facts = new Map<string, { version: NewVersion | undefined; retracted: boolean }>();
   readonly patients = new Map<string, DocumentEvent['patient']>();
   readonly offsets = new Map<string, string>();
 
@@ -36,7 +36,8 @@ export class InMemoryReadModel implements ReadModelTx {
     this.documents.set(`${knr}|${document.docKey}`, { ...document });
   }
   async replaceFacts(knr: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void> {
-    this.facts.set(`${knr}|${docKey}`, { version, retracted });
+    // The version with the content upsertVersion stored (the rules hand over what they read).
+    this.facts.set(`${knr}|${docKey}`, { version: version && this.versions.get(`${knr}|${version.msgId}`), retracted });
   }
   async upsertPatient(knr: string, patient: NonNullable<DocumentEvent['patient']>): Promise<void> {
     this.patients.set(`${knr}|${patient.pseudonym}`, patient);

@@ -1,8 +1,12 @@
 import type { DocumentEvent } from '@hub/contracts';
 
 /**
- * What the read-model projector needs from storage, inside one transaction. The PostgreSQL
- * implementation lives in libs/persistence; unit tests use an in-memory one.
+ * What the read-model projector needs from storage, inside one transaction (ReadModelTx below).
+ * The PostgreSQL implementation lives in libs/persistence; unit tests use an in-memory one.
+ *
+ * A stored version as the document-chain rules read it: its place, status and order, not its
+ * content. The content (facts, sender) is written with the version (NewVersion) and read back by
+ * the read APIs, never by the projector, so storage need not load it to answer these reads.
  */
 export interface StoredVersion {
   msgId: string;
@@ -14,9 +18,6 @@ export interface StoredVersion {
   chainDepth: number | null;
   patient: string | null;
   genDate: string;
-  senderName: string | null;
-  senderHerIds: string[];
-  facts: VersionFacts;
 }
 
 export interface VersionFacts {
@@ -27,6 +28,9 @@ export interface VersionFacts {
 }
 
 export interface NewVersion extends StoredVersion {
+  senderName: string | null;
+  senderHerIds: string[];
+  facts: VersionFacts;
   eventId: string;
   standard: string;
   standardVersion: string;
@@ -63,9 +67,10 @@ export interface ReadModelTx {
   versionsOfDocument(kommunenummer: string, docKey: string): Promise<StoredVersion[]>;
   saveDocument(kommunenummer: string, document: DocumentState): Promise<void>;
   /**
-   * The version whose facts a document shows (or none), retracted or not. Storage that derives a
-   * document's facts from the document row (current version and state), as the PostgreSQL read
-   * model's fact views do, has nothing to write here.
+   * The version whose facts a document shows (or none), retracted or not: its facts are the ones
+   * stored with it by upsertVersion. Storage that derives a document's facts from the document
+   * row (current version and state), as the PostgreSQL read model's fact views do, has nothing
+   * to write here.
    */
   replaceFacts(kommunenummer: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void>;
   upsertPatient(kommunenummer: string, patient: NonNullable<DocumentEvent['patient']>, genDate: string): Promise<void>;
