@@ -188,6 +188,9 @@ const summary = {
     rowsWritten: limits.rows,
     rebuildToPostgresWrite: Number((limits.writeSeconds / seconds).toFixed(2)),
     rebuildToReadAndDecode: Number((limits.readSeconds / seconds).toFixed(2)),
+    nodeAloneEventsPerSecond: Math.round(limits.ruled / limits.nodeSeconds),
+    nodeAloneCpuMicrosecondsPerEvent: Math.round(limits.nodeCpuMicroseconds / limits.ruled),
+    rebuildToNodeAlone: Number((limits.nodeSeconds / seconds).toFixed(2)),
   },
 };
 writeJson('rebuild.json', summary);
@@ -197,18 +200,21 @@ process.stdout.write(`CPU per event: Node ${summary.cpuMicrosecondsPerEvent.node
 const L = summary.limits;
 process.stdout.write(
   `beside it: reading + Avro-decoding the events alone ${L.readAndDecodeEventsPerSecond} events/s (rebuild = ${L.rebuildToReadAndDecode} of it); ` +
-    `PostgreSQL alone writing the same ${L.rowsWritten} rows ${L.postgresWriteEventsPerSecond} events/s (rebuild = ${L.rebuildToPostgresWrite} of it)\n`,
+    `PostgreSQL alone writing the same ${L.rowsWritten} rows ${L.postgresWriteEventsPerSecond} events/s (rebuild = ${L.rebuildToPostgresWrite} of it); ` +
+    `Node alone (the same reading and decoding, then the rules and rows, no database) ${L.nodeAloneEventsPerSecond} events/s, ${L.nodeAloneCpuMicrosecondsPerEvent} µs CPU per event (rebuild = ${L.rebuildToNodeAlone} of it)\n`,
 );
 process.exit(0);
 
 /**
- * Two floors for the rebuild, measured right after it:
+ * Three floors for the rebuild, measured right after it:
  * - reading + decoding: every event of the rebuilt topics read from Kafka (through the project's
  *   Kafka port, as the rebuild reads them) and Avro-decoded, nothing applied or written;
  * - PostgreSQL writing: every row the rebuild left in the new generation written again by
  *   PostgreSQL alone (`INSERT … SELECT` into empty tables with the same indexes, one transaction,
- *   synchronous_commit off as the rebuild's), so no parsing, no round trips and no Node.
- * A rebuild cannot be faster than either; how far it is from them shows where its time goes.
+ *   synchronous_commit off as the rebuild's), so no parsing, no round trips and no Node;
+ * - Node alone: the same reading and decoding, then the rules and the rows (built, not sent), so
+ *   the rebuild's own work in Node without PostgreSQL.
+ * A rebuild cannot be faster than any; how far it is from them shows where its time goes.
  */
 async function measureLimits(ctx, schema) {
   const { Kafka, logLevel } = require('kafkajs');
@@ -230,6 +236,33 @@ async function measureLimits(ctx, schema) {
   });
   const readSeconds = (Date.now() - readStarted) / 1000;
 
+  // Node's own part: the same read and decode, then the rules and the rows through the rebuild's
+  // overlay in steps as the pipeline takes them (handOver), against a connection that answers every
+  // read with no rows and runs nothing, so no PostgreSQL work and no round trips.
+  const projections = dist('projections');
+  const projector = new projections.ReadModelProjector();
+  const nothing = { query: async () => [] };
+  let overlay = new persistence.ReadModelWriteRepository(nothing, schema);
+  let pending = [];
+  const applyPending = async (batch) => {
+    await projector.applyBatches(overlay, [{ topic: batch.topic, partition: batch.partition, storedNext: 0n, last: pending.at(-1).offset, events: pending }]);
+    overlay = overlay.handOver().next;
+    pending = [];
+  };
+  const nodeStarted = Date.now();
+  const nodeCpu = process.cpuUsage();
+  let ruled = 0;
+  await ops.readTopicRanges(ctx.kafka, 'bench-node-floor', ranges, async (batch) => {
+    for (const r of batch.records) {
+      pending.push({ offset: r.offset, event: await ctx.codec.decode(r.value) });
+      if (pending.length === ops.DEFAULT_STEP_SIZE) await applyPending(batch);
+    }
+    if (pending.length > 0) await applyPending(batch);
+    ruled += batch.records.length;
+  });
+  const nodeSeconds = (Date.now() - nodeStarted) / 1000;
+  const nodeCpuUs = process.cpuUsage(nodeCpu);
+
   const { Client } = require('pg');
   const client = new Client({ connectionString: DB_URL });
   await client.connect();
@@ -247,7 +280,7 @@ async function measureLimits(ctx, schema) {
   const writeSeconds = (Date.now() - writeStarted) / 1000;
   await client.query('DROP SCHEMA bench_write_floor CASCADE');
   await client.end();
-  return { decoded, readSeconds, writeSeconds, rows };
+  return { decoded, readSeconds, writeSeconds, rows, ruled, nodeSeconds, nodeCpuMicroseconds: nodeCpuUs.user + nodeCpuUs.system };
 }
 
 /**

@@ -8,3 +8,4 @@ export * from './status.service';
 export * from './message-list.service';
 export * from './conflict.service';
 export * from './recovery.service';
+export { DEFAULT_STEP_SIZE } from './rebuild-pipeline';
