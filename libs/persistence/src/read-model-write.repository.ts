@@ -33,14 +33,15 @@ import { assertSchemaName } from './read-model.schema';
 export class ReadModelWriteRepository implements ReadModelTx {
   private readonly s: string;
   /** msgId → version, or null when known to be absent. Per kommune. */
-  private readonly versions = new Map<string, Map<string, CachedVersion | null>>();
+  private readonly versions = new Map<string, Map<string, StoredVersion | null>>();
   /** Doc keys / parents whose stored members were loaded (then the overlay is complete for them). */
   private readonly loadedDocs = new Set<string>();
   private readonly loadedParents = new Set<string>();
   private readonly byDoc = new Map<string, Set<string>>();
   private readonly byParent = new Map<string, Set<string>>();
 
-  private readonly upserted = new Map<string, { knr: string; msgId: string }>();
+  /** The versions this batch upserted, whole (what versionRows writes); the overlay holds what the rules read. */
+  private readonly upserted = new Map<string, { knr: string; version: NewVersion }>();
   private readonly placed = new Map<string, { knr: string; msgId: string }>();
   private readonly documents = new Map<string, { knr: string; state: DocumentState }>();
   /** Patient rows as stored (loaded) or as this batch leaves them (dirty); null: not stored. */
@@ -114,11 +115,12 @@ export class ReadModelWriteRepository implements ReadModelTx {
   async upsertVersion(knr: string, v: NewVersion): Promise<{ docKey: string | null; chainDepth: number | null }> {
     const existing = await this.getVersion(knr, v.msgId);
     // As the stored row: a replay refreshes the content but never the version's place in its chain.
-    const merged: CachedVersion = existing
-      ? { ...v, docKey: existing.docKey, chainDepth: existing.chainDepth, refToParent: existing.refToParent, full: v }
-      : { ...v, docKey: null, chainDepth: null, full: v };
+    const merged: StoredVersion = {
+      msgId: v.msgId, eventType: v.eventType, msgType: v.msgType, status: v.status, patient: v.patient, genDate: v.genDate,
+      refToParent: existing ? existing.refToParent : v.refToParent, docKey: existing?.docKey ?? null, chainDepth: existing?.chainDepth ?? null,
+    };
     this.put(knr, merged);
-    this.upserted.set(`${knr}|${v.msgId}`, { knr, msgId: v.msgId });
+    this.upserted.set(`${knr}|${v.msgId}`, { knr, version: v });
     return { docKey: merged.docKey, chainDepth: merged.chainDepth };
   }
 
@@ -143,7 +145,7 @@ export class ReadModelWriteRepository implements ReadModelTx {
   async setDocKey(knr: string, msgId: string, docKey: string, chainDepth: number): Promise<void> {
     const version = await this.getVersion(knr, msgId);
     if (!version) throw new Error(`setDocKey on a version that is not stored: ${msgId}`);
-    this.put(knr, { ...(version as CachedVersion), docKey, chainDepth });
+    this.put(knr, { ...version, docKey, chainDepth });
     this.placed.set(`${knr}|${msgId}`, { knr, msgId });
   }
 
@@ -208,16 +210,19 @@ export class ReadModelWriteRepository implements ReadModelTx {
     const writes = this.writes();
     const next = new ReadModelWriteRepository(this.manager, this.schemaName);
     const docs = new Set<string>();
-    for (const { knr, msgId } of [...this.upserted.values(), ...this.placed.values()]) {
+    // Versions are replaced in the overlay, never changed, so the next overlay shares them.
+    const carry = (knr: string, msgId: string) => {
       const v = this.cache(knr).get(msgId)!;
-      next.put(knr, { ...v, full: undefined });
+      next.put(knr, v);
       if (v.docKey) docs.add(`${knr}|${v.docKey}`);
-    }
+    };
+    for (const { knr, version } of this.upserted.values()) carry(knr, version.msgId);
+    for (const { knr, msgId } of this.placed.values()) carry(knr, msgId);
     for (const key of docs) {
       const knr = key.slice(0, key.indexOf('|'));
       // Loaded here (recompute reads every document it writes), so complete as this batch leaves it.
       if (!this.loadedDocs.has(key)) continue;
-      for (const v of this.members(knr, this.byDoc.get(key))) if (!next.cache(knr).has(v.msgId)) next.put(knr, { ...v, full: undefined });
+      for (const v of this.members(knr, this.byDoc.get(key))) if (!next.cache(knr).has(v.msgId)) next.put(knr, v);
       next.loadedDocs.add(key);
     }
     for (const [key, p] of this.patients) if (p.dirty) next.patients.set(key, { knr: p.knr, patient: p.patient, dirty: false });
@@ -234,21 +239,21 @@ export class ReadModelWriteRepository implements ReadModelTx {
 
   // --- overlay -------------------------------------------------------------------------------
 
-  private cache(knr: string): Map<string, CachedVersion | null> {
+  private cache(knr: string): Map<string, StoredVersion | null> {
     let cache = this.versions.get(knr);
     if (!cache) this.versions.set(knr, (cache = new Map()));
     return cache;
   }
 
-  private put(knr: string, version: CachedVersion): void {
+  private put(knr: string, version: StoredVersion): void {
     this.cache(knr).set(version.msgId, version);
     if (version.docKey) index(this.byDoc, `${knr}|${version.docKey}`, version.msgId);
     if (version.refToParent) index(this.byParent, `${knr}|${version.refToParent}`, version.msgId);
   }
 
-  private members(knr: string, msgIds: Set<string> | undefined): CachedVersion[] {
+  private members(knr: string, msgIds: Set<string> | undefined): StoredVersion[] {
     const cache = this.cache(knr);
-    return [...(msgIds ?? [])].map((m) => cache.get(m)).filter((v): v is CachedVersion => Boolean(v));
+    return [...(msgIds ?? [])].map((m) => cache.get(m)).filter((v): v is StoredVersion => Boolean(v));
   }
 
   /** Loads stored versions into the overlay; entries already there (maybe changed) are kept. */
@@ -327,9 +332,8 @@ export class ReadModelWriteRepository implements ReadModelTx {
   private versionRows(): { columns: string; facts: string } | null {
     if (this.upserted.size === 0) return null;
     const facts: NewVersion['facts'][] = [];
-    const rows = [...this.upserted.values()].map(({ knr, msgId }) => {
-      const v = this.cache(knr).get(msgId)!;
-      const f = v.full!;
+    const rows = [...this.upserted.values()].map(({ knr, version: f }) => {
+      const v = this.cache(knr).get(f.msgId)!;
       facts.push(f.facts);
       return {
         kommunenummer: knr, msg_id: f.msgId, event_id: f.eventId, event_type: f.eventType, msg_type: f.msgType, standard: f.standard,
@@ -463,13 +467,6 @@ export class ReadModelWrites {
   }
 }
 
-interface CachedVersion extends StoredVersion {
-  /** The whole event's version when this batch upserted it (what writeVersions stores). */
-  full?: NewVersion;
-}
-
-
-
 function index(map: Map<string, Set<string>>, key: string, msgId: string): void {
   let set = map.get(key);
   if (!set) map.set(key, (set = new Set()));
@@ -514,7 +511,7 @@ interface VersionRow {
   gen_date: string;
 }
 
-function toVersion(row: VersionRow): CachedVersion {
+function toVersion(row: VersionRow): StoredVersion {
   return {
     msgId: row.msg_id,
     eventType: row.event_type,
