@@ -36,7 +36,7 @@ export class InMemoryReadModel implements ReadModelTx {
     this.documents.set(`${knr}|${document.docKey}`, { ...document });
   }
   async replaceFacts(knr: string, docKey: string, version: StoredVersion | undefined, retracted: boolean): Promise<void> {
-    // The version with the content upsertVersion stored (the rules hand over what they read).
+    // The rules pass the version as they read it (StoredVersion); its facts are those upsertVersion stored.
     this.facts.set(`${knr}|${docKey}`, { version: version && this.versions.get(`${knr}|${version.msgId}`), retracted });
   }
   async upsertPatient(knr: string, patient: NonNullable<DocumentEvent['patient']>): Promise<void> {

@@ -94,7 +94,7 @@ describe('ReadModelWriteRepository with ReadModelProjector (PostgreSQL)', () => 
     expect(docs.map((d: { doc_key: string }) => d.doc_key)).toEqual(['msg:an1', 'msg:ar1', 'msg:np1']);
   });
 
-  it("stores each version of one batch with its own facts, in whatever order and with empty lists", async () => {
+  it('stores each version of one batch with its own facts, in whatever order and with empty lists', async () => {
     const events = ['pa', 'pb', 'pc', 'pd'].map((msgId, i) => {
       const e = event(msgId, 'N', null, `R${i}`);
       return { ...e, services: e.services.slice(0, i % 2), patientEvents: i === 2 ? [] : e.patientEvents };
