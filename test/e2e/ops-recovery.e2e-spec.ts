@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { OpsContext, RebuildService, RestoreService, StatusService } from '@hub/ops';
 import { eventually, HubHarness, startHub } from '../support/hub-harness';
 import { TEST_KAFKA_BROKERS } from '../support/test-env';
-import { activeSchema, kommune, openOps, orientering, post, sql, testPatient } from './ops-support';
+import { activeSchema, kommune, kommuneLoad, openOps, sql } from './ops-support';
 
 /**
  * Recovery (issue #15 item 4): a kommune's topics are replaced by empty ones (deleted and created
@@ -19,22 +19,7 @@ describe('ops: recovery after a kommune topic is replaced', () => {
   let ops: OpsContext;
   let gateway: string;
   let monitor: string;
-  const accepted: string[] = [];
-  let next = 400;
-
-  const postMessages = async (n: number) => {
-    for (let i = 0; i < n; i++) {
-      const m = orientering(k, testPatient(next++), [{ iplosCode: '15', description: 'Dusj', startDate: '2024-01-03' }]);
-      expect(await post(hub, gateway, m.body)).toBe(202);
-      accepted.push(m.msgId);
-    }
-  };
-  const liveMsgIds = async () =>
-    (await sql<{ msg_id: string }>(`SELECT msg_id FROM "${await activeSchema()}".message_versions WHERE kommunenummer = $1`, [k.kommunenummer]))
-      .map((r) => r.msg_id)
-      .sort();
-  const archived = async () =>
-    Number((await sql<{ n: string }>('SELECT count(*)::text AS n FROM raw_message_archive WHERE kommunenummer = $1', [k.kommunenummer]))[0].n);
+  const { accepted, postMessages, liveMsgIds, archived } = kommuneLoad(k, 400, () => hub, () => gateway);
   const ready = async () => {
     const response = await fetch(`${hub.baseUrl}/health/ready`);
     return {
@@ -174,23 +159,7 @@ describe('ops: recovery after a kommune topic is replaced under a running hub', 
   let hub: HubHarness;
   let ops: OpsContext;
   let gateway: string;
-  const accepted: string[] = [];
-  let next = 600;
-
-  const postMessages = async (n: number) => {
-    for (let i = 0; i < n; i++) {
-      const m = orientering(k, testPatient(next++), [{ iplosCode: '15', description: 'Dusj', startDate: '2024-01-03' }]);
-      expect(await post(hub, gateway, m.body)).toBe(202);
-      accepted.push(m.msgId);
-    }
-  };
-  const liveMsgIds = async () =>
-    (await sql<{ msg_id: string }>(`SELECT msg_id FROM "${await activeSchema()}".message_versions WHERE kommunenummer = $1`, [k.kommunenummer]))
-      .map((r) => r.msg_id)
-      .sort();
-
-  const archived = async () =>
-    Number((await sql<{ n: string }>('SELECT count(*)::text AS n FROM raw_message_archive WHERE kommunenummer = $1', [k.kommunenummer]))[0].n);
+  const { accepted, postMessages, liveMsgIds, archived } = kommuneLoad(k, 600, () => hub, () => gateway);
 
   beforeAll(async () => {
     hub = await startHub([k]);

@@ -96,3 +96,31 @@ export async function activeSchema(): Promise<string> {
 export async function countIn(schema: string, table: string, knr: string): Promise<number> {
   return Number((await sql<{ n: string }>(`SELECT count(*)::text AS n FROM "${schema}".${table} WHERE kommunenummer = $1`, [knr]))[0].n);
 }
+
+/**
+ * A kommune's load for the recovery tests: posts Orienteringer for new patients (from
+ * `firstPatient` on) through `hub` with the gateway's token, keeps the MsgIds answered 202, and
+ * reads what the live read model and the raw archive hold of the kommune. `hub` and `gateway`
+ * are read at each call, so a test may set them in its beforeAll.
+ */
+export function kommuneLoad(k: ReturnType<typeof kommune>, firstPatient: number, hub: () => HubHarness, gateway: () => string) {
+  const accepted: string[] = [];
+  let next = firstPatient;
+  return {
+    accepted,
+    postMessages: async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        const m = orientering(k, testPatient(next++), [{ iplosCode: '15', description: 'Dusj', startDate: '2024-01-03' }]);
+        const status = await post(hub(), gateway(), m.body);
+        if (status !== 202) throw new Error(`${k.kommunenummer}: message ${m.msgId} answered ${status}, not 202`);
+        accepted.push(m.msgId);
+      }
+    },
+    liveMsgIds: async (): Promise<string[]> =>
+      (await sql<{ msg_id: string }>(`SELECT msg_id FROM "${await activeSchema()}".message_versions WHERE kommunenummer = $1`, [k.kommunenummer]))
+        .map((r) => r.msg_id)
+        .sort(),
+    archived: async (): Promise<number> =>
+      Number((await sql<{ n: string }>('SELECT count(*)::text AS n FROM raw_message_archive WHERE kommunenummer = $1', [k.kommunenummer]))[0].n),
+  };
+}
