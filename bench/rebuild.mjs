@@ -142,23 +142,27 @@ const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : undefine
 const heapProfiler = process.env.BENCH_HEAP_PROFILE ? await startProfile('heap') : undefined;
 // As the CLI sizes it (apps/ops-cli rebuild.command.ts).
 const ctx = await ops.OpsContext.open(hubConfig, { poolSize: 2 * PARALLEL + 2 });
+const statements = recordWrites();
 let done = 0;
 let total = 0;
+/** When the first and the last batch committed (progress ticks once a batch has committed). */
+const commits = { first: undefined, last: undefined };
 const ticker = setInterval(() => log(`rebuild ${done}/${total}`), 10000);
 const started = Date.now();
 // CPU over the rebuild phase: this process (all its threads) and the stack's PostgreSQL, steadier
 // than the wall-clock rate on a shared machine (the broker is left out: it only serves fetches here).
 const cpuBefore = { node: process.cpuUsage(), postgresql: stackCpuSeconds().postgresql };
-const result = await new ops.RebuildService(ctx).rebuild({ progress: { setTotal: (t) => (total = t), tick: (n = 1) => (done += n) }, pollMs: 500, parallel: PARALLEL });
+const result = await new ops.RebuildService(ctx).rebuild({ progress: { setTotal: (t) => (total = t), tick: (n = 1) => { done += n; commits.first ??= Date.now(); commits.last = Date.now(); } }, pollMs: 500, parallel: PARALLEL });
 const seconds = (Date.now() - started) / 1000;
 const nodeCpu = process.cpuUsage(cpuBefore.node);
 const postgresqlCpuSeconds = stackCpuSeconds().postgresql - cpuBefore.postgresql;
 clearInterval(ticker);
+statements.stop();
 if (profiler) await profiler.stop(process.env.BENCH_CPU_PROFILE);
 if (heapProfiler) await heapProfiler.stop(process.env.BENCH_HEAP_PROFILE);
 const counts = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM "${result.targetSchema}".message_versions`);
 // The limits beside it, on the same events and rows in the same run (see measureLimits).
-const limits = await measureLimits(ctx, result.targetSchema);
+const limits = await measureLimits(ctx, result.targetSchema, statements);
 await ctx.close();
 
 const eventsPerSecond = result.applied / seconds;
@@ -180,6 +184,12 @@ const summary = {
     postgresql: Math.round((postgresqlCpuSeconds * 1e6) / result.applied),
   },
   measuredNotExtrapolated: perKommune * KOMMUNER >= 1000000,
+  /** The rebuild's phases: until the first batch committed, the batches, and after the last one (catch-up check, indexes, switch). */
+  phasesSeconds: {
+    beforeFirstCommit: (commits.first - started) / 1000,
+    batches: (commits.last - commits.first) / 1000,
+    afterLastCommit: (started + seconds * 1000 - commits.last) / 1000,
+  },
   limits: {
     readAndDecodeSeconds: limits.readSeconds,
     readAndDecodeEventsPerSecond: Math.round(limits.decoded / limits.readSeconds),
@@ -191,6 +201,13 @@ const summary = {
     nodeAloneEventsPerSecond: Math.round(limits.ruled / limits.nodeSeconds),
     nodeAloneCpuMicrosecondsPerEvent: Math.round(limits.nodeCpuMicroseconds / limits.ruled),
     rebuildToNodeAlone: Number((limits.nodeSeconds / seconds).toFixed(2)),
+    statementsInRebuildSeconds: Number(statements.seconds.toFixed(3)),
+    statementsShareOfRebuild: Number((statements.seconds / seconds).toFixed(2)),
+    statementsAloneBatches: limits.replayedBatches,
+    statementsAloneSeconds: limits.replaySeconds,
+    statementsAloneSecondsByTable: limits.replaySecondsByTable,
+    statementsAloneEventsPerSecond: Math.round(limits.replayedEvents / limits.replaySeconds),
+    rebuildToStatementsAlone: Number((eventsPerSecond / (limits.replayedEvents / limits.replaySeconds)).toFixed(2)),
   },
 };
 writeJson('rebuild.json', summary);
@@ -203,20 +220,28 @@ process.stdout.write(
     `PostgreSQL alone writing the same ${L.rowsWritten} rows ${L.postgresWriteEventsPerSecond} events/s (rebuild = ${L.rebuildToPostgresWrite} of it); ` +
     `Node alone (the same reading and decoding, then the rules and rows, no database) ${L.nodeAloneEventsPerSecond} events/s, ${L.nodeAloneCpuMicrosecondsPerEvent} µs CPU per event (rebuild = ${L.rebuildToNodeAlone} of it)\n`,
 );
+process.stdout.write(
+  `the rebuild's write statements: ${L.statementsInRebuildSeconds} s inside its transactions (${L.statementsShareOfRebuild} of the rebuild, one after the other); ` +
+    `the same statements with the same parameters, PostgreSQL alone: ${L.statementsAloneEventsPerSecond} events/s over ${L.statementsAloneBatches} batches (rebuild = ${L.rebuildToStatementsAlone} of it; seconds by table ${JSON.stringify(L.statementsAloneSecondsByTable)})\n`,
+);
 process.exit(0);
 
 /**
- * Three floors for the rebuild, measured right after it:
+ * Four floors for the rebuild, measured right after it:
  * - reading + decoding: every event of the rebuilt topics read from Kafka (through the project's
  *   Kafka port, as the rebuild reads them) and Avro-decoded, nothing applied or written;
  * - PostgreSQL writing: every row the rebuild left in the new generation written again by
  *   PostgreSQL alone (`INSERT … SELECT` into empty tables with the same indexes, one transaction,
  *   synchronous_commit off as the rebuild's), so no parsing, no round trips and no Node;
  * - Node alone: the same reading and decoding, then the rules and the rows (built, not sent), so
- *   the rebuild's own work in Node without PostgreSQL.
+ *   the rebuild's own work in Node without PostgreSQL;
+ * - the rebuild's statements alone: the write statements of its first batches, with the JSON
+ *   parameters it sent (recordWrites), run again by PostgreSQL alone into an empty generation,
+ *   one batch per transaction; the batches of one kommune commit one after the other, so this
+ *   is the design's PostgreSQL floor (the second floor leaves out the JSON and the upserts).
  * A rebuild cannot be faster than any; how far it is from them shows where its time goes.
  */
-async function measureLimits(ctx, schema) {
+async function measureLimits(ctx, schema, statements) {
   const { Kafka, logLevel } = require('kafkajs');
   const kafkaAdmin = new Kafka({ clientId: 'bench-rebuild-limits', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
   await kafkaAdmin.connect();
@@ -279,8 +304,65 @@ async function measureLimits(ctx, schema) {
   await client.query('COMMIT');
   const writeSeconds = (Date.now() - writeStarted) / 1000;
   await client.query('DROP SCHEMA bench_write_floor CASCADE');
+
+  // The rebuild's own write statements, with the parameters it sent (the batches recordWrites
+  // kept), run again one batch per transaction into an empty generation: PostgreSQL's part of the
+  // pipeline's critical path alone, JSON parsing included, without Node or a concurrent reader.
+  const replay = persistence.readModelSchemaName(999999);
+  await client.query(`DROP SCHEMA IF EXISTS "${replay}" CASCADE`);
+  await client.query(`CREATE SCHEMA "${replay}"`);
+  for (const ddl of persistence.readModelDdl(replay)) await client.query(ddl);
+  await client.query('CHECKPOINT');
+  const byTable = {};
+  const manager = {
+    query: async (sql, params) => {
+      const started = process.hrtime.bigint();
+      const { rows: result } = await client.query(sql, params);
+      const table = /(?:INSERT INTO|UPDATE) (?:"[^"]+"\.)?(\w+)/.exec(sql)?.[1] ?? 'other';
+      byTable[table] = (byTable[table] ?? 0) + Number(process.hrtime.bigint() - started) / 1e9;
+      return result;
+    },
+  };
+  const replayStarted = Date.now();
+  for (const writes of statements.kept) {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL synchronous_commit = off');
+    await writes.writeTo(manager);
+    await client.query('COMMIT');
+  }
+  const replaySeconds = (Date.now() - replayStarted) / 1000;
+  // A batch's events are its upserted versions, one per event (its columns' JSON array).
+  const replayedEvents = statements.kept.reduce((n, w) => n + (w.rows.versions ? JSON.parse(w.rows.versions.columns).length : 0), 0);
+  await client.query(`DROP SCHEMA "${replay}" CASCADE`);
   await client.end();
-  return { decoded, readSeconds, writeSeconds, rows, ruled, nodeSeconds, nodeCpuMicroseconds: nodeCpuUs.user + nodeCpuUs.system };
+  return {
+    decoded, readSeconds, writeSeconds, rows, ruled, nodeSeconds, nodeCpuMicroseconds: nodeCpuUs.user + nodeCpuUs.system,
+    replaySeconds, replayedBatches: statements.kept.length, replayedEvents,
+    replaySecondsByTable: Object.fromEntries(Object.entries(byTable).map(([t, sec]) => [t, Number(sec.toFixed(3))])),
+  };
+}
+
+/**
+ * Times every batch's write statements inside the rebuild's transactions (ReadModelWrites.writeTo)
+ * and keeps the first batches' writes, parameters included (at most KEPT_BATCHES, about 200,000
+ * events at the default step, so a 1M-event run holds a bounded amount), for measureLimits to run
+ * again alone.
+ */
+function recordWrites() {
+  const KEPT_BATCHES = 40;
+  const proto = persistence.ReadModelWrites.prototype;
+  const original = proto.writeTo;
+  const recorded = { seconds: 0, kept: [], stop: () => (proto.writeTo = original) };
+  proto.writeTo = async function (manager) {
+    const started = process.hrtime.bigint();
+    try {
+      return await original.call(this, manager);
+    } finally {
+      recorded.seconds += Number(process.hrtime.bigint() - started) / 1e9;
+      if (recorded.kept.length < KEPT_BATCHES) recorded.kept.push(this);
+    }
+  };
+  return recorded;
 }
 
 /**

@@ -56,6 +56,7 @@ const results = {
     hubVsKafkaProducer: e2e.endToEndRate / kafka.recordsPerSecond,
     rebuildVsPostgresWrite: rebuild.limits.rebuildToPostgresWrite,
     rebuildVsReadAndDecode: rebuild.limits.rebuildToReadAndDecode,
+    rebuildVsItsStatementsAlone: rebuild.limits.rebuildToStatementsAlone,
   },
 };
 writeJson('results.json', results);
@@ -77,6 +78,7 @@ const rows = [
   [`Rebuild, ${rebuild.events} events  [target >= 20000/s]`, `${f(rebuild.eventsPerSecond)} events/s`, `${f(rebuild.rebuildSeconds, 1)} s`],
   ['Beside it: events read + Avro-decoded alone', `${f(rebuild.limits.readAndDecodeEventsPerSecond)} events/s`, `rebuild = ${f(rebuild.limits.rebuildToReadAndDecode, 2)} of it`],
   [`Beside it: PostgreSQL alone writing its ${rebuild.limits.rowsWritten} rows`, `${f(rebuild.limits.postgresWriteEventsPerSecond)} events/s`, `rebuild = ${f(rebuild.limits.rebuildToPostgresWrite, 2)} of it`],
+  ['Beside it: its write statements, PostgreSQL alone', `${f(rebuild.limits.statementsAloneEventsPerSecond)} events/s`, `rebuild = ${f(rebuild.limits.rebuildToStatementsAlone, 2)} of it`],
   ['Peak RSS MiB intake / normalizer / projector', `${f(e2e.peakRssMiB.intake)} / ${f(e2e.peakRssMiB.normalizer)} / ${f(e2e.peakRssMiB.projector)}`, ''],
   ['CPU ms per message intake / normalizer / projector', `${f(e2e.cpuMsPerMessage.intake, 2)} / ${f(e2e.cpuMsPerMessage.normalizer, 2)} / ${f(e2e.cpuMsPerMessage.projector, 2)}`, `load generator ${f(e2e.cpuMsPerMessage.loadGenerator, 2)}`],
 ];
