@@ -26,6 +26,8 @@ import {
   TopicSpec,
 } from './kafka.port';
 import { PlatformaticLookups } from './platformatic.adapter';
+// Before any kafkajs connection exists: mends its request queue's busy loop (see there).
+import './kafkajs-request-queue.patch';
 
 export interface KafkajsAdapterOptions {
   brokers: string[];
