@@ -207,6 +207,7 @@ const summary = {
     statementsAloneSeconds: limits.replaySeconds,
     statementsAloneSecondsByTable: limits.replaySecondsByTable,
     statementsAloneEventsPerSecond: Math.round(limits.replayedEvents / limits.replaySeconds),
+    statementsAlonePostgresCpuMicrosecondsPerEvent: Math.round((limits.replayCpuSeconds * 1e6) / limits.replayedEvents),
     rebuildToStatementsAlone: Number((eventsPerSecond / (limits.replayedEvents / limits.replaySeconds)).toFixed(2)),
   },
 };
@@ -222,7 +223,7 @@ process.stdout.write(
 );
 process.stdout.write(
   `the rebuild's write statements: ${L.statementsInRebuildSeconds} s inside its transactions (${L.statementsShareOfRebuild} of the rebuild, one after the other); ` +
-    `the same statements with the same parameters, PostgreSQL alone: ${L.statementsAloneEventsPerSecond} events/s over ${L.statementsAloneBatches} batches (rebuild = ${L.rebuildToStatementsAlone} of it; seconds by table ${JSON.stringify(L.statementsAloneSecondsByTable)})\n`,
+    `the same statements with the same parameters, PostgreSQL alone: ${L.statementsAloneEventsPerSecond} events/s, ${L.statementsAlonePostgresCpuMicrosecondsPerEvent} µs PostgreSQL CPU per event, over ${L.statementsAloneBatches} batches (rebuild = ${L.rebuildToStatementsAlone} of it; seconds by table ${JSON.stringify(L.statementsAloneSecondsByTable)})\n`,
 );
 process.exit(0);
 
@@ -324,6 +325,7 @@ async function measureLimits(ctx, schema, statements) {
     },
   };
   const replayStarted = Date.now();
+  const replayCpuBefore = stackCpuSeconds().postgresql;
   for (const writes of statements.kept) {
     await client.query('BEGIN');
     await client.query('SET LOCAL synchronous_commit = off');
@@ -331,13 +333,14 @@ async function measureLimits(ctx, schema, statements) {
     await client.query('COMMIT');
   }
   const replaySeconds = (Date.now() - replayStarted) / 1000;
+  const replayCpuSeconds = stackCpuSeconds().postgresql - replayCpuBefore;
   // A batch's events are its upserted versions, one per event (its columns' JSON array).
   const replayedEvents = statements.kept.reduce((n, w) => n + (w.rows.versions ? JSON.parse(w.rows.versions.columns).length : 0), 0);
   await client.query(`DROP SCHEMA "${replay}" CASCADE`);
   await client.end();
   return {
     decoded, readSeconds, writeSeconds, rows, ruled, nodeSeconds, nodeCpuMicroseconds: nodeCpuUs.user + nodeCpuUs.system,
-    replaySeconds, replayedBatches: statements.kept.length, replayedEvents,
+    replaySeconds, replayCpuSeconds, replayedBatches: statements.kept.length, replayedEvents,
     replaySecondsByTable: Object.fromEntries(Object.entries(byTable).map(([t, sec]) => [t, Number(sec.toFixed(3))])),
   };
 }
