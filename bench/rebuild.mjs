@@ -222,7 +222,7 @@ process.stdout.write(
     `Node alone (the same reading and decoding, then the rules and rows, no database) ${L.nodeAloneEventsPerSecond} events/s, ${L.nodeAloneCpuMicrosecondsPerEvent} µs CPU per event (rebuild = ${L.rebuildToNodeAlone} of it)\n`,
 );
 process.stdout.write(
-  `the rebuild's write statements: ${L.statementsInRebuildSeconds} s inside its transactions (${L.statementsShareOfRebuild} of the rebuild, one after the other); ` +
+  `the rebuild's write statements: ${L.statementsInRebuildSeconds} s inside its transactions (${L.statementsShareOfRebuild} of the rebuild${KOMMUNER > 1 ? `, summed over its pipelines` : ''}); ` +
     `the same statements with the same parameters, PostgreSQL alone: ${L.statementsAloneEventsPerSecond} events/s, ${L.statementsAlonePostgresCpuMicrosecondsPerEvent} µs PostgreSQL CPU per event, over ${L.statementsAloneBatches} batches (rebuild = ${L.rebuildToStatementsAlone} of it; seconds by table ${JSON.stringify(L.statementsAloneSecondsByTable)})\n`,
 );
 process.exit(0);
@@ -239,7 +239,9 @@ process.exit(0);
  * - the rebuild's statements alone: the write statements of its first batches, with the JSON
  *   parameters it sent (recordWrites), run again by PostgreSQL alone into an empty generation,
  *   one batch per transaction; the batches of one kommune commit one after the other, so this
- *   is the design's PostgreSQL floor (the second floor leaves out the JSON and the upserts).
+ *   is the design's PostgreSQL floor for one kommune (the second floor leaves out the JSON and
+ *   the upserts). With several kommuner the replay still runs their batches one after the other,
+ *   while the rebuild runs `--parallel` pipelines: compare it with a one-kommune run.
  * A rebuild cannot be faster than any; how far it is from them shows where its time goes.
  */
 async function measureLimits(ctx, schema, statements) {
