@@ -6,8 +6,9 @@
  * `checkPendingRequests`, which calls `scheduleCheckPendingRequests`, which sets a timer even when
  * nothing is pending: its delay is then `throttledUntil - now`, negative, so Node runs it after
  * 1 ms, and the timer calls `checkPendingRequests` again. So each connection woke its process
- * about a thousand times a second for as long as it lived, under load and idle. The hub's idle
- * apps spent 28–47 ms of CPU per second on it (bench/RESULTS.md, 2026-12-07 session 19).
+ * about a thousand times a second for as long as it lived, under load and idle. The four apps,
+ * idle, spent 136–143 ms of CPU per second together before this mend and 93–94 after
+ * (bench/idle-cpu.mjs; bench/RESULTS.md, 2026-12-07 session 19).
  *
  * Here a check is scheduled only while requests are waiting: at the end of a client-side
  * throttle, or (waiting for an in-flight slot) after the same 10 ms as before, though the response
