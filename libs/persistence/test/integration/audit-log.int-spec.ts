@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditLogRepository, AuditLogRow } from '../../src/audit-log.repository';
 import { createDataSource } from '../../src/data-source.factory';
-import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
+import { isolatedTestEnv } from '../../../../test/support/test-env';
 
-/** The audit projection's batch insert against the real PostgreSQL (its own kommunenummer). */
+/**
+ * The audit projection's batch insert against the real PostgreSQL, in a database of its own: it
+ * counts and lists a kommune's rows, and the e2e tests running beside it write audit rows for
+ * their own kommuner (99xx, which a random 9xxx hit now and then) and one truncates audit_log.
+ */
 describe('AuditLogWriter.insertMany (PostgreSQL)', () => {
   const knr = String(9000 + Math.floor(Math.random() * 999));
   let dataSource: DataSource;
@@ -17,7 +21,7 @@ describe('AuditLogWriter.insertMany (PostgreSQL)', () => {
   const at = (offset: number) => ({ topic: `t.${knr}`, partition: 1, offset: String(offset) });
 
   beforeAll(async () => {
-    dataSource = createDataSource(TEST_DATABASE_URL, { poolSize: 2 });
+    dataSource = createDataSource((await isolatedTestEnv('auditlog')).databaseUrl, { poolSize: 2 });
     await dataSource.initialize();
     repository = new AuditLogRepository(dataSource);
   });
