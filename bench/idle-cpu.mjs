@@ -8,19 +8,13 @@
 // and warm up, then each process's CPU (user + system, /proc/<pid>/stat) is sampled over
 // --seconds. Prints ms of CPU per second of wall time per app (1000 = one core busy); writes
 // bench/out/idle-cpu.json. To compare two builds, run each checkout's copy in turn.
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchEnv, resetBenchState, startApp, stopApp, writeJson } from './lib/common.mjs';
+import { benchEnv, median, processCpuSeconds, resetBenchState, sleep, startApp, stopApp, writeJson } from './lib/common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, settle: { type: 'string', default: '10' }, rounds: { type: 'string', default: '1' } } });
 const SECONDS = Number(values.seconds);
 const APPS = ['intake', 'normalizer', 'projector', 'read-api'];
-const cpuSeconds = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
-const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 
 const rounds = [];
 for (let round = 0; round < Number(values.rounds); round++) {
@@ -29,15 +23,14 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const running = {};
   try {
     for (const [i, app] of APPS.entries()) running[app] = await startApp(app, env, 3520 + i);
-    await sleep(Number(values.settle));
-    const before = Object.fromEntries(APPS.map((app) => [app, cpuSeconds(running[app].pid)]));
-    await sleep(SECONDS);
-    rounds.push(Object.fromEntries(APPS.map((app) => [app, Math.round(((cpuSeconds(running[app].pid) - before[app]) * 1000) / SECONDS)])));
+    await sleep(Number(values.settle) * 1000);
+    const before = Object.fromEntries(APPS.map((app) => [app, processCpuSeconds(running[app].pid)]));
+    await sleep(SECONDS * 1000);
+    rounds.push(Object.fromEntries(APPS.map((app) => [app, Math.round(((processCpuSeconds(running[app].pid) - before[app]) * 1000) / SECONDS)])));
   } finally {
     for (const child of Object.values(running)) await stopApp(child);
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const summary = {
   date: new Date().toISOString(),
   machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,

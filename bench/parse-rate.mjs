@@ -6,7 +6,7 @@
 //
 //   npm run build && node bench/parse-rate.mjs [seconds] [--xsd]
 import { readFileSync } from 'node:fs';
-import { dist, messageMix } from './lib/common.mjs';
+import { dist, median, messageMix } from './lib/common.mjs';
 
 export function measureParseRate(messages, seconds) {
   const { parseMessage } = dist('messages');
@@ -94,8 +94,7 @@ export async function measureParseAndXsd(messages, { rounds = 5, poolWorkers = 1
   }
   await pool.close();
   validator.dispose();
-  const median = (list, key) => list.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(list.length / 2)];
-  const summary = (list) => ({ cpuMicrosPerMessage: median(list, 'cpuMicrosPerMessage'), wallMicrosPerMessage: median(list, 'wallMicrosPerMessage') });
+  const summary = (list) => ({ cpuMicrosPerMessage: median(list.map((x) => x.cpuMicrosPerMessage)), wallMicrosPerMessage: median(list.map((x) => x.wallMicrosPerMessage)) });
   const parse = summary(sums.parse);
   const xsdInThread = summary(sums.xsdInThread);
   const xsdPool = summary(sums.xsdPool);

@@ -10,7 +10,7 @@
 // stack's PostgreSQL, in scratch tables of the postgres database, dropped at the end.
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { BENCH, messageMix, writeJson } from './lib/common.mjs';
+import { BENCH, median, messageMix, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' } } });
@@ -20,7 +20,6 @@ const db = new Client({ connectionString: `postgres://postgres@${BENCH.postgres}
 await db.connect();
 const tables = { stage: 'hlbench_payload_stage', pglz: 'hlbench_payload_pglz', lz4: 'hlbench_payload_lz4' };
 const drop = () => db.query(`DROP TABLE IF EXISTS ${Object.values(tables).join(', ')}`);
-const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   await drop();
   await db.query(`CREATE TABLE ${tables.stage} (payload bytea)`);

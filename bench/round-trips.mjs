@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { BENCH, ROOT, dist, messageMix, processCpuSeconds, procStat, sleep, writeJson } from './lib/common.mjs';
+import { BENCH, ROOT, dist, median, messageMix, processCpuSeconds, procStat, sleep, writeJson } from './lib/common.mjs';
 import { intakeToQueryable } from './intake-to-queryable.mjs';
 
 const require = createRequire(import.meta.url);
@@ -36,7 +36,6 @@ const { values } = parseArgs({
 const N = Number(values.n);
 const ROUNDS = Number(values.rounds);
 const log = (m) => process.stderr.write(`[round-trips] ${m}\n`);
-const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cpuMicros = () => {
   const u = process.cpuUsage();
   return u.user + u.system;

@@ -36,6 +36,11 @@ export function percentile(sorted, p) {
   return sorted[i];
 }
 
+/** The middle value (the upper one of the two middle values of an even count). */
+export function median(values) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
