@@ -120,7 +120,6 @@ export function kommuneLoad(k: ReturnType<typeof kommune>, firstPatient: number,
       (await sql<{ msg_id: string }>(`SELECT msg_id FROM "${await activeSchema()}".message_versions WHERE kommunenummer = $1`, [k.kommunenummer]))
         .map((r) => r.msg_id)
         .sort(),
-    archived: async (): Promise<number> =>
-      Number((await sql<{ n: string }>('SELECT count(*)::text AS n FROM raw_message_archive WHERE kommunenummer = $1', [k.kommunenummer]))[0].n),
+    archived: (): Promise<number> => countIn('public', 'raw_message_archive', k.kommunenummer),
   };
 }
