@@ -4,8 +4,9 @@ import { kafkajsRequestQueuePatched, PATCHED_KAFKAJS_VERSION } from './kafkajs-r
 /**
  * kafkajs' RequestQueue as the hub runs it (with the mend applied when libs/kafka is loaded):
  * no timer while nothing waits, and a request held back by a throttle or by the in-flight limit
- * is still sent. Checks the behaviour, whatever the version: after a kafkajs upgrade a failure
- * here says the upgrade needs the mend again (or another one).
+ * is still sent. After a kafkajs upgrade the first case fails (the mend is left out for another
+ * version); the behaviour cases, which do not look at the version, then say whether the new
+ * version needs a mend of its own.
  */
 describe('kafkajs RequestQueue (as mended by kafkajs-request-queue.patch)', () => {
   const load = createRequire(__filename);

@@ -16,8 +16,8 @@
  * (`push`), so none is left waiting.
  *
  * Applied once, when libs/kafka's kafkajs adapter is loaded, and only to the version it was
- * written against: another version is left as it is, and kafkajs-request-queue.patch.spec.ts,
- * which checks the behaviour and not the version, then says whether it still needs mending.
+ * written against: another version is left as it is. kafkajs-request-queue.patch.spec.ts then
+ * fails on the version, and its behaviour cases say whether the new version still needs mending.
  */
 import { createRequire } from 'node:module';
 
