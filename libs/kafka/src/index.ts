@@ -1,3 +1,4 @@
+export * from './group-commits';
 export * from './kafka.port';
 export * from './kafkajs.adapter';
 export * from './platformatic.adapter';

@@ -9,7 +9,6 @@ import {
   Partitioners,
   Producer,
 } from 'kafkajs';
-import { Coalescer } from '@hub/coalescing';
 import {
   AdminPort,
   ConsumerOptions,
@@ -25,6 +24,7 @@ import {
   TopicPartitionOffset,
   TopicSpec,
 } from './kafka.port';
+import { GroupCommits } from './group-commits';
 import { PlatformaticLookups } from './platformatic.adapter';
 // Before any kafkajs connection exists: mends its request queue's busy loop (see there).
 import './kafkajs-request-queue.patch';
@@ -213,31 +213,6 @@ class KafkajsConsumer implements ConsumerPort {
     this.stopping = true;
     await this.consumer?.disconnect();
     this.consumer = undefined;
-  }
-}
-
-type PartitionOffset = { topic: string; partition: number; offset: string };
-
-/**
- * Group commits with one request in flight: commits asked for meanwhile (other partitions'
- * batches, when partitions are consumed concurrently) go together in the next request. Each
- * caller resolves once a request carrying its offset (or a later one of its partition) succeeded.
- */
-export class GroupCommits {
-  private readonly requests: Coalescer<PartitionOffset, void>;
-
-  constructor(send: (offsets: PartitionOffset[]) => Promise<void>) {
-    this.requests = new Coalescer<PartitionOffset, void>(async (offsets) => {
-      // Per partition the later commit wins (a partition's batches are handled in order).
-      const latest = new Map<string, PartitionOffset>();
-      for (const offset of offsets) latest.set(`${offset.topic}|${offset.partition}`, offset);
-      await send([...latest.values()]);
-      return offsets.map(() => undefined);
-    }, Infinity);
-  }
-
-  commit(offset: PartitionOffset): Promise<void> {
-    return this.requests.call(offset);
   }
 }
 
