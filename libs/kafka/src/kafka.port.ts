@@ -82,7 +82,8 @@ export interface ConsumerOptions {
    * batches still run one after the other, in order. With more than one, the batches of one fetch
    * overlap, so their produce requests (SharedProducer) and group commits go out together instead
    * of one of each per partition. Only for handlers that need no order across partitions.
-   * Honoured by the kafkajs adapter; the platformatic adapter handles one batch at a time.
+   * Both adapters honour it: kafkajs in its runner, the platformatic adapter over the partitions
+   * that returned records in one fetch (the next fetch waits for all of them).
    */
   partitionsConsumedConcurrently?: number;
   /**

@@ -14,6 +14,7 @@ import {
   TopicPartitionOffset,
   TopicSpec,
 } from './kafka.port';
+import { GroupCommits } from './group-commits';
 import {
   FetchedBatch,
   hasProtocolError,
@@ -152,6 +153,13 @@ interface Assigned {
   partition: number;
 }
 
+/** One partition's records from one fetch. */
+interface PartitionBatch {
+  topic: string;
+  partition: number;
+  records: IncomingRecord[];
+}
+
 /**
  * Group membership, heartbeats and rebalances are the client's (`joinGroup`; heartbeats run on a
  * timer, so long batches do not lose the membership). Fetching is done here with `fetch` rather
@@ -170,6 +178,8 @@ interface Assigned {
 class PlatformaticConsumer implements ConsumerPort {
   private client?: Consumer;
   private fetchPool?: ConnectionPool;
+  /** The client's group commits: those asked for while one is in flight go in the next request. */
+  private commits?: GroupCommits;
   private running = false;
   private loop?: Promise<void>;
   /** Incremented on every group join; a batch from an older generation is stale. */
@@ -215,6 +225,9 @@ class PlatformaticConsumer implements ConsumerPort {
       isolationLevel: READ_COMMITTED,
     });
     this.client = client;
+    this.commits = new GroupCommits((offsets) =>
+      client.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) }),
+    );
     // A fetch is held at the broker for up to its wait: the request timeout must outlast it.
     this.fetchPool = new ConnectionPool(`${this.base().clientId}-fetch`, {
       connectTimeout: Number(this.base().connectTimeout ?? 3000),
@@ -336,7 +349,12 @@ class PlatformaticConsumer implements ConsumerPort {
     }
   }
 
-  /** One fetch per partition leader, then one handler call per partition with records. */
+  /**
+   * One fetch per partition leader, then the batches of the partitions that returned records:
+   * up to `partitionsConsumedConcurrently` at a time (as kafkajs' option does), so their produce
+   * requests and group commits can go out together. Each partition has at most one batch per
+   * fetch and the next fetch waits for all of them, so a partition's records stay in order.
+   */
   private async fetchAndHandle(client: Consumer): Promise<boolean> {
     const generation = this.generation;
     const assigned = this.assigned(client).filter((a) => this.positions.has(tp(a.topic, a.partition)));
@@ -380,33 +398,60 @@ class PlatformaticConsumer implements ConsumerPort {
         }
       }),
     );
-    let handled = false;
+    const batches: PartitionBatch[] = [];
     for (const response of responses) {
       for (const topicResponse of response?.responses ?? []) {
         const topic = topicNames.get(topicResponse.topicId);
         if (!topic) continue;
         for (const partition of topicResponse.partitions) {
-          if (!this.running || generation !== this.generation) return handled;
           const key = tp(topic, partition.partitionIndex);
           const from = this.positions.get(key);
           if (from === undefined) continue;
-          const batches = partition.records as unknown as Array<FetchedBatch & { lastOffsetDelta: number }> | undefined;
-          const records = toIncomingRecords(topic, partition.partitionIndex, batches, from);
+          const fetched = partition.records as unknown as Array<FetchedBatch & { lastOffsetDelta: number }> | undefined;
+          const records = toIncomingRecords(topic, partition.partitionIndex, fetched, from);
           if (records.length === 0) {
             // Only control batches or records before the position: step over them.
-            const next = nextOffsetAfter(batches);
+            const next = nextOffsetAfter(fetched);
             if (next !== undefined && next > from) this.positions.set(key, next);
             continue;
           }
-          handled = true;
-          await this.handle(client, generation, topic, partition.partitionIndex, records);
+          batches.push({ topic, partition: partition.partitionIndex, records });
         }
       }
     }
-    return handled;
+    if (batches.length === 0) return false;
+    await this.handleAll(generation, batches);
+    return true;
   }
 
-  private async handle(client: Consumer, generation: number, topic: string, partition: number, records: IncomingRecord[]): Promise<void> {
+  /**
+   * Hands the batches of one fetch to the handler, at most `partitionsConsumedConcurrently` at a
+   * time, none after a stop or a rebalance. A handler that throws lets the batches already
+   * running finish (their offsets are kept and committed), starts no more, and then stops the
+   * consumer with its error.
+   */
+  private async handleAll(generation: number, batches: PartitionBatch[]): Promise<void> {
+    const width = Math.max(1, Math.min(this.options.partitionsConsumedConcurrently ?? 1, batches.length));
+    let nextBatch = 0;
+    let failure: unknown;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (!failed && nextBatch < batches.length) {
+        if (!this.running || generation !== this.generation) return;
+        const batch = batches[nextBatch++];
+        try {
+          await this.handle(generation, batch);
+        } catch (error) {
+          if (!failed) failure = error;
+          failed = true;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: width }, worker));
+    if (failed) throw failure;
+  }
+
+  private async handle(generation: number, { topic, partition, records }: PartitionBatch): Promise<void> {
     let last: string | undefined;
     try {
       last = await this.options.handleBatch({
@@ -425,7 +470,7 @@ class PlatformaticConsumer implements ConsumerPort {
     if (generation === this.generation) this.positions.set(tp(topic, partition), next);
     if (this.options.commitToGroup) {
       try {
-        await client.commit({ offsets: [{ topic, partition, offset: next, leaderEpoch: -1 }] });
+        await this.commits?.commit({ topic, partition, offset: next.toString() });
       } catch (error) {
         // Group offsets are for lag monitoring; a commit lost to a rebalance is made good by the next one.
         this.log?.('warn', 'platformatic consumer: commit failed', {

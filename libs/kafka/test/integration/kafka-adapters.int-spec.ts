@@ -262,6 +262,56 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     await producer.disconnect();
   });
 
+  it('with partitionsConsumedConcurrently, handles the partitions of a fetch at the same time, each in order and once, and commits them all', async () => {
+    const own = await ownTopic(kafka, 'concurrent', 4);
+    const producer = await kafka.producer();
+    const sent = Array.from({ length: 80 }, (_, i) => ({ key: `patient-${i % 40}`, value: Buffer.from(String(i)) }));
+    await producer.sendMany([{ topic: own, records: sent }]);
+    await producer.disconnect();
+    const admin = await kafka.admin();
+    const ends = await admin.endOffsetsOf([own]);
+    // 40 keys over 4 partitions: at least two partitions hold records, or the case proves nothing.
+    expect(ends.filter((e) => e.offset !== '0').length).toBeGreaterThanOrEqual(2);
+    const run = async (group: string, width: number) => {
+      const got = new Map<number, bigint[]>();
+      let inFlight = 0;
+      let most = 0;
+      const groupId = `${TEST_NAMESPACE}.kclient.${name}.concurrent.${group}`;
+      const consumer = kafka.consumer({
+        groupId,
+        topics: [own],
+        fromBeginning: true,
+        commitToGroup: true,
+        partitionsConsumedConcurrently: width,
+        handleBatch: async (batch) => {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          // Held until another partition's batch runs beside it (or 300 ms: one at a time).
+          const until = Date.now() + 300;
+          while (inFlight < 2 && Date.now() < until) await sleep(10);
+          got.set(batch.partition, [...(got.get(batch.partition) ?? []), ...batch.records.map((r) => BigInt(r.offset))]);
+          inFlight -= 1;
+          return batch.records.at(-1)?.offset;
+        },
+      });
+      consumers.push(consumer);
+      await consumer.start();
+      await eventually(() => [...got.values()].flat().length >= 80);
+      // Every partition's last offset committed to the group (commits may trail the handler a moment).
+      const byPartition = (o: Array<{ partition: number; offset: string }>) => [...o].sort((x, y) => x.partition - y.partition).map((c) => c.offset);
+      const deadline = Date.now() + 10_000;
+      while (byPartition(await admin.groupOffsets(groupId, own)).join() !== byPartition(ends).join() && Date.now() < deadline) await sleep(100);
+      expect(byPartition(await admin.groupOffsets(groupId, own))).toEqual(byPartition(ends));
+      await consumer.stop();
+      for (const offsets of got.values()) expect(offsets).toEqual(offsets.map((_, i) => offsets[0] + BigInt(i)));
+      expect([...got.values()].flat()).toHaveLength(80);
+      return most;
+    };
+    expect(await run('together', 4)).toBeGreaterThanOrEqual(2);
+    expect(await run('alone', 1)).toBe(1);
+    await admin.disconnect();
+  });
+
   it('stops a consumer whose handler throws, and finds offsets by time', async () => {
     let calls = 0;
     await consume(`${TEST_NAMESPACE}.kclient.${name}.throws`, async () => {
