@@ -118,6 +118,8 @@ await reset();
 const hubConfig = config.loadHubConfig({
   NODE_ENV: 'benchmark', DATABASE_URL: DB_URL, KAFKA_BROKERS: BROKERS, SCHEMA_REGISTRY_URL: REGISTRY, HENDELSESLAGER_NAMESPACE: NAMESPACE,
   HENDELSESLAGER_DEV_ISSUER: 'true', HENDELSESLAGER_PSEUDONYM_KEY: KEY, LOG_LEVEL: 'warn',
+  // The rebuild reads through the client the ops CLI would use (KAFKA_CLIENT, as set for this run).
+  ...(process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {}),
 });
 const TOPICS = new contracts.TopicNames(NAMESPACE);
 const kafka = new kafkaLib.KafkajsAdapter({ brokers: BROKERS.split(','), clientId: 'bench-rebuild' });
