@@ -312,6 +312,50 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     await admin.disconnect();
   });
 
+  it('with partitionsConsumedConcurrently, a handler that throws lets the batch beside it finish, and nothing new is handed over after it', async () => {
+    const own = await ownTopic(kafka, 'concurrent-fail', 4);
+    const producer = await kafka.producer();
+    await producer.sendMany([{ topic: own, records: Array.from({ length: 80 }, (_, i) => ({ key: `patient-${i % 40}`, value: Buffer.from(String(i)) })) }]);
+    await producer.disconnect();
+    const started: number[] = [];
+    const finished: number[] = [];
+    let failing: number | undefined;
+    const consumer = kafka.consumer({
+      groupId: `${TEST_NAMESPACE}.kclient.${name}.concurrent-fail`,
+      topics: [own],
+      fromBeginning: true,
+      // Finished batches are committed, so a restart (kafkajs restarts itself) does not hand them over again.
+      commitToGroup: true,
+      partitionsConsumedConcurrently: 4,
+      handleBatch: async (batch) => {
+        started.push(batch.partition);
+        failing ??= batch.partition;
+        if (batch.partition === failing) {
+          // Fails once another partition's batch runs beside it (or after 300 ms).
+          const until = Date.now() + 300;
+          while (started.length < 2 && Date.now() < until) await sleep(10);
+          throw new Error('projection failed');
+        }
+        await sleep(200);
+        finished.push(batch.partition);
+        return batch.records.at(-1)?.offset;
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await eventually(() => started.length >= 2);
+    await sleep(1500);
+    // Another partition's batch ran beside the failing one and finished.
+    expect(finished.filter((p) => p !== failing).length).toBeGreaterThanOrEqual(1);
+    const calls = started.length;
+    await sleep(1500);
+    // Nothing new was handed over after the failure. kafkajs retries the failing batch itself
+    // (its runner's retries, then a restart), so it is held only to that; the platformatic
+    // adapter stops the consumer, as the port says, and hands over nothing at all.
+    expect(started.slice(calls).every((p) => p === failing)).toBe(true);
+    if (name === 'platformatic') expect(started).toHaveLength(calls);
+  });
+
   it('stops a consumer whose handler throws, and finds offsets by time', async () => {
     let calls = 0;
     await consume(`${TEST_NAMESPACE}.kclient.${name}.throws`, async () => {
