@@ -58,6 +58,22 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     return own;
   }
 
+  /**
+   * A 4-partition topic of its own holding 80 records over 40 keys, and its end offsets; at least
+   * two partitions hold records, or a case about partitions handled side by side proves nothing.
+   */
+  async function spreadTopic(tag: string): Promise<{ topic: string; ends: Array<{ partition: number; offset: string }> }> {
+    const own = await ownTopic(kafka, tag, 4);
+    const producer = await kafka.producer();
+    await producer.sendMany([{ topic: own, records: Array.from({ length: 80 }, (_, i) => ({ key: `patient-${i % 40}`, value: Buffer.from(String(i)) })) }]);
+    await producer.disconnect();
+    const admin = await kafka.admin();
+    const ends = await admin.endOffsetsOf([own]);
+    await admin.disconnect();
+    expect(ends.filter((e) => e.offset !== '0').length).toBeGreaterThanOrEqual(2);
+    return { topic: own, ends };
+  }
+
   function consume(groupId: string, handle: (batch: BatchContext) => Promise<string | undefined>, extra: Partial<Parameters<KafkaPort['consumer']>[0]> = {}) {
     const consumer = kafka.consumer({ groupId, topics: [topic], fromBeginning: true, commitToGroup: false, handleBatch: handle, ...extra });
     consumers.push(consumer);
@@ -263,15 +279,8 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
   });
 
   it('with partitionsConsumedConcurrently, handles the partitions of a fetch at the same time, each in order and once, and commits them all', async () => {
-    const own = await ownTopic(kafka, 'concurrent', 4);
-    const producer = await kafka.producer();
-    const sent = Array.from({ length: 80 }, (_, i) => ({ key: `patient-${i % 40}`, value: Buffer.from(String(i)) }));
-    await producer.sendMany([{ topic: own, records: sent }]);
-    await producer.disconnect();
+    const { topic: own, ends } = await spreadTopic('concurrent');
     const admin = await kafka.admin();
-    const ends = await admin.endOffsetsOf([own]);
-    // 40 keys over 4 partitions: at least two partitions hold records, or the case proves nothing.
-    expect(ends.filter((e) => e.offset !== '0').length).toBeGreaterThanOrEqual(2);
     const run = async (group: string, width: number) => {
       const got = new Map<number, bigint[]>();
       let inFlight = 0;
@@ -313,10 +322,7 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
   });
 
   it('with partitionsConsumedConcurrently, a handler that throws lets the batch beside it finish, and nothing new is handed over after it', async () => {
-    const own = await ownTopic(kafka, 'concurrent-fail', 4);
-    const producer = await kafka.producer();
-    await producer.sendMany([{ topic: own, records: Array.from({ length: 80 }, (_, i) => ({ key: `patient-${i % 40}`, value: Buffer.from(String(i)) })) }]);
-    await producer.disconnect();
+    const { topic: own } = await spreadTopic('concurrent-fail');
     const started: number[] = [];
     const finished: number[] = [];
     let failing: number | undefined;
