@@ -313,10 +313,11 @@ async function measureLimits(ctx, schema, statements) {
   // The rebuild's own write statements, with the parameters it sent (the batches recordWrites
   // kept), run again one batch per transaction into an empty generation: PostgreSQL's part of the
   // pipeline's critical path alone, JSON parsing included, without Node or a concurrent reader.
+  // The generation as the rebuild fills it: without the indexes only reads use (built after).
   const replay = persistence.readModelSchemaName(999999);
   await client.query(`DROP SCHEMA IF EXISTS "${replay}" CASCADE`);
   await client.query(`CREATE SCHEMA "${replay}"`);
-  for (const ddl of persistence.readModelDdl(replay)) await client.query(ddl);
+  for (const ddl of persistence.readModelFillDdl(replay)) await client.query(ddl);
   await client.query('CHECKPOINT');
   const byTable = {};
   const manager = {

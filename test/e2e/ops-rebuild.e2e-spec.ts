@@ -89,8 +89,8 @@ describe('ops: rebuild the read model while it serves', () => {
     expect(seen.errors).toEqual([]);
     expect(seen.empty).toBe(0);
     expect(seen.reads).toBeGreaterThan(5);
-    // Made by readModelDdl, it has every index of the generation before it (on a fresh database
-    // the one the migrations made).
+    // Filled without its read indexes and indexed before the switch, it has every index of the
+    // generation before it (on a fresh database the one the migrations made, with readModelDdl).
     expect(await indexes(after)).toEqual(await indexes(before));
     // A patient's rows are found by these two (the fact views read through documents).
     expect((await indexes(after)).filter((i) => /_kommunenummer_patient_idx: /.test(i)).map((i) => i.split('_kommunenummer')[0])).toEqual(['documents', 'message_versions']);
@@ -118,6 +118,9 @@ describe('ops: rebuild the read model while it serves', () => {
     const interrupted = await new RebuildService(ops).rebuild({ pollMs: 200, signal: controller.signal, progress: { setTotal: () => undefined, tick: () => controller.abort() } });
     expect(interrupted.status).toBe('interrupted');
     expect(await activeSchema()).toBe(live);
+    // Filled without the indexes only reads use: they come once it has caught up, before its switch.
+    expect((await indexes(interrupted.targetSchema)).filter((i) => /_kommunenummer_patient_idx: /.test(i))).toEqual([]);
+    expect((await indexes(interrupted.targetSchema)).length).toBeGreaterThan(0);
     const status = await new StatusService(ops).status(a.kommunenummer);
     expect(status.projection).toMatchObject({ activeSchema: live, rebuild: { targetSchema: interrupted.targetSchema, kommuner: 'all' } });
     expect(status.kommuner[0].lag.every((l) => l.lag === 0)).toBe(true);

@@ -41,6 +41,9 @@ export interface RebuildResult {
  * - Scope: the new generation always holds every kommune. With `kommuner`, those are rebuilt
  *   from offset zero and every other kommune's rows and offsets are copied from the live
  *   generation in one snapshot and continued from there; without, all are rebuilt from zero.
+ * - Indexes: the new generation is filled without the indexes only reads use; once it first
+ *   reaches the topics' end offsets they are built over the filled tables (cheaper than keeping
+ *   them up to date row by row), and only then may it switch.
  * - Switch: once the new generation has reached the topics' end offsets, the projection's row
  *   in projection_generations is locked FOR UPDATE (the live projector holds it FOR SHARE for
  *   each batch, so no live batch is half-way), and the pointer moves only if the new
@@ -152,6 +155,8 @@ export class RebuildService {
       await Promise.all(consumers.map((c) => c.start()));
     };
 
+    // Whether this run built the generation's read indexes; never switched to before it has.
+    let indexed = false;
     try {
       // Progress counts from where this run starts (a resumed rebuild has stored offsets already).
       const baseline = await this.generations.allOffsets(target);
@@ -173,6 +178,15 @@ export class RebuildService {
         const behind = ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(storedOffsetOf(stored, e.topic, e.partition)))), 0);
         progress.setTotal(ends.reduce((n, e) => n + Math.max(0, Number(BigInt(e.offset) - BigInt(storedOffsetOf(baseline, e.topic, e.partition)))), 0));
         if (behind > 0) continue;
+        if (!indexed) {
+          // Caught up: the indexes only reads use, built once over the filled tables (the fill
+          // went without them), then the lag is measured again, since writes waited meanwhile.
+          const began = Date.now();
+          await this.ops.indexForReads(target);
+          indexed = true;
+          this.log.info('New generation indexed for reads', { target, ms: Date.now() - began });
+          continue;
+        }
         const { switched, previous } = await this.generations.switchActiveSchema(projection, target, async (manager, live) => {
           if (!(await this.ops.isBuilding(manager, build!.id))) throw new OpsException(OpsExceptionCode.CONFLICT, `Rebuild into ${target} was aborted meanwhile`);
           const liveOffsets = await this.generations.offsetsIn(manager, live, topics);

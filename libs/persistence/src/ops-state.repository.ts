@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { assertSchemaName, readModelDdl } from './read-model.schema';
+import { assertSchemaName, readModelFillDdl, readModelReadIndexDdl } from './read-model.schema';
 import { generationOffsets, selectStoredOffsets, upsertStoredOffsets } from './stored-offsets.util';
 
 export type RebuildStatus = 'building' | 'switched' | 'aborted';
@@ -78,18 +78,27 @@ export class OpsStateRepository {
 
   /**
    * Creates an empty generation schema and records the rebuild, in one transaction; fails
-   * when another rebuild of the projection is under way (unique partial index).
+   * when another rebuild of the projection is under way (unique partial index). The generation
+   * lacks the indexes only reads use until indexForReads.
    */
   async startRebuild(projection: string, target: string, source: string, kommuner: string[] | null): Promise<RebuildRow> {
     assertSchemaName(target);
     return this.dataSource.transaction(async (manager) => {
-      for (const statement of readModelDdl(target)) await manager.query(statement);
+      for (const statement of readModelFillDdl(target)) await manager.query(statement);
       const rows = await manager.query(
         `INSERT INTO ops_rebuilds (projection, target_schema, source_schema, kommuner, status) VALUES ($1,$2,$3,$4,'building') RETURNING *`,
         [projection, target, source, kommuner],
       );
       return toRebuild(rows[0]);
     });
+  }
+
+  /**
+   * Builds the indexes reads need on a filled generation (readModelReadIndexDdl), before it goes
+   * live. Writes into the generation wait meanwhile; again on an indexed generation it does nothing.
+   */
+  async indexForReads(schema: string): Promise<void> {
+    for (const statement of readModelReadIndexDdl(schema)) await this.dataSource.query(statement);
   }
 
   async currentRebuild(projection: string): Promise<RebuildRow | undefined> {

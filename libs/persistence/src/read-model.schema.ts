@@ -8,6 +8,16 @@
 export const READ_MODEL_PROJECTION = 'readmodel';
 
 export function readModelDdl(schema: string): string[] {
+  return [...readModelFillDdl(schema), ...readModelReadIndexDdl(schema)];
+}
+
+/**
+ * A generation as a rebuild fills it: the tables, the indexes the projector itself looks rows up
+ * by (primary keys, a version's parent and its document), and the fact views. The indexes only
+ * reads use come once the rows are in (readModelReadIndexDdl), before the generation goes live:
+ * built once over the filled table instead of kept up to date row by row (issue #16).
+ */
+export function readModelFillDdl(schema: string): string[] {
   assertSchemaName(schema);
   const s = `"${schema}"`;
   return [
@@ -23,9 +33,9 @@ export function readModelDdl(schema: string): string[] {
        recorded_at timestamptz NOT NULL, sender_her_ids text[] NOT NULL, sender_name text,
        facts jsonb NOT NULL, source_topic text NOT NULL, source_partition int NOT NULL, source_offset bigint NOT NULL,
        PRIMARY KEY (kommunenummer, msg_id))`,
+    // The projector finds a version's waiting children and a document's versions through these.
     `CREATE INDEX ON ${s}.message_versions (kommunenummer, ref_to_parent) WHERE doc_key IS NULL`,
     `CREATE INDEX ON ${s}.message_versions (kommunenummer, doc_key)`,
-    `CREATE INDEX ON ${s}.message_versions (kommunenummer, patient)`,
     `CREATE TABLE ${s}.documents (
        kommunenummer char(4) NOT NULL, doc_key text NOT NULL, msg_type text NOT NULL, patient text,
        state text NOT NULL, current_msg_id text, version_count int NOT NULL,
@@ -38,9 +48,21 @@ export function readModelDdl(schema: string): string[] {
     `CREATE TABLE ${s}.patient_links (
        kommunenummer char(4) NOT NULL, pseudonym text NOT NULL, linked text NOT NULL,
        PRIMARY KEY (kommunenummer, pseudonym, linked))`,
-    // A patient's documents (the fact views join through it).
-    `CREATE INDEX ON ${s}.documents (kommunenummer, patient)`,
     ...readModelFactViewDdl(schema),
+  ];
+}
+
+/**
+ * The indexes only reads use: a patient's versions, and a patient's documents (the fact views
+ * join through them). Named as PostgreSQL names them unasked, so a generation made either way has
+ * the same indexes; IF NOT EXISTS, so a resumed rebuild may run them again.
+ */
+export function readModelReadIndexDdl(schema: string): string[] {
+  assertSchemaName(schema);
+  const s = `"${schema}"`;
+  return [
+    `CREATE INDEX IF NOT EXISTS message_versions_kommunenummer_patient_idx ON ${s}.message_versions (kommunenummer, patient)`,
+    `CREATE INDEX IF NOT EXISTS documents_kommunenummer_patient_idx ON ${s}.documents (kommunenummer, patient)`,
   ];
 }
 
