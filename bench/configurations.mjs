@@ -8,6 +8,7 @@
 // Every `--config <name> [K=V ...] [--tree <dir>]` is one configuration; the first is the base of
 // the ratios. `--tree` runs another checkout's apps (a worktree of another commit, built, holding
 // bench/lib/side-by-side.mjs): a change measured beside the code before it.
+// `BENCH_HUB=1` in a configuration runs the all-in-one hub instead of the three apps.
 // `BENCH_APP_NODE_ARGS="<flags>"` in a configuration gives the three apps more node flags (after
 // their heap flags, which a flag given again overrides).
 // --warmup: messages through the three apps before each run's measured part (0: none), so the

@@ -29,14 +29,20 @@ async function postgresCpuByBackend(db) {
  * `onMeasureStart(apps)` runs before the measured part begins and `onMeasureEnd(apps)` after it,
  * while the apps still run (bench/round-trips.mjs counts the apps' round trips in between).
  */
-export async function intakeToQueryable({ messages, warmup = [], concurrency, pacedMessages = [], pacedFractions = [0.5, 0.8], pacedSeconds = 20, basePort = 3310, timeoutMs = 600000, nodeArgs = [], env: extraEnv = {}, log = () => undefined, onMeasureStart = async () => undefined, onMeasureEnd = async () => undefined }) {
+export async function intakeToQueryable({ messages, warmup = [], concurrency, pacedMessages = [], pacedFractions = [0.5, 0.8], pacedSeconds = 20, basePort = 3310, timeoutMs = 600000, nodeArgs = [], env: extraEnv = {}, hub = false, log = () => undefined, onMeasureStart = async () => undefined, onMeasureEnd = async () => undefined }) {
   await resetBenchState();
   const env = benchEnv(extraEnv);
   const apps = {};
-  apps.intake = await startApp('intake', env, basePort, nodeArgs);
-  apps.normalizer = await startApp('normalizer', env, basePort + 1, nodeArgs);
-  apps.projector = await startApp('projector', env, basePort + 2, nodeArgs);
-  const rss = { intake: 0, normalizer: 0, projector: 0 };
+  if (hub) {
+    // The all-in-one hub (every app in one process, as `npm run demo` and small installations run
+    // it): intake on basePort; its CPU also covers what the split run leaves out (notifier, audit).
+    apps.hub = await startApp('hub', env, basePort, nodeArgs);
+  } else {
+    apps.intake = await startApp('intake', env, basePort, nodeArgs);
+    apps.normalizer = await startApp('normalizer', env, basePort + 1, nodeArgs);
+    apps.projector = await startApp('projector', env, basePort + 2, nodeArgs);
+  }
+  const rss = Object.fromEntries(Object.keys(apps).map((name) => [name, 0]));
   const rssTimer = setInterval(() => {
     for (const [name, child] of Object.entries(apps)) rss[name] = Math.max(rss[name], peakRssMiB(child.pid) || 0);
   }, 500);

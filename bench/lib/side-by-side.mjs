@@ -27,6 +27,8 @@ if (process.argv[1] === CHILD) {
     // BENCH_APP_NODE_ARGS (a configuration's): more node flags for the three apps, after their heap
     // flags (config/node-heap.json), so a heap flag given here wins.
     nodeArgs: (process.env.BENCH_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    // BENCH_HUB=1 (a configuration's): the all-in-one hub instead of the three apps.
+    hub: process.env.BENCH_HUB === '1',
     log: (m) => process.stderr.write(`  ${m}\n`),
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -47,9 +49,8 @@ function runOnce({ env, tree }, { messages, concurrency, pacedSeconds, warmup })
 /** The middle value (the lower of two) of the finite ones; NaN if none. */
 const median = (values) => percentile(values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b), 50);
 
-const APPS = ['intake', 'normalizer', 'projector'];
-/** PostgreSQL's CPU is also reported for the benchmark's own read-model poller (bench-poller): the benchmark's cost, not the hub's. */
-const POSTGRESQL_CLIENTS = [...APPS, 'bench-poller'];
+/** The app processes of a run: the three apps, or the hub alone (BENCH_HUB). */
+const appsOf = (runs) => [...new Set(runs.flatMap((r) => Object.keys(r.peakRssMiB ?? {})))];
 const summary = (r) => ({
   acceptRate: r.acceptRate,
   endToEndRate: r.endToEndRate,
@@ -86,6 +87,9 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
   const medians = {};
   for (const name of names) {
     const mine = runs.filter((r) => r.configuration === name);
+    const APPS = appsOf(mine);
+    /** PostgreSQL's CPU is also reported for the benchmark's own read-model poller (bench-poller): the benchmark's cost, not the hub's. */
+    const POSTGRESQL_CLIENTS = [...APPS, 'bench-poller'];
     const m = Object.fromEntries(['acceptRate', 'endToEndRate', 'latencyP50Ms', 'latencyP99Ms', 'pacedPerSecond', 'pacedP99Ms'].map((k) => [k, median(mine.map((r) => r[k]))]));
     for (const app of APPS) m[`cpu_${app}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[app])));
     m.cpu = median(mine.map((r) => APPS.reduce((a, app) => a + (Number(r.cpuMsPerMessage?.[app]) || 0), 0)));
@@ -93,12 +97,15 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
     m.postgresqlByApp = Object.fromEntries(POSTGRESQL_CLIENTS.map((app) => [app, median(mine.map((r) => Number(r.postgresqlByApp?.[app] ?? 0)))]));
     m.rss = Object.fromEntries(APPS.map((app) => [app, Math.max(...mine.map((r) => Number(r.peakRssMiB?.[app]) || 0))]));
     m.lost = mine.reduce((a, r) => a + r.lost, 0);
+    m.apps = APPS;
     medians[name] = m;
   }
-  console.log('| Configuration | Runs | Accepted msg/s | Intake → queryable msg/s | p50 / p99 ms (saturated) | Paced msg/s, p99 ms | CPU ms per message: intake + normalizer + projector | PostgreSQL (by app) / Kafka broker CPU ms per message | Peak RSS MiB | Lost |');
+  console.log('| Configuration | Runs | Accepted msg/s | Intake → queryable msg/s | p50 / p99 ms (saturated) | Paced msg/s, p99 ms | CPU ms per message: the apps (intake + normalizer + projector, or the hub) | PostgreSQL (by app) / Kafka broker CPU ms per message | Peak RSS MiB | Lost |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const name of names) {
     const m = medians[name];
+    const APPS = m.apps;
+    const POSTGRESQL_CLIENTS = [...APPS, 'bench-poller'];
     const cpu = `${APPS.map((app) => fmt(m[`cpu_${app}`], 2)).join(' + ')} = ${fmt(m.cpu, 2)}`;
     console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${fmt(m.cpu_postgresql, 2)} (${POSTGRESQL_CLIENTS.map((app) => `${app} ${fmt(m.postgresqlByApp[app], 2)}`).join(', ')}) / ${fmt(m.cpu_kafkaBroker, 2)} | ${APPS.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
   }
