@@ -215,6 +215,10 @@ describe('Subscriptions: rest-hook notifications', () => {
       expect(row).toMatchObject({ client_id: 'epj-varsling', purpose_of_use: 'COC', action: 'READ', outcome: 'SUCCESS' });
       expect(row.resource).toMatch(/^Subscription\/[0-9a-f-]{36}:/);
     }
+    // And no audited read without a notification: one not ready yet (the notifier numbered an event
+    // before the projector stored it) is found out before the record is read.
+    const audited = await db.query('SELECT count(*)::int AS n FROM audit_log WHERE resource LIKE $1 OR resource LIKE $2', [`Subscription/${changed.id}:%`, `Subscription/${received.id}:%`]);
+    expect(audited.rows[0].n).toBe(withEvents.length);
     // No health data in the hub's logs about deliveries.
     const deliveryLogs = hub.logs.filter((l) => l.includes('Notification'));
     expect(deliveryLogs.length).toBeGreaterThan(0);

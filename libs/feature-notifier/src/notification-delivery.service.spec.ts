@@ -4,7 +4,7 @@ import type { HubConfig } from '@hub/config';
 import { HubMetrics } from '@hub/observability';
 import type { SubscriptionNotificationService } from '@hub/feature-read-api';
 import type { DueSubscription, FhirSubscriptionRepository, SubscriptionEvent } from '@hub/persistence';
-import { NotificationDeliveryService } from './notification-delivery.service';
+import { NotificationDeliveryService, notReadyRetryMs } from './notification-delivery.service';
 
 /** What the service asked the repository to do, in order. */
 type Call = [string, ...unknown[]];
@@ -94,6 +94,30 @@ describe('NotificationDeliveryService', () => {
     expect(calls[1]).toEqual(['delivered', 's1', { deliveredThrough: '4' }]);
     expect(calls[3][0]).toBe('postpone');
     expect((calls[3][2] as Date).getTime() - before).toBeLessThan(1000);
+  });
+
+  it('not ready again and again: looked at again after 10 ms, doubling to at most 2 s; counted anew for the next events', async () => {
+    expect([1, 2, 3, 8, 9, 30].map(notReadyRetryMs)).toEqual([10, 20, 40, 1280, 2000, 2000]);
+    const retries = async (over: Partial<DueSubscription>) => {
+      calls.length = 0;
+      const before = Date.now();
+      await service.work(due(over));
+      const at = calls.find((c) => c[0] === 'postpone')![2] as Date;
+      return at.getTime() - before;
+    };
+    content = { blocked: false, notReady: true };
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) waits.push(await retries({ id: 's9', eventsSinceStart: '4' }));
+    for (const [wait, expected] of waits.map((w, i) => [w, [10, 20, 40, 80][i]])) {
+      expect(wait).toBeGreaterThanOrEqual(expected - 2);
+      expect(wait).toBeLessThan(expected + 50);
+    }
+    // Delivered: the count ends; the next events not ready start again at 10 ms.
+    content = { blocked: false, notReady: false, bundle: { resourceType: 'Bundle', type: 'history' }, auditId: 'audit-9' };
+    await service.work(due({ id: 's9', eventsSinceStart: '4' }));
+    content = { blocked: false, notReady: true };
+    expect(await retries({ id: 's9', eventsSinceStart: '4' })).toBeLessThan(60);
+    expect(posts).toHaveLength(1);
   });
 
   it('with nothing to deliver, an active subscription due for it gets a heartbeat', async () => {

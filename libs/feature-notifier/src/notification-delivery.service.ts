@@ -14,8 +14,20 @@ const LEASE_MS = 120_000;
 const EVENTS_PER_NOTIFICATION = 20;
 const DEFAULT_TIMEOUT_SECONDS = 10;
 const MAX_BACKOFF_MS = 300_000;
-/** How soon to look again when the read model does not hold an event's message yet. */
-const NOT_READY_RETRY_MS = 100;
+/**
+ * How soon to look again when the read model does not hold an event's message yet, after `tries`
+ * such answers in a row for the same events: 10 ms, doubling, at most 2 s. The projector usually
+ * stores an event within milliseconds of the notifier, so the first look again comes at once;
+ * while the projector is behind or down, the lookups thin out. Each costs a few statements and
+ * no audited read (SubscriptionNotificationService asks the read model first). Counted per
+ * instance, not stored: an event's GenDate says nothing about when it reached the hub.
+ */
+export function notReadyRetryMs(tries: number): number {
+  return Math.min(2000, 10 * 2 ** Math.max(0, tries - 1));
+}
+
+/** Not-ready answers in a row a process remembers at most (a bound, far above what one instance works). */
+const NOT_READY_REMEMBERED = 10_000;
 
 /**
  * Rest-hook delivery of Subscription notifications (R4 Backport IG), from the events the
@@ -33,6 +45,8 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
   private lastExpiry = 0;
   /** Set when new events were recorded during a round: the round runs again at once. */
   private again = false;
+  /** `<subscription>:<first event>` → not-ready answers in a row (notReadyRetryMs). */
+  private readonly notReady = new Map<string, number>();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -110,6 +124,8 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
     if (events.length === 0) return this.subscriptions.postpone(subscription.id, new Date());
     const through = events.at(-1)!.eventNumber;
     const content = await this.notifications.events(subscription, events, 'event-notification');
+    const key = `${subscription.id}:${from}`;
+    if (!content.notReady) this.notReady.delete(key);
     if (content.blocked) {
       // Sperring: nothing about these events leaves the hub; the attempt is audited as BLOCKED.
       this.metrics.notifications.inc({ kommune: subscription.kommunenummer, type: 'event-notification', outcome: 'withheld' });
@@ -118,9 +134,13 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
       return;
     }
     if (content.notReady || !content.bundle) {
-      await this.subscriptions.postpone(subscription.id, new Date(Date.now() + NOT_READY_RETRY_MS));
-      // Usually the projector commits within milliseconds of the notifier: look again then, not at the next poll.
-      setTimeout(() => this.wake(), NOT_READY_RETRY_MS + 20).unref();
+      const tries = (this.notReady.get(key) ?? 0) + 1;
+      if (this.notReady.size >= NOT_READY_REMEMBERED) this.notReady.clear();
+      this.notReady.set(key, tries);
+      const retryMs = notReadyRetryMs(tries);
+      await this.subscriptions.postpone(subscription.id, new Date(Date.now() + retryMs));
+      // Look again then, not at the next poll (a few ms late, so the subscription is due by then).
+      setTimeout(() => this.wake(), retryMs + 5).unref();
       return;
     }
     const outcome = await this.post(subscription, content.bundle, 'event-notification', { fromEvent: from, throughEvent: through, auditId: content.auditId });

@@ -39,6 +39,11 @@ describe('PatientReadService', () => {
         const rows = live && !state.blocked ? ({ ...EMPTY, patients: [patient] } as unknown as PatientSnapshot['rows']) : undefined;
         return { activeSchema: state.live, blocked: !!state.blocked, pseudonyms: [pseudonym], rows };
       }),
+      // Each generation holds the message named after it.
+      messagesHeld: jest.fn(async (schema: string, _projection: string, _knr: string, msgIds: readonly string[]) => {
+        statements.push(`held ${schema}`);
+        return { activeSchema: state.live, held: msgIds.filter((m) => m === `m-${schema}`) };
+      }),
     } as unknown as ReadModelQueryRepository;
     const audit = { record: jest.fn(async () => 'audit-1') } as unknown as AuditWriter & { record: jest.Mock };
     return { service: new PatientReadService(config, audit, generations, queries), statements, audit };
@@ -78,6 +83,16 @@ describe('PatientReadService', () => {
     statements.length = 0;
     await service.read(query);
     expect(statements).toEqual(['snapshot readmodel_g1', 'activeSchema', 'snapshot readmodel_g3']);
+  });
+
+  it('messagesHeld asks the live generation, after a switch the new one, and audits nothing', async () => {
+    const state = { live: 'readmodel_g1' };
+    const { service, statements, audit } = setup(state);
+    expect(await service.messagesHeld('3428', ['m-readmodel_g1', 'm-readmodel_g2'])).toEqual(new Set(['m-readmodel_g1']));
+    state.live = 'readmodel_g2';
+    expect(await service.messagesHeld('3428', ['m-readmodel_g1', 'm-readmodel_g2'])).toEqual(new Set(['m-readmodel_g2']));
+    expect(statements).toEqual(['activeSchema', 'held readmodel_g1', 'held readmodel_g1', 'held readmodel_g2']);
+    expect(audit.record).not.toHaveBeenCalled();
   });
 
   it('audits a blocked record as BLOCKED and returns no clinical data', async () => {

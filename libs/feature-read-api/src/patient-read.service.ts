@@ -78,16 +78,32 @@ export class PatientReadService {
   }
 
   /**
+   * Which of these messages (MsgId, the read model's msg_id) the live read model holds in this
+   * kommune: whether a notification about them can be built yet. Not a read of anyone's record
+   * (no clinical row is read and nothing leaves the hub), so not audited; the read that builds
+   * the notification is.
+   */
+  async messagesHeld(knr: string, msgIds: readonly string[]): Promise<Set<string>> {
+    const answer = await this.inLiveGeneration((schema) => this.queries.messagesHeld(schema, READ_MODEL_PROJECTION, knr, msgIds));
+    return new Set(answer.held);
+  }
+
+  /**
    * One statement per read in the common case: the live generation is remembered, and the
    * statement itself reports the live generation, so a read after a rebuild's switch notices it
    * and asks again in the new one (the rows of a generation no longer live are never used).
    */
-  private async snapshot(knr: string, pseudonym: string, sections?: readonly FactSection[]): Promise<PatientSnapshot> {
+  private snapshot(knr: string, pseudonym: string, sections?: readonly FactSection[]): Promise<PatientSnapshot> {
+    return this.inLiveGeneration((schema) => this.queries.patientSnapshot(schema, READ_MODEL_PROJECTION, knr, pseudonym, sections));
+  }
+
+  /** Runs a statement that reports the live generation in the remembered one, until they agree. */
+  private async inLiveGeneration<T extends { activeSchema: string | null }>(run: (schema: string) => Promise<T>): Promise<T> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const schema = (this.liveSchema ??= await this.state.activeSchema(READ_MODEL_PROJECTION));
-      let snapshot: PatientSnapshot;
+      let answer: T;
       try {
-        snapshot = await this.queries.patientSnapshot(schema, READ_MODEL_PROJECTION, knr, pseudonym, sections);
+        answer = await run(schema);
       } catch (error) {
         // The remembered generation was dropped after a switch: look the live one up again.
         if ((error as { code?: string }).code === UNDEFINED_TABLE && attempt < 2) {
@@ -96,9 +112,9 @@ export class PatientReadService {
         }
         throw error;
       }
-      if (snapshot.activeSchema === schema) return snapshot;
-      if (!snapshot.activeSchema) throw new Error(`Projection ${READ_MODEL_PROJECTION} has no active generation; run the migrations`);
-      this.liveSchema = snapshot.activeSchema;
+      if (answer.activeSchema === schema) return answer;
+      if (!answer.activeSchema) throw new Error(`Projection ${READ_MODEL_PROJECTION} has no active generation; run the migrations`);
+      this.liveSchema = answer.activeSchema;
     }
     throw new Error('The live read-model generation kept changing during one read');
   }

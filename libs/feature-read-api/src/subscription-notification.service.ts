@@ -17,7 +17,7 @@ export interface NotificationContent {
   /** An event's message is not in the read model yet (the projector is behind): try again shortly. */
   notReady: boolean;
   bundle?: FhirResource;
-  /** Audit id of the read this notification is. */
+  /** Audit id of the read this notification is (none when not ready before the read). */
   auditId?: string;
 }
 
@@ -60,6 +60,13 @@ export class SubscriptionNotificationService {
     partial = false,
   ): Promise<NotificationContent> {
     const d = subscription.delivery;
+    // Whether the read model holds every event's message yet (the notifier may number an event
+    // before the projector has stored it): asked first and unaudited, so a notification that is
+    // not ready costs no audited read of the record, and looking again soon is cheap.
+    if (!partial) {
+      const held = await this.reads.messagesHeld(subscription.kommunenummer, [...new Set(events.map((e) => e.msgKey))]);
+      if (events.some((e) => !held.has(e.msgKey))) return { blocked: false, notReady: true };
+    }
     const identifier = parsePatientIdentifierToken(d.patientIdentifier);
     const types = d.resourceTypes.length ? d.resourceTypes : [...ALL_TYPES];
     const principal: Principal = { clientId: subscription.clientId, scopes: new Set(['subscriptions:write']), kommuner: new Set([subscription.kommunenummer]), ...(d.organisation ? { organisation: d.organisation } : {}) };

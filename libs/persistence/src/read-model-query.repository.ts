@@ -87,6 +87,22 @@ export class ReadModelQueryRepository {
   }
 
   /**
+   * Which of `msgIds` generation `schema` holds for kommune `knr`, beside the live generation
+   * when the statement ran (as patientSnapshot: `held` counts only when `schema` was live). One
+   * primary-key probe per id; no clinical column is read.
+   */
+  async messagesHeld(schema: string, projection: string, knr: string, msgIds: readonly string[]): Promise<{ activeSchema: string | null; held: string[] }> {
+    assertSchemaName(schema);
+    const rows: Array<{ active_schema: string | null; held: string[] }> = await this.prepared(
+      `messages-held-${schema}`,
+      `SELECT (SELECT active_schema FROM projection_generations WHERE projection = $3) AS active_schema,
+              ARRAY(SELECT v.msg_id FROM "${schema}".message_versions v WHERE v.kommunenummer = $1 AND v.msg_id = ANY($2::text[])) AS held`,
+      [knr, [...msgIds], projection],
+    );
+    return { activeSchema: rows[0].active_schema, held: rows[0].held };
+  }
+
+  /**
    * A named prepared statement on the pool's connections: PostgreSQL then plans the statement
    * once per connection instead of on every read (planning the snapshot statement cost more
    * database CPU than running it). TypeORM's `query` cannot name statements, so this goes to

@@ -128,6 +128,15 @@ describe('ReadModelQueryRepository.patientSnapshot (PostgreSQL)', () => {
     expect(snapshot.rows).toBeUndefined();
   });
 
+  it('messagesHeld: which messages the generation holds in this kommune, beside the live generation', async () => {
+    await expect(queries.messagesHeld(live, projection, knr, ['m-d1', 'm-d3', 'm-none', 'm-old'])).resolves.toEqual({ activeSchema: live, held: expect.arrayContaining(['m-d1', 'm-d3']) });
+    expect((await queries.messagesHeld(live, projection, knr, ['m-d1', 'm-d3', 'm-none', 'm-old'])).held).toHaveLength(2);
+    // Another kommune's id space; a generation that is not live says so.
+    await expect(queries.messagesHeld(live, projection, knr === '9999' ? '9998' : '9999', ['m-d1'])).resolves.toEqual({ activeSchema: live, held: [] });
+    await expect(queries.messagesHeld(old, projection, knr, ['m-old', 'm-d1'])).resolves.toEqual({ activeSchema: live, held: ['m-old'] });
+    await expect(queries.messagesHeld(live, projection, knr, [])).resolves.toEqual({ activeSchema: live, held: [] });
+  });
+
   it('reports a block on any linked identity and then reads no clinical rows', async () => {
     await dataSource.query(
       `INSERT INTO patient_blocks (kommunenummer, patient_pseudonym, blocked, changed_at, changed_at_ms, audit_id, changed_by_client)
