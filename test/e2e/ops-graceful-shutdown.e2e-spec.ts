@@ -60,10 +60,10 @@ describe('ops: health per app, graceful shutdown under load, correlation ids', (
     // Its PostgreSQL connections carry the app's name, so pg_stat_activity tells whose they are.
     const named = await sql<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [`hendelseslager-${app}`]);
     expect(named[0].n).toBeGreaterThan(0);
-    // The Kafka client: the pipeline apps and read-api default to @platformatic/kafka (their main.ts), the notifier to kafkajs.
+    // The Kafka client: every app defaults to @platformatic/kafka (the hub-wide default).
     if (!process.env.KAFKA_CLIENT) {
       const client = p.output.map((line) => /"msg":"Kafka client".*"client":"(\w+)"/.exec(line)?.[1]).find(Boolean);
-      expect(client).toBe(app === 'notifier' ? 'kafkajs' : 'platformatic');
+      expect(client).toBe('platformatic');
     }
     if (app === 'read-api') {
       // A search is audited before it is answered: the audit event goes out through that client.

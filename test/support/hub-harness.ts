@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { mintDevToken } from '@hub/auth';
 import { configureLogging } from '@hub/observability';
 import { configureHttpApp } from '@hub/platform';
-import { HUB_DEFAULTS } from '../../apps/hub/src/hub.defaults';
 import { HubModule } from '../../apps/hub/src/hub.module';
 import { freePort } from './app-process';
 import { isolatedTestEnv, TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from './test-env';
@@ -64,8 +63,6 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
     LOG_LEVEL: 'info',
     // Tests poll in tight loops; the per-client limit is tested on its own (security-hardening).
     RATE_LIMIT_PER_CLIENT_PER_SECOND: '0',
-    // The hub's own defaults (its main.ts), unless the run's environment chose: the hub users get.
-    ...Object.fromEntries(Object.entries(HUB_DEFAULTS).filter(([name]) => !process.env[name])),
     ...env,
   });
   const logs: string[] = [];

@@ -2,8 +2,4 @@ import { bootstrapHttpApp } from '@hub/platform';
 import { NormalizerAppModule } from './normalizer-app.module';
 
 // Run alone, the normalizer serves only health and metrics; set PORT per process.
-void bootstrapHttpApp(NormalizerAppModule, {
-  name: 'normalizer',
-  // @platformatic/kafka: see apps/intake/src/main.ts. KAFKA_CLIENT=kafkajs still selects the other.
-  defaults: { KAFKA_CLIENT: 'platformatic' },
-});
+void bootstrapHttpApp(NormalizerAppModule, { name: 'normalizer' });

@@ -8,7 +8,7 @@ describe('loadHubConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.auth.issuer).toBe('urn:hendelseslager:dev-issuer');
-    expect(config.kafka.client).toBe('kafkajs');
+    expect(config.kafka.client).toBe('platformatic');
   });
 
   it('notifier: https to public hosts by default; http and allowed hosts configured; http refused in production', () => {
@@ -32,12 +32,13 @@ describe('loadHubConfig', () => {
     }
   });
 
-  it('chooses the Kafka client and refuses an unknown one', () => {
-    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('platformatic');
+  it('chooses the Kafka client, @platformatic/kafka unless told, and refuses an unknown one', () => {
+    expect(loadHubConfig(dev).kafka.client).toBe('platformatic');
+    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: 'kafkajs' }).kafka.client).toBe('kafkajs');
     // An app's own default sits under the environment: it applies only where the variable is unset or empty.
-    expect(loadHubConfig(dev, { KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('platformatic');
-    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: '' }, { KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('platformatic');
-    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: 'kafkajs' }, { KAFKA_CLIENT: 'platformatic' }).kafka.client).toBe('kafkajs');
+    expect(loadHubConfig(dev, { KAFKA_CLIENT: 'kafkajs' }).kafka.client).toBe('kafkajs');
+    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: '' }, { KAFKA_CLIENT: 'kafkajs' }).kafka.client).toBe('kafkajs');
+    expect(loadHubConfig({ ...dev, KAFKA_CLIENT: 'platformatic' }, { KAFKA_CLIENT: 'kafkajs' }).kafka.client).toBe('platformatic');
     expect(() => loadHubConfig({ ...dev, KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT=rdkafka/);
   });
 

@@ -41,7 +41,10 @@ export interface HubConfig {
      * since raw and event topics are the health record's source of truth for many years.
      */
     retentionMs: number;
-    /** Kafka client behind the port: kafkajs (default) or @platformatic/kafka (see bench/README.md). */
+    /**
+     * Kafka client behind the port: @platformatic/kafka (the default since 2026-12-07) or kafkajs
+     * (see libs/kafka/README.md, "Which client", and bench/README.md, "Decision (issue 7)").
+     */
     client: 'kafkajs' | 'platformatic';
     /** KAFKA_FETCH_MAX_BYTES: the most bytes one consumer fetch returns; unset, the Kafka port's default (libs/kafka). */
     fetchMaxBytes?: number;
@@ -158,8 +161,8 @@ function validBaseUrl(value: string): boolean {
 
 /**
  * Parses and validates the environment; throws ConfigException listing every bad variable.
- * `appDefaults`: settings one app defaults to differently from the rest of the hub (read-api's
- * KAFKA_CLIENT); a variable that is set wins.
+ * `appDefaults`: settings one app defaults to differently from the rest of the hub (none today;
+ * until 2026-12-07 the separate apps chose their Kafka client so); a variable that is set wins.
  */
 export function loadHubConfig(env: Env = process.env, appDefaults: Record<string, string> = {}): HubConfig {
   env = withDefaults(env, appDefaults);
@@ -228,7 +231,7 @@ export function loadHubConfig(env: Env = process.env, appDefaults: Record<string
       replicationFactor,
       minInsyncReplicas,
       retentionMs: int('KAFKA_TOPIC_RETENTION_MS', -1, -1),
-      client: str('KAFKA_CLIENT', 'kafkajs') as HubConfig['kafka']['client'],
+      client: str('KAFKA_CLIENT', 'platformatic') as HubConfig['kafka']['client'],
       fetchMaxBytes: env.KAFKA_FETCH_MAX_BYTES ? int('KAFKA_FETCH_MAX_BYTES', 0, 1024) : undefined,
       fetchMaxWaitMs: int('KAFKA_FETCH_MAX_WAIT_MS', 1000, 10),
       fetchMinBytes: int('KAFKA_FETCH_MIN_BYTES', 1, 1),

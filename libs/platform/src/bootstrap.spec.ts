@@ -35,10 +35,10 @@ describe('bootstrapHttpApp', () => {
       }
     };
     delete process.env.KAFKA_CLIENT;
-    expect(await clientOf()).toBe('kafkajs');
-    expect(await clientOf({ KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
-    process.env.KAFKA_CLIENT = 'kafkajs';
-    expect(await clientOf({ KAFKA_CLIENT: 'platformatic' })).toBe('kafkajs');
+    expect(await clientOf()).toBe('platformatic');
+    expect(await clientOf({ KAFKA_CLIENT: 'kafkajs' })).toBe('kafkajs');
+    process.env.KAFKA_CLIENT = 'platformatic';
+    expect(await clientOf({ KAFKA_CLIENT: 'kafkajs' })).toBe('platformatic');
   });
 
   it('listens on 127.0.0.1 unless HOST is configured (probe finding 10)', async () => {

@@ -22,7 +22,7 @@ export interface BootOptions {
   name: string;
   /**
    * Settings (environment variable names) this app defaults to differently from the rest of the
-   * hub; the environment still wins. E.g. read-api's `KAFKA_CLIENT` (see apps/read-api/src/main.ts).
+   * hub; the environment still wins (see loadHubConfig).
    */
   defaults?: Record<string, string>;
 }
