@@ -51,6 +51,8 @@ const median = (values) => percentile(values.filter((v) => Number.isFinite(v)).s
 
 /** The app processes of a run: the three apps, or the hub alone (BENCH_HUB). */
 const appsOf = (runs) => [...new Set(runs.flatMap((r) => Object.keys(r.peakRssMiB ?? {})))];
+/** PostgreSQL's CPU is also reported for the benchmark's own read-model poller (bench-poller): the benchmark's cost, not the hub's. */
+const postgresqlClients = (apps) => [...apps, 'bench-poller'];
 const summary = (r) => ({
   acceptRate: r.acceptRate,
   endToEndRate: r.endToEndRate,
@@ -87,27 +89,23 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
   const medians = {};
   for (const name of names) {
     const mine = runs.filter((r) => r.configuration === name);
-    const APPS = appsOf(mine);
-    /** PostgreSQL's CPU is also reported for the benchmark's own read-model poller (bench-poller): the benchmark's cost, not the hub's. */
-    const POSTGRESQL_CLIENTS = [...APPS, 'bench-poller'];
+    const apps = appsOf(mine);
     const m = Object.fromEntries(['acceptRate', 'endToEndRate', 'latencyP50Ms', 'latencyP99Ms', 'pacedPerSecond', 'pacedP99Ms'].map((k) => [k, median(mine.map((r) => r[k]))]));
-    for (const app of APPS) m[`cpu_${app}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[app])));
-    m.cpu = median(mine.map((r) => APPS.reduce((a, app) => a + (Number(r.cpuMsPerMessage?.[app]) || 0), 0)));
+    for (const app of apps) m[`cpu_${app}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[app])));
+    m.cpu = median(mine.map((r) => apps.reduce((a, app) => a + (Number(r.cpuMsPerMessage?.[app]) || 0), 0)));
     for (const part of ['postgresql', 'kafkaBroker']) m[`cpu_${part}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[part])));
-    m.postgresqlByApp = Object.fromEntries(POSTGRESQL_CLIENTS.map((app) => [app, median(mine.map((r) => Number(r.postgresqlByApp?.[app] ?? 0)))]));
-    m.rss = Object.fromEntries(APPS.map((app) => [app, Math.max(...mine.map((r) => Number(r.peakRssMiB?.[app]) || 0))]));
+    m.postgresqlByApp = Object.fromEntries(postgresqlClients(apps).map((app) => [app, median(mine.map((r) => Number(r.postgresqlByApp?.[app] ?? 0)))]));
+    m.rss = Object.fromEntries(apps.map((app) => [app, Math.max(...mine.map((r) => Number(r.peakRssMiB?.[app]) || 0))]));
     m.lost = mine.reduce((a, r) => a + r.lost, 0);
-    m.apps = APPS;
+    m.apps = apps;
     medians[name] = m;
   }
   console.log('| Configuration | Runs | Accepted msg/s | Intake → queryable msg/s | p50 / p99 ms (saturated) | Paced msg/s, p99 ms | CPU ms per message: the apps (intake + normalizer + projector, or the hub) | PostgreSQL (by app) / Kafka broker CPU ms per message | Peak RSS MiB | Lost |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const name of names) {
     const m = medians[name];
-    const APPS = m.apps;
-    const POSTGRESQL_CLIENTS = [...APPS, 'bench-poller'];
-    const cpu = `${APPS.map((app) => fmt(m[`cpu_${app}`], 2)).join(' + ')} = ${fmt(m.cpu, 2)}`;
-    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${fmt(m.cpu_postgresql, 2)} (${POSTGRESQL_CLIENTS.map((app) => `${app} ${fmt(m.postgresqlByApp[app], 2)}`).join(', ')}) / ${fmt(m.cpu_kafkaBroker, 2)} | ${APPS.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
+    const cpu = `${m.apps.map((app) => fmt(m[`cpu_${app}`], 2)).join(' + ')} = ${fmt(m.cpu, 2)}`;
+    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${fmt(m.cpu_postgresql, 2)} (${postgresqlClients(m.apps).map((app) => `${app} ${fmt(m.postgresqlByApp[app], 2)}`).join(', ')}) / ${fmt(m.cpu_kafkaBroker, 2)} | ${m.apps.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
   }
   const [base, ...others] = names;
   for (const name of others) {
