@@ -180,12 +180,12 @@ export class RebuildService {
         if (behind > 0) continue;
         if (!indexed) {
           // Caught up: the indexes only reads use, built once over the filled tables (the fill
-          // went without them), then the lag is measured again, since writes waited meanwhile.
+          // went without them). Writes waited meanwhile; the switch below still moves only if the
+          // new generation is at or past the live one on every partition.
           const began = Date.now();
           await this.ops.indexForReads(target);
           indexed = true;
           this.log.info('New generation indexed for reads', { target, ms: Date.now() - began });
-          continue;
         }
         const { switched, previous } = await this.generations.switchActiveSchema(projection, target, async (manager, live) => {
           if (!(await this.ops.isBuilding(manager, build!.id))) throw new OpsException(OpsExceptionCode.CONFLICT, `Rebuild into ${target} was aborted meanwhile`);
