@@ -161,11 +161,8 @@ function validBaseUrl(value: string): boolean {
 
 /**
  * Parses and validates the environment; throws ConfigException listing every bad variable.
- * `appDefaults`: settings one app defaults to differently from the rest of the hub (none today;
- * until 2026-12-07 the separate apps chose their Kafka client so); a variable that is set wins.
  */
-export function loadHubConfig(env: Env = process.env, appDefaults: Record<string, string> = {}): HubConfig {
-  env = withDefaults(env, appDefaults);
+export function loadHubConfig(env: Env = process.env): HubConfig {
   const problems: string[] = [];
   const int = (name: string, fallback: number, min = 0): number => {
     const raw = env[name];
@@ -311,9 +308,3 @@ export function readConfigFile(path: string): string {
   return readFileSync(path, 'utf8');
 }
 
-/** The environment with an app's own defaults under it: a variable that is set (and not empty) wins. */
-function withDefaults(env: Env, defaults: Record<string, string>): Env {
-  const merged: Env = { ...env };
-  for (const [name, value] of Object.entries(defaults)) if (merged[name] === undefined || merged[name] === '') merged[name] = value;
-  return merged;
-}

@@ -20,11 +20,6 @@ class BootConfigModule {}
 export interface BootOptions {
   port?: number;
   name: string;
-  /**
-   * Settings (environment variable names) this app defaults to differently from the rest of the
-   * hub; the environment still wins (see loadHubConfig).
-   */
-  defaults?: Record<string, string>;
 }
 
 /**
@@ -32,7 +27,7 @@ export interface BootOptions {
  * security headers, error filter and graceful shutdown. Returns the app so tests can stop it.
  */
 export async function bootstrapHttpApp(module: Type<unknown>, options: BootOptions): Promise<INestApplication> {
-  const config = loadHubConfig(undefined, options.defaults);
+  const config = loadHubConfig();
   configureLogging({ level: config.log.level, json: config.log.json });
   const log = new HubLogger(options.name);
   // The configuration parsed above is the process's one: handed to PlatformModule, not parsed again.
