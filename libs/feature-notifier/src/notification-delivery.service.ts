@@ -23,7 +23,12 @@ const MAX_BACKOFF_MS = 300_000;
  * instance, not stored: an event's GenDate says nothing about when it reached the hub.
  */
 export function notReadyRetryMs(tries: number): number {
-  return Math.min(2000, 10 * 2 ** Math.max(0, tries - 1));
+  return doublingDelayMs(10, tries, 2000);
+}
+
+/** `baseMs` for the first attempt, doubling with each one after it, at most `maxMs`. */
+function doublingDelayMs(baseMs: number, attempt: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempt - 1), maxMs);
 }
 
 /** Not-ready answers in a row a process remembers at most (a bound, far above what one instance works). */
@@ -164,7 +169,7 @@ export class NotificationDeliveryService implements OnApplicationBootstrap, OnAp
   private async failed(subscription: DueSubscription, error: string): Promise<void> {
     const attempts = subscription.attempts + 1;
     const giveUp = attempts >= this.config.notifier.maxAttempts;
-    const delay = Math.min(this.config.notifier.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+    const delay = doublingDelayMs(this.config.notifier.retryBaseMs, attempts, MAX_BACKOFF_MS);
     await this.subscriptions.failed(subscription.id, error, new Date(Date.now() + delay), giveUp);
     if (giveUp) this.metrics.notifications.inc({ kommune: subscription.kommunenummer, type: 'any', outcome: 'gave_up' });
     if (giveUp) this.log.warn('Subscription set to error: retries exhausted', { subscriptionId: subscription.id, kommune: subscription.kommunenummer, attempts });
