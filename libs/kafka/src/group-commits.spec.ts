@@ -49,4 +49,78 @@ describe('GroupCommits', () => {
     await expect(first).rejects.toThrow('rebalance in progress');
     await expect(second).resolves.toBeUndefined();
   });
+
+  describe('in the background (a consumer whose position is kept elsewhere)', () => {
+    type Offsets = Array<{ topic: string; partition: number; offset: string }>;
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    function background(send: (offsets: Offsets) => Promise<void> = async () => undefined) {
+      const requests: Offsets[] = [];
+      const failures: unknown[] = [];
+      const commits = new GroupCommits(
+        async (offsets) => {
+          requests.push(offsets);
+          await send(offsets);
+        },
+        { intervalMs: 1000, failed: (error) => failures.push(error) },
+      );
+      return { commits, requests, failures };
+    }
+
+    it('answers the batch at once and sends the latest offset of each partition one interval after the first', async () => {
+      const { commits, requests } = background();
+      await commits.commit({ topic: 't', partition: 0, offset: '5' });
+      await commits.commit({ topic: 't', partition: 1, offset: '3' });
+      await commits.commit({ topic: 't', partition: 0, offset: '9' });
+      await jest.advanceTimersByTimeAsync(999);
+      expect(requests).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(requests).toEqual([[{ topic: 't', partition: 0, offset: '9' }, { topic: 't', partition: 1, offset: '3' }]]);
+      // Nothing held, nothing sent; the next offset starts the next interval.
+      await jest.advanceTimersByTimeAsync(5000);
+      expect(requests).toHaveLength(1);
+      await commits.commit({ topic: 't', partition: 1, offset: '4' });
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(requests[1]).toEqual([{ topic: 't', partition: 1, offset: '4' }]);
+    });
+
+    it('flush sends what is held now, in one request, and the interval then sends nothing more', async () => {
+      const { commits, requests } = background();
+      await commits.commit({ topic: 'a', partition: 0, offset: '2' });
+      await commits.commit({ topic: 'b', partition: 3, offset: '7' });
+      await commits.flush();
+      expect(requests).toEqual([[{ topic: 'a', partition: 0, offset: '2' }, { topic: 'b', partition: 3, offset: '7' }]]);
+      await jest.advanceTimersByTimeAsync(2000);
+      expect(requests).toHaveLength(1);
+      await commits.flush();
+      expect(requests).toHaveLength(1);
+    });
+
+    it('discard drops what is held (a rebalance): nothing of it is sent later', async () => {
+      const { commits, requests } = background();
+      await commits.commit({ topic: 't', partition: 0, offset: '5' });
+      commits.discard();
+      await jest.advanceTimersByTimeAsync(2000);
+      await commits.flush();
+      expect(requests).toEqual([]);
+    });
+
+    it('reports a failed background request, and the offsets noted after it go out at the next interval', async () => {
+      let fail = true;
+      const { commits, requests, failures } = background(async () => {
+        if (fail) {
+          fail = false;
+          throw new Error('rebalance in progress');
+        }
+      });
+      await commits.commit({ topic: 't', partition: 0, offset: '5' });
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(failures).toEqual([new Error('rebalance in progress')]);
+      await commits.commit({ topic: 't', partition: 0, offset: '6' });
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(requests).toEqual([[{ topic: 't', partition: 0, offset: '5' }], [{ topic: 't', partition: 0, offset: '6' }]]);
+      expect(failures).toHaveLength(1);
+    });
+  });
 });

@@ -78,6 +78,14 @@ export interface ConsumerOptions {
   /** Commit offsets to the Kafka group after each batch (lag monitoring; projections own their offsets). */
   commitToGroup: boolean;
   /**
+   * With `commitToGroup`: commit at most this often (ms), in the background, instead of after each
+   * batch, which then does not wait for it. Offsets still held are committed when the consumer stops
+   * and dropped at a rebalance. Only for consumers whose position is kept elsewhere, whose group
+   * offsets serve lag monitoring alone (see BackgroundCommits); the normalizer resumes from its
+   * group offsets and commits after each batch.
+   */
+  groupCommitIntervalMs?: number;
+  /**
    * How many partitions' batches may be handled at the same time (default 1). Each partition's
    * batches still run one after the other, in order. With more than one, the batches of one fetch
    * overlap, so their produce requests (SharedProducer) and group commits go out together instead

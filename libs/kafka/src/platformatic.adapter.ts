@@ -225,8 +225,9 @@ class PlatformaticConsumer implements ConsumerPort {
       isolationLevel: READ_COMMITTED,
     });
     this.client = client;
-    this.commits = new GroupCommits((offsets) =>
-      client.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) }),
+    this.commits = new GroupCommits(
+      (offsets) => client.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) }),
+      options.groupCommitIntervalMs === undefined ? undefined : { intervalMs: options.groupCommitIntervalMs, failed: (error) => this.commitFailed(error) },
     );
     // A fetch is held at the broker for up to its wait: the request timeout must outlast it.
     this.fetchPool = new ConnectionPool(`${this.base().clientId}-fetch`, {
@@ -236,6 +237,7 @@ class PlatformaticConsumer implements ConsumerPort {
     this.running = true;
     client.on('consumer:group:join', () => {
       this.generation += 1;
+      this.commits?.discard();
     });
     this.subscribed = new Set(this.topics);
     client.topics.trackAll(...this.topics);
@@ -257,9 +259,20 @@ class PlatformaticConsumer implements ConsumerPort {
     await this.closeFetchPool();
     await this.loop?.catch(() => undefined);
     this.loop = undefined;
+    // Background commits still held, while the client is in the group (the batches are done).
+    await this.commits?.flush().catch((error) => this.commitFailed(error));
     const client = this.client;
     this.client = undefined;
     await client?.close().catch(() => forceClose(client));
+  }
+
+  /** A commit lost to a rebalance (or the broker away) is made good by the next one. */
+  private commitFailed(error: unknown, where: { topic?: string; partition?: number } = {}): void {
+    this.log?.('warn', 'platformatic consumer: commit failed', {
+      groupId: this.options.groupId,
+      ...where,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 
   private async closeFetchPool(): Promise<void> {
@@ -472,13 +485,7 @@ class PlatformaticConsumer implements ConsumerPort {
       try {
         await this.commits?.commit({ topic, partition, offset: next.toString() });
       } catch (error) {
-        // Group offsets are for lag monitoring; a commit lost to a rebalance is made good by the next one.
-        this.log?.('warn', 'platformatic consumer: commit failed', {
-          groupId: this.options.groupId,
-          topic,
-          partition,
-          error: error instanceof Error ? error.message : String(error),
-        });
+        this.commitFailed(error, { topic, partition });
       }
     }
   }

@@ -136,6 +136,40 @@ describe.each(adapters)('Kafka port through %s', (name, create) => {
     await admin.disconnect();
   });
 
+  it('with groupCommitIntervalMs, commits in the background: not after the batch, within the interval while running, and what is held when it stops', async () => {
+    const { topic: own, ends } = await spreadTopic('bgcommit');
+    const admin = await kafka.admin();
+    try {
+      const committed = async (groupId: string) => (await admin.groupOffsets(groupId, own)).sort((x, y) => x.partition - y.partition).map((c) => c.offset);
+      const expected = ends.sort((x, y) => x.partition - y.partition).map((e) => e.offset);
+      const never = expected.map(() => '-1');
+
+      // An interval longer than the test: only the stop can have committed.
+      const slow = `${TEST_NAMESPACE}.kclient.${name}.bg-slow.${randomUUID().slice(0, 8)}`;
+      let got = 0;
+      const first = kafka.consumer({ groupId: slow, topics: [own], fromBeginning: true, commitToGroup: true, groupCommitIntervalMs: 600_000, handleBatch: async (b) => ((got += b.records.length), b.records.at(-1)?.offset) });
+      await first.start();
+      await eventually(() => got >= 80);
+      await sleep(500);
+      expect(await committed(slow)).toEqual(never);
+      await first.stop();
+      expect(await committed(slow)).toEqual(expected);
+
+      // A short interval: the group catches up while the consumer runs.
+      const fast = `${TEST_NAMESPACE}.kclient.${name}.bg-fast.${randomUUID().slice(0, 8)}`;
+      got = 0;
+      const second = kafka.consumer({ groupId: fast, topics: [own], fromBeginning: true, commitToGroup: true, groupCommitIntervalMs: 200, handleBatch: async (b) => ((got += b.records.length), b.records.at(-1)?.offset) });
+      consumers.push(second);
+      await second.start();
+      await eventually(() => got >= 80);
+      const deadline = Date.now() + 10_000;
+      while (JSON.stringify(await committed(fast)) !== JSON.stringify(expected) && Date.now() < deadline) await sleep(100);
+      expect(await committed(fast)).toEqual(expected);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('creates topics of several kinds in one call, each with its own partitions, beside one that exists', async () => {
     const admin = await kafka.admin();
     const base = `${TEST_NAMESPACE}.kclient.${name}.kinds.${randomUUID().slice(0, 8)}`;
