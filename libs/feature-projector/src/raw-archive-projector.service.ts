@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Coalescer } from '@hub/coalescing';
 import { AvroCodec, messageKey, RawMessageRecord, RegistryUnavailableException, TopicNames } from '@hub/contracts';
 import type { BatchContext, KafkaPort } from '@hub/kafka';
 import { HubLogger, HubMetrics } from '@hub/observability';
-import { ArchivedMessage, ArchivedRawFields, RAW_ARCHIVE_OFFSETS, RawArchiveRepository } from '@hub/persistence';
+import { ArchivedMessage, ArchivedRawFields, ArchivePosition, RAW_ARCHIVE_OFFSETS, RawArchiveRepository } from '@hub/persistence';
 import { ConsumerService, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { originalMessageId } from '@hub/projections';
+import { PARTITIONS_TOGETHER } from './partitions-together.constant';
 
 /** Projection name (consumer group suffix and metrics label) of the raw-message archive. */
 export const RAW_ARCHIVE_PROJECTION = RAW_ARCHIVE_OFFSETS.projection;
@@ -20,6 +22,16 @@ export const RAW_ARCHIVE_PROJECTION = RAW_ARCHIVE_OFFSETS.projection;
 export class RawArchiveProjectorService extends ConsumerService {
   private readonly log = new HubLogger(RawArchiveProjectorService.name);
   protected readonly runner: PatternConsumerRunner;
+  /**
+   * Partition batches that arrive while a transaction runs (the partitions of one fetch are
+   * handled concurrently) wait and go together into the next one, as the read-model projector's
+   * do: one transaction per fetch instead of one per partition. If it fails, every batch in it
+   * failed and is read again from the stored offsets.
+   */
+  private readonly transactions = new Coalescer<{ messages: ArchivedMessage[]; position: ArchivePosition }, void>(async (batches) => {
+    await this.archive.storeBatches(batches);
+    return batches.map(() => undefined);
+  });
 
   constructor(
     @Inject(KAFKA_PORT) kafka: KafkaPort,
@@ -34,6 +46,8 @@ export class RawArchiveProjectorService extends ConsumerService {
       topics: this.topics.pattern('raw'),
       storedOffsets: (topics) => this.archive.offsets(topics),
       handleBatch: (b) => this.handleBatch(b),
+      // The partitions of one fetch are handed over together and share one transaction (`transactions`).
+      partitionsConsumedConcurrently: PARTITIONS_TOGETHER,
       name: RawArchiveProjectorService.name,
     });
   }
@@ -71,7 +85,7 @@ export class RawArchiveProjectorService extends ConsumerService {
         record: { key: record.key, headers: record.headers, fields: archivedFields(raw) },
       });
     }
-    await this.archive.store(messages, { topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last) + 1n).toString(), topicId: batch.topicId });
+    await this.transactions.call({ messages, position: { topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last) + 1n).toString(), topicId: batch.topicId } });
     this.metrics.projected.inc({ projection: RAW_ARCHIVE_PROJECTION, kommune: knr }, messages.length);
     return last;
   }

@@ -7,6 +7,7 @@ import { Coalescer } from '@hub/coalescing';
 import { ProjectionStateRepository, READ_MODEL_PROJECTION, ReadModelWriteRepository } from '@hub/persistence';
 import { ConsumerService, DeadLetterWriter, DecodedRecord, KAFKA_PORT, PatternConsumerRunner, projectionConsumer } from '@hub/platform';
 import { ReadModelProjector } from '@hub/projections';
+import { PARTITIONS_TOGETHER } from './partitions-together.constant';
 
 /**
  * Projects every kommune's event topic into the live read-model generation. Each batch (the
@@ -102,8 +103,6 @@ export class ReadModelProjectorService extends ConsumerService {
   }
 }
 
-/** At most this many partition batches of one fetch in flight (and so in one transaction). */
-const PARTITIONS_TOGETHER = 16;
 
 interface PartitionBatch {
   topic: string;

@@ -26,6 +26,14 @@ export type ArchivedMessage = Pick<
 /** A raw record's fields without its payload, its time as epoch milliseconds (JSON in `raw_record`). */
 export type ArchivedRawFields = Omit<RawMessageRecord, 'payload' | 'receivedAt'> & { receivedAt: number };
 
+/** Where a batch of the raw topic ends: its partition's next offset (and the topic's id). */
+export interface ArchivePosition {
+  topic: string;
+  partition: number;
+  nextOffset: string;
+  topicId?: string;
+}
+
 /** Rows per INSERT of the archive: 18 parameters each (PostgreSQL allows 65,535), a few MB of payload at most. */
 export const ARCHIVE_ROWS_PER_STATEMENT = 200;
 
@@ -80,7 +88,17 @@ export class RawArchiveRepository {
    * Stores the messages and the partition's next offset in one transaction. The first record
    * of a MsgId wins: intake refuses a second copy, and a replay must not replace the bytes.
    */
-  async store(messages: ArchivedMessage[], position: { topic: string; partition: number; nextOffset: string; topicId?: string }): Promise<void> {
+  store(messages: ArchivedMessage[], position: ArchivePosition): Promise<void> {
+    return this.storeBatches([{ messages, position }]);
+  }
+
+  /**
+   * Stores several partitions' batches (`store`) in one transaction: the batches of one fetch
+   * share its fixed cost (BEGIN, the offsets' statement, COMMIT and its WAL flush). All or none:
+   * one refused offset rolls back every batch in it.
+   */
+  async storeBatches(batches: Array<{ messages: ArchivedMessage[]; position: ArchivePosition }>): Promise<void> {
+    const messages = batches.flatMap((b) => b.messages);
     await (await connected(this.dataSource)).transaction(async (manager: EntityManager) => {
       // One statement per chunk, not per message: a row at a time was one round trip per message.
       // Within a statement, as between statements, the first row of a key is kept (DO NOTHING).
@@ -93,7 +111,11 @@ export class RawArchiveRepository {
           values.params,
         );
       }
-      await upsertStoredOffsets(manager, RAW_ARCHIVE_OFFSETS, [{ topic: position.topic, partition: position.partition, offset: position.nextOffset, topicId: position.topicId }]);
+      await upsertStoredOffsets(
+        manager,
+        RAW_ARCHIVE_OFFSETS,
+        batches.map(({ position: p }) => ({ topic: p.topic, partition: p.partition, offset: p.nextOffset, topicId: p.topicId })),
+      );
     });
   }
 

@@ -125,4 +125,40 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
     await archive.store([message('late-1', 900)], { topic, partition: 0, nextOffset: '901', topicId: 'id-b' });
     expect(await archive.count(KNR)).toBe(before + 1);
   });
+
+  it("stores several partitions' batches in one transaction, or none of them when one's offset is refused", async () => {
+    await archive.restartFrom(topic, 'id-b', [0, 1]);
+    const before = await archive.count(KNR);
+    // The second batch was read from the topic before it was replaced (id-a): neither is kept.
+    await expect(
+      archive.storeBatches([
+        { messages: [message('together-1', 2000)], position: { topic, partition: 0, nextOffset: '2001', topicId: 'id-b' } },
+        { messages: [message('together-2', 2001)], position: { topic, partition: 1, nextOffset: '2002', topicId: 'id-a' } },
+      ]),
+    ).rejects.toThrow(StoredOffsetsMovedException);
+    expect(await archive.count(KNR)).toBe(before);
+    expect(await selectStoredOffsets(dataSource, RAW_ARCHIVE_OFFSETS, [topic])).toEqual(
+      expect.arrayContaining([
+        { topic, partition: 0, offset: '0', topicId: 'id-b' },
+        { topic, partition: 1, offset: '0', topicId: 'id-b' },
+      ]),
+    );
+
+    await archive.storeBatches([
+      { messages: [message('together-1', 2000)], position: { topic, partition: 0, nextOffset: '2001', topicId: 'id-b' } },
+      { messages: [message('together-2', 2001), message('together-3', 2003)], position: { topic, partition: 1, nextOffset: '2004', topicId: 'id-b' } },
+    ]);
+    expect(await archive.count(KNR)).toBe(before + 3);
+    expect((await stored()).filter((m) => m.msgId.startsWith('together-')).map((m) => [m.msgId, m.source.partition, m.source.offset])).toEqual([
+      ['together-1', 0, '2000'],
+      ['together-2', 1, '2001'],
+      ['together-3', 1, '2003'],
+    ]);
+    expect(await selectStoredOffsets(dataSource, RAW_ARCHIVE_OFFSETS, [topic])).toEqual(
+      expect.arrayContaining([
+        { topic, partition: 0, offset: '2001', topicId: 'id-b' },
+        { topic, partition: 1, offset: '2004', topicId: 'id-b' },
+      ]),
+    );
+  });
 });
