@@ -106,6 +106,28 @@ describe('GroupCommits', () => {
       expect(requests).toEqual([]);
     });
 
+    it('flushWithin (a stop) waits at most its time for a broker that does not answer, never rejects, and says why', async () => {
+      const { commits, requests, failures } = background(() => new Promise<void>(() => undefined));
+      await commits.commit({ topic: 't', partition: 0, offset: '5' });
+      let done = false;
+      const stopping = commits.flushWithin(3000).then(() => (done = true));
+      await jest.advanceTimersByTimeAsync(2999);
+      expect(done).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await stopping;
+      expect(requests).toEqual([[{ topic: 't', partition: 0, offset: '5' }]]);
+      expect(failures).toEqual([new Error('group commit on stop took longer than 3000 ms')]);
+    });
+
+    it('flushWithin passes a refused commit to `failed` instead of rejecting', async () => {
+      const { commits, failures } = background(async () => {
+        throw new Error('broker away');
+      });
+      await commits.commit({ topic: 't', partition: 0, offset: '5' });
+      await expect(commits.flushWithin(3000)).resolves.toBeUndefined();
+      expect(failures).toEqual([new Error('broker away')]);
+    });
+
     it('reports a failed background request, and the offsets noted after it go out at the next interval', async () => {
       let fail = true;
       const { commits, requests, failures } = background(async () => {

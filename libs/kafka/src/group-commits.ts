@@ -15,6 +15,9 @@ export interface BackgroundCommits {
   failed: (error: unknown) => void;
 }
 
+/** How long a stopping consumer waits for its held background commits (GroupCommits.flushWithin). */
+export const STOP_COMMIT_WAIT_MS = 3000;
+
 /**
  * Group commits with one request in flight: commits asked for meanwhile (other partitions'
  * batches, when partitions are consumed concurrently) go together in the next request. Each
@@ -61,6 +64,27 @@ export class GroupCommits {
     const offsets = [...this.held.values()];
     this.held.clear();
     return offsets.length === 0 ? Promise.resolve() : this.requests.call(offsets);
+  }
+
+  /**
+   * `flush` for a consumer that is stopping: waits at most `ms` and never rejects. The offsets
+   * only feed lag tools, and a stop must not hang on a broker that is away (the client's own
+   * retries could take tens of seconds); `failed` hears why they were not committed.
+   */
+  async flushWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.background?.failed(new Error(`group commit on stop took longer than ${ms} ms`));
+        resolve();
+      }, ms);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.flush().catch((error) => this.background?.failed(error)), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Drops the offsets held for the background commit (a rebalance). */

@@ -24,7 +24,7 @@ import {
   TopicPartitionOffset,
   TopicSpec,
 } from './kafka.port';
-import { GroupCommits } from './group-commits';
+import { GroupCommits, STOP_COMMIT_WAIT_MS } from './group-commits';
 import { PlatformaticLookups } from './platformatic.adapter';
 // Before any kafkajs connection exists: mends its request queue's busy loop (see there).
 import './kafkajs-request-queue.patch';
@@ -220,7 +220,7 @@ class KafkajsConsumer implements ConsumerPort {
     this.stopping = true;
     // Background commits still held, while the consumer is in the group. A batch running now
     // notes its offset after this and it is not committed: lag monitoring only, caught up on the next start.
-    await this.commits?.flush().catch(() => undefined);
+    await this.commits?.flushWithin(STOP_COMMIT_WAIT_MS);
     await this.consumer?.disconnect();
     this.consumer = undefined;
   }

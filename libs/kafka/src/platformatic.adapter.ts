@@ -14,7 +14,7 @@ import {
   TopicPartitionOffset,
   TopicSpec,
 } from './kafka.port';
-import { GroupCommits } from './group-commits';
+import { GroupCommits, STOP_COMMIT_WAIT_MS } from './group-commits';
 import {
   FetchedBatch,
   hasProtocolError,
@@ -260,7 +260,7 @@ class PlatformaticConsumer implements ConsumerPort {
     await this.loop?.catch(() => undefined);
     this.loop = undefined;
     // Background commits still held, while the client is in the group (the batches are done).
-    await this.commits?.flush().catch((error) => this.commitFailed(error));
+    await this.commits?.flushWithin(STOP_COMMIT_WAIT_MS);
     const client = this.client;
     this.client = undefined;
     await client?.close().catch(() => forceClose(client));
