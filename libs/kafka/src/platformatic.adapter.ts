@@ -303,6 +303,8 @@ class PlatformaticConsumer implements ConsumerPort {
           // The port's contract: a throwing handler stops the consumer; the caller restarts it.
           this.log?.('warn', 'platformatic consumer: handler failed; consumer stops', { groupId: this.options.groupId });
           this.running = false;
+          // Its client is closed here: a background commit still held would only fail later.
+          this.commits?.discard();
           await this.closeFetchPool();
           await forceClose(client);
           return;

@@ -71,8 +71,8 @@ export function projectionConsumer(
 
 /**
  * How often a projection consumer commits to its Kafka group (ms): in the background, the latest
- * offset of each partition (see BackgroundCommits in @hub/kafka). After each batch, as before,
- * the projector's two consumers sent the broker 0.55 commit requests per message.
+ * offset of each partition (see BackgroundCommits in @hub/kafka). When each batch waited for a
+ * commit, the projector's two consumers sent the broker 0.55 commit requests per message.
  */
 export const PROJECTION_GROUP_COMMIT_INTERVAL_MS = 1000;
 
