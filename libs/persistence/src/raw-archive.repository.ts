@@ -37,7 +37,7 @@ export interface ArchivePosition {
 /** Rows per INSERT of the archive: 18 parameters each (PostgreSQL allows 65,535), a few MB of payload at most. */
 export const ARCHIVE_ROWS_PER_STATEMENT = 200;
 
-/** The INSERT's 18 values of one message, in the column order of `store`. */
+/** The INSERT's 18 values of one message, in the column order of `storeBatches`. */
 function archiveRow(m: ArchivedMessage): unknown[] {
   return [
     m.kommunenummer, m.msgId, m.binaryId, m.hubMessageId, m.msgType, m.patientPseudonym, m.contentType, m.declaredEncoding,
@@ -85,17 +85,10 @@ export class RawArchiveRepository {
   }
 
   /**
-   * Stores the messages and the partition's next offset in one transaction. The first record
-   * of a MsgId wins: intake refuses a second copy, and a replay must not replace the bytes.
-   */
-  store(messages: ArchivedMessage[], position: ArchivePosition): Promise<void> {
-    return this.storeBatches([{ messages, position }]);
-  }
-
-  /**
-   * Stores several partitions' batches (`store`) in one transaction: the batches of one fetch
-   * share its fixed cost (BEGIN, the offsets' statement, COMMIT and its WAL flush). All or none:
-   * one refused offset rolls back every batch in it.
+   * Stores partition batches, each its messages and its partition's next offset, in one
+   * transaction: the batches of one fetch share its fixed cost (BEGIN, the offsets' statement,
+   * COMMIT and its WAL flush). All or none: one refused offset rolls back every batch in it. The
+   * first record of a MsgId wins: intake refuses a second copy, and a replay must not replace the bytes.
    */
   async storeBatches(batches: Array<{ messages: ArchivedMessage[]; position: ArchivePosition }>): Promise<void> {
     const messages = batches.flatMap((b) => b.messages);

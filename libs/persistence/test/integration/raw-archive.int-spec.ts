@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/data-source.factory';
-import { ARCHIVE_ROWS_PER_STATEMENT, ArchivedMessage, RawArchiveRepository } from '../../src/raw-archive.repository';
+import { ARCHIVE_ROWS_PER_STATEMENT, ArchivedMessage, ArchivePosition, RawArchiveRepository } from '../../src/raw-archive.repository';
 import { RAW_ARCHIVE_OFFSETS, selectStoredOffsets, StoredOffsetsMovedException } from '../../src/stored-offsets.util';
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 
@@ -10,7 +10,7 @@ import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
  * one transaction, in statements of many rows, and the first record of a message key wins, within
  * a batch as between batches.
  */
-describe('RawArchiveRepository.store (PostgreSQL)', () => {
+describe('RawArchiveRepository.storeBatches (PostgreSQL)', () => {
   const KNR = '9948';
   const topic = `hltest-archive-${process.pid}-${Date.now()}.kommune.${KNR}.raw.v1`;
   let dataSource: DataSource;
@@ -54,6 +54,9 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
     };
   };
 
+  /** One partition's batch, as the projector hands it over alone. */
+  const store = (messages: ArchivedMessage[], position: ArchivePosition) => archive.storeBatches([{ messages, position }]);
+
   const stored = async () => {
     const all: ArchivedMessage[] = [];
     for (let page = await archive.page(KNR, null, 1000); page.length > 0; page = await archive.page(KNR, { partition: page.at(-1)!.source.partition, offset: page.at(-1)!.source.offset }, 1000)) all.push(...page);
@@ -62,8 +65,8 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
 
   it('keeps the first record of a message key, within one batch and against an earlier batch, with its exact bytes', async () => {
     const first = message('m-1', 0, 'first');
-    await archive.store([first, message('m-2', 1), message('m-1', 2, 'second copy')], { topic, partition: 0, nextOffset: '3', topicId: 'id-a' });
-    await archive.store([message('m-2', 3, 'replayed with other bytes')], { topic, partition: 0, nextOffset: '4', topicId: 'id-a' });
+    await store([first, message('m-2', 1), message('m-1', 2, 'second copy')], { topic, partition: 0, nextOffset: '3', topicId: 'id-a' });
+    await store([message('m-2', 3, 'replayed with other bytes')], { topic, partition: 0, nextOffset: '4', topicId: 'id-a' });
 
     const rows = await stored();
     expect(rows.map((r) => [r.msgId, r.source.offset])).toEqual([
@@ -76,7 +79,7 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
 
   it(`stores a batch larger than one statement (${ARCHIVE_ROWS_PER_STATEMENT} rows) whole, each message as sent`, async () => {
     const batch = Array.from({ length: ARCHIVE_ROWS_PER_STATEMENT * 2 + 17 }, (_, i) => message(`big-${i}`, 100 + i));
-    await archive.store(batch, { topic, partition: 1, nextOffset: String(100 + batch.length), topicId: 'id-a' });
+    await store(batch, { topic, partition: 1, nextOffset: String(100 + batch.length), topicId: 'id-a' });
 
     const rows = (await stored()).filter((r) => r.msgId.startsWith('big-'));
     expect(rows.length).toBe(batch.length);
@@ -92,7 +95,7 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
     const xml = `<MsgHead>${Array.from({ length: 120 }, (_, i) => `<Line n="${i}">Hjemmesykepleie morgen og kveld, ${i % 7} timer</Line>`).join('')}</MsgHead>`;
     const large = message('lz4-1', 500, xml);
     expect(large.payload.length).toBeGreaterThan(4096);
-    await archive.store([large], { topic, partition: 0, nextOffset: '501', topicId: 'id-a' });
+    await store([large], { topic, partition: 0, nextOffset: '501', topicId: 'id-a' });
 
     const [row] = await dataSource.query('SELECT pg_column_compression(payload) AS method FROM raw_message_archive WHERE kommunenummer = $1 AND msg_id = $2', [KNR, 'lz4-1']);
     expect(row.method).toBe(lz4 ? 'lz4' : 'pglz');
@@ -101,7 +104,7 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
 
   it('moves the offset of a batch with nothing to archive (every record undecodable)', async () => {
     const before = await archive.count(KNR);
-    await archive.store([], { topic, partition: 0, nextOffset: '5', topicId: 'id-a' });
+    await store([], { topic, partition: 0, nextOffset: '5', topicId: 'id-a' });
     expect(await archive.count(KNR)).toBe(before);
     expect((await selectStoredOffsets(dataSource, RAW_ARCHIVE_OFFSETS, [topic])).find((o) => o.partition === 0)).toEqual({ topic, partition: 0, offset: '5', topicId: 'id-a' });
   });
@@ -110,9 +113,9 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
     const before = await archive.count(KNR);
     // Offsets of another topic id than the one the archive restarted on are refused (restore, #15).
     await archive.restartFrom(topic, 'id-b', [0, 1]);
-    await expect(archive.store([message('late-1', 900), message('late-2', 901)], { topic, partition: 0, nextOffset: '902', topicId: 'id-a' })).rejects.toThrow(StoredOffsetsMovedException);
+    await expect(store([message('late-1', 900), message('late-2', 901)], { topic, partition: 0, nextOffset: '902', topicId: 'id-a' })).rejects.toThrow(StoredOffsetsMovedException);
     const large = Array.from({ length: ARCHIVE_ROWS_PER_STATEMENT + 1 }, (_, i) => message(`late-big-${i}`, 1000 + i));
-    await expect(archive.store(large, { topic, partition: 1, nextOffset: String(1000 + large.length), topicId: 'id-a' })).rejects.toThrow(StoredOffsetsMovedException);
+    await expect(store(large, { topic, partition: 1, nextOffset: String(1000 + large.length), topicId: 'id-a' })).rejects.toThrow(StoredOffsetsMovedException);
     expect(await archive.count(KNR)).toBe(before);
     // The stored offsets are still those of the restart, on the new topic id.
     expect(await selectStoredOffsets(dataSource, RAW_ARCHIVE_OFFSETS, [topic])).toEqual(
@@ -122,7 +125,7 @@ describe('RawArchiveRepository.store (PostgreSQL)', () => {
       ]),
     );
     // On the new topic id the same small batch is archived with its offset.
-    await archive.store([message('late-1', 900)], { topic, partition: 0, nextOffset: '901', topicId: 'id-b' });
+    await store([message('late-1', 900)], { topic, partition: 0, nextOffset: '901', topicId: 'id-b' });
     expect(await archive.count(KNR)).toBe(before + 1);
   });
 
