@@ -7,7 +7,7 @@ import { mintDevToken } from '@hub/auth';
 import { HubConfig, loadHubConfig } from '@hub/config';
 import { KommuneDirectory } from '@hub/directory';
 import { HubMetrics } from '@hub/observability';
-import { AccessRefusalAudit, AuthGuard, ClientRateLimiter, configureHttpApp, HUB_CONFIG, RequestAuthenticator, TokenVerifierProvider } from '@hub/platform';
+import { AccessRefusalAudit, AuthGuard, ClientRateLimiter, configureHttpApp, HttpEdgeAdapter, HUB_CONFIG, RequestAuthenticator, TokenVerifierProvider } from '@hub/platform';
 
 export const PUBLIC_BASE_URL = 'https://hub.example.no';
 /** The one kommune the harness's directory does not serve (every other kommunenummer is served). */
@@ -63,7 +63,7 @@ export async function startControllers(feature: Type<unknown>, fakes: Array<[Typ
   let builder = Test.createTestingModule({ imports: [TestPlatformModule, feature] });
   for (const [token, fake] of fakes) builder = builder.overrideProvider(token).useValue(fake);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
+  const app = moduleRef.createNestApplication(new HttpEdgeAdapter(), { bodyParser: false, logger: false });
   configureHttpApp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };

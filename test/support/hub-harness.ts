@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDevToken } from '@hub/auth';
 import { configureLogging } from '@hub/observability';
-import { configureHttpApp } from '@hub/platform';
+import { configureHttpApp, HttpEdgeAdapter } from '@hub/platform';
 import { HubModule } from '../../apps/hub/src/hub.module';
 import { freePort } from './app-process';
 import { isolatedTestEnv, TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_NAMESPACE, TEST_REGISTRY_URL } from './test-env';
@@ -67,7 +67,7 @@ export async function startHub(kommuner: TestKommune[], env: Record<string, stri
   });
   const logs: string[] = [];
   configureLogging({ level: 'info', json: true, sink: (line) => logs.push(line) });
-  const app = await NestFactory.create(HubModule, { logger: false, bodyParser: false });
+  const app = await NestFactory.create(HubModule, new HttpEdgeAdapter(), { logger: false, bodyParser: false });
   configureHttpApp(app);
   await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
 import type { Principal } from '@hub/auth';
 import type { FhirResource } from '@hub/fhir';
 import {
@@ -12,7 +12,7 @@ import {
   FhirOutcomeFilter,
   RequestSchemaPipe,
   RequireScopes,
-  HttpEdgeInterceptor,
+  HttpEdgeGuard,
   ProducesFhirJson,
   PurposeOfUse,
   Validated,
@@ -57,12 +57,13 @@ function checkedId(id: string): string {
  * health data.
  */
 @Controller('fhir/:kommunenummer/Subscription')
+// The edge guard last, once the guards listed below it have let the request through (decorators apply bottom-up).
+@UseGuards(HttpEdgeGuard)
 // 406 for a format other than JSON; listed above AuthGuard so it runs after it (decorators apply bottom-up).
 @ProducesFhirJson()
 @UseGuards(AuthGuard)
 @RequireScopes('subscriptions:write')
 @UseFilters(new FhirOutcomeFilter(readApiMapper))
-@UseInterceptors(HttpEdgeInterceptor)
 export class SubscriptionController {
   constructor(private readonly subscriptions: SubscriptionService) {}
 

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { AddressInfo, connect } from 'node:net';
 import type { HubConfig } from '@hub/config';
 import { bootstrapHttpApp, configureHttpApp } from './bootstrap';
+import { HttpEdgeAdapter } from './http-edge';
 import { BOOT_CONFIG } from './platform.tokens';
 
 @Module({})
@@ -86,7 +87,7 @@ async function twoRequestsOnOneConnection(port: number, pauseMs: number): Promis
 describe('configureHttpApp', () => {
   it('keeps an idle keep-alive connection open longer than Node\'s 5 s default, so a client pausing 6 s is not reset', async () => {
     const moduleRef = await Test.createTestingModule({ controllers: [PingController] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = moduleRef.createNestApplication(new HttpEdgeAdapter(), { logger: false });
     configureHttpApp(app);
     await app.listen(0, '127.0.0.1');
     try {

@@ -7,6 +7,7 @@ import { loadHubConfig } from '@hub/config';
 import { configureLogging, HubLogger, NestLoggerAdapter } from '@hub/observability';
 import { HttpErrorFilter } from './http-error.filter';
 import { drainConnections } from './http-drain.service';
+import { assertHttpEdgeAdapter, HttpEdgeAdapter } from './http-edge';
 import { stampArrival } from './request-arrival';
 import { BOOT_APP_NAME, BOOT_CONFIG } from './platform.tokens';
 
@@ -36,7 +37,7 @@ export async function bootstrapHttpApp(module: Type<unknown>, options: BootOptio
     { provide: BOOT_APP_NAME, useValue: options.name },
   ];
   const root: DynamicModule = { module: HttpAppRoot, imports: [{ module: BootConfigModule, global: true, providers: boot, exports: [BOOT_CONFIG, BOOT_APP_NAME] }, module] };
-  const app = await NestFactory.create(root, { logger: new NestLoggerAdapter(), bodyParser: false });
+  const app = await NestFactory.create(root, new HttpEdgeAdapter(), { logger: new NestLoggerAdapter(), bodyParser: false });
   configureHttpApp(app);
   const port = options.port ?? config.port;
   // 127.0.0.1 unless HOST says otherwise: a development hub is not reachable from the network.
@@ -45,8 +46,9 @@ export async function bootstrapHttpApp(module: Type<unknown>, options: BootOptio
   return app;
 }
 
-/** Security headers, the error filter and graceful shutdown: shared by every app and by tests. */
+/** Security headers, the error filter and graceful shutdown: shared by every app and by tests (each created on HttpEdgeAdapter). */
 export function configureHttpApp(app: INestApplication): void {
+  assertHttpEdgeAdapter(app);
   // Do not advertise the framework (and its version) to scanners.
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   // First: when the request arrived, so timed routes count their guards and body parsing too.

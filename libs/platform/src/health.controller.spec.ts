@@ -1,6 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { HubMetrics } from '@hub/observability';
 import { configureHttpApp } from './bootstrap';
+import { HttpEdgeAdapter } from './http-edge';
 import { AuthGuard } from './auth.guard';
 import { HealthController } from './health.controller';
 import { ReadinessService } from './readiness.service';
@@ -17,7 +18,7 @@ describe('health controller (HTTP edge)', () => {
       .overrideGuard(AuthGuard)
       .useValue({ canActivate: () => true })
       .compile();
-    const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
+    const app = moduleRef.createNestApplication(new HttpEdgeAdapter(), { bodyParser: false, logger: false });
     configureHttpApp(app);
     await app.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;

@@ -22,7 +22,7 @@ export * from './purpose-of-use.decorator';
 export * from './patient-identifier.util';
 export * from './request-schema.pipe';
 export * from './answer-format.filter';
-export * from './http-edge.interceptor';
+export * from './http-edge';
 export { HttpErrorFilter } from './http-error.filter';
 export * from './principal.decorator';
 export * from './patient-identifier.pipe';

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { EdgeException, EdgeExceptionCode } from './edge.exception';
+import { recordEdgeRefusal } from './http-edge';
 
 /** HL7 v3 PurposeOfUse codes accepted on patient reads. */
 export const PURPOSES_OF_USE: ReadonlySet<string> = new Set(['TREAT', 'ETREAT', 'COC', 'CAREMGT', 'PATADMIN', 'PATRQT', 'HOPERAT', 'HQUALIMP']);
@@ -15,8 +16,15 @@ export function requirePurposeOfUse(value: unknown): string {
 
 /**
  * The `X-Purpose-Of-Use` header of a patient read, checked: a handler parameter decorated
- * `@PurposeOfUse()` is always one of PURPOSES_OF_USE, or the request was answered 403.
+ * `@PurposeOfUse()` is always one of PURPOSES_OF_USE, or the request was answered 403 and, for a
+ * token client behind HttpEdgeGuard, the refusal recorded.
  */
-export const PurposeOfUse = createParamDecorator((_data: unknown, context: ExecutionContext): string =>
-  requirePurposeOfUse(context.switchToHttp().getRequest<Request>().headers['x-purpose-of-use']),
-);
+export const PurposeOfUse = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
+  const request = context.switchToHttp().getRequest<Request>();
+  try {
+    return requirePurposeOfUse(request.headers['x-purpose-of-use']);
+  } catch (error) {
+    recordEdgeRefusal(request, 'purpose_of_use_required');
+    throw error;
+  }
+});

@@ -6,7 +6,7 @@ type Stamped = Request & { [ARRIVED]?: bigint };
 
 /**
  * Middleware, first of every app (configureHttpApp): stamps when Node handed the request over
- * (its headers read), so a timed route's latency (HttpEdgeInterceptor) includes the middleware,
+ * (its headers read), so a timed route's latency (HttpEdgeGuard) includes the middleware,
  * the body parsing and the guards that run before the handler, as a client sees them.
  */
 export function stampArrival(req: Request, _res: Response, next: NextFunction): void {
