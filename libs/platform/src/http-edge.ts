@@ -7,7 +7,8 @@ import { HubMetrics } from '@hub/observability';
 import { AccessRefusalAudit, RefusalReason } from './access-refusal-audit.service';
 import { arrivedAt } from './request-arrival';
 
-const TIMED_ROUTE = 'hub:timed-route';
+/** The metadata key `@Timed` sets on a handler. */
+export const TIMED_ROUTE = 'hub:timed-route';
 /** Where HttpEdgeGuard leaves the refusal recorder for the checks that run after it (`@PurposeOfUse()`). */
 const REFUSALS = Symbol('hub.edgeRefusals');
 
@@ -30,10 +31,12 @@ export class Answer<T> {
 
 /**
  * The HTTP edge's guard, listed on a controller after its other guards (decorators apply
- * bottom-up, so it is the topmost `@UseGuards`): it runs once they have let the request through.
+ * bottom-up, so it is the topmost `@UseGuards`; apps/hub/src/http-edge-order.spec.ts checks every
+ * controller): it runs once they, AuthGuard first, have let the request through.
  * - With `@Timed(route)`, it observes `hendelseslager_read_duration_seconds` when the answer is
  *   done (the response's `close`), from the request's arrival (request-arrival.ts), so guards
- *   and body parsing count, and answers and refusals after the guards alike.
+ *   and body parsing count, and answers and refusals after the class-level guards alike (a
+ *   handler's own format guards run after it: their 406 and 415 are timed).
  * - It lets `@PurposeOfUse()` record its 403 as the guards record theirs (recordEdgeRefusal).
  *
  * A guard, not an interceptor: any interceptor makes Nest run the request through an rxjs chain
