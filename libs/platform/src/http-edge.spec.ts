@@ -90,6 +90,14 @@ describe('HTTP edge (HttpEdgeGuard, HttpEdgeAdapter)', () => {
     expect(await response.json()).toEqual({ found: true });
   });
 
+  it('answers without an automatic ETag, so a client never gets a 304 for a read (every answer is no-store)', async () => {
+    const first = await fetch(`${base}/edge/answer`);
+    expect(first.headers.get('etag')).toBeNull();
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    const again = await fetch(`${base}/edge/answer`, { headers: { 'If-None-Match': 'W/"any"' } });
+    expect(again.status).toBe(200);
+  });
+
   it("records a token client's missing purpose of use once, with its principal, before answering 403", async () => {
     const response = await fetch(`${base}/edge/purpose`, { headers: { 'x-client': 'journal-1' } });
     expect(response.status).toBe(403);
