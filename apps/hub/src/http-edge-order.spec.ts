@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
-import { GUARDS_METADATA, MODULE_METADATA } from '@nestjs/common/constants';
-import { AuthGuard, HttpEdgeGuard, TIMED_ROUTE } from '@hub/platform';
+import { GUARDS_METADATA, MODULE_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { AuthGuard, HttpEdgeGuard, purposeOfUseParam, TIMED_ROUTE } from '@hub/platform';
 import { HubModule } from './hub.module';
 
 type ModuleRef = Type<unknown> | DynamicModule;
@@ -18,11 +18,13 @@ function controllersOf(module: ModuleRef, seen = new Set<unknown>()): Array<Type
 }
 
 const guardsOf = (target: object): unknown[] => Reflect.getMetadata(GUARDS_METADATA, target) ?? [];
-const handlersOf = (controller: Type<unknown>) =>
-  Object.getOwnPropertyNames(controller.prototype)
-    .filter((name) => name !== 'constructor')
-    .map((name) => (controller.prototype as Record<string, unknown>)[name])
-    .filter((h): h is object => typeof h === 'function');
+const methodsOf = (controller: Type<unknown>) => Object.getOwnPropertyNames(controller.prototype).filter((name) => name !== 'constructor' && typeof (controller.prototype as Record<string, unknown>)[name] === 'function');
+const handlersOf = (controller: Type<unknown>) => methodsOf(controller).map((name) => (controller.prototype as Record<string, object>)[name]);
+/** Whether a handler of the controller takes `@PurposeOfUse()` (Nest keeps a custom parameter's factory in its route arguments). */
+const takesPurposeOfUse = (controller: Type<unknown>) =>
+  methodsOf(controller).some((name) =>
+    Object.values<{ factory?: unknown }>(Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}).some((arg) => arg.factory === purposeOfUseParam),
+  );
 
 /**
  * HttpEdgeGuard must run after a controller's other class-level guards (AuthGuard first), or
@@ -41,6 +43,12 @@ describe('the HTTP edge guard on the hub controllers', () => {
     expect(guards[guards.length - 1]).toBe(HttpEdgeGuard);
     expect(guards.filter((g) => g === HttpEdgeGuard)).toHaveLength(1);
     if (guards.includes(AuthGuard)) expect(guards.indexOf(AuthGuard)).toBeLessThan(guards.indexOf(HttpEdgeGuard));
+  });
+
+  it('every controller with a @PurposeOfUse() handler has HttpEdgeGuard (else its 403s go unrecorded)', () => {
+    const takers = controllers.filter(takesPurposeOfUse);
+    expect(takers.map((c) => c.name)).toEqual(expect.arrayContaining(['FhirController', 'PatientOverviewController', 'SubscriptionController', 'AccessLogController']));
+    expect(takers.filter((c) => !guardsOf(c).includes(HttpEdgeGuard)).map((c) => c.name)).toEqual([]);
   });
 
   it('every controller with a @Timed handler has HttpEdgeGuard (else its reads go untimed)', () => {

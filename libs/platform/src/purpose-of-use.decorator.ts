@@ -19,7 +19,10 @@ export function requirePurposeOfUse(value: unknown): string {
  * `@PurposeOfUse()` is always one of PURPOSES_OF_USE, or the request was answered 403 and, for a
  * token client behind HttpEdgeGuard, the refusal recorded.
  */
-export const PurposeOfUse = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
+export const PurposeOfUse = createParamDecorator(purposeOfUseParam);
+
+/** What `@PurposeOfUse()` resolves, by name so a test can find each handler that uses it (apps/hub/src/http-edge-order.spec.ts). */
+export function purposeOfUseParam(_data: unknown, context: ExecutionContext): string {
   const request = context.switchToHttp().getRequest<Request>();
   try {
     return requirePurposeOfUse(request.headers['x-purpose-of-use']);
@@ -27,4 +30,4 @@ export const PurposeOfUse = createParamDecorator((_data: unknown, context: Execu
     recordEdgeRefusal(request, 'purpose_of_use_required');
     throw error;
   }
-});
+}
