@@ -2,7 +2,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -101,6 +101,24 @@ export function nodeHeapFlags(app) {
   return app === 'hub' ? flags.hub : flags.app;
 }
 
+/** The apps this benchmark started that are still running: stopped when the benchmark ends, however it ends. */
+const running = new Set();
+let stoppedWithBenchmark = false;
+
+/**
+ * A benchmark killed from outside (`timeout`, a signal) left its apps running, and the next run
+ * then waited for a load those old apps kept from ever becoming queryable. The apps get SIGTERM
+ * when the benchmark exits, also on SIGTERM, SIGINT or SIGHUP, and shut down on their own.
+ */
+function stopAppsWithBenchmark() {
+  if (stoppedWithBenchmark) return;
+  stoppedWithBenchmark = true;
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGTERM');
+  });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.once(signal, () => process.exit(128 + constants.signals[signal]));
+}
+
 /**
  * Starts a compiled app as a process, with its heap flags, and waits for /health/live. `nodeArgs`
  * are more node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses); they come after the heap flags.
@@ -108,6 +126,9 @@ export function nodeHeapFlags(app) {
 export async function startApp(app, env, port, nodeArgs = []) {
   const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
   const child = spawn(process.execPath, [...nodeHeapFlags(app), ...nodeArgs, main], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  stopAppsWithBenchmark();
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)));
   const deadline = Date.now() + 60000;
