@@ -29,7 +29,9 @@ const takesPurposeOfUse = (controller: Type<unknown>) =>
 /**
  * HttpEdgeGuard must run after a controller's other class-level guards (AuthGuard first), or
  * refused requests would be timed and the purpose refusal recorded without the client. Nest
- * runs class-level guards in the order of GUARDS_METADATA, which the decorators fill bottom-up.
+ * runs class-level guards in the order of GUARDS_METADATA, which the decorators fill bottom-up:
+ * `@EdgeGuards(...)` appends the edge guard to its list, and a further `@UseGuards` listed above
+ * it would run after the edge guard. This walk finds that, and a controller left without one.
  */
 describe('the HTTP edge guard on the hub controllers', () => {
   const controllers = [...new Set(controllersOf(HubModule))];

@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseFilters } from '@nestjs/common';
 import type { Principal } from '@hub/auth';
 import {
   Answer,
   AuthGuard,
   Consumes,
   CurrentPrincipal,
-  HttpEdgeGuard,
+  EdgeGuards,
   PatientIdentifier,
   PatientIdentifierPipe,
   ProblemJsonFilter,
@@ -28,9 +28,7 @@ function accessLogAnswer(log: AccessLog): AccessLogAnswer {
  * ever taken from the URL or the body here.
  */
 @Controller('api/v1/kommuner/:kommunenummer/me')
-// The edge guard last, once the guards listed below it have let the request through (decorators apply bottom-up).
-@UseGuards(HttpEdgeGuard)
-@UseGuards(AuthGuard)
+@EdgeGuards(AuthGuard)
 @UseFilters(new ProblemJsonFilter(auditMapper))
 export class PatientSelfController {
   constructor(private readonly access: PatientAccessService) {}
@@ -65,9 +63,7 @@ export class PatientSelfController {
  * identifier travels in the POST body so it never appears in a URL or an access log.
  */
 @Controller('api/v1/kommuner/:kommunenummer')
-// The edge guard last, once the guards listed below it have let the request through (decorators apply bottom-up).
-@UseGuards(HttpEdgeGuard)
-@UseGuards(AuthGuard)
+@EdgeGuards(AuthGuard)
 @UseFilters(new ProblemJsonFilter(auditMapper))
 export class AccessLogController {
   constructor(private readonly access: PatientAccessService) {}

@@ -1,5 +1,5 @@
-import { Controller, Get, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
-import { AuthGuard, HttpEdgeGuard, ProblemJsonFilter, RequestSchemaPipe, RequireScopes, Validated } from '@hub/platform';
+import { Controller, Get, Param, Query, UseFilters } from '@nestjs/common';
+import { AuthGuard, EdgeGuards, ProblemJsonFilter, RequestSchemaPipe, RequireScopes, Validated } from '@hub/platform';
 import { auditMapper } from './audit-http.util';
 import { AUDIT_EVENTS_QUERY, AuditEvents, AuditEventsService, readAuditEventsQuery } from './audit-events.service';
 
@@ -9,9 +9,7 @@ import { AUDIT_EVENTS_QUERY, AuditEvents, AuditEventsService, readAuditEventsQue
  * the previous answer) page. No patient is named in the query or the answer.
  */
 @Controller('api/v1/kommuner/:kommunenummer')
-// The edge guard last, once the guards listed below it have let the request through (decorators apply bottom-up).
-@UseGuards(HttpEdgeGuard)
-@UseGuards(AuthGuard)
+@EdgeGuards(AuthGuard)
 @UseFilters(new ProblemJsonFilter(auditMapper))
 export class AuditEventsController {
   constructor(private readonly trail: AuditEventsService) {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Req, StreamableFile, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Req, StreamableFile, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Principal } from '@hub/auth';
 import { CONFORMANCE_TYPES, ConformanceType, FhirResource } from '@hub/fhir';
@@ -17,7 +17,7 @@ import {
   RequestSchemaPipe,
   RequireScopes,
   Timed,
-  HttpEdgeGuard,
+  EdgeGuards,
   Validated,
 } from '@hub/platform';
 import { SEARCH_PARAMETER_NAMES, SEARCHABLE_RESOURCES, SearchableResource } from './fhir-search';
@@ -55,9 +55,7 @@ const searchRoute = (request: Request): string => {
  * `_format` or `Accept` asking for XML gets 406 (Binary keeps its two representations).
  */
 @Controller('fhir/:kommunenummer')
-// The edge guard last, once the guards listed below it have let the request through (decorators apply bottom-up).
-@UseGuards(HttpEdgeGuard)
-@UseGuards(AuthGuard)
+@EdgeGuards(AuthGuard)
 @UseFilters(new FhirOutcomeFilter(readApiMapper))
 export class FhirController {
   constructor(private readonly fhir: FhirSearchService) {}

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
 import type { Principal } from '@hub/auth';
 import {
   Answer,
@@ -11,7 +11,7 @@ import {
   PurposeOfUse,
   RequireScopes,
   Timed,
-  HttpEdgeGuard,
+  EdgeGuards,
 } from '@hub/platform';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { PatientReadService } from './patient-read.service';
@@ -23,9 +23,7 @@ import { readApiMapper } from './read-api-http.util';
  * Refusals are problem JSON (ProblemJsonFilter).
  */
 @Controller('api/v1/kommuner/:kommunenummer')
-// The edge guard last, once the guards listed below it have let the request through (decorators apply bottom-up).
-@UseGuards(HttpEdgeGuard)
-@UseGuards(AuthGuard)
+@EdgeGuards(AuthGuard)
 @UseFilters(new ProblemJsonFilter(readApiMapper))
 export class PatientOverviewController {
   constructor(private readonly reads: PatientReadService) {}

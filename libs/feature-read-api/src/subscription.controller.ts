@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, UseFilters } from '@nestjs/common';
 import type { Principal } from '@hub/auth';
 import type { FhirResource } from '@hub/fhir';
 import {
@@ -12,8 +12,8 @@ import {
   FhirOutcomeFilter,
   RequestSchemaPipe,
   RequireScopes,
-  HttpEdgeGuard,
-  ProducesFhirJson,
+  EdgeGuards,
+  ProducesFhirJsonGuard,
   PurposeOfUse,
   Validated,
 } from '@hub/platform';
@@ -57,11 +57,8 @@ function checkedId(id: string): string {
  * health data.
  */
 @Controller('fhir/:kommunenummer/Subscription')
-// The edge guard last, once the guards listed below it have let the request through (decorators apply bottom-up).
-@UseGuards(HttpEdgeGuard)
-// 406 for a format other than JSON; listed above AuthGuard so it runs after it (decorators apply bottom-up).
-@ProducesFhirJson()
-@UseGuards(AuthGuard)
+// 406 for a format other than JSON, once the client is known.
+@EdgeGuards(AuthGuard, ProducesFhirJsonGuard)
 @RequireScopes('subscriptions:write')
 @UseFilters(new FhirOutcomeFilter(readApiMapper))
 export class SubscriptionController {

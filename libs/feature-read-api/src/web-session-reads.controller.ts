@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpException, Param, Post, Req, StreamableFile, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, Param, Post, Req, StreamableFile, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import { mayReadPatients, Principal, WebSession, webPrincipal } from '@hub/auth';
-import { Answer, ClientRateLimiter, HttpEdgeGuard, parsePatientIdentifierBody, problem, ProblemJsonFilter, RefusalReason, requirePurposeOfUse, Timed } from '@hub/platform';
+import { Answer, ClientRateLimiter, EdgeGuards, parsePatientIdentifierBody, problem, ProblemJsonFilter, RefusalReason, requirePurposeOfUse, Timed } from '@hub/platform';
 import { BLOCKED_DETAIL } from './blocked-record';
 import { OriginalMessageService } from './original-message.service';
 import { PatientReadService } from './patient-read.service';
@@ -20,10 +20,10 @@ const ORIGINAL_ID = /^[A-Za-z0-9\-.]{1,64}$/;
  * The session is checked first, then the purpose of use and the identifier, with the HTTP
  * edge's one check of each (libs/platform); refusals are problem JSON (ProblemJsonFilter with
  * the read API's mapper), answers are returned (HttpEdgeAdapter writes their headers;
- * HttpEdgeGuard times the overview).
+ * the edge guard times the overview).
  */
 @Controller('session')
-@UseGuards(HttpEdgeGuard)
+@EdgeGuards()
 @UseFilters(new ProblemJsonFilter(readApiMapper))
 export class WebSessionReadsController {
   constructor(

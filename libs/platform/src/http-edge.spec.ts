@@ -1,11 +1,11 @@
-import { CanActivate, Controller, ExecutionContext, ForbiddenException, Get, INestApplication, Injectable, UseFilters, UseGuards } from '@nestjs/common';
+import { CanActivate, Controller, ExecutionContext, ForbiddenException, Get, INestApplication, Injectable, UseFilters } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Principal } from '@hub/auth';
 import { HubMetrics } from '@hub/observability';
 import { AccessRefusalAudit } from './access-refusal-audit.service';
 import { ProblemJsonFilter } from './answer-format.filter';
 import { configureHttpApp } from './bootstrap';
-import { Answer, HttpEdgeAdapter, HttpEdgeGuard, Timed } from './http-edge';
+import { Answer, EdgeGuards, HttpEdgeAdapter, HttpEdgeGuard, Timed } from './http-edge';
 import { PurposeOfUse } from './purpose-of-use.decorator';
 
 const GUARD_MS = 60;
@@ -23,8 +23,8 @@ class SlowAuthGuard implements CanActivate {
 }
 
 @Controller('edge')
-@UseGuards(HttpEdgeGuard)
-@UseGuards(SlowAuthGuard)
+// As every controller of the hub: the edge guard appended after the guards listed.
+@EdgeGuards(SlowAuthGuard)
 @UseFilters(new ProblemJsonFilter(() => undefined))
 class EdgeController {
   @Get('timed')
@@ -44,7 +44,7 @@ class EdgeController {
   }
 }
 
-describe('HTTP edge (HttpEdgeGuard, HttpEdgeAdapter)', () => {
+describe('HTTP edge (EdgeGuards, HttpEdgeGuard, HttpEdgeAdapter)', () => {
   let app: INestApplication;
   let base: string;
   const metrics = new HubMetrics();

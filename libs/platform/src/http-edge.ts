@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, INestApplication, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, INestApplication, Injectable, SetMetadata, Type, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
@@ -30,9 +30,9 @@ export class Answer<T> {
 }
 
 /**
- * The HTTP edge's guard, listed on a controller after its other guards (decorators apply
- * bottom-up, so it is the topmost `@UseGuards`; apps/hub/src/http-edge-order.spec.ts checks every
- * controller): it runs once they, AuthGuard first, have let the request through.
+ * The HTTP edge's guard, put on a controller by `@EdgeGuards(...)` after the guards listed
+ * there, so it runs once they, AuthGuard first, have let the request through
+ * (apps/hub/src/http-edge-order.spec.ts checks every controller).
  * - With `@Timed(route)`, it observes `hendelseslager_read_duration_seconds` when the answer is
  *   done (the response's `close`), from the request's arrival (request-arrival.ts), so guards
  *   and body parsing count, and answers and refusals after the class-level guards alike (a
@@ -62,6 +62,14 @@ export class HttpEdgeGuard implements CanActivate {
     return true;
   }
 }
+
+/**
+ * A controller's class-level guards, in the order they run, with HttpEdgeGuard appended last:
+ * `@EdgeGuards(AuthGuard, ProducesFhirJsonGuard)`. The controller's only class-level
+ * `@UseGuards`: Nest appends the guards of each further `@UseGuards` in the order the
+ * decorators apply (bottom-up), so one listed above this one would run after the edge guard.
+ */
+export const EdgeGuards = (...guards: Array<Type<CanActivate>>) => UseGuards(...guards, HttpEdgeGuard);
 
 /**
  * Records a refusal decided after the guards, by a check of the request (a patient read without
