@@ -6,13 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import type { HubConfig } from '@hub/config';
-import { AvroCodec, RawMessageRecord, TopicNames, uuidV5 } from '@hub/contracts';
+import { AvroCodec, TopicNames, uuidV5 } from '@hub/contracts';
 import type { IncomingRecord, KafkaPort, OutgoingRecord } from '@hub/kafka';
 import { currentMapping, mapRawRecord } from '@hub/normalization';
 import { HubMetrics } from '@hub/observability';
 import type { SharedProducer } from '@hub/platform';
+import { rawMessageRecord } from '@hub/testing';
 import { NormalizerService } from './normalizer.service';
 
 const CORPUS = path.resolve(__dirname, '../../../../shared/corpus');
@@ -45,25 +45,13 @@ const codec = {
 async function rawRecord(file: string, offset: number): Promise<IncomingRecord> {
   const payload = fs.readFileSync(file);
   const name = path.relative(CORPUS, file);
-  const raw: RawMessageRecord = {
+  const raw = rawMessageRecord(payload, {
     hubMessageId: uuidV5(`corpus|${name}`),
     kommunenummer: KNR,
     receivedAt: 1765000000000 + offset,
     gatewayClient: 'corpus-gateway',
     msgId: uuidV5(`corpus-msg|${name}`),
-    msgType: 'UNKNOWN',
-    standard: 'UNKNOWN',
-    standardVersion: '',
-    senderHerIds: [],
-    receiverHerIds: [],
-    patientPseudonym: null,
-    contentType: 'application/xml',
-    declaredEncoding: null,
-    sha256: createHash('sha256').update(payload).digest('hex'),
-    sizeBytes: payload.length,
-    payload,
-    transport: null,
-  };
+  });
   return { topic: TOPICS.raw(KNR), partition: 0, offset: String(offset), key: `k${offset}`, value: await codec.encode(TOPICS.raw(KNR), raw), headers: {}, timestamp: String(1765000000000 + offset) };
 }
 

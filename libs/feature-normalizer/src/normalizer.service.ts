@@ -57,11 +57,15 @@ export class NormalizerService extends ConsumerService {
     const topic = this.topics.parse(batch.topic);
     if (!topic) return batch.records.at(-1)?.offset;
     const out: Array<{ topic: string; records: OutgoingRecord[] }> = [];
+    const receivedAt: number[] = [];
     for (const record of batch.records) {
-      out.push(await this.normalize(record, topic.kommunenummer));
+      const normalized = await this.normalize(record, topic.kommunenummer);
+      out.push(normalized.batch);
+      if (normalized.receivedAt !== undefined) receivedAt.push(normalized.receivedAt);
     }
     if (batch.isStale()) return undefined;
     await this.producer.sendMany(out);
+    this.metrics.observePipelineDelay('normalized', receivedAt);
     return batch.records.at(-1)?.offset;
   }
 
@@ -69,12 +73,12 @@ export class NormalizerService extends ConsumerService {
    * One raw record to its event (or dead letter), by the mapping replay and redrive use too
    * (libs/normalization `mapRawRecord`). Throws only for infrastructure failures.
    */
-  private async normalize(record: IncomingRecord, knr: string): Promise<{ topic: string; records: OutgoingRecord[] }> {
+  private async normalize(record: IncomingRecord, knr: string): Promise<{ batch: { topic: string; records: OutgoingRecord[] }; receivedAt?: number }> {
     const mapped = await mapRawRecord(this.codec, this.topics, record, knr, currentMapping, this.config.pseudonymKey);
     if (mapped.kind === 'dead-letter') {
       this.metrics.deadLetters.inc({ kommune: knr, stage: 'normalizer', error_code: mapped.errorCode });
       this.log.warn('Record sent to dead-letter topic', { topic: record.topic, partition: record.partition, offset: record.offset, errorCode: mapped.errorCode, reason: mapped.reason });
-      return { topic: mapped.topic, records: [mapped.record] };
+      return { batch: { topic: mapped.topic, records: [mapped.record] } };
     }
     const { envelope, document } = mapped.event;
     this.metrics.normalized.inc({ kommune: knr, outcome: envelope.eventType });
@@ -83,6 +87,6 @@ export class NormalizerService extends ConsumerService {
       this.log.info('Message kept, nothing to project', { correlationId: document.msgId, msgType: document.msgType, reason: mapped.event.notProjectedReason });
     }
     this.log.info('Event produced', { correlationId: document.msgId, eventId: envelope.eventId, eventType: envelope.eventType, topic: record.topic, partition: record.partition, offset: record.offset });
-    return { topic: mapped.topic, records: [mapped.record] };
+    return { batch: { topic: mapped.topic, records: [mapped.record] }, receivedAt: envelope.recordedAt };
   }
 }

@@ -71,6 +71,7 @@ export class ReadModelProjectorService extends ConsumerService {
       this.log.info('Event projected', { correlationId: item.event.envelope.correlationId, eventId: item.event.envelope.eventId, topic: batch.topic, partition: batch.partition, offset: item.offset, schema: outcome.schema });
     }
     this.metrics.projected.inc({ projection: READ_MODEL_PROJECTION, kommune: knr }, decoded.length - poisoned);
+    this.metrics.observePipelineDelay('projected', outcome.projected.map((item) => item.event.envelope.recordedAt));
     return job.last;
   }
 

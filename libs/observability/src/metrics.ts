@@ -104,9 +104,23 @@ export class HubMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  /**
+   * How long after its receipt a message is durable at a stage: `normalized` once its event is
+   * acknowledged by Kafka, `projected` once the read model has committed it. From the message's
+   * receivedAt (intake's clock: clamped at 0 against another host's skew), so it is the read
+   * model's freshness as a reader sees it and grows with any backlog; a replay shows as old
+   * deliveries.
+   */
+  readonly pipelineDelay = new Histogram({
+    name: 'hendelseslager_pipeline_delay_seconds',
+    help: 'Time from a message\'s receipt at intake until a stage has it durable: normalized (its event acknowledged by Kafka) or projected (committed to the read model)',
+    labelNames: ['stage'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
   readonly readDuration = new Histogram({
     name: 'hendelseslager_read_duration_seconds',
-    help: 'Read API latency by route: from the request\'s arrival (headers read) to the handler\'s answer, guards and body parsing included',
+    help: 'Read API latency by route: from the request\'s arrival (headers read) until its answer is written, guards and body parsing included',
     labelNames: ['route'],
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
@@ -123,6 +137,11 @@ export class HubMetrics {
     labelNames: ['result'],
     registers: [this.registry],
   });
+
+  /** A pipeline stage has these messages durable now: each one's delay since its receivedAt (ms since the epoch). */
+  observePipelineDelay(stage: 'normalized' | 'projected', receivedAtMs: readonly number[], now = Date.now()): void {
+    for (const at of receivedAtMs) this.pipelineDelay.observe({ stage }, Math.max(0, now - at) / 1000);
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hendelseslager_process_' });

@@ -4,7 +4,7 @@
  * - valid Norwegian test identifiers;
  * - a seeded random message mix for benchmarks;
  * - XSD validation of generated XML against the national schemas with xmllint;
- * - small document events for read-model tests.
+ * - small document events for read-model tests, raw records around a message's bytes.
  */
 export * from './message-builder/message-builder.constant';
 export * from './message-builder/message-builder.model';
@@ -13,3 +13,4 @@ export * from './message-builder/build-message.util';
 export * from './message-builder/random-message.util';
 export * from './xsd/xsd-validation.util';
 export * from './document-event/document-event.builder';
+export * from './raw-message/raw-message.builder';

@@ -19,6 +19,10 @@ describe('ReadModelProjectorService on a switched generation', () => {
   let service: ReadModelProjectorService;
   let schema: string;
   let topic: string;
+  let metrics: HubMetrics;
+  /** The `projected` pipeline delays observed so far: one per event this generation committed. */
+  const projectedDelays = async () =>
+    (await metrics.pipelineDelay.get()).values.find((v) => v.metricName === 'hendelseslager_pipeline_delay_seconds_count' && v.labels.stage === 'projected')?.value ?? 0;
 
   const event = (msgId: string): DocumentEvent => ({
     envelope: { eventId: uuidV5(msgId), eventType: 'DOCUMENT_RECEIVED', correlationId: msgId, causationId: msgId, kommunenummer: knr, patientPseudonym: 'p-gap', occurredAt: '2024-01-01T10:00:00', recordedAt: 1700000000000, schemaVersion: 1, mappingVersion: 'test' },
@@ -46,7 +50,7 @@ describe('ReadModelProjectorService on a switched generation', () => {
     // JSON instead of Avro: the registry is not what this test is about.
     const codec = { decode: async (value: Buffer) => JSON.parse(value.toString()) } as unknown as AvroCodec;
     const kafka = { consumer: () => ({}), admin: async () => ({}) } as unknown as KafkaPort;
-    const metrics = new HubMetrics();
+    metrics = new HubMetrics();
     service = new ReadModelProjectorService(kafka, new DeadLetterWriter(codec, {} as SharedProducer, metrics, topics), metrics, new ProjectionStateRepository(dataSource), topics);
   });
   afterAll(async () => {
@@ -59,14 +63,18 @@ describe('ReadModelProjectorService on a switched generation', () => {
     expect(await service.handleBatch(batch([50, 51, 52]))).toBe('52');
     expect(await stored()).toBe('100');
     expect(await versions()).toBe(0);
+    expect(await projectedDelays()).toBe(0);
     expect(await service.handleBatch(batch([99, 100, 101]))).toBe('101');
     expect(await stored()).toBe('102');
     expect(await versions()).toBe(2);
+    // Only what was committed here is fresh in the read model: 100 and 101, not the skipped 99.
+    expect(await projectedDelays()).toBe(2);
   });
 
   it('refuses a batch past the stored offset (a gap) and writes nothing', async () => {
     await expect(service.handleBatch(batch([110, 111]))).rejects.toBeInstanceOf(GenerationGapException);
     expect(await stored()).toBe('102');
     expect(await versions()).toBe(2);
+    expect(await projectedDelays()).toBe(2);
   });
 });
