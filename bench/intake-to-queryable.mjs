@@ -22,6 +22,88 @@ async function postgresCpuByBackend(db) {
 }
 
 /**
+ * How often the poller looks for the messages not yet visible (BENCH_POLL_MS, default 10): a
+ * latency is measured to the first poll that finds the message, so it includes up to one period
+ * of the poller's own (half of it on average).
+ */
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 10);
+
+/**
+ * The kommuner each message belongs to, decided as intake decides them (the apps' directory and
+ * every party's HER-id), by MsgId: the poller then finds a message by the read model's key,
+ * (kommunenummer, msg_id), at the cost of its pending messages only, instead of every version.
+ */
+function kommunerByMsgId(batches, directoryPath) {
+  const { parseMessage } = dist('messages');
+  const { allPartyHerIds } = dist('normalization');
+  const { KommuneDirectory } = dist('directory');
+  const directory = new KommuneDirectory(directoryPath);
+  const every = directory.list().map((e) => e.kommunenummer);
+  const out = new Map();
+  for (const bytes of batches.flat()) {
+    const parsed = parseMessage(bytes);
+    const kommuner = directory.kommunerFor(allPartyHerIds(parsed));
+    // An AppRec naming no party of the directory belongs where its original went: any of them.
+    out.set(parsed.msgId, kommuner.length ? kommuner : every);
+  }
+  return out;
+}
+
+/**
+ * The apps' own account of the pipeline's delay, by stage (libs/observability
+ * `hendelseslager_pipeline_delay_seconds`: from a message's receipt until the normalizer has its
+ * event acknowledged, and until the projector has committed it), summed over the given ports'
+ * /metrics: cumulative count per bucket bound, per stage.
+ */
+async function pipelineDelayBuckets(ports, token) {
+  const out = {};
+  for (const port of ports) {
+    const text = await new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/metrics', headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`/metrics on ${port}: HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('hendelseslager_pipeline_delay_seconds_bucket{')) continue;
+      const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+      const bound = labels.le === '+Inf' ? Infinity : Number(labels.le);
+      const stage = (out[labels.stage] ??= new Map());
+      stage.set(bound, (stage.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    }
+  }
+  return out;
+}
+
+/**
+ * Per stage, what was observed between two readings of pipelineDelayBuckets: the count, p50 and
+ * p99 in ms interpolated within their bucket as Prometheus' histogram_quantile does, and the share
+ * over 100 ms (exact: 0.1 s is a bucket bound).
+ */
+function stageDelays(before, after) {
+  const out = {};
+  for (const [stage, buckets] of Object.entries(after)) {
+    const bounds = [...buckets.keys()].sort((a, b) => a - b);
+    const cumulative = bounds.map((b) => buckets.get(b) - (before[stage]?.get(b) ?? 0));
+    const total = cumulative.at(-1) ?? 0;
+    if (total === 0) continue;
+    const quantile = (q) => {
+      const rank = q * total;
+      const i = cumulative.findIndex((c) => c >= rank);
+      if (bounds[i] === Infinity) return bounds[i - 1] * 1000;
+      const [lo, below] = i === 0 ? [0, 0] : [bounds[i - 1], cumulative[i - 1]];
+      return (lo + ((bounds[i] - lo) * (rank - below)) / Math.max(1, cumulative[i] - below)) * 1000;
+    };
+    out[stage] = { count: total, p50Ms: quantile(0.5), p99Ms: quantile(0.99), over100MsShare: 1 - cumulative[bounds.indexOf(0.1)] / total };
+  }
+  return out;
+}
+
+/**
  * `env`: more environment for the three apps (e.g. a replication factor for a three-broker cluster).
  * `warmup`: messages posted first and waited for until visible, outside every figure: without
  * them the figures include each process's first minute (its JIT compiling the hot paths, first
@@ -32,6 +114,7 @@ async function postgresCpuByBackend(db) {
 export async function intakeToQueryable({ messages, warmup = [], concurrency, pacedMessages = [], pacedFractions = [0.5, 0.8], pacedSeconds = 20, basePort = 3310, timeoutMs = 600000, nodeArgs = [], env: extraEnv = {}, hub = false, log = () => undefined, onMeasureStart = async () => undefined, onMeasureEnd = async () => undefined }) {
   await resetBenchState();
   const env = benchEnv(extraEnv);
+  const kommuner = kommunerByMsgId([warmup, messages, pacedMessages], env.HENDELSESLAGER_DIRECTORY);
   const apps = {};
   if (hub) {
     // The all-in-one hub (every app in one process, as `npm run demo` and small installations run
@@ -49,8 +132,12 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
 
   const { mintDevToken } = dist('auth');
   const token = await mintDevToken(env.HENDELSESLAGER_DEV_ISSUER_KEY, { client: 'bench-gateway', scopes: ['messages:write'], kommuner: ['*'], audience: 'hendelseslager' });
+  const metricsToken = await mintDevToken(env.HENDELSESLAGER_DEV_ISSUER_KEY, { client: 'bench-metrics', scopes: ['metrics:read'], kommuner: ['*'], audience: 'hendelseslager' });
+  // The processes holding the normalizer and the projector: their /metrics split a paced phase's latency by stage.
+  const stagePorts = hub ? [basePort] : [basePort + 1, basePort + 2];
   const accepted = new Map(); // msgId -> accept time (ms)
   const seen = new Map(); // msgId -> first time visible
+  const pending = new Set(); // accepted, not yet seen
   const outcomes = {};
   // node:http with keep-alive rather than fetch: the load generator shares the two cores with
   // the hub, and fetch costs it about twice the CPU per request.
@@ -74,7 +161,10 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
       }
       const outcome = response.outcome ?? `HTTP ${response.status}`;
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      if (outcome === 'ACCEPTED' && response.msgId) accepted.set(response.msgId, performance.now());
+      if (outcome === 'ACCEPTED' && response.msgId) {
+        accepted.set(response.msgId, performance.now());
+        pending.add(response.msgId);
+      }
       return;
     }
     outcomes.GAVE_UP = (outcomes.GAVE_UP ?? 0) + 1;
@@ -89,17 +179,27 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
   let polling = true;
   const poller = (async () => {
     while (polling) {
-      const pending = [...accepted.keys()].filter((id) => !seen.has(id));
-      if (pending.length) {
-        // A hash join, not `msg_id = ANY($1)`: msg_id alone has no index (the key is (kommune,
-        // msg_id)), and comparing every row with every pending id cost PostgreSQL 50 ms for 300
-        // pending among 11,000 versions (EXPLAIN ANALYZE), 4 ms as a join. Measured side by side,
-        // the poller's share of PostgreSQL's CPU per message was within the noise either way.
-        const rows = (await db.query(`SELECT v.msg_id FROM "${schema}".message_versions v JOIN unnest($1::text[]) AS p(id) ON v.msg_id = p.id`, [pending])).rows;
+      if (pending.size) {
+        const keys = { kommuner: [], ids: [] };
+        for (const id of pending) {
+          for (const knr of kommuner.get(id) ?? []) {
+            keys.kommuner.push(knr);
+            keys.ids.push(id);
+          }
+        }
+        // Index probes on the read model's key, one per pending (kommune, MsgId): the poll's cost
+        // follows the pending messages, not the table, so it can poll often (EXPLAIN: a nested
+        // loop over message_versions_pkey).
+        const rows = (
+          await db.query(`SELECT DISTINCT v.msg_id FROM unnest($1::char(4)[], $2::text[]) AS p(knr, id) JOIN "${schema}".message_versions v ON v.kommunenummer = p.knr AND v.msg_id = p.id`, [keys.kommuner, keys.ids])
+        ).rows;
         const now = performance.now();
-        for (const r of rows) seen.set(r.msg_id, now);
+        for (const r of rows) {
+          seen.set(r.msg_id, now);
+          pending.delete(r.msg_id);
+        }
       }
-      await sleep(50);
+      await sleep(POLL_MS);
     }
   })();
 
@@ -114,6 +214,7 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
     log(`warm-up: ${warmup.length} messages posted and visible`);
     accepted.clear();
     seen.clear();
+    pending.clear();
     for (const k of Object.keys(outcomes)) delete outcomes[k];
   }
   await onMeasureStart(apps);
@@ -164,6 +265,7 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
     if (batch.length === 0) break;
     const phaseAccepted = new Map();
     const before = new Set(accepted.keys());
+    const stagesBefore = await pipelineDelayBuckets(stagePorts, metricsToken);
     const phaseStart = performance.now();
     const inFlight = [];
     for (let i = 0; i < batch.length; i++) {
@@ -179,12 +281,16 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
     while (mine().some((id) => !seen.has(id)) && performance.now() < phaseDeadline) await sleep(100);
     for (const id of mine()) phaseAccepted.set(id, accepted.get(id));
     const lat = [...phaseAccepted.entries()].filter(([id]) => seen.has(id)).map(([id, t]) => seen.get(id) - t).sort((a, b) => a - b);
+    const stages = stageDelays(stagesBefore, await pipelineDelayBuckets(stagePorts, metricsToken));
     paced.push({
       fraction, offeredPerSecond: rate, messages: batch.length, accepted: phaseAccepted.size, visible: lat.length,
       lost: phaseAccepted.size - lat.length, achievedPerSecond: phaseAccepted.size / offeredSeconds,
-      latencyP50Ms: percentile(lat, 50), latencyP99Ms: percentile(lat, 99),
+      latencyP50Ms: percentile(lat, 50), latencyP99Ms: percentile(lat, 99), overMs100Share: lat.filter((l) => l > 100).length / Math.max(1, lat.length),
+      /** The apps' histograms over the phase, from receipt: normalized, projected. */
+      stages,
     });
-    log(`paced ${rate} msg/s (${Math.round(fraction * 100)} % of saturation): p50 ${Math.round(percentile(lat, 50))} ms, p99 ${Math.round(percentile(lat, 99))} ms`);
+    const byStage = Object.entries(stages).map(([stage, d]) => `${stage} p50 ${Math.round(d.p50Ms)} / p99 ${Math.round(d.p99Ms)} ms, ${(100 * d.over100MsShare).toFixed(1)} % over 100`).join('; ');
+    log(`paced ${rate} msg/s (${Math.round(fraction * 100)} % of saturation): p50 ${Math.round(percentile(lat, 50))} ms, p99 ${Math.round(percentile(lat, 99))} ms, ${(100 * paced.at(-1).overMs100Share).toFixed(1)} % over 100; the apps' own from receipt: ${byStage}`);
   }
 
   polling = false;

@@ -60,6 +60,8 @@ const summary = (r) => ({
   latencyP99Ms: r.latencyP99Ms,
   pacedPerSecond: r.paced[0]?.offeredPerSecond,
   pacedP99Ms: r.paced[0]?.latencyP99Ms,
+  /** The paced phase's p99 by stage from the apps' histograms (receipt → normalized, → projected). */
+  pacedStageP99Ms: Object.fromEntries(Object.entries(r.paced[0]?.stages ?? {}).map(([stage, d]) => [stage, d.p99Ms])),
   cpuMsPerMessage: r.cpuMsPerMessage,
   postgresqlByApp: r.postgresqlByApp,
   peakRssMiB: r.peakRssMiB,
@@ -91,6 +93,7 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
     const mine = runs.filter((r) => r.configuration === name);
     const apps = appsOf(mine);
     const m = Object.fromEntries(['acceptRate', 'endToEndRate', 'latencyP50Ms', 'latencyP99Ms', 'pacedPerSecond', 'pacedP99Ms'].map((k) => [k, median(mine.map((r) => r[k]))]));
+    for (const stage of ['normalized', 'projected']) m[`pacedP99Ms_${stage}`] = median(mine.map((r) => Number(r.pacedStageP99Ms?.[stage])));
     for (const app of apps) m[`cpu_${app}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[app])));
     m.cpu = median(mine.map((r) => apps.reduce((a, app) => a + (Number(r.cpuMsPerMessage?.[app]) || 0), 0)));
     for (const part of ['postgresql', 'kafkaBroker']) m[`cpu_${part}`] = median(mine.map((r) => Number(r.cpuMsPerMessage?.[part])));
@@ -100,12 +103,12 @@ export async function sideBySide(configurations, { rounds = 3, messages = 3000, 
     m.apps = apps;
     medians[name] = m;
   }
-  console.log('| Configuration | Runs | Accepted msg/s | Intake → queryable msg/s | p50 / p99 ms (saturated) | Paced msg/s, p99 ms | CPU ms per message: the apps (intake + normalizer + projector, or the hub) | PostgreSQL (by app) / Kafka broker CPU ms per message | Peak RSS MiB | Lost |');
+  console.log('| Configuration | Runs | Accepted msg/s | Intake → queryable msg/s | p50 / p99 ms (saturated) | Paced msg/s, p99 ms (by the apps from receipt: normalized / projected) | CPU ms per message: the apps (intake + normalizer + projector, or the hub) | PostgreSQL (by app) / Kafka broker CPU ms per message | Peak RSS MiB | Lost |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const name of names) {
     const m = medians[name];
     const cpu = `${m.apps.map((app) => fmt(m[`cpu_${app}`], 2)).join(' + ')} = ${fmt(m.cpu, 2)}`;
-    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} | ${cpu} | ${fmt(m.cpu_postgresql, 2)} (${postgresqlClients(m.apps).map((app) => `${app} ${fmt(m.postgresqlByApp[app], 2)}`).join(', ')}) / ${fmt(m.cpu_kafkaBroker, 2)} | ${m.apps.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
+    console.log(`| ${configurations[name].label} | ${runs.filter((r) => r.configuration === name).length} | ${fmt(m.acceptRate)} | ${fmt(m.endToEndRate)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} | ${fmt(m.pacedPerSecond)}, ${fmt(m.pacedP99Ms)} (${fmt(m.pacedP99Ms_normalized)} / ${fmt(m.pacedP99Ms_projected)}) | ${cpu} | ${fmt(m.cpu_postgresql, 2)} (${postgresqlClients(m.apps).map((app) => `${app} ${fmt(m.postgresqlByApp[app], 2)}`).join(', ')}) / ${fmt(m.cpu_kafkaBroker, 2)} | ${m.apps.map((app) => fmt(m.rss[app])).join(' / ')} | ${m.lost} |`);
   }
   const [base, ...others] = names;
   for (const name of others) {
