@@ -56,6 +56,11 @@ function kommunerByMsgId(batches, directoryPath) {
  * /metrics: cumulative count per bucket bound, per stage.
  */
 async function pipelineDelayBuckets(ports, token) {
+  return histogramBuckets(ports, token, 'hendelseslager_pipeline_delay_seconds', 'stage');
+}
+
+/** A histogram of the apps' /metrics on these ports, summed: per value of `label`, cumulative count per bucket bound. */
+async function histogramBuckets(ports, token, metric, label) {
   const out = {};
   for (const port of ports) {
     const text = await new Promise((resolve, reject) => {
@@ -69,10 +74,10 @@ async function pipelineDelayBuckets(ports, token) {
       req.end();
     });
     for (const line of text.split('\n')) {
-      if (!line.startsWith('hendelseslager_pipeline_delay_seconds_bucket{')) continue;
+      if (!line.startsWith(`${metric}_bucket{`)) continue;
       const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
       const bound = labels.le === '+Inf' ? Infinity : Number(labels.le);
-      const stage = (out[labels.stage] ??= new Map());
+      const stage = (out[labels[label]] ??= new Map());
       stage.set(bound, (stage.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
     }
   }
@@ -266,6 +271,7 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
     const phaseAccepted = new Map();
     const before = new Set(accepted.keys());
     const stagesBefore = await pipelineDelayBuckets(stagePorts, metricsToken);
+    const batchesBefore = await histogramBuckets(stagePorts, metricsToken, 'hendelseslager_consumer_batch_duration_seconds', 'group');
     const phaseStart = performance.now();
     const inFlight = [];
     for (let i = 0; i < batch.length; i++) {
@@ -282,15 +288,20 @@ export async function intakeToQueryable({ messages, warmup = [], concurrency, pa
     for (const id of mine()) phaseAccepted.set(id, accepted.get(id));
     const lat = [...phaseAccepted.entries()].filter(([id]) => seen.has(id)).map(([id, t]) => seen.get(id) - t).sort((a, b) => a - b);
     const stages = stageDelays(stagesBefore, await pipelineDelayBuckets(stagePorts, metricsToken));
+    // Each consumer group's batches over the phase (how many, how long one took to handle).
+    const batches = stageDelays(batchesBefore, await histogramBuckets(stagePorts, metricsToken, 'hendelseslager_consumer_batch_duration_seconds', 'group'));
     paced.push({
       fraction, offeredPerSecond: rate, messages: batch.length, accepted: phaseAccepted.size, visible: lat.length,
       lost: phaseAccepted.size - lat.length, achievedPerSecond: phaseAccepted.size / offeredSeconds,
       latencyP50Ms: percentile(lat, 50), latencyP99Ms: percentile(lat, 99), overMs100Share: lat.filter((l) => l > 100).length / Math.max(1, lat.length),
       /** The apps' histograms over the phase, from receipt: normalized, projected. */
       stages,
+      /** Per consumer group: batches handled in the phase (count) and the time one took (p50, p99). */
+      batches,
     });
     const byStage = Object.entries(stages).map(([stage, d]) => `${stage} p50 ${Math.round(d.p50Ms)} / p99 ${Math.round(d.p99Ms)} ms, ${(100 * d.over100MsShare).toFixed(1)} % over 100`).join('; ');
     log(`paced ${rate} msg/s (${Math.round(fraction * 100)} % of saturation): p50 ${Math.round(percentile(lat, 50))} ms, p99 ${Math.round(percentile(lat, 99))} ms, ${(100 * paced.at(-1).overMs100Share).toFixed(1)} % over 100; the apps' own from receipt: ${byStage}`);
+    log(`  batches handled: ${Object.entries(batches).map(([group, d]) => `${group.split('.').slice(1).join('.')} ${d.count} (p50 ${d.p50Ms.toFixed(1)} / p99 ${d.p99Ms.toFixed(1)} ms)`).join('; ')}`);
   }
 
   polling = false;
