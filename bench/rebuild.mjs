@@ -324,7 +324,8 @@ async function measureLimits(ctx, schema, statements) {
     query: async (sql, params) => {
       const started = process.hrtime.bigint();
       const { rows: result } = await client.query(sql, params);
-      const table = /(?:INSERT INTO|UPDATE) (?:"[^"]+"\.)?(\w+)/.exec(sql)?.[1] ?? 'other';
+      // A batch's rows are one statement across its tables (one CTE each): named by all of them.
+      const table = [...new Set([...sql.matchAll(/(?:INSERT INTO|UPDATE) (?:"[^"]+"\.)?(\w+)/g)].map((m) => m[1]))].join('+') || 'other';
       byTable[table] = (byTable[table] ?? 0) + Number(process.hrtime.bigint() - started) / 1e9;
       return result;
     },

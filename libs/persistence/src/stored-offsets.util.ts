@@ -82,16 +82,31 @@ export class StoredOffsetsMovedException extends HubException<StoredOffsetsExcep
  */
 export async function upsertStoredOffsets(db: Queryable, table: OffsetTable, offsets: StoredOffset[]): Promise<void> {
   if (offsets.length === 0) return;
-  const written = (await db.query(
-    `INSERT INTO ${table.sql} AS t (topic, partition, next_offset, topic_id)
-     SELECT * FROM json_to_recordset($1::json) AS x(topic text, partition int, next_offset bigint, topic_id text)
+  const upsert = storedOffsetsUpsert(table, offsets, '$1');
+  const written = (await db.query(upsert.sql, [upsert.param])) as unknown[];
+  assertStoredOffsetsWritten(table, offsets, written.length);
+}
+
+/**
+ * The UPSERT of upsertStoredOffsets as SQL to run inside a statement of the caller's (a
+ * data-modifying CTE), its JSON parameter at `placeholder`: it returns one row per offset
+ * written, which the caller counts for assertStoredOffsetsWritten.
+ */
+export function storedOffsetsUpsert(table: OffsetTable, offsets: StoredOffset[], placeholder: string): { sql: string; param: string } {
+  return {
+    sql: `INSERT INTO ${table.sql} AS t (topic, partition, next_offset, topic_id)
+     SELECT * FROM json_to_recordset(${placeholder}::json) AS x(topic text, partition int, next_offset bigint, topic_id text)
      ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,
        topic_id = COALESCE(EXCLUDED.topic_id, t.topic_id)${table.updatedAt ? ', updated_at = now()' : ''}
        WHERE EXCLUDED.topic_id IS NULL OR t.topic_id IS NULL OR t.topic_id = EXCLUDED.topic_id
      RETURNING 1`,
-    [JSON.stringify(offsets.map((o) => ({ topic: o.topic, partition: o.partition, next_offset: o.offset, topic_id: o.topicId ?? null })))],
-  )) as unknown[];
-  if (written.length < offsets.length) throw new StoredOffsetsMovedException(table, offsets.length - written.length);
+    param: JSON.stringify(offsets.map((o) => ({ topic: o.topic, partition: o.partition, next_offset: o.offset, topic_id: o.topicId ?? null }))),
+  };
+}
+
+/** Every offset must have been written: one left out belongs to another topic id (StoredOffsetsMovedException). */
+export function assertStoredOffsetsWritten(table: OffsetTable, offsets: StoredOffset[], written: number): void {
+  if (written < offsets.length) throw new StoredOffsetsMovedException(table, offsets.length - written);
 }
 
 /**

@@ -4,6 +4,7 @@ import { ReadModelProjector } from '@hub/projections';
 import { createDataSource } from '../../src/data-source.factory';
 import { readModelDdl } from '../../src/read-model.schema';
 import { ReadModelWriteRepository } from '../../src/read-model-write.repository';
+import { StoredOffsetsMovedException } from '../../src/stored-offsets.util';
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 
 /** The projector's SQL against the real PostgreSQL, in a generation schema of its own. */
@@ -142,5 +143,24 @@ describe('ReadModelWriteRepository with ReadModelProjector (PostgreSQL)', () => 
     expect(await rows('patient_event_facts')).toEqual([
       { ...common, ordinal: 0, kind: 'DISCHARGED', event_code: '2', description: odd, time: '2024-01-05T12:00:00', estimated: true, discharged_to: 'Hjem', discharge_condition: 'Bedre' },
     ]);
+  });
+
+  it("writes nothing of a batch whose offsets belong to another topic id than the stored ones (the topic was replaced meanwhile)", async () => {
+    await dataSource.query(`INSERT INTO "${schema}".projection_offsets (topic, partition, next_offset, topic_id) VALUES ('t-moved', 0, 0, 'new-topic')`);
+    const versions = async () => Number((await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".message_versions WHERE msg_id = 'moved1'`))[0].n);
+    const write = (topicId: string) =>
+      dataSource.transaction(async (manager) => {
+        const tx = new ReadModelWriteRepository(manager, schema);
+        const e = event('moved1', 'N', null, 'J18');
+        await tx.prefetch([e]);
+        await projector.apply(tx, e, { topic: 't-moved', partition: 0, offset: '0' });
+        await tx.saveOffset('t-moved', 0, '1', topicId);
+        await tx.flush();
+      });
+    await expect(write('old-topic')).rejects.toBeInstanceOf(StoredOffsetsMovedException);
+    expect(await versions()).toBe(0);
+    await write('new-topic');
+    expect(await versions()).toBe(1);
+    expect((await dataSource.query(`SELECT next_offset::int AS next, topic_id FROM "${schema}".projection_offsets WHERE topic = 't-moved'`))[0]).toEqual({ next: 1, topic_id: 'new-topic' });
   });
 });
