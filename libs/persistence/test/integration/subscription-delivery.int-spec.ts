@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { createDataSource } from '../../src/data-source.factory';
 import { FhirSubscriptionRepository, MatchableEvent, StoredSubscription } from '../../src/fhir-subscription.repository';
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
@@ -63,6 +63,26 @@ describe('FhirSubscriptionRepository delivery (PostgreSQL)', () => {
     expect((await repository.events(all.id, '2', '2', 10)).map((e) => e.eventNumber)).toEqual(['2']);
     expect(await repository.endExpired()).toBeGreaterThanOrEqual(1);
     expect((await repository.find(knr, 'epj', ended.id))!.status).toBe('off');
+  });
+
+  it("numbers a batch's events for each subscription in the batch's order, every event matched in one statement", async () => {
+    const a = subscription({ pseudonym: 'p3' });
+    const b = subscription({ pseudonym: 'p4' });
+    for (const s of [a, b]) await repository.create(s);
+    const batch = ['p4', 'p3', 'p4', 'p3', 'p4', 'p5'].map((p) => event({ pseudonyms: [p] }));
+    // Every statement the repository runs in its transaction goes through the EntityManager.
+    const query = jest.spyOn(EntityManager.prototype, 'query');
+    try {
+      expect(await repository.recordEvents(batch, { topic: topicName, partition: 2, offset: '6' })).toBe(5);
+      // One statement matches the whole batch; then one per match numbers it, and one stores the offset.
+      expect(query.mock.calls.filter(([sql]) => /FROM fhir_subscriptions s\b|JOIN fhir_subscriptions s\b/.test(String(sql)))).toHaveLength(1);
+      expect(query).toHaveBeenCalledTimes(1 + 5 + 1);
+    } finally {
+      query.mockRestore();
+    }
+    const keys = async (s: StoredSubscription) => (await repository.events(s.id, '1', undefined, 10)).map((e) => [e.eventNumber, e.msgKey]);
+    expect(await keys(a)).toEqual([['1', batch[1].msgKey], ['2', batch[3].msgKey]]);
+    expect(await keys(b)).toEqual([['1', batch[0].msgKey], ['2', batch[2].msgKey], ['3', batch[4].msgKey]]);
   });
 
   it('claims a due subscription for one instance at a time; delivered and failed release it; giving up sets error', async () => {
