@@ -79,8 +79,7 @@ export class ReadModelProjectorService extends ConsumerService {
   private async applyTogether(jobs: PartitionBatch[]): Promise<BatchOutcome[]> {
     // The generation row is held FOR SHARE for the whole transaction, so a rebuild's switch
     // (FOR UPDATE) waits for this batch and the batch's rows and offsets land in one generation.
-    return this.state.transaction(async (manager) => {
-      const schema = await this.state.lockActiveSchema(manager, READ_MODEL_PROJECTION);
+    return this.state.batchTransaction(READ_MODEL_PROJECTION, async (manager, schema) => {
       // In one statement, always in the same order, so projector instances sharing kommuner cannot deadlock.
       await this.state.lockKommuner(manager, schema, jobs.map((j) => j.knr));
       const stored = await this.state.offsetsIn(manager, schema, [...new Set(jobs.map((j) => j.topic))]);

@@ -50,8 +50,7 @@ describe('generation switch under a live projector batch', () => {
     await setOffset(newGen, 5);
     const hold = gate();
     const locked = gate();
-    const batch = state.transaction(async (manager) => {
-      const schema = await state.lockActiveSchema(manager, projection);
+    const batch = state.batchTransaction(projection, async (manager, schema) => {
       locked.open();
       await hold.opened;
       await manager.query(`UPDATE "${schema}".projection_offsets SET next_offset = 10 WHERE topic = 't'`);
@@ -78,11 +77,23 @@ describe('generation switch under a live projector batch', () => {
       return caughtUp(manager, live);
     });
     await inReady.opened;
-    const batch = state.transaction((manager) => state.lockActiveSchema(manager, projection));
+    // The live projector's batch, and the rebuild's own check of the generation (lockActiveSchema).
+    const batch = state.batchTransaction(projection, async (_manager, schema) => schema);
+    const rebuildCheck = state.transaction((manager) => state.lockActiveSchema(manager, projection));
     expect(await settled(batch)).toBe(false);
+    expect(await settled(rebuildCheck, 50)).toBe(false);
     release.open();
     expect(await switching).toEqual({ switched: true, previous: oldGen });
     expect(await batch).toBe(newGen);
+    expect(await rebuildCheck).toBe(newGen);
     expect(await state.activeSchema(projection)).toBe(newGen);
+  });
+
+  it("commits a batch without waiting for the WAL flush, in that transaction only", async () => {
+    const setting = async (manager: import('typeorm').EntityManager) => (await manager.query('SHOW synchronous_commit'))[0].synchronous_commit;
+    expect(await state.batchTransaction(projection, (manager) => setting(manager))).toBe('off');
+    expect(await state.transaction((manager) => setting(manager))).toBe('off');
+    // The pool's connections keep the server's setting for everything else.
+    expect(await Promise.all([1, 2, 3, 4, 5, 6].map(() => dataSource.transaction((manager) => setting(manager))))).toEqual(['on', 'on', 'on', 'on', 'on', 'on']);
   });
 });
