@@ -87,6 +87,7 @@ describe('ops: Prometheus scrapes the hub with the alert rules', () => {
       'HendelseslagerIntakeRejections',
       'HendelseslagerKommunerUnprovisioned',
       'HendelseslagerProjectionHalted',
+      'HendelseslagerReadModelStale',
     ]);
     expect(groups.filter((r) => r.health !== 'ok')).toEqual([]);
     // Nothing is wrong with this hub, so nothing fires.
