@@ -258,17 +258,13 @@ describe('ReadModelWriteRepository: a batch leaves the same rows as one event at
           await explain(`EXECUTE "${named.name}"(${(named.values ?? []).map(literal).join(', ')})`);
           return result;
         }) as typeof client.query;
-        try {
-          const tx = new ReadModelWriteRepository(manager, batched);
-          if (prefetch) await tx.prefetch(batch);
-          const before = explained;
-          for (const e of batch) await projector.apply(tx, e, { topic: 't', partition: 0, offset: '0' });
-          // Everything the batch needs was prefetched: applying it reads nothing more.
-          if (prefetch) expect(explained).toBe(before);
-        } finally {
-          // The connection goes back to the pool: the next test's statements run unexplained.
-          client.query = clientQuery as typeof client.query;
-        }
+        const tx = new ReadModelWriteRepository(manager, batched);
+        if (prefetch) await tx.prefetch(batch);
+        const before = explained;
+        for (const e of batch) await projector.apply(tx, e, { topic: 't', partition: 0, offset: '0' });
+        // Everything the batch needs was prefetched: applying it reads nothing more.
+        if (prefetch) expect(explained).toBe(before);
+        client.query = clientQuery as typeof client.query;
       });
       expect(explained).toBeGreaterThan(0);
       return blocks;
