@@ -2,7 +2,6 @@ import { connected } from './data-source-ready.util';
 import type { DataSource } from 'typeorm';
 import { FACT_SECTIONS, type FactSection, type PatientRecordRows } from '@hub/projections';
 import { blockedAmongSql } from './audit-log.repository';
-import { preparedQuery } from './prepared-query.util';
 import { assertSchemaName } from './read-model.schema';
 
 /**
@@ -104,13 +103,19 @@ export class ReadModelQueryRepository {
   }
 
   /**
-   * A named prepared statement on the pool's connections (preparedQuery): planning the snapshot
-   * statement cost more database CPU than running it.
+   * A named prepared statement on the pool's connections: PostgreSQL then plans the statement
+   * once per connection instead of on every read (planning the snapshot statement cost more
+   * database CPU than running it). TypeORM's `query` cannot name statements, so this goes to
+   * the pg pool under the DataSource; anything else (a DataSource of another driver, a test
+   * double) gets a plain query. The name must be unique per text: it carries the schema.
    */
   private async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const dataSource = await connected(this.dataSource);
-    const pool = (dataSource.driver as { master?: unknown } | undefined)?.master;
-    return preparedQuery(pool, name, text, values, () => dataSource.query(text, values));
+    const pool = ((await connected(this.dataSource)).driver as { master?: { query?: unknown } } | undefined)?.master;
+    if (pool && typeof pool.query === 'function') {
+      const result = await (pool as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> }).query({ name, text, values });
+      return result.rows;
+    }
+    return (await connected(this.dataSource)).query(text, values);
   }
 }
 

@@ -2,7 +2,6 @@ import type { EntityManager } from 'typeorm';
 import { assertStoredOffsetsWritten, generationOffsets, storedOffsetsUpsert } from './stored-offsets.util';
 import type { DocumentEvent } from '@hub/contracts';
 import { demographicsOf, DocumentState, explicitDocumentKey, mergeDemographics, NewVersion, ownDocumentKey, PatientDemographics, ReadModelTx, StoredVersion } from '@hub/projections';
-import { preparedQuery } from './prepared-query.util';
 import { assertSchemaName } from './read-model.schema';
 
 /**
@@ -299,14 +298,19 @@ export class ReadModelWriteRepository implements ReadModelTx {
   }
 
   /**
-   * A statement prepared by name on the transaction's own connection (preparedQuery), once per
-   * connection and generation (the name carries the schema, the text is fixed): a live batch of one
-   * event spent 0.46 ms planning the versions' prefetch against 0.18 ms running it (bench/RESULTS.md,
-   * session 24); its generic plan is the same index probes.
+   * A statement prepared by name on the transaction's own connection: PostgreSQL plans it once per
+   * connection and generation (the name carries the schema, the text is fixed) instead of on every
+   * batch. A live batch of one event spent 0.46 ms planning the versions' prefetch against 0.18 ms
+   * running it (bench/RESULTS.md, session 24); its generic plan is the same index probes. TypeORM's
+   * `query` cannot name statements, so this goes to the pg client under the transaction's query
+   * runner; any other manager (a test double, another driver) gets a plain query.
    */
-  private prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const client = (this.manager.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
-    return preparedQuery(client, name, text, values, () => this.manager.query(text, values));
+  private async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const client = (this.manager.queryRunner as { databaseConnection?: { query?: unknown } } | undefined)?.databaseConnection;
+    if (client && typeof client.query === 'function') {
+      return (await (client as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> }).query({ name, text, values })).rows;
+    }
+    return this.manager.query(text, values);
   }
 
   /** Loads the stored rows of these (kommune, pseudonym) patients the overlay lacks, in one statement. */
